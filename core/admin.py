@@ -1,0 +1,307 @@
+"""Administration: modules per school, accounts, the audit log and incidents (pages and API)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import Schema, fields, validate
+
+from . import access, audit, signals
+from .api import ApiError, PageArgs, endpoint, load_args, not_found, paginate
+from .db import database
+from .identity import service
+from .identity.models import CompromiseReport, RoleAssignment, School, User
+from .ui import login_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+api_bp = Blueprint("admin_api", __name__, url_prefix="/api/v1")
+
+
+# --- services ---------------------------------------------------------------------------
+
+class ToggleRefused(Exception):
+    pass
+
+
+def set_plugin_enabled(school: School, name: str, enabled: bool, *, by: User) -> None:
+    """Switch a loaded plugin on or off for one school, at once and audited. Data is kept."""
+    host = current_app.extensions["zhurnal"].plugins
+    if name not in host.infos:
+        raise LookupError(name)
+    off = set(school.disabled_plugin_names())
+    if enabled:
+        missing = [d for d in host.infos[name].depends if d in off]
+        if missing:
+            raise ToggleRefused(_("Switch on %(dep)s first: %(name)s depends on it.", dep=missing[0], name=name))
+        off.discard(name)
+    else:
+        off.add(name)
+    with database.atomic():
+        School.update(disabled_plugins=",".join(sorted(off))).where(School.id == school.id).execute()
+        audit.record("core.plugin.enable" if enabled else "core.plugin.disable", school, user=by,
+                     school_id=school.id, data={"plugin": name})
+    school.disabled_plugins = ",".join(sorted(off))
+    signals.send(signals.plugin_toggled, plugin=name, enabled=enabled, by=by, school_id=school.id)
+
+
+def plugin_rows(school: School) -> list[dict]:
+    host = current_app.extensions["zhurnal"].plugins
+    disabled = host.disabled_for(school)
+    explicit = set(school.disabled_plugin_names())
+    return [{"name": n, "title": i.title, "version": i.version, "depends": list(i.depends),
+             "distribution": i.distribution, "enabled": n not in disabled,
+             "off_by_dependency": n in disabled and n not in explicit}
+            for n, i in host.infos.items()]
+
+
+def _school_or_404(school_id: int) -> School:
+    school = School.get_or_none(School.id == school_id)
+    if school is None or not access.can(g.user, "core.plugins.manage", school):
+        raise not_found()
+    return school
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+@bp.route("/plugins", methods=["GET", "POST"])
+@login_required
+def plugins():
+    school = g.school
+    if school is None or not access.can(g.user, "core.plugins.manage", school):
+        abort(403)
+    if request.method == "POST":
+        name = request.form.get("plugin", "")
+        try:
+            set_plugin_enabled(school, name, request.form.get("enabled") == "1", by=g.user)
+            flash(_("Saved."), "ok")
+        except LookupError:
+            abort(404)
+        except ToggleRefused as e:
+            flash(str(e), "error")
+        return redirect(url_for("admin.plugins"))
+    return render_template("core/admin_plugins.html", rows=plugin_rows(school), school=school)
+
+
+@bp.get("/users")
+@login_required
+def users():
+    if not access.can(g.user, "core.users.read"):
+        abort(403)
+    q = (request.args.get("q") or "").strip().lower()
+    query = _users_query(q)
+    args = load_args(PageArgs)
+    total = query.count()
+    rows = list(query.paginate(args["page"], args["per_page"]))
+    return render_template("core/admin_users.html", rows=rows, q=q, total=total, page=args["page"],
+                           per_page=args["per_page"], new_password=None)
+
+
+def _users_query(q: str = ""):
+    query = User.select().order_by(User.login)
+    v = access.visible(g.user, "core.users.read")
+    if not v.everything:
+        query = query.where(User.school.in_(list(v.schools) or [-1]))
+    if q:
+        query = query.where(User.login.contains(q) | User.display_name.contains(q))
+    return query
+
+
+def _managed_user_or_404(user_id: int) -> User:
+    user = User.get_or_none(User.id == user_id)
+    if user is None or not access.can(g.user, "core.users.read", user):
+        abort(404)
+    if not access.can(g.user, "core.users.manage", user):
+        abort(403)
+    return user
+
+
+@bp.post("/users/<int:user_id>/<action>")
+@login_required
+def user_action(user_id: int, action: str):
+    user = _managed_user_or_404(user_id)
+    new_password = None
+    if action == "lock":
+        service.lock(user, by=g.user)
+    elif action == "unlock":
+        service.unlock(user, by=g.user)
+    elif action == "reset":
+        new_password = service.reset_password(user, by=g.user)
+    else:
+        abort(404)
+    if new_password:
+        query = _users_query(user.login)
+        return render_template("core/admin_users.html", rows=list(query), q=user.login, total=query.count(),
+                               page=1, per_page=50, new_password=(user, new_password))
+    flash(_("Saved."), "ok")
+    return redirect(url_for("admin.users", q=request.args.get("q", "")))
+
+
+class AuditArgs(PageArgs):
+    action = fields.Str(load_default=None)
+    login = fields.Str(load_default=None)
+    object_type = fields.Str(load_default=None)
+    object_id = fields.Str(load_default=None)
+    date_from = fields.Date(load_default=None, data_key="from")
+    date_to = fields.Date(load_default=None, data_key="to")
+
+
+def _audit_query(args: dict):
+    v = access.visible(g.user, "core.audit.read")
+    user_id = None
+    if args.get("login"):
+        u = User.get_or_none(User.login == args["login"].strip().lower())
+        user_id = u.id if u else -1
+    q = audit.query(user_id=user_id, action=args.get("action"), object_type=args.get("object_type"),
+                    object_id=args.get("object_id"), date_from=args.get("date_from"), date_to=args.get("date_to"))
+    if not v.everything:
+        q = q.where(audit.AuditEntry.school_id.in_(list(v.schools) or [-1]))
+    return q
+
+
+@bp.get("/audit")
+@login_required
+def audit_log():
+    if not access.can(g.user, "core.audit.read"):
+        abort(403)
+    args = load_args(AuditArgs)
+    q = _audit_query(args)
+    rows = list(q.paginate(args["page"], args["per_page"]))
+    invalid = {r.entry_id for r in audit.AuditInvalid.select().where(
+        audit.AuditInvalid.entry_id.in_([r.id for r in rows] or [-1]))}
+    return render_template("core/audit.html", rows=rows, args=args, invalid=invalid,
+                           has_next=len(rows) == args["per_page"])
+
+
+@bp.get("/incidents")
+@login_required
+def incidents():
+    if not access.can(g.user, "core.incidents.read"):
+        abort(403)
+    v = access.visible(g.user, "core.incidents.read")
+    q = CompromiseReport.select(CompromiseReport, User).join(User, on=(CompromiseReport.user == User.id)).order_by(
+        CompromiseReport.reported_at.desc())
+    if not v.everything:
+        q = q.where(User.school.in_(list(v.schools) or [-1]))
+    return render_template("core/incidents.html", rows=list(q.limit(200)))
+
+
+# --- API -------------------------------------------------------------------------------------
+
+class PluginOut(Schema):
+    name = fields.Str()
+    title = fields.Str()
+    version = fields.Str()
+    depends = fields.List(fields.Str())
+    distribution = fields.Str()
+    enabled = fields.Bool()
+    off_by_dependency = fields.Bool()
+
+
+class ToggleIn(Schema):
+    enabled = fields.Bool(required=True)
+
+
+@endpoint(api_bp, "/schools/<int:school_id>/plugins", summary="Plugins and whether each is on for the school",
+          response=PluginOut, many=True)
+def school_plugins(school_id):
+    return plugin_rows(_school_or_404(school_id))
+
+
+@endpoint(api_bp, "/schools/<int:school_id>/plugins/<name>", ["PUT"], summary="Switch a plugin on or off for a school",
+          body=ToggleIn, response=PluginOut)
+def toggle_plugin(school_id, name, body):
+    school = _school_or_404(school_id)
+    try:
+        set_plugin_enabled(school, name, body["enabled"], by=g.user)
+    except LookupError:
+        raise not_found(_("No such plugin."))
+    except ToggleRefused as e:
+        raise ApiError(409, "conflict", str(e))
+    return next(r for r in plugin_rows(school) if r["name"] == name)
+
+
+class UserOut(Schema):
+    id = fields.Int()
+    login = fields.Str()
+    display_name = fields.Str()
+    school_id = fields.Int(allow_none=True)
+    is_active = fields.Bool()
+    blocked_reason = fields.Str(allow_none=True)
+    locked_until = fields.DateTime(allow_none=True)
+    must_change_password = fields.Bool()
+    last_login_at = fields.DateTime(allow_none=True)
+
+
+class UsersArgs(PageArgs):
+    q = fields.Str(load_default="")
+
+
+class UserIn(Schema):
+    login = fields.Str(required=True, validate=validate.Length(min=2, max=64))
+    display_name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(load_default=None, allow_none=True)
+    phone = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    role = fields.Str(required=True, validate=validate.OneOf(["admin", "director", "deputy", "teacher", "nurse", "support"]))
+
+
+@endpoint(api_bp, "/users", summary="Accounts (paged)", query=UsersArgs)
+def list_users(args):
+    if not access.can(g.user, "core.users.read"):
+        raise ApiError(403, "forbidden", _("You are not allowed to do this."))
+    return paginate(_users_query(args["q"].lower()), UserOut(), args=args)
+
+
+@endpoint(api_bp, "/users", ["POST"], summary="Create a staff account with an issued password", body=UserIn, status=201)
+def create_user(body):
+    school = g.school
+    if school is None or not access.can(g.user, "core.users.manage", school):
+        raise ApiError(403, "forbidden", _("You are not allowed to do this."))
+    scope = "deployment" if body["role"] in ("admin", "support") else "school"
+    with database.atomic():
+        try:
+            user, password = service.create_user(body["login"], body["display_name"], school=school,
+                                                 email=body["email"], phone=body["phone"])
+        except ValueError as e:
+            raise ApiError(409 if "taken" in str(e) else 422, "conflict" if "taken" in str(e) else "invalid",
+                           str(e), {"login": str(e)})
+        access.grant(user, body["role"], school=school, scope_type=scope,
+                     scope_id=None if scope == "deployment" else school.id)
+    return {"user": UserOut().dump(user), "password": password}, 201
+
+
+@endpoint(api_bp, "/users/<int:user_id>/<any(lock,unlock,'reset-password'):action>", ["POST"],
+          summary="Lock, unlock or reset the password of an account")
+def user_action_api(user_id, action):
+    user = User.get_or_none(User.id == user_id)
+    if user is None or not access.can(g.user, "core.users.read", user):
+        raise not_found()
+    if not access.can(g.user, "core.users.manage", user):
+        raise ApiError(403, "forbidden", _("You are not allowed to do this."))
+    if action == "lock":
+        service.lock(user, by=g.user)
+    elif action == "unlock":
+        service.unlock(user, by=g.user)
+    else:
+        return {"user": UserOut().dump(user), "password": service.reset_password(user, by=g.user)}
+    return {"user": UserOut().dump(user)}
+
+
+class AuditOut(Schema):
+    id = fields.Int()
+    at = fields.DateTime()
+    user_id = fields.Int(allow_none=True)
+    login = fields.Str(allow_none=True)
+    ip = fields.Str(allow_none=True)
+    action = fields.Str()
+    object_type = fields.Str(allow_none=True)
+    object_id = fields.Str(allow_none=True)
+    school_id = fields.Int(allow_none=True)
+    data = fields.Function(lambda e: e.payload)
+
+
+@endpoint(api_bp, "/audit", summary="Audit log, newest first (paged, filterable)", query=AuditArgs)
+def audit_api(args):
+    if not access.can(g.user, "core.audit.read"):
+        raise ApiError(403, "forbidden", _("You are not allowed to do this."))
+    return paginate(_audit_query(args), AuditOut(), args=args)

@@ -1,0 +1,250 @@
+"""The JSON API shell: errors, request/response schemas, paging and OpenAPI.
+
+Every endpoint under ``/api/v1`` is declared with :func:`endpoint`, which
+ties the route to its marshmallow schemas, requires a login (unless
+``public=True``) and records the operation for ``/api/v1/openapi.json``.
+Errors always look like ``{"error": {"code", "message", "fields"}}``.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import Blueprint, current_app, g, jsonify, request
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields
+
+API_PREFIX = "/api/v1"
+
+
+class ApiError(Exception):
+    """Raise from a view to answer with a JSON error."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None, **extra) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields, self.extra = status, code, message, fields or {}, extra
+
+    def response(self):
+        body = {"error": {"code": self.code, "message": self.message, "fields": self.fields, **self.extra}}
+        return jsonify(body), self.status
+
+
+def not_found(what: str = "Not found") -> ApiError:
+    return ApiError(404, "not_found", what)
+
+
+def forbidden(message: str = "You are not allowed to do this.") -> ApiError:
+    return ApiError(403, "forbidden", message)
+
+
+def conflict(message: str, **extra) -> ApiError:
+    return ApiError(409, "conflict", message, **extra)
+
+
+def invalid(fields: dict, message: str = "Invalid input.") -> ApiError:
+    return ApiError(422, "invalid", message, fields)
+
+
+def _flatten(messages) -> dict:
+    """marshmallow messages -> {"field": "message; message"} (nested: "a.b")."""
+    out = {}
+
+    def walk(m, path):
+        if isinstance(m, dict):
+            for k, v in m.items():
+                walk(v, path + [str(k)])
+        elif isinstance(m, list) and all(isinstance(x, str) for x in m):
+            out[".".join(path) or "_schema"] = "; ".join(m)
+        elif isinstance(m, list):
+            for x in m:
+                walk(x, path)
+        else:
+            out[".".join(path) or "_schema"] = str(m)
+    walk(messages, [])
+    return out
+
+
+def load(schema: Schema | type[Schema], data: Any = None, *, partial: bool = False) -> dict:
+    """Validate ``data`` (default: the JSON body) or raise 422 with field messages."""
+    if isinstance(schema, type):
+        schema = schema()
+    if data is None:
+        data = request.get_json(silent=True)
+        if data is None:
+            raise ApiError(400, "bad_request", "The request body must be a JSON object.")
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "The request body must be a JSON object.")
+    try:
+        return schema.load(data, partial=partial, unknown=RAISE)
+    except ValidationError as e:
+        raise invalid(_flatten(e.messages)) from None
+
+
+def load_args(schema: Schema | type[Schema]) -> dict:
+    """Validate the query string or raise 422."""
+    if isinstance(schema, type):
+        schema = schema()
+    try:
+        return schema.load(request.args.to_dict(), unknown=EXCLUDE)
+    except ValidationError as e:
+        raise invalid(_flatten(e.messages)) from None
+
+
+class PageArgs(Schema):
+    page = fields.Int(load_default=1, validate=lambda n: n >= 1)
+    per_page = fields.Int(load_default=50, validate=lambda n: 1 <= n <= 500)
+
+
+def paginate(query, schema: Schema, *, args: dict | None = None) -> dict:
+    """One page of a peewee query, dumped with ``schema(many=True)``."""
+    args = args or load_args(PageArgs)
+    total = query.count()
+    items = list(query.paginate(args["page"], args["per_page"]))
+    return {"items": schema.dump(items, many=True), "total": total,
+            "page": args["page"], "per_page": args["per_page"]}
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    endpoint: str
+    summary: str
+    body: type[Schema] | None = None
+    response: type[Schema] | None = None
+    query: type[Schema] | None = None
+    status: int = 200
+    public: bool = False
+    tags: list[str] = field(default_factory=list)
+    many: bool = False
+
+
+#: endpoint name -> operations (filled as blueprints are defined; read by openapi())
+OPERATIONS: dict[str, list[Operation]] = {}
+
+
+def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=None, response=None,
+             query=None, status: int = 200, public: bool = False, many: bool = False) -> Callable:
+    """Declare an API route on ``bp``.
+
+    The view receives ``body`` (validated dict) when ``body`` is a schema and
+    ``args`` when ``query`` is a schema. It returns a model/dict/list (dumped with
+    ``response`` if given, status ``status``), a ``(data, status)`` tuple or a Response.
+    """
+    def deco(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def view(**kwargs):
+            if not public:
+                require_api_login()
+            if body is not None:
+                kwargs["body"] = load(body)
+            if query is not None:
+                kwargs["args"] = load_args(query)
+            rv = fn(**kwargs)
+            if isinstance(rv, current_app.response_class):
+                return rv
+            code = status
+            if isinstance(rv, tuple):
+                rv, code = rv
+            if response is not None and rv is not None:
+                rv = response().dump(rv, many=many)
+            if rv is None:
+                return "", 204 if code == 200 else code
+            return jsonify(rv), code
+        name = f"{bp.name}.{fn.__name__}"
+        full = (bp.url_prefix or "") + rule
+        OPERATIONS[name] = [Operation(full, m.lower(), name, summary, body, response, query, status, public,
+                                      [bp.name], many) for m in methods]
+        bp.add_url_rule(rule, fn.__name__, view, methods=list(methods))
+        return view
+    return deco
+
+
+def require_api_login():
+    user = getattr(g, "user", None)
+    if user is None:
+        raise ApiError(401, "unauthorized", "Log in first.")
+    if user.must_change_password and request.endpoint not in ALLOWED_BEFORE_PASSWORD_CHANGE:
+        raise ApiError(403, "password_change_required", "You must change your password first.")
+
+
+ALLOWED_BEFORE_PASSWORD_CHANGE = {"core_api.me", "core_api.logout", "core_api.change_password",
+                                  "core_api.report_compromised"}
+
+
+def install_error_handlers(app) -> None:
+    from werkzeug.exceptions import HTTPException
+
+    def is_api() -> bool:
+        return request.path.startswith(API_PREFIX)
+
+    @app.errorhandler(ApiError)
+    def _api_error(e: ApiError):
+        return e.response()
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):
+        if not is_api():
+            from .ui import error_page
+            return error_page(e)
+        code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+                422: "invalid", 429: "too_many_requests"}.get(e.code, "error")
+        resp = jsonify({"error": {"code": code, "message": e.description, "fields": {}}})
+        return resp, e.code
+
+    @app.before_request
+    def _json_only():
+        # JSON bodies only: a cross-site form cannot post JSON without a CORS preflight,
+        # which is what keeps session-cookie API calls safe without a CSRF token
+        if is_api() and request.method in ("POST", "PUT", "PATCH", "DELETE") and request.content_length:
+            if not request.is_json and not request.path.endswith("/import"):
+                raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+
+
+_CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def openapi(app) -> dict:
+    """Build the OpenAPI 3 document from the declared operations of registered routes."""
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
+    spec = APISpec(title="Zhurnal API", version="1", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "JSON API of Zhurnal. Errors: {\"error\": {\"code\", \"message\", \"fields\"}}."})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie", "name": "session"})
+    spec.components.schema("Error", {"type": "object", "properties": {"error": {"type": "object", "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}}})
+    paths: dict[str, dict] = {}
+    live = {r.endpoint for r in app.url_map.iter_rules()}
+    for name, ops in sorted(OPERATIONS.items()):
+        if name not in live:
+            continue
+        for op in ops:
+            path = _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", op.rule)
+            params = [{"name": m.group(2), "in": "path", "required": True,
+                       "schema": {"type": "integer" if m.group(1) == "int" else "string"}}
+                      for m in _CONVERTER.finditer(op.rule)]
+            o: dict[str, Any] = {"summary": op.summary, "tags": op.tags, "operationId": f"{name}.{op.method}",
+                                 "responses": {"default": {"description": "error",
+                                                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
+            if op.query is not None:
+                params.append({"in": "query", "schema": op.query})
+            if params:
+                o["parameters"] = params
+            if op.body is not None:
+                o["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+            ok = {"description": "OK"}
+            if op.response is not None:
+                sch = {"type": "array", "items": op.response} if op.many else op.response
+                ok["content"] = {"application/json": {"schema": sch}}
+            o["responses"][str(op.status)] = ok
+            if not op.public:
+                o["security"] = [{"bearer": []}, {"cookie": []}]
+            paths.setdefault(path, {})[op.method] = o
+    for path, ops in paths.items():
+        spec.path(path=path, operations=ops)
+    return spec.to_dict()

@@ -1,0 +1,226 @@
+"""The application factory: settings -> database -> plugins -> everything they contribute."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from . import api, db, signals
+from .access import AccessRegistry
+from .config import Settings, load_settings
+from .identity.models import School, User
+from .identity.passwords import Passwords
+from .plugins import PluginHost, resolve
+
+log = logging.getLogger("zhurnal")
+
+
+@dataclass
+class Zhurnal:
+    """Everything the kernel keeps for one application: ``app.extensions["zhurnal"]``."""
+    settings: Settings
+    plugins: PluginHost
+    access: AccessRegistry
+    passwords: Passwords
+    receivers: list = field(default_factory=list)
+    blueprint_owner: dict[str, str] = field(default_factory=dict)
+
+    def school_by_id(self, school_id) -> School | None:
+        if school_id is None:
+            return None
+        cache = g.setdefault("_zh_schools", {}) if _has_app_ctx() else {}
+        if school_id not in cache:
+            cache[school_id] = School.get_or_none(School.id == school_id)
+        return cache[school_id]
+
+
+def _has_app_ctx() -> bool:
+    from flask import has_app_context
+    return has_app_context()
+
+
+def create_app(overrides: dict | None = None, *, settings: Settings | None = None,
+               extra_plugins: list[Any] = ()) -> Flask:
+    """Build the Zhurnal application.
+
+    :param overrides: settings that win over ``zhurnal.toml`` and the environment
+    :param settings: already loaded settings (skips loading)
+    :param extra_plugins: plugin objects to load besides the installed ones (tests, embedding);
+        they must also be named in the enabled list
+    :raises core.config.ConfigError: bad settings or plugin set (one line)
+    """
+    settings = settings or load_settings(overrides)
+    app = Flask("core", template_folder="ui/templates", static_folder="ui/static",
+                static_url_path="/static/core")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.security["secure_cookies"],
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=settings.security["session_hours"] * 3600,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    db.init_database(settings.database_url)
+    host = PluginHost(resolve(settings.enabled_plugins, extra=extra_plugins), settings)
+    from .access import Permission  # noqa: F401  (hook results are Permission objects)
+    declared = [p for ps in host.hook.zhurnal_permissions() for p in (ps or [])]
+    ext = Zhurnal(settings=settings, plugins=host, access=AccessRegistry(declared, settings.grants),
+                  passwords=Passwords(settings.security["argon2_time_cost"], settings.security["argon2_memory_cost"],
+                                      settings.security["argon2_parallelism"]))
+    app.extensions["zhurnal"] = ext
+
+    _install_i18n(app, host)
+    _install_db_lifecycle(app)
+    _install_login(app)
+    CSRFProtect(app)
+    api.install_error_handlers(app)
+
+    from . import admin, ui
+    from .identity import api as identity_api, views as identity_views
+    for bp in (identity_api.bp, identity_views.bp, ui.bp, admin.bp, admin.api_bp):
+        app.register_blueprint(bp)
+        ext.blueprint_owner[bp.name] = "core"
+    for name, bps in host.per_plugin("zhurnal_blueprints").items():
+        for bp in bps or []:
+            if bp.name in app.blueprints:
+                raise RuntimeError(f"plugin {name!r} registers blueprint {bp.name!r}, which already exists")
+            app.register_blueprint(bp)
+            ext.blueprint_owner[bp.name] = name
+    _exempt_api_from_csrf(app)
+    _install_school_guard(app, ext)
+    ui.install(app)
+
+    @app.get("/api/v1/openapi.json")
+    def openapi_json():
+        return api.openapi(app)
+
+    app.extensions["csrf"].exempt(openapi_json)
+    host.hook.zhurnal_app_ready(app=app)
+    return app
+
+
+def _exempt_api_from_csrf(app: Flask) -> None:
+    csrf: CSRFProtect = app.extensions["csrf"]
+    for name, func in app.view_functions.items():
+        bp = name.split(".", 1)[0] if "." in name else None
+        if bp and app.blueprints[bp].url_prefix and app.blueprints[bp].url_prefix.startswith(api.API_PREFIX):
+            csrf.exempt(func)
+
+
+def _install_i18n(app: Flask, host: PluginHost) -> None:
+    dirs = [str(Path(__file__).parent / "translations")]
+    for info in host.infos.values():
+        mod_file = getattr(info.module, "__file__", None)
+        if mod_file:
+            d = Path(mod_file).parent / "translations"
+            if d.is_dir():
+                dirs.append(str(d))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
+
+    def select_locale():
+        if request and request.args.get("lang") in ("ru", "en"):
+            session["lang"] = request.args["lang"]
+        lang = session.get("lang")
+        if lang:
+            return lang
+        user = getattr(g, "user", None)
+        if user is not None and user.locale:
+            return user.locale
+        return app.config["BABEL_DEFAULT_LOCALE"]
+
+    Babel(app, locale_selector=select_locale)
+
+
+def _install_login(app: Flask) -> None:
+    from .identity import service
+
+    lm = LoginManager(app)
+    lm.login_view = "identity.login"
+    lm.login_message = None
+    lm.session_protection = "basic"
+
+    @lm.user_loader
+    def load_user(user_id: str):
+        try:
+            uid, epoch = (int(x) for x in user_id.split(":"))
+        except ValueError:
+            return None
+        user = User.get_or_none(User.id == uid)
+        if user is None or user.session_epoch != epoch or not user.is_active:
+            return None
+        return user
+
+    @lm.request_loader
+    def load_from_token(req):
+        auth = req.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            user = service.user_for_token(auth[7:].strip())
+            if user is not None:
+                g.via_token = True
+            return user
+        return None
+
+    @lm.unauthorized_handler
+    def unauthorized():
+        from flask import redirect, url_for
+        if request.path.startswith(api.API_PREFIX):
+            raise api.ApiError(401, "unauthorized", "Log in first.")
+        return redirect(url_for("identity.login", next=request.full_path if request.query_string else request.path))
+
+    @app.before_request
+    def _load_user():
+        user = current_user._get_current_object()
+        g.user = user if user.is_authenticated else None
+        g.school = None
+        if g.user is not None:
+            ext = app.extensions["zhurnal"]
+            sid = g.user.school_id
+            if sid is None:  # deployment staff work in the school they chose
+                sid = session.get("school_id")
+                if sid is None:
+                    first = School.select(School.id).order_by(School.id).first()
+                    sid = first.id if first else None
+            g.school = ext.school_by_id(sid)
+
+
+def _install_db_lifecycle(app: Flask) -> None:
+    @app.before_request
+    def _connect():
+        db.database.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _release(exc):
+        # pooled PostgreSQL connections go back to the pool; an SQLite connection stays open for the thread
+        if db.is_postgres() and not db.database.is_closed():
+            db.database.close()
+
+
+def _install_school_guard(app: Flask, ext: Zhurnal) -> None:
+    """A plugin switched off for the user's school answers 404 on all its routes."""
+    from flask import abort
+
+    @app.before_request
+    def _guard():
+        bp = request.blueprint
+        if not bp:
+            return
+        owner = ext.blueprint_owner.get(bp.split(".")[0])
+        if owner and owner != "core" and not ext.plugins.is_enabled(owner, g.get("school")):
+            if request.path.startswith(api.API_PREFIX):
+                raise api.not_found()
+            abort(404)

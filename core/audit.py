@@ -1,0 +1,204 @@
+"""Tamper-evident audit log.
+
+Every entry carries the SHA-256 of the previous entry, and ``core_audit_head``
+holds the last id and hash, so :func:`verify` finds a row that was altered,
+deleted or inserted behind the application's back. Entries are written in the
+same transaction as the change they describe (:func:`record`); reads of
+personal data are recorded too (``action`` ending in ``.read``).
+
+Entries are never updated. When credentials are reported compromised, the
+entries made with them after the report are listed in ``core_audit_invalid``
+instead (see :func:`invalidate_after`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+import peewee as pw
+from flask import g, has_request_context, request
+
+from .db import BaseModel, database, is_postgres, utcnow
+
+GENESIS = "0" * 64
+
+
+class AuditEntry(BaseModel):
+    at = pw.DateTimeField(default=utcnow, index=True)
+    user_id = pw.IntegerField(null=True, index=True)
+    login = pw.CharField(max_length=64, null=True)
+    ip = pw.CharField(max_length=64, null=True)
+    action = pw.CharField(max_length=100, index=True)
+    object_type = pw.CharField(max_length=64, null=True)
+    object_id = pw.CharField(max_length=64, null=True)
+    school_id = pw.IntegerField(null=True, index=True)
+    data = pw.TextField(default="{}")
+    prev_hash = pw.CharField(max_length=64)
+    hash = pw.CharField(max_length=64)
+
+    class Meta:
+        table_name = "core_audit"
+
+    @property
+    def payload(self) -> dict:
+        return json.loads(self.data or "{}")
+
+
+class AuditHead(BaseModel):
+    id = pw.IntegerField(primary_key=True)
+    last_id = pw.IntegerField(default=0)
+    last_hash = pw.CharField(max_length=64, default=GENESIS)
+    count = pw.IntegerField(default=0)
+
+    class Meta:
+        table_name = "core_audit_head"
+
+
+class AuditInvalid(BaseModel):
+    """An audit entry whose action is void: it was made with credentials reported compromised."""
+    entry_id = pw.IntegerField(unique=True)
+    report_id = pw.IntegerField(index=True)
+    marked_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "core_audit_invalid"
+
+
+MODELS = [AuditEntry, AuditHead, AuditInvalid]
+
+
+def _digest(prev: str, at: dt.datetime, user_id, login, ip, action, object_type, object_id,
+            school_id, data: str) -> str:
+    canon = json.dumps([prev, at.isoformat(timespec="microseconds"), user_id, login, ip, action,
+                        object_type, object_id, school_id, data],
+                       ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()
+
+
+def _actor():
+    if has_request_context():
+        user = getattr(g, "user", None)
+        ip = request.headers.get("X-Forwarded-For", request.remote_addr or "")
+        ip = ip.split(",")[0].strip() if ip else None
+        return user, ip
+    return getattr(g, "user", None) if _has_g() else None, "cli"
+
+
+def _has_g() -> bool:
+    from flask import has_app_context
+    return has_app_context()
+
+
+def record(action: str, obj=None, *, object_type: str | None = None, object_id=None,
+           school_id: int | None = None, data: dict | None = None, user=None,
+           ip: str | None = None) -> AuditEntry:
+    """Append one entry. Call inside the transaction of the change it describes.
+
+    :param action: dotted name, e.g. ``roster.student.update`` or ``roster.student.read``
+    :param obj: a model instance; its table name and id are recorded unless given
+    :param data: what changed (``{"field": [old, new]}``) or why it was read
+    :param user: the actor; defaults to the logged-in user of the request
+    """
+    actor, actor_ip = _actor()
+    user = user if user is not None else actor
+    ip = ip if ip is not None else actor_ip
+    if obj is not None:
+        object_type = object_type or obj._meta.table_name
+        object_id = object_id if object_id is not None else obj.get_id()
+    if school_id is None and user is not None:
+        school_id = getattr(user, "school_id", None)
+    payload = json.dumps(data or {}, ensure_ascii=False, sort_keys=True, default=str)
+    at = utcnow()
+    uid = getattr(user, "id", None)
+    login = getattr(user, "login", None)
+    oid = None if object_id is None else str(object_id)
+    with database.atomic():
+        # take the head's row lock first: concurrent writers append one after another
+        AuditHead.insert(id=1).on_conflict_ignore().execute()
+        AuditHead.update(count=AuditHead.count).where(AuditHead.id == 1).execute()
+        if is_postgres():
+            head = AuditHead.select().where(AuditHead.id == 1).for_update().get()
+        else:
+            head = AuditHead.get_by_id(1)
+        h = _digest(head.last_hash, at, uid, login, ip, action, object_type, oid, school_id, payload)
+        entry = AuditEntry.create(at=at, user_id=uid, login=login, ip=ip, action=action,
+                                  object_type=object_type, object_id=oid, school_id=school_id,
+                                  data=payload, prev_hash=head.last_hash, hash=h)
+        AuditHead.update(last_id=entry.id, last_hash=h, count=AuditHead.count + 1).where(
+            AuditHead.id == 1).execute()
+    return entry
+
+
+@dataclass
+class Problem:
+    entry_id: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"entry {self.entry_id}: {self.message}" if self.entry_id else self.message
+
+
+def verify(batch: int = 5000) -> list[Problem]:
+    """Walk the whole chain; return every inconsistency found (empty: intact)."""
+    problems: list[Problem] = []
+    prev_hash, prev_id, count = GENESIS, 0, 0
+    last = 0
+    while True:
+        rows = list(AuditEntry.select().where(AuditEntry.id > last).order_by(AuditEntry.id).limit(batch))
+        if not rows:
+            break
+        for e in rows:
+            count += 1
+            if e.prev_hash != prev_hash:
+                if e.id != prev_id + 1:
+                    problems.append(Problem(e.id, f"entries {prev_id + 1}..{e.id - 1} are missing (deleted)"))
+                else:
+                    problems.append(Problem(e.id, "does not follow the previous entry (inserted or reordered)"))
+            expected = _digest(e.prev_hash, e.at, e.user_id, e.login, e.ip, e.action, e.object_type,
+                               e.object_id, e.school_id, e.data)
+            if expected != e.hash:
+                problems.append(Problem(e.id, f"was altered (action {e.action!r}, at {e.at:%Y-%m-%d %H:%M:%S})"))
+            prev_hash, prev_id = e.hash, e.id
+        last = rows[-1].id
+    head = AuditHead.get_or_none(AuditHead.id == 1)
+    if head is None:
+        if count:
+            problems.append(Problem(None, "the audit head record is missing"))
+    else:
+        if head.last_id != prev_id or head.last_hash != prev_hash:
+            problems.append(Problem(head.last_id, f"the log ends at entry {prev_id} but its head says {head.last_id}: "
+                                                  "the last entries were deleted or the head was altered"))
+        elif head.count != count:
+            problems.append(Problem(None, f"the head counts {head.count} entries, the log holds {count}"))
+    return problems
+
+
+def invalidate_after(user_id: int, since: dt.datetime, report_id: int) -> int:
+    """Mark every entry made by ``user_id`` at or after ``since`` as void; return how many."""
+    ids = [r[0] for r in AuditEntry.select(AuditEntry.id).where(
+        (AuditEntry.user_id == user_id) & (AuditEntry.at >= since)).tuples()]
+    for i in ids:
+        AuditInvalid.insert(entry_id=i, report_id=report_id).on_conflict_ignore().execute()
+    return len(ids)
+
+
+def query(*, user_id=None, action=None, object_type=None, object_id=None, school_id=None,
+          date_from=None, date_to=None):
+    q = AuditEntry.select().order_by(AuditEntry.id.desc())
+    if user_id is not None:
+        q = q.where(AuditEntry.user_id == user_id)
+    if action:
+        q = q.where(AuditEntry.action.startswith(action))
+    if object_type:
+        q = q.where(AuditEntry.object_type == object_type)
+    if object_id is not None:
+        q = q.where(AuditEntry.object_id == str(object_id))
+    if school_id is not None:
+        q = q.where(AuditEntry.school_id == school_id)
+    if date_from:
+        q = q.where(AuditEntry.at >= dt.datetime.combine(date_from, dt.time.min))
+    if date_to:
+        q = q.where(AuditEntry.at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
+    return q

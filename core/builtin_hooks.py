@@ -1,0 +1,47 @@
+"""The kernel's own hook implementations: its permissions and the scope of its objects."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from .access import Permission, Scope, can
+from .hookspecs import hookimpl
+from .identity.models import School, User
+
+name = "core"
+
+
+@hookimpl
+def zhurnal_permissions():
+    return [
+        Permission("core.plugins.manage", "Switch plugins on and off for a school", roles=("admin",)),
+        Permission("core.users.manage", "Create, lock and reset accounts", roles=("admin",)),
+        Permission("core.users.read", "See the list of accounts", roles=("admin", "director", "support")),
+        Permission("core.audit.read", "Read the audit log", roles=("admin", "director")),
+        Permission("core.incidents.read", "See reports of compromised credentials",
+                   roles=("admin", "director", "support")),
+        Permission("core.schools.manage", "Create and rename schools", roles=("admin",)),
+    ]
+
+
+@hookimpl
+def zhurnal_object_scope(obj):
+    if isinstance(obj, School):
+        return Scope.of(obj.id)
+    if isinstance(obj, User):
+        return Scope.of(obj.school_id)
+    return None
+
+
+def core_nav(user) -> list:
+    """Kernel navigation entries (not a hook: the kernel is always on)."""
+    from .ui import NavItem
+    items = [NavItem(_("Home"), "ui.dashboard", priority=0)]
+    if can(user, "core.users.read"):
+        items.append(NavItem(_("Accounts"), "admin.users", priority=900))
+    if can(user, "core.plugins.manage"):
+        items.append(NavItem(_("Modules"), "admin.plugins", priority=910))
+    if can(user, "core.audit.read"):
+        items.append(NavItem(_("Audit"), "admin.audit", priority=920))
+    if can(user, "core.incidents.read"):
+        items.append(NavItem(_("Incidents"), "admin.incidents", priority=930))
+    return items

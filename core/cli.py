@@ -1,0 +1,386 @@
+"""The ``zhurnal`` command line: init, demo, serve, plugins, users, import, export, audit.
+
+Plugins add their own commands through ``zhurnal_cli_commands``. Every command
+runs inside the application context. Errors are one line on stderr with a
+non-zero exit status.
+"""
+from __future__ import annotations
+
+import sys
+from functools import update_wrapper
+
+import click
+
+from .config import ConfigError
+
+
+class ZhurnalGroup(click.Group):
+    """Builds the app once, lazily, and adds the loaded plugins' commands."""
+
+    def _app(self, ctx: click.Context):
+        obj = ctx.ensure_object(dict)
+        if "app" not in obj:
+            from .app import create_app
+            try:
+                obj["app"] = create_app()
+            except ConfigError as e:
+                raise click.ClickException(str(e))
+        return obj["app"]
+
+    def _plugin_commands(self, ctx) -> dict:
+        obj = ctx.ensure_object(dict)
+        if "plugin_commands" not in obj:
+            cmds = {}
+            try:
+                app = self._app(ctx)
+            except click.ClickException:
+                obj["plugin_commands"] = {}
+                return {}
+            for name, result in app.extensions["zhurnal"].plugins.per_plugin("zhurnal_cli_commands").items():
+                for cmd in result or []:
+                    if cmd.name in self.commands or cmd.name in cmds:
+                        raise click.ClickException(f"plugin {name!r} adds the command {cmd.name!r}, which exists")
+                    cmds[cmd.name] = cmd
+            obj["plugin_commands"] = cmds
+        return obj["plugin_commands"]
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self._plugin_commands(ctx)))
+
+    def get_command(self, ctx, name):
+        cmd = super().get_command(ctx, name)
+        if cmd is None:
+            cmd = self._plugin_commands(ctx).get(name)
+        return cmd
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as e:
+            raise click.ClickException(str(e))
+
+
+def with_app(fn):
+    """Run the command inside the application context."""
+    @click.pass_context
+    def wrapper(ctx, *args, **kwargs):
+        root = ctx.find_root()
+        app = root.command._app(root)
+        with app.app_context():
+            from . import db
+            db.database.connect(reuse_if_open=True)
+            return fn(*args, **kwargs)
+    return update_wrapper(wrapper, fn)
+
+
+@click.group(cls=ZhurnalGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """Zhurnal: electronic class journal and diary for schools.
+
+    Settings come from ./zhurnal.toml (or $ZHURNAL_CONFIG) and ZHURNAL_* variables.
+    """
+
+
+# --- init / demo / serve ------------------------------------------------------------------
+
+def migrate_all(app, echo=click.echo) -> None:
+    from . import audit, db
+    from .identity.models import MODELS as ID_MODELS
+    before, after = db.migrate("core", ID_MODELS + audit.MODELS, 1)
+    echo(f"core: schema {before} -> {after}" if before != after else f"core: schema {after} (up to date)")
+    host = app.extensions["zhurnal"].plugins
+    models = host.per_plugin("zhurnal_models")
+    for name in host.order:
+        info = host.infos[name]
+        ms = models.get(name) or []
+        if not ms and not info.schema_version:
+            continue
+        steps = getattr(info.module, "migrations", None) or {}
+        before, after = db.migrate(name, ms, info.schema_version or 1, steps)
+        echo(f"{name}: schema {before} -> {after}" if before != after else f"{name}: schema {after} (up to date)")
+
+
+@main.command()
+@with_app
+def init():
+    """Create or upgrade the tables of the kernel and every enabled plugin (idempotent)."""
+    from flask import current_app
+    migrate_all(current_app)
+
+
+@main.command()
+@click.option("--students", default=25, show_default=True, type=click.IntRange(5, 2000),
+              help="Students in each class.")
+@click.option("--reset", is_flag=True, help="Delete an existing demo database first (SQLite only).")
+@click.option("--date", "today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Build data up to this day (default: today).")
+@click.pass_context
+def demo(ctx, students, reset, today):
+    """Create a demo school with data up to today and print the demo logins."""
+    root = ctx.find_root()
+    if reset:
+        from .config import load_settings
+        url = load_settings().database_url
+        if not url.startswith("sqlite:///"):
+            raise click.ClickException("--reset works only with an SQLite database")
+        from pathlib import Path
+        p = Path(url[len("sqlite:///"):] or "zhurnal.db")
+        for suffix in ("", "-wal", "-shm"):
+            f = p.with_name(p.name + suffix)
+            if f.exists():
+                f.unlink()
+    app = root.command._app(root)
+    with app.app_context():
+        from . import demo as demo_mod
+        from .identity.models import School
+        migrate_all(app, echo=lambda *_: None)
+        if School.select().exists():
+            raise click.ClickException("the database already holds a school; use --reset or another database")
+        from .clock import today as clock_today
+        result = demo_mod.seed(students, today.date() if today else clock_today())
+    click.echo(f"Demo school «{result.school.short_name}» is ready, data up to {result.today:%d.%m.%Y}.")
+    for line in result.summary:
+        click.echo(f"  {line}")
+    click.echo(f"Logins (password {demo_mod.DEMO_PASSWORD} for all):")
+    for login, desc in result.logins.items():
+        click.echo(f"  {login:<10} {desc}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=0, type=int, help="Run under gunicorn with this many workers (0: built-in server).")
+@click.pass_context
+def serve(ctx, host, port, workers):
+    """Serve the web UI and API."""
+    root = ctx.find_root()
+    app = root.command._app(root)
+    click.echo(f"Zhurnal is at http://{host}:{port}/  (Ctrl+C to stop)")
+    if workers:
+        import os
+        os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{host}:{port}",
+                                   "core.wsgi:app"])
+    from werkzeug.serving import run_simple
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+# --- plugins ------------------------------------------------------------------------------------
+
+@main.command("plugins")
+@click.pass_context
+def plugins_cmd(ctx):
+    """List installed plugins: enabled in this deployment or not, and what they depend on."""
+    from .config import load_settings
+    from .plugins import _info_from, discover
+    try:
+        enabled = load_settings().enabled_plugins
+    except ConfigError as e:
+        raise click.ClickException(str(e))
+    for name, eps in sorted(discover().items()):
+        try:
+            info = _info_from(name, eps[0])
+            deps = ", ".join(info.depends) or "-"
+            desc = f"{info.version:<8} depends: {deps:<20} ({info.distribution})"
+        except ConfigError as e:
+            desc = f"broken: {e}"
+        state = "enabled " if name in enabled else "disabled"
+        dup = "  (claimed by several distributions!)" if len(eps) > 1 else ""
+        click.echo(f"{state} {name:<16} {desc}{dup}")
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+@main.group()
+def users():
+    """Create, list, lock and unlock accounts; reset passwords."""
+
+
+def _user_or_fail(login):
+    from .identity.service import find_by_login
+    user = find_by_login(login)
+    if user is None:
+        raise click.ClickException(f"no account with login {login!r}")
+    return user
+
+
+@users.command("create")
+@click.argument("login")
+@click.argument("display_name")
+@click.option("--role", type=click.Choice(["admin", "director", "deputy", "teacher", "nurse", "support"]), required=True)
+@click.option("--school", "school_id", type=int, default=None, help="School id (default: the only school).")
+@click.option("--password", default=None, help="Set this password (default: issue one that must be changed).")
+@with_app
+def users_create(login, display_name, role, school_id, password):
+    """Create a staff account; prints the issued password."""
+    from . import access, db
+    from .identity import service
+    from .identity.models import School
+    school = None
+    if role not in ("admin", "support"):
+        schools = list(School.select()) if school_id is None else list(School.select().where(School.id == school_id))
+        if len(schools) != 1:
+            raise click.ClickException("name the school with --school ID" if schools or school_id is None
+                                       else f"no school with id {school_id}")
+        school = schools[0]
+    with db.database.atomic():
+        try:
+            user, pw = service.create_user(login, display_name, school=school, password=password)
+        except ValueError as e:
+            raise click.ClickException(str(e))
+        if role in ("admin", "support"):
+            access.grant(user, role, scope_type="deployment", scope_id=None)
+        else:
+            access.grant(user, role, school=school)
+    click.echo(f"created {user.login} ({role}); password: {pw}" + ("" if password else " (must be changed at first login)"))
+
+
+@users.command("list")
+@with_app
+def users_list():
+    """List accounts."""
+    from . import access
+    from .identity.models import User
+    for u in User.select().order_by(User.login):
+        state = "active" if u.is_active else f"stopped:{u.blocked_reason}"
+        click.echo(f"{u.id:>5} {u.login:<20} {state:<20} {','.join(sorted(access.roles(u)))}")
+
+
+@users.command("lock")
+@click.argument("login")
+@with_app
+def users_lock(login):
+    """Stop an account and end its sessions and tokens now."""
+    from .identity import service
+    service.lock(_user_or_fail(login), reason="admin")
+    click.echo(f"{login}: locked")
+
+
+@users.command("unlock")
+@click.argument("login")
+@with_app
+def users_unlock(login):
+    """Allow a stopped or locked account to log in again."""
+    from .identity import service
+    service.unlock(_user_or_fail(login))
+    click.echo(f"{login}: unlocked")
+
+
+@users.command("reset-password")
+@click.argument("login")
+@with_app
+def users_reset(login):
+    """Issue a new password that must be changed at first login."""
+    from .identity import service
+    pw = service.reset_password(_user_or_fail(login))
+    click.echo(f"{login}: new password {pw} (must be changed at first login)")
+
+
+# --- import / export ---------------------------------------------------------------------------
+
+def _importers(app) -> dict:
+    out = {}
+    for name, d in app.extensions["zhurnal"].plugins.per_plugin("zhurnal_importers").items():
+        for kind, fn in (d or {}).items():
+            if kind in out:
+                raise click.ClickException(f"two plugins import {kind!r}")
+            out[kind] = fn
+    return out
+
+
+@main.command("import")
+@click.argument("kind")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--school", "school_id", type=int, default=None, help="School id (default: the only school).")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@with_app
+def import_cmd(kind, path, school_id, dry_run):
+    """Import a file (KIND: students, ...). Nothing is written unless every row is valid."""
+    from flask import current_app
+    from .identity.models import School
+    importers = _importers(current_app)
+    if kind not in importers:
+        raise click.ClickException(f"unknown import kind {kind!r} (known: {', '.join(sorted(importers)) or 'none'})")
+    schools = list(School.select().where(School.id == school_id)) if school_id else list(School.select())
+    if len(schools) != 1:
+        raise click.ClickException("name the school with --school ID")
+    with open(path, "rb") as fh:
+        report = importers[kind](fh, path, schools[0], None, dry_run)
+    for line in report.lines():
+        click.echo(line, err=not report.ok)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _exporters(app) -> dict:
+    out = {}
+    for name, d in app.extensions["zhurnal"].plugins.per_plugin("zhurnal_exporters").items():
+        for kind, fn in (d or {}).items():
+            if kind in out:
+                raise click.ClickException(f"two plugins export {kind!r}")
+            out[kind] = fn
+    return out
+
+
+@main.command("export")
+@click.argument("kind")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--school", "school_id", type=int, default=None, help="School id (default: the only school).")
+@click.option("--class", "class_name", default=None, help="Only this class (e.g. 5А).")
+@with_app
+def export_cmd(kind, path, school_id, class_name):
+    """Export data to a file (KIND: students, ...); the format follows the extension (.csv, .xlsx)."""
+    from flask import current_app
+    from .identity.models import School
+    exporters = _exporters(current_app)
+    if kind not in exporters:
+        raise click.ClickException(f"unknown export kind {kind!r} (known: {', '.join(sorted(exporters)) or 'none'})")
+    schools = list(School.select().where(School.id == school_id)) if school_id else list(School.select())
+    if len(schools) != 1:
+        raise click.ClickException("name the school with --school ID")
+    if not path.lower().endswith((".csv", ".xlsx")):
+        raise click.ClickException("the file name must end in .csv or .xlsx")
+    try:
+        n = exporters[kind](path, schools[0], class_name)
+    except LookupError as e:
+        raise click.ClickException(str(e).strip("'\""))
+    click.echo(f"exported {n} rows to {path}")
+
+
+# --- audit ------------------------------------------------------------------------------------------
+
+@main.group("audit")
+def audit_cmd():
+    """Check and read the audit log."""
+
+
+@audit_cmd.command("verify")
+@with_app
+def audit_verify():
+    """Check the hash chain; list every altered, deleted or inserted entry."""
+    from . import audit
+    problems = audit.verify()
+    n = audit.AuditEntry.select().count()
+    if problems:
+        for p in problems:
+            click.echo(f"TAMPERED {p}", err=True)
+        click.echo(f"audit log: {len(problems)} problem(s) in {n} entries", err=True)
+        sys.exit(1)
+    click.echo(f"audit log intact: {n} entries")
+
+
+@audit_cmd.command("list")
+@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--action", default=None, help="Action prefix, e.g. roster.student")
+@click.option("--login", default=None)
+@with_app
+def audit_list(limit, action, login):
+    """Print the newest entries."""
+    from . import audit
+    from .identity.models import User
+    uid = None
+    if login:
+        u = User.get_or_none(User.login == login)
+        uid = u.id if u else -1
+    for e in audit.query(user_id=uid, action=action).limit(limit):
+        click.echo(f"{e.id:>7} {e.at:%Y-%m-%d %H:%M:%S} {e.login or '-':<12} {e.action:<32} "
+                   f"{e.object_type or ''}:{e.object_id or ''} {e.data}")

@@ -1,0 +1,203 @@
+"""Settings: ``zhurnal.toml`` overridden by ``ZHURNAL_*`` environment variables.
+
+The file is looked up at ``$ZHURNAL_CONFIG`` or ``./zhurnal.toml``. Every value is
+validated at start-up; a bad one stops start-up with :class:`ConfigError`, whose
+message is a single line naming the key.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line."""
+
+
+#: plugins a fresh deployment enables when the configuration does not say
+DEFAULT_PLUGINS = ["roster"]
+
+
+class SecuritySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    argon2_time_cost = fields.Int(load_default=3, validate=validate.Range(min=1))
+    argon2_memory_cost = fields.Int(load_default=65536, validate=validate.Range(min=8))
+    argon2_parallelism = fields.Int(load_default=4, validate=validate.Range(min=1))
+    #: failed logins after which each further attempt must wait (doubling)
+    login_slowdown_after = fields.Int(load_default=3, validate=validate.Range(min=1))
+    #: failed logins in a row after which the account is locked
+    login_lock_after = fields.Int(load_default=10, validate=validate.Range(min=2))
+    login_lock_minutes = fields.Int(load_default=15, validate=validate.Range(min=1))
+    session_hours = fields.Int(load_default=12, validate=validate.Range(min=1))
+    #: cookies only over HTTPS (turn on behind TLS)
+    secure_cookies = fields.Bool(load_default=False)
+
+
+class SettingsSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    database_url = fields.Str(load_default="sqlite:///zhurnal.db",
+                              validate=validate.Regexp(r"^(sqlite|postgres(ql)?)://",
+                                                       error="must start with sqlite:// or postgresql://"))
+    secret_key = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=16))
+    #: huey storage: "sqlite:///path", "redis://host:port/db" or "memory" (runs jobs in-process)
+    queue_url = fields.Str(load_default=None, allow_none=True)
+    default_locale = fields.Str(load_default="ru", validate=validate.OneOf(["ru", "en"]))
+    timezone = fields.Str(load_default="Europe/Moscow")
+    base_url = fields.Str(load_default="http://127.0.0.1:5000")
+    testing = fields.Bool(load_default=False)
+    #: pin "today" (demo and tests); default: the real date
+    today = fields.Date(load_default=None, allow_none=True)
+    security = fields.Nested(SecuritySchema, load_default=lambda: SecuritySchema().load({}))
+    #: extra permission grants beyond the plugins' defaults: {role: [permission, ...]}
+    grants = fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()), load_default=dict)
+    plugins = fields.Dict(load_default=dict)  # validated by plugin manager
+
+
+@dataclass
+class Settings:
+    database_url: str
+    secret_key: str
+    queue_url: str | None
+    default_locale: str
+    timezone: str
+    base_url: str
+    testing: bool
+    today: "dt.date | None"
+    security: dict
+    grants: dict
+    enabled_plugins: list[str]
+    plugin_settings: dict[str, dict] = field(default_factory=dict)
+    source: str = "defaults"
+
+    def for_plugin(self, name: str) -> dict:
+        return self.plugin_settings.get(name, {})
+
+
+_SCALAR_ENV = {
+    "DATABASE_URL": "database_url",
+    "SECRET_KEY": "secret_key",
+    "QUEUE_URL": "queue_url",
+    "DEFAULT_LOCALE": "default_locale",
+    "TIMEZONE": "timezone",
+    "BASE_URL": "base_url",
+    "TODAY": "today",
+}
+
+
+def _merge_env(raw: dict, env: dict) -> dict:
+    for suffix, key in _SCALAR_ENV.items():
+        if f"ZHURNAL_{suffix}" in env:
+            raw[key] = env[f"ZHURNAL_{suffix}"]
+    if "ZHURNAL_PLUGINS" in env:
+        names = [n.strip() for n in env["ZHURNAL_PLUGINS"].split(",") if n.strip()]
+        raw.setdefault("plugins", {})["enabled"] = names
+    for k, v in env.items():
+        if k.startswith("ZHURNAL_SECURITY_"):
+            raw.setdefault("security", {})[k[len("ZHURNAL_SECURITY_"):].lower()] = v
+    return raw
+
+
+def _one_line(err: ValidationError, prefix: str = "") -> str:
+    def walk(msgs, path):
+        if isinstance(msgs, dict):
+            for k, v in msgs.items():
+                yield from walk(v, path + [str(k)])
+        elif isinstance(msgs, list) and msgs and isinstance(msgs[0], str):
+            yield ".".join(path), "; ".join(msgs)
+        elif isinstance(msgs, list):
+            for m in msgs:
+                yield from walk(m, path)
+        else:
+            yield ".".join(path), str(msgs)
+    parts = [f"{prefix}{k}: {v}" for k, v in walk(err.messages, [])]
+    return "invalid setting " + ", ".join(parts)
+
+
+def load_settings(overrides: dict | None = None, env: dict | None = None,
+                  path: str | os.PathLike | None = None) -> Settings:
+    """Read, merge and validate the settings.
+
+    :param overrides: values that win over file and environment (tests, CLI flags)
+    :param env: environment to read ``ZHURNAL_*`` from (default ``os.environ``)
+    :param path: explicit config file; else ``$ZHURNAL_CONFIG``; else ``./zhurnal.toml`` if present
+    :raises ConfigError: one line naming the bad key
+    """
+    env = dict(os.environ if env is None else env)
+    raw: dict[str, Any] = {}
+    source = "defaults"
+    cfg_path = path or env.get("ZHURNAL_CONFIG")
+    if cfg_path is None and Path("zhurnal.toml").exists():
+        cfg_path = "zhurnal.toml"
+    if cfg_path:
+        p = Path(cfg_path)
+        if not p.exists():
+            raise ConfigError(f"config file not found: {p}")
+        try:
+            raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"config file {p} is not valid TOML: {e}") from None
+        source = str(p)
+    raw = _merge_env(raw, env)
+    for k, v in (overrides or {}).items():
+        if isinstance(v, dict) and isinstance(raw.get(k), dict):
+            raw[k] = {**raw[k], **v}
+        else:
+            raw[k] = v
+    try:
+        data = SettingsSchema().load(raw)
+    except ValidationError as e:
+        raise ConfigError(_one_line(e)) from None
+    plugins = dict(data["plugins"])
+    enabled = plugins.pop("enabled", DEFAULT_PLUGINS)
+    if not isinstance(enabled, list) or not all(isinstance(x, str) for x in enabled):
+        raise ConfigError("invalid setting plugins.enabled: must be a list of plugin names")
+    bad = [k for k, v in plugins.items() if not isinstance(v, dict)]
+    if bad:
+        raise ConfigError(f"invalid setting plugins.{bad[0]}: must be a table of that plugin's settings")
+    secret = data["secret_key"]
+    if not secret:
+        if data["testing"]:
+            secret = "test-" + "x" * 32
+        else:
+            secret = _persistent_secret(data["database_url"])
+    db_url = data["database_url"]
+    if db_url.startswith("postgres://"):
+        db_url = "postgresql://" + db_url[len("postgres://"):]
+    return Settings(
+        database_url=db_url, secret_key=secret, queue_url=data["queue_url"],
+        default_locale=data["default_locale"], timezone=data["timezone"],
+        base_url=data["base_url"].rstrip("/"), testing=data["testing"], today=data["today"],
+        security=data["security"], grants=data["grants"],
+        enabled_plugins=list(dict.fromkeys(enabled)), plugin_settings=plugins, source=source,
+    )
+
+
+def _persistent_secret(database_url: str) -> str:
+    """A secret for a deployment that set none: kept beside an SQLite database so that
+    sessions survive restarts. Several hosts must set ``ZHURNAL_SECRET_KEY``."""
+    if database_url.startswith("sqlite:///"):
+        db_path = Path(database_url[len("sqlite:///"):] or "zhurnal.db")
+        key_file = db_path.with_name(db_path.name + ".secret")
+        if key_file.exists():
+            return key_file.read_text().strip()
+        key = secrets.token_hex(32)
+        try:
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(key)
+            key_file.chmod(0o600)
+        except OSError:
+            pass
+        return key
+    raise ConfigError("invalid setting secret_key: required when the database is not SQLite "
+                      "(set ZHURNAL_SECRET_KEY, the same on every host)")

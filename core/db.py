@@ -1,0 +1,112 @@
+"""Database connection, the model base class and per-plugin schema versions.
+
+Every model in Zhurnal derives from :class:`BaseModel`, bound to one
+:data:`database` proxy that :func:`init_database` points at SQLite or PostgreSQL.
+Each plugin owns its tables and a schema version recorded in ``core_schema``;
+:func:`migrate` (``zhurnal init``) creates missing tables and runs the plugin's
+numbered upgrade steps, recording each step as it completes. It never drops.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from urllib.parse import urlparse
+
+import peewee as pw
+from playhouse.db_url import connect as url_connect
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+
+log = logging.getLogger("zhurnal.db")
+
+#: The one database every model is bound to; pointed at a real database by init_database().
+database = pw.DatabaseProxy()
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    """Schema version of each plugin's tables (the kernel is the plugin ``core``)."""
+    plugin = pw.CharField(primary_key=True, max_length=64)
+    version = pw.IntegerField()
+    updated_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "core_schema"
+
+
+def init_database(url: str) -> pw.Database:
+    """Open the database named by ``url`` and bind the models to it."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        db = url_connect(url, pragmas={
+            "journal_mode": "wal",
+            "foreign_keys": 1,
+            "busy_timeout": 10000,
+            "synchronous": "normal",
+            "cache_size": -32000,
+        })
+    else:
+        # a pool: connections are kept open and handed back at the end of each request
+        pooled = url.replace("postgresql://", "postgresql+pool://", 1)
+        db = url_connect(pooled, max_connections=16, stale_timeout=300)
+    database.initialize(db)
+    return db
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, pw.SqliteDatabase)
+
+
+def is_postgres() -> bool:
+    return isinstance(database.obj, pw.PostgresqlDatabase)
+
+
+def migrator():
+    return SqliteMigrator(database.obj) if is_sqlite() else PostgresqlMigrator(database.obj)
+
+
+def current_versions() -> dict[str, int]:
+    if not database.table_exists(SchemaVersion._meta.table_name):
+        return {}
+    return {r.plugin: r.version for r in SchemaVersion.select()}
+
+
+def migrate(owner: str, models: list[type[pw.Model]], version: int,
+            steps: dict[int, callable] | None = None) -> tuple[int, int]:
+    """Bring one owner's tables to ``version``.
+
+    Missing tables are created (with indexes). If a version is already recorded,
+    each step ``n`` in ``steps`` with ``recorded < n <= version`` is run in order,
+    in its own transaction, and recorded immediately; a step receives the
+    migrator and must only add or alter, never drop data.
+
+    :returns: (version before, version after); before is 0 for a new owner.
+    """
+    database.create_tables([SchemaVersion], safe=True)
+    row = SchemaVersion.get_or_none(SchemaVersion.plugin == owner)
+    before = row.version if row else 0
+    if before > version:
+        raise RuntimeError(f"database schema of {owner!r} is version {before}, newer than the code's {version}")
+    if row is not None:
+        for n in sorted((steps or {})):
+            if before < n <= version:
+                with database.atomic():
+                    steps[n](migrator())
+                    SchemaVersion.update(version=n, updated_at=utcnow()).where(
+                        SchemaVersion.plugin == owner).execute()
+                log.info("%s: schema upgraded to %s", owner, n)
+    with database.atomic():
+        database.create_tables(models, safe=True)
+        SchemaVersion.insert(plugin=owner, version=version, updated_at=utcnow()).on_conflict(
+            conflict_target=[SchemaVersion.plugin],
+            update={SchemaVersion.version: version, SchemaVersion.updated_at: utcnow()},
+        ).execute()
+    return before, version

@@ -1,0 +1,183 @@
+"""Every extension point of Zhurnal.
+
+A hook *asks* the enabled plugins for contributions or answers; a signal
+(:mod:`core.signals`) *tells* them that something happened. Hooks are called
+with keyword arguments; an implementation declares only the arguments it uses
+and gives them no defaults. Unless a hook says ``firstresult``, the kernel
+receives a list with one result per plugin that implemented it (``None``
+results dropped) and combines them as the hook's docstring says.
+
+Plugins implement hooks with :data:`hookimpl`::
+
+    from core.hookspecs import hookimpl
+
+    @hookimpl
+    def zhurnal_permissions():
+        return [Permission("journal.mark.write", "Enter marks", roles=("teacher",))]
+
+A plugin is a module (or object) with these attributes besides its hooks:
+``name`` (unique, also its namespace: blueprint, URL prefix, tables, permissions),
+``version``, ``title`` (shown to admins), ``depends`` (names of plugins it needs),
+``schema_version`` (int, 0 if it has no tables) and optionally ``settings_schema``
+(a marshmallow Schema class validating ``[plugins.<name>]``) and
+``migrations`` (``{version: step(migrator)}``).
+"""
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "zhurnal"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- data -------------------------------------------------------------------
+
+@hookspec
+def zhurnal_models():
+    """Return the peewee model classes this plugin owns.
+
+    Called by ``zhurnal init`` (and by test fixtures) for every plugin loaded in
+    the deployment, in dependency order, to create or upgrade its tables. Models
+    must derive from :class:`core.db.BaseModel` and be named with the plugin's
+    prefix (``journal_mark``). Never called while serving requests.
+
+    :returns: list of model classes, dependencies first.
+    """
+
+
+@hookspec
+def zhurnal_demo_seed(ctx):
+    """Fill the demo school with this plugin's data.
+
+    Called by ``zhurnal demo`` once per loaded plugin, in dependency order, inside
+    one transaction. ``ctx`` is a :class:`core.demo.DemoContext`: it carries the
+    school, today's date, the random generator and a ``data`` dict where earlier
+    plugins leave what later ones need (``ctx.data["roster"]`` holds the classes,
+    students, teachers and demo accounts). A plugin adds its lines to
+    ``ctx.summary`` to be printed.
+    """
+
+
+# --- access -----------------------------------------------------------------
+
+@hookspec
+def zhurnal_permissions():
+    """Declare the permissions this plugin checks and which roles get them.
+
+    Called once at start-up. Permission names are ``<plugin>.<object>.<verb>``.
+
+    :returns: list of :class:`core.access.Permission`. The kernel merges all
+        lists; two plugins declaring one name stop start-up.
+    """
+
+
+@hookspec(firstresult=True)
+def zhurnal_object_scope(obj):
+    """Tell where an object belongs, so that scoped role assignments can match it.
+
+    Called by :func:`core.access.can` for each object it is asked about. The
+    plugin that owns ``obj``'s type answers; others return ``None``.
+
+    :param obj: any model instance a permission is checked against.
+    :returns: a :class:`core.access.Scope` (school, classes, students) or ``None``.
+        The first non-``None`` answer is used.
+    """
+
+
+# --- web, API, CLI ------------------------------------------------------------
+
+@hookspec
+def zhurnal_blueprints():
+    """Return the Flask blueprints of this plugin (pages and API).
+
+    Called once in :func:`core.app.create_app` for every loaded plugin; all are
+    registered at start-up. The kernel guards each one: while the plugin is
+    switched off for the current user's school its routes answer 404.
+    API blueprints use ``url_prefix="/api/v1"``; page blueprints ``/<name>``.
+
+    :returns: list of :class:`flask.Blueprint`.
+    """
+
+
+@hookspec
+def zhurnal_nav_items(user, school):
+    """Contribute entries to the main navigation for this user.
+
+    Called on every page render, only for plugins enabled for ``school``.
+    Check permissions here; return nothing the user may not open.
+
+    :returns: list of :class:`core.ui.NavItem`; all lists are merged and sorted by
+        ``priority`` (lower first), then label.
+    """
+
+
+@hookspec
+def zhurnal_dashboard_widgets(user, school):
+    """Contribute panels to the user's dashboard (the start page after login).
+
+    Called once per dashboard view, only for plugins enabled for ``school``.
+
+    :returns: list of :class:`core.ui.Widget`; merged and sorted by ``priority``.
+    """
+
+
+@hookspec
+def zhurnal_cli_commands():
+    """Return click commands (or groups) to add under ``zhurnal``.
+
+    Called when the CLI starts, for plugins loaded in the deployment. A command
+    runs inside the application context.
+
+    :returns: list of :class:`click.Command`.
+    """
+
+
+@hookspec
+def zhurnal_importers():
+    """Offer file importers for ``zhurnal import KIND FILE`` and the import pages.
+
+    :returns: dict ``{kind: callable(path_or_stream, filename, school, user, dry_run) -> ImportReport}``;
+        dicts are merged, and a kind offered twice stops start-up.
+    """
+
+
+@hookspec
+def zhurnal_exporters():
+    """Offer file exporters for ``zhurnal export KIND FILE``.
+
+    :returns: dict ``{kind: callable(path, school, class_name_or_None) -> rows_written}``;
+        the format follows the file's extension (``.csv`` or ``.xlsx``). An unknown
+        class raises ``LookupError`` with a one-line message.
+    """
+
+
+@hookspec
+def zhurnal_student_card_sections(student, user):
+    """Contribute sections to a student's card (the page a class teacher opens).
+
+    Called only for plugins enabled for the student's school; a section must
+    only contain what ``user`` may see. Reading a card is audited by the kernel.
+
+    :returns: list of :class:`core.ui.Widget`, sorted by ``priority``.
+    """
+
+
+@hookspec
+def zhurnal_app_ready(app):
+    """The application is built: register Jinja filters, context processors, etc.
+
+    Called once at the end of :func:`core.app.create_app` for every loaded plugin.
+    Signal receivers are connected here with :func:`core.signals.connect`.
+    """
+
+
+@hookspec
+def zhurnal_personal_data(user_id, person):
+    """Export what this plugin holds about a person (152-FZ subject access request).
+
+    :param user_id: the account id, or ``None``
+    :param person: dict with ``kind`` ("student", "guardian", "staff") and ``id``
+    :returns: dict section -> JSON-serialisable data, or ``None``. Merged under
+        the plugin's name.
+    """

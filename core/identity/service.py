@@ -1,0 +1,224 @@
+"""Everything that changes an account: login, throttling, passwords, locks, tokens.
+
+Only this module writes ``core_user`` / ``core_api_token``; views call it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+
+from .. import audit, signals
+from ..db import database, utcnow
+from ..i18n import N_
+from .models import ApiToken, CompromiseReport, User
+from .passwords import generate, weakness
+
+
+class LoginRefused(Exception):
+    """Login not possible; ``code`` is one of bad_credentials, throttled, locked, blocked."""
+
+    def __init__(self, code: str, retry_after: int | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.retry_after = retry_after
+
+
+def _ext():
+    return current_app.extensions["zhurnal"]
+
+
+def _sec() -> dict:
+    return _ext().settings.security
+
+
+def find_by_login(login: str) -> User | None:
+    return User.get_or_none(User.login == (login or "").strip().lower())
+
+
+def authenticate(login: str, password: str, *, ip: str | None = None, via: str = "web") -> User:
+    """Check a login and password; count failures, slow down and lock.
+
+    :raises LoginRefused: the same ``bad_credentials`` whether or not the login exists.
+    """
+    sec = _sec()
+    now = utcnow()
+    user = find_by_login(login)
+    passwords = _ext().passwords
+    if user is None:
+        passwords.verify(None, password or "")
+        with database.atomic():
+            audit.record("core.login.failed", object_type="core_user", data={"login": (login or "")[:64]}, ip=ip)
+        raise LoginRefused("bad_credentials")
+    if not user.is_active:
+        passwords.verify(None, password or "")
+        raise LoginRefused("blocked" if user.blocked_reason else "bad_credentials")
+    if user.locked_until and user.locked_until > now:
+        raise LoginRefused("locked", retry_after=int((user.locked_until - now).total_seconds()) + 1)
+    if user.failed_logins >= sec["login_slowdown_after"] and user.last_failed_at:
+        wait = 2 ** (user.failed_logins - sec["login_slowdown_after"])
+        elapsed = (now - user.last_failed_at).total_seconds()
+        if elapsed < wait:
+            raise LoginRefused("throttled", retry_after=int(wait - elapsed) + 1)
+    if not passwords.verify(user.password_hash, password or ""):
+        with database.atomic():
+            failures = user.failed_logins + 1
+            update = {"failed_logins": failures, "last_failed_at": now}
+            locked = failures >= sec["login_lock_after"]
+            if locked:
+                update["locked_until"] = now + dt.timedelta(minutes=sec["login_lock_minutes"])
+                update["failed_logins"] = 0
+            User.update(**update).where(User.id == user.id).execute()
+            audit.record("core.login.failed", user, data={"failures": failures}, ip=ip, user=user)
+            if locked:
+                audit.record("core.account.locked", user, user=user, ip=ip,
+                             data={"until": update["locked_until"].isoformat(), "reason": "failed_logins"})
+        signals.send(signals.login_failed, login=login, user=user, ip=ip, school_id=user.school_id)
+        if locked:
+            signals.send(signals.account_locked, user=user, until=update["locked_until"],
+                         reason="failed_logins", school_id=user.school_id)
+        raise LoginRefused("bad_credentials")
+    with database.atomic():
+        update = {"failed_logins": 0, "last_failed_at": None, "last_login_at": now, "locked_until": None}
+        if passwords.needs_rehash(user.password_hash):
+            update["password_hash"] = passwords.hash(password)
+        User.update(**update).where(User.id == user.id).execute()
+        audit.record("core.login", user, user=user, ip=ip, data={"via": via})
+    for k, v in update.items():
+        setattr(user, k, v)
+    signals.send(signals.user_logged_in, user=user, ip=ip, via=via, school_id=user.school_id)
+    return user
+
+
+def create_user(login: str, display_name: str, *, password: str | None = None, school=None,
+                email: str | None = None, phone: str | None = None, must_change: bool | None = None) -> tuple[User, str]:
+    """Create an account. Without ``password`` one is generated and the user must change it.
+
+    :returns: (user, the password in clear, to print on a login slip)
+    :raises ValueError: the login is taken or malformed (message says which)
+    """
+    login = (login or "").strip().lower()
+    if not login or len(login) > 64 or not all(c.isalnum() or c in "._-" for c in login):
+        raise ValueError("login may contain only letters, digits, '.', '_' and '-'")
+    if User.select().where(User.login == login).exists():
+        raise ValueError(f"login {login!r} is already taken")
+    issued = password is None
+    password = password or generate()
+    user = User.create(login=login, display_name=display_name, password_hash=_ext().passwords.hash(password),
+                       school=school, email=email, phone=phone,
+                       must_change_password=issued if must_change is None else must_change)
+    audit.record("core.user.create", user, school_id=getattr(school, "id", school),
+                 data={"login": login, "display_name": display_name})
+    return user, password
+
+
+def _end_sessions(user: User) -> None:
+    """End every session and token of the user now (not at cookie expiry)."""
+    User.update(session_epoch=User.session_epoch + 1).where(User.id == user.id).execute()
+    ApiToken.update(revoked_at=utcnow()).where((ApiToken.user == user.id) & ApiToken.revoked_at.is_null()).execute()
+    user.session_epoch += 1
+
+
+def change_password(user: User, new_password: str, *, by: User | None = None, current: str | None = None) -> None:
+    """Set a password the user chose.
+
+    :raises ValueError: current password wrong or new one too weak (English msgid).
+    """
+    if current is not None and not _ext().passwords.verify(user.password_hash, current):
+        raise ValueError(N_("Current password is wrong."))
+    problem = weakness(new_password, user.login)
+    if problem:
+        raise ValueError(problem)
+    if _ext().passwords.verify(user.password_hash, new_password):
+        raise ValueError(N_("The new password must differ from the old one."))
+    with database.atomic():
+        User.update(password_hash=_ext().passwords.hash(new_password), must_change_password=False).where(
+            User.id == user.id).execute()
+        _end_sessions(user)
+        audit.record("core.password.change", user, user=by or user)
+    user.must_change_password = False
+    signals.send(signals.password_changed, user=user, by=by or user, school_id=user.school_id)
+
+
+def reset_password(user: User, *, by: User | None = None) -> str:
+    """Issue a new random password the user must change at first login; returns it."""
+    password = generate()
+    with database.atomic():
+        User.update(password_hash=_ext().passwords.hash(password), must_change_password=True,
+                    failed_logins=0, locked_until=None).where(User.id == user.id).execute()
+        _end_sessions(user)
+        audit.record("core.password.reset", user, user=by)
+    signals.send(signals.password_changed, user=user, by=by, school_id=user.school_id)
+    return password
+
+
+def lock(user: User, *, by: User | None = None, reason: str = "admin") -> None:
+    with database.atomic():
+        User.update(is_active=False, blocked_reason=reason).where(User.id == user.id).execute()
+        _end_sessions(user)
+        audit.record("core.account.lock", user, user=by, data={"reason": reason})
+    user.is_active, user.blocked_reason = False, reason
+    signals.send(signals.account_locked, user=user, until=None, reason=reason, school_id=user.school_id)
+
+
+def unlock(user: User, *, by: User | None = None) -> None:
+    with database.atomic():
+        User.update(is_active=True, blocked_reason=None, locked_until=None, failed_logins=0).where(
+            User.id == user.id).execute()
+        audit.record("core.account.unlock", user, user=by)
+    user.is_active, user.blocked_reason, user.locked_until = True, None, None
+
+
+def report_compromised(user: User, *, by: User | None = None, ip: str | None = None, note: str = "") -> CompromiseReport:
+    """Stop the account at once, void what was done with it since, and tell the world."""
+    now = utcnow()
+    with database.atomic():
+        report = CompromiseReport.create(user=user, reported_at=now, reported_by=by or user, ip=ip, note=note[:2000])
+        User.update(is_active=False, blocked_reason="compromised").where(User.id == user.id).execute()
+        _end_sessions(user)
+        audit.record("core.credentials.compromised", user, user=by or user, ip=ip,
+                     data={"report_id": report.id, "note": note[:200]})
+    user.is_active, user.blocked_reason = False, "compromised"
+    signals.send(signals.credentials_compromised, user=user, reported_at=now, report_id=report.id,
+                 school_id=user.school_id)
+    return report
+
+
+@dataclass
+class IssuedToken:
+    token: ApiToken
+    secret: str
+
+
+def _token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(user: User, name: str) -> IssuedToken:
+    secret = "zh_" + secrets.token_urlsafe(32)
+    with database.atomic():
+        tok = ApiToken.create(user=user, name=name[:100] or "token", token_hash=_token_hash(secret), prefix=secret[:10])
+        audit.record("core.token.create", tok, user=user, school_id=user.school_id, data={"name": tok.name})
+    return IssuedToken(tok, secret)
+
+
+def revoke_token(tok: ApiToken, *, by: User) -> None:
+    with database.atomic():
+        ApiToken.update(revoked_at=utcnow()).where(ApiToken.id == tok.id).execute()
+        audit.record("core.token.revoke", tok, user=by, school_id=by.school_id)
+
+
+def user_for_token(secret: str) -> User | None:
+    if not secret or not secret.startswith("zh_"):
+        return None
+    row = (ApiToken.select(ApiToken, User).join(User)
+           .where((ApiToken.token_hash == _token_hash(secret)) & ApiToken.revoked_at.is_null()).first())
+    if row is None or not row.user.is_active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:
+        ApiToken.update(last_used_at=now).where(ApiToken.id == row.id).execute()
+    return row.user

@@ -1,0 +1,250 @@
+"""Plugin discovery, dependencies and enablement.
+
+Three levels of "on":
+
+* **installed** — a distribution declares an entry point in the group
+  ``zhurnal.plugins`` (the built-in plugins are declared the same way in our
+  own ``pyproject.toml``);
+* **loaded** — the deployment's configuration lists it (``[plugins] enabled``
+  or ``ZHURNAL_PLUGINS``); only loaded plugins are registered with pluggy, so a
+  plugin that is not loaded contributes nothing at all. Changing this needs a
+  restart;
+* **enabled for a school** — an admin switches a loaded plugin off or on for one
+  school at run time (:meth:`PluginHost.set_enabled`). While it is off its
+  routes answer 404, its hooks are not called for that school and its signal
+  receivers are skipped. Its data stays.
+"""
+from __future__ import annotations
+
+import importlib.metadata as md
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import pluggy
+from marshmallow import RAISE, ValidationError
+
+from . import hookspecs
+from .config import ConfigError, _one_line
+
+log = logging.getLogger("zhurnal.plugins")
+
+ENTRY_POINT_GROUP = "zhurnal.plugins"
+
+
+class PluginError(ConfigError):
+    """The plugin set cannot start; the message is one line naming the plugins."""
+
+
+@dataclass
+class PluginInfo:
+    """What the kernel knows of one installed plugin."""
+    name: str
+    module: Any
+    distribution: str
+    version: str = "0"
+    title: str = ""
+    depends: tuple[str, ...] = ()
+    schema_version: int = 0
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def description(self) -> str:
+        return (self.module.__doc__ or "").strip().splitlines()[0] if self.module.__doc__ else ""
+
+
+def discover() -> dict[str, list[md.EntryPoint]]:
+    """All installed plugins by name (a name offered twice has two entries)."""
+    found: dict[str, list[md.EntryPoint]] = {}
+    seen: set[tuple[str, str]] = set()
+    for ep in md.entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist.name if ep.dist else "?"
+        key = (ep.name, ep.value)
+        if key in seen:  # one distribution seen twice on sys.path (editable installs)
+            continue
+        seen.add(key)
+        found.setdefault(ep.name, []).append(ep)
+    return found
+
+
+def _info_from(name: str, ep: md.EntryPoint) -> PluginInfo:
+    try:
+        module = ep.load()
+    except Exception as e:  # a broken plugin must fail loudly, never vanish
+        raise PluginError(f"plugin {name!r} failed to import: {type(e).__name__}: {e}") from e
+    declared = getattr(module, "name", None)
+    if declared != name:
+        raise PluginError(f"plugin entry point {name!r} loads a plugin named {declared!r}")
+    return PluginInfo(
+        name=name, module=module, distribution=ep.dist.name if ep.dist else "?",
+        version=str(getattr(module, "version", "0")), title=getattr(module, "title", name),
+        depends=tuple(getattr(module, "depends", ())),
+        schema_version=int(getattr(module, "schema_version", 0)),
+    )
+
+
+def resolve(enabled: Iterable[str], installed: dict[str, list[md.EntryPoint]] | None = None,
+            extra: Iterable[Any] = ()) -> list[PluginInfo]:
+    """Check the configured plugin set and return it in dependency order.
+
+    :param extra: plugin objects given directly (tests, embedding), treated as installed.
+    :raises PluginError: for an unknown name, a name offered by two plugins, a
+        missing dependency or a dependency cycle; one line naming them.
+    """
+    installed = dict(discover() if installed is None else installed)
+    objects: dict[str, Any] = {}
+    for obj in extra:
+        if obj.name in installed or obj.name in objects:
+            raise PluginError(f"two plugins claim the name {obj.name!r}")
+        objects[obj.name] = obj
+    enabled = list(dict.fromkeys(enabled))
+    dupes = [n for n in enabled if len(installed.get(n, ())) > 1]
+    if dupes:
+        n = dupes[0]
+        dists = " and ".join(sorted(ep.dist.name if ep.dist else ep.value for ep in installed[n]))
+        raise PluginError(f"two plugins claim the name {n!r}: {dists}")
+    unknown = [n for n in enabled if n not in installed and n not in objects]
+    if unknown:
+        raise PluginError(f"unknown plugin {unknown[0]!r} (installed: {', '.join(sorted(set(installed) | set(objects))) or 'none'})")
+    infos: dict[str, PluginInfo] = {}
+    for n in enabled:
+        if n in objects:
+            o = objects[n]
+            infos[n] = PluginInfo(name=n, module=o, distribution="(given)", version=str(getattr(o, "version", "0")),
+                                  title=getattr(o, "title", n), depends=tuple(getattr(o, "depends", ())),
+                                  schema_version=int(getattr(o, "schema_version", 0)))
+        else:
+            infos[n] = _info_from(n, installed[n][0])
+    for info in infos.values():
+        for dep in info.depends:
+            if dep not in infos:
+                raise PluginError(f"plugin {info.name!r} depends on {dep!r}, which is not enabled")
+    order: list[PluginInfo] = []
+    state: dict[str, int] = {}
+
+    def visit(n: str, chain: list[str]):
+        if state.get(n) == 2:
+            return
+        if state.get(n) == 1:
+            raise PluginError(f"plugins depend on each other in a cycle: {' -> '.join(chain + [n])}")
+        state[n] = 1
+        for dep in infos[n].depends:
+            visit(dep, chain + [n])
+        state[n] = 2
+        order.append(infos[n])
+
+    for n in enabled:
+        visit(n, [])
+    return order
+
+
+class PluginHost:
+    """The pluggy manager of one application plus what the kernel adds to it.
+
+    Kept on ``app.extensions["zhurnal"].plugins``; never a module global.
+    """
+
+    def __init__(self, infos: list[PluginInfo], settings) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.infos: dict[str, PluginInfo] = {}
+        self.order: list[str] = []
+        self._subset_cache: dict[tuple[frozenset, str], Any] = {}
+        from . import builtin_hooks
+        self.pm.register(builtin_hooks, name="core")
+        for info in infos:
+            info.settings = self._validate_settings(info, settings.for_plugin(info.name))
+            self.pm.register(info.module, name=info.name)
+            self.infos[info.name] = info
+            self.order.append(info.name)
+        unknown_settings = set(settings.plugin_settings) - set(self.infos)
+        if unknown_settings:
+            n = sorted(unknown_settings)[0]
+            raise PluginError(f"settings given for plugin {n!r}, which is not enabled")
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as e:
+            raise PluginError(f"plugin {e.plugin!r} implements an unknown hook: {e}") from None
+
+    @staticmethod
+    def _validate_settings(info: PluginInfo, raw: dict) -> dict:
+        schema_cls = getattr(info.module, "settings_schema", None)
+        if schema_cls is None:
+            if raw:
+                raise PluginError(f"plugin {info.name!r} takes no settings, got: {', '.join(raw)}")
+            return {}
+        try:
+            return schema_cls(unknown=RAISE).load(raw)
+        except ValidationError as e:
+            raise PluginError(_one_line(e, prefix=f"plugins.{info.name}.")) from None
+
+    # --- calling hooks --------------------------------------------------------
+    @property
+    def hook(self):
+        """Hooks of every loaded plugin (deployment-wide work: CLI, migrations)."""
+        return self.pm.hook
+
+    def hook_for(self, school) -> "_SchoolHooks":
+        """Hooks restricted to the plugins enabled for ``school`` (None: all loaded)."""
+        return _SchoolHooks(self, frozenset(self.disabled_for(school)))
+
+    def per_plugin(self, hook_name: str, only: Iterable[str] | None = None, **kwargs) -> dict[str, Any]:
+        """Call a hook on each plugin separately, in dependency order: {plugin: result}."""
+        impls = {self.pm.get_name(i.plugin): i for i in getattr(self.pm.hook, hook_name).get_hookimpls()}
+        out = {}
+        for name in ["core"] + self.order:
+            if name in impls and (only is None or name in only):
+                impl = impls[name]
+                out[name] = impl.function(**{k: kwargs[k] for k in impl.argnames})
+        return out
+
+    # --- per-school enablement ------------------------------------------------
+    def disabled_for(self, school) -> set[str]:
+        """Loaded plugins that are off for ``school``, including those whose
+        dependency is off there."""
+        if school is None:
+            return set()
+        off = set(school.disabled_plugin_names()) & set(self.infos)
+        changed = True
+        while changed:
+            changed = False
+            for name, info in self.infos.items():
+                if name not in off and any(d in off for d in info.depends):
+                    off.add(name)
+                    changed = True
+        return off
+
+    def is_enabled(self, name: str, school) -> bool:
+        return name in self.infos and name not in self.disabled_for(school)
+
+    def dependents(self, name: str) -> list[str]:
+        return [n for n, i in self.infos.items() if name in i.depends]
+
+    def subset_caller(self, disabled: frozenset, hook_name: str):
+        key = (disabled, hook_name)
+        caller = self._subset_cache.get(key)
+        if caller is None:
+            if disabled:
+                remove = [self.pm.get_plugin(n) for n in disabled if self.pm.get_plugin(n) is not None]
+                caller = self.pm.subset_hook_caller(hook_name, remove_plugins=remove)
+            else:
+                caller = getattr(self.pm.hook, hook_name)
+            self._subset_cache[key] = caller
+        return caller
+
+    def owner_of(self, module_name: str) -> str | None:
+        """The loaded plugin whose package contains ``module_name``."""
+        for name, info in self.infos.items():
+            pkg = getattr(info.module, "__name__", "")
+            if pkg and (module_name == pkg or module_name.startswith(pkg + ".")):
+                return name
+        return None
+
+
+class _SchoolHooks:
+    def __init__(self, host: PluginHost, disabled: frozenset) -> None:
+        self._host = host
+        self._disabled = disabled
+
+    def __getattr__(self, name: str):
+        return self._host.subset_caller(self._disabled, name)

@@ -1,0 +1,117 @@
+"""Domain events: a plugin *tells* the world that something happened.
+
+Every signal of Zhurnal is declared here, once, with what it carries. Signals
+are sent by a plugin's service layer **after the transaction committed**, with
+:func:`send`, never from ORM save hooks. Every signal carries ``school_id``;
+receivers of a plugin that is switched off for that school are skipped.
+
+Receivers take ``(sender, **kwargs)`` and are connected with :func:`connect`
+from the plugin's ``zhurnal_app_ready`` hook, which records the owning plugin
+and holds a strong reference (a lambda would otherwise vanish)::
+
+    @hookimpl
+    def zhurnal_app_ready(app):
+        connect(signals.mark_saved, on_mark_saved, app=app, owner="notify_email")
+"""
+from __future__ import annotations
+
+import logging
+import weakref
+
+from blinker import Namespace
+from flask import current_app, has_app_context
+
+log = logging.getLogger("zhurnal.signals")
+
+zhurnal_signals = Namespace()
+
+#: a user logged in. kwargs: user, ip, via ("web" | "api" | "token"), school_id
+user_logged_in = zhurnal_signals.signal("user-logged-in", doc="A user logged in (user, ip, via, school_id).")
+#: a login attempt failed. kwargs: login, user (or None), ip, school_id
+login_failed = zhurnal_signals.signal("login-failed", doc="A login failed (login, user or None, ip, school_id).")
+#: an account was locked after too many failures or by an admin. kwargs: user, until, reason, school_id
+account_locked = zhurnal_signals.signal("account-locked", doc="An account was locked (user, until, reason, school_id).")
+#: a user reported that their credentials are compromised; the account is already stopped.
+#: kwargs: user, reported_at, report_id, school_id
+credentials_compromised = zhurnal_signals.signal(
+    "credentials-compromised",
+    doc="Credentials reported compromised; the account is stopped (user, reported_at, report_id, school_id).")
+#: a password was changed or reset. kwargs: user, by (user), school_id
+password_changed = zhurnal_signals.signal("password-changed", doc="A password was changed (user, by, school_id).")
+#: a plugin was switched on or off for a school. kwargs: plugin, enabled, by, school_id
+plugin_toggled = zhurnal_signals.signal("plugin-toggled", doc="A plugin was switched for a school (plugin, enabled, by, school_id).")
+
+# --- roster ---------------------------------------------------------------------
+#: a student was created, changed, moved or removed from a class.
+#: kwargs: student_id, class_id, action ("created"|"updated"|"moved"|"left"), by, school_id
+student_changed = zhurnal_signals.signal(
+    "student-changed", doc="A student record changed (student_id, class_id, action, by, school_id).")
+#: a class list import finished. kwargs: class_ids, created, updated, by, school_id
+roster_imported = zhurnal_signals.signal(
+    "roster-imported", doc="A class list import was written (class_ids, created, updated, by, school_id).")
+
+# --- journal ---------------------------------------------------------------------
+#: a mark was created, changed or deleted. kwargs: mark_id, student_id, lesson_id,
+#: subject_id, class_id, value, old_value, action ("created"|"updated"|"deleted"), by, school_id
+mark_saved = zhurnal_signals.signal("mark-saved", doc="A mark was saved (mark_id, student_id, lesson_id, subject_id, class_id, value, old_value, action, by, school_id).")
+#: attendance of one student at one lesson was set. kwargs: student_id, lesson_id, status, old_status, by, school_id
+attendance_saved = zhurnal_signals.signal("attendance-saved", doc="Attendance was saved (student_id, lesson_id, status, old_status, by, school_id).")
+#: homework was set or changed for a lesson. kwargs: lesson_id, text, class_id, group_id, by, school_id
+homework_set = zhurnal_signals.signal("homework-set", doc="Homework was set (lesson_id, text, class_id, group_id, by, school_id).")
+#: a lesson was created, changed (topic, date, control work) or cancelled. kwargs: lesson_id, action, by, school_id
+lesson_changed = zhurnal_signals.signal("lesson-changed", doc="A lesson changed (lesson_id, action, by, school_id).")
+
+# --- diary, consent, health ----------------------------------------------------
+#: a guardian acknowledged a week of the diary. kwargs: student_id, guardian_user_id, week, at, school_id
+diary_acknowledged = zhurnal_signals.signal("diary-acknowledged", doc="A guardian acknowledged a diary week (student_id, guardian_user_id, week, at, school_id).")
+#: a message was posted to a thread. kwargs: message_id, thread_id, author_id, recipient_user_ids, school_id
+message_posted = zhurnal_signals.signal("message-posted", doc="A message was posted (message_id, thread_id, author_id, recipient_user_ids, school_id).")
+#: a guardian consented to or refused electronic delivery. kwargs: guardian_id, student_id, consent, by, school_id
+consent_changed = zhurnal_signals.signal("consent-changed", doc="Consent changed (guardian_id, student_id, consent, by, school_id).")
+#: a medical certificate was added or removed. kwargs: certificate_id, student_id, date_from, date_to, action, by, school_id
+medical_certificate_changed = zhurnal_signals.signal(
+    "medical-certificate-changed",
+    doc="A medical certificate was added or removed (certificate_id, student_id, date_from, date_to, action, by, school_id).")
+
+
+def all_signals() -> dict[str, object]:
+    return dict(zhurnal_signals)
+
+
+def connect(signal, receiver, *, app, owner: str) -> None:
+    """Connect ``receiver`` to ``signal`` for one application, owned by plugin ``owner``.
+
+    The receiver only runs when the signal is sent inside ``app``'s context and
+    ``owner`` is enabled for the school the signal names.
+    """
+    app_ref = weakref.ref(app)
+
+    def guarded(sender, **kwargs):
+        target = app_ref()
+        if target is None or not has_app_context() or current_app._get_current_object() is not target:
+            return None
+        host = target.extensions["zhurnal"].plugins
+        if owner != "core" and owner in host.infos:
+            school = target.extensions["zhurnal"].school_by_id(kwargs.get("school_id"))
+            if not host.is_enabled(owner, school):
+                return None
+        return receiver(sender, **kwargs)
+
+    guarded.__name__ = f"{owner}:{getattr(receiver, '__name__', 'receiver')}"
+    guarded.owner = owner
+    signal.connect(guarded, weak=False)
+    app.extensions["zhurnal"].receivers.append((signal, guarded))
+
+
+def disconnect_app(app) -> None:
+    """Drop every receiver connected for ``app`` (tests build many apps)."""
+    for signal, fn in app.extensions["zhurnal"].receivers:
+        signal.disconnect(fn)
+    app.extensions["zhurnal"].receivers.clear()
+
+
+def send(signal, sender=None, **kwargs):
+    """Send a domain signal. Call after commit; ``school_id`` is required."""
+    if "school_id" not in kwargs:
+        raise TypeError(f"signal {signal.name!r} sent without school_id")
+    return signal.send(sender, **kwargs)

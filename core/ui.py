@@ -1,0 +1,156 @@
+"""The web shell: layout, navigation, dashboard, language switch and error pages.
+
+Plugins add to the shell only through small data objects returned by hooks:
+:class:`NavItem` (``zhurnal_nav_items``) and :class:`Widget`
+(``zhurnal_dashboard_widgets``, ``zhurnal_student_card_sections``).
+Templates extend ``core/base.html``.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import (Blueprint, current_app, g, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import format_date, format_datetime, get_locale, gettext as _
+from markupsafe import Markup
+
+from . import access
+from .i18n import N_
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the main navigation.
+
+    :param label: already translated text
+    :param endpoint: Flask endpoint to link (or give ``url``)
+    :param priority: lower first; kernel uses 0-9 and 900+, plugins 10-899
+    """
+    label: str
+    endpoint: str | None = None
+    url: str | None = None
+    priority: int = 100
+    params: tuple = ()
+
+    def href(self) -> str:
+        return self.url or url_for(self.endpoint, **dict(self.params))
+
+
+@dataclass
+class Widget:
+    """A panel on a page: rendered ``template`` with ``context``, or ready ``html``."""
+    title: str
+    template: str | None = None
+    context: dict = field(default_factory=dict)
+    html: str | None = None
+    priority: int = 100
+
+    def render(self) -> Markup:
+        if self.html is not None:
+            return Markup(self.html)
+        return Markup(render_template(self.template, **self.context))
+
+
+bp = Blueprint("ui", __name__)
+
+
+def login_required(fn):
+    """Pages: send anonymous users to the login form."""
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        if g.get("user") is None:
+            return current_app.login_manager.unauthorized()
+        return fn(*a, **kw)
+    return wrapper
+
+
+def plugin_hooks():
+    """Hooks of the plugins enabled for the current user's school."""
+    return current_app.extensions["zhurnal"].plugins.hook_for(g.get("school"))
+
+
+def collect(hook_name: str, **kwargs) -> list:
+    results = getattr(plugin_hooks(), hook_name)(**kwargs)
+    items = [x for r in results for x in (r or [])]
+    return sorted(items, key=lambda x: (x.priority, getattr(x, "label", getattr(x, "title", ""))))
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    widgets = collect("zhurnal_dashboard_widgets", user=g.user, school=g.school)
+    return render_template("core/dashboard.html", widgets=widgets)
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code in ("ru", "en"):
+        session["lang"] = code
+    target = request.args.get("next") or request.referrer or url_for("ui.dashboard")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("ui.dashboard")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+def healthz():
+    from . import db
+    db.database.execute_sql("SELECT 1")
+    return {"status": "ok"}
+
+
+def error_page(e):
+    code = getattr(e, "code", 500) or 500
+    titles = {400: _("Bad request"), 403: _("Access denied"), 404: _("Page not found"),
+              405: _("Method not allowed"), 409: _("Conflict"), 413: _("File too large"),
+              429: _("Too many requests")}
+    return render_template("core/error.html", code=code, title=titles.get(code, _("Error")),
+                           description=getattr(e, "description", "")), code
+
+
+ROLE_LABELS = {
+    "admin": N_("Administrator"), "director": N_("Director"), "deputy": N_("Deputy director"),
+    "teacher": N_("Teacher"), "class_teacher": N_("Class teacher"), "nurse": N_("Nurse"),
+    "parent": N_("Parent"), "student": N_("Student"), "support": N_("Tech support"),
+}
+
+
+def role_label(role: str) -> str:
+    return _(ROLE_LABELS.get(role, role))
+
+
+def install(app) -> None:
+    """Context processors, filters and the forced-password-change gate."""
+    @app.context_processor
+    def shell_context():
+        user = g.get("user")
+        nav = []
+        if user is not None:
+            from .builtin_hooks import core_nav
+            nav = sorted(core_nav(user) + collect("zhurnal_nav_items", user=user, school=g.school),
+                         key=lambda n: (n.priority, n.label))
+        return {
+            "nav_items": nav,
+            "current_user_": user,
+            "current_school": g.get("school"),
+            "can": lambda perm, obj=None: access.can(user, perm, obj),
+            "lang": str(get_locale() or "ru"),
+            "role_label": role_label,
+            "user_roles": sorted(access.roles(user)) if user else [],
+        }
+
+    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = lambda d, fmt="short": format_datetime(d, fmt) if d else ""
+
+    @app.before_request
+    def _force_password_change():
+        user = g.get("user")
+        if user is None or not user.must_change_password:
+            return None
+        if request.path.startswith("/api/") or request.endpoint in (
+                "identity.change_password", "identity.logout", "static", "ui.set_language",
+                "identity.report_compromised"):
+            return None
+        return redirect(url_for("identity.change_password"))

@@ -1,0 +1,65 @@
+"""School roster: years and periods, classes, students, guardians, subjects, staff and study groups."""
+from __future__ import annotations
+
+from core.hookspecs import hookimpl
+
+name = "roster"
+title = "Школа и классы"
+version = "1.0"
+depends: tuple[str, ...] = ()
+schema_version = 1
+
+
+@hookimpl
+def zhurnal_models():
+    from .models import MODELS
+    return MODELS
+
+
+@hookimpl
+def zhurnal_permissions():
+    from .permissions import PERMISSIONS
+    return PERMISSIONS
+
+
+@hookimpl
+def zhurnal_object_scope(obj):
+    from .scope import scope_of
+    return scope_of(obj)
+
+
+@hookimpl
+def zhurnal_demo_seed(ctx):
+    from .demo import seed
+    seed(ctx)
+
+
+@hookimpl
+def zhurnal_blueprints():
+    from .api import bp as api_bp
+    from .views import bp as views_bp
+    return [views_bp, api_bp]
+
+
+@hookimpl
+def zhurnal_nav_items(user, school):
+    from .views import nav_items
+    return nav_items(user, school)
+
+
+@hookimpl
+def zhurnal_dashboard_widgets(user, school):
+    from .views import dashboard_widgets
+    return dashboard_widgets(user, school)
+
+
+@hookimpl
+def zhurnal_importers():
+    from .importer import import_students
+    return {"students": import_students}
+
+
+@hookimpl
+def zhurnal_exporters():
+    from .importer import export_students
+    return {"students": export_students}

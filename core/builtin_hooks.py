@@ -41,7 +41,7 @@ def core_nav(user) -> list:
     if can(user, "core.plugins.manage"):
         items.append(NavItem(_("Modules"), "admin.plugins", priority=910))
     if can(user, "core.audit.read"):
-        items.append(NavItem(_("Audit"), "admin.audit", priority=920))
+        items.append(NavItem(_("Audit"), "admin.audit_log", priority=920))
     if can(user, "core.incidents.read"):
         items.append(NavItem(_("Incidents"), "admin.incidents", priority=930))
     return items

@@ -1,0 +1,361 @@
+"""Import of a class's health sheet from a spreadsheet (XLSX, or CSV): all or nothing.
+
+Each row names a student of the class (surname, name, patronymic and date of
+birth, to tell namesakes apart) and their health data. The whole file is
+checked first; every problem is reported with its row number, column and a
+message, and nothing is written unless every row is valid.
+
+Offered as importer kind ``health`` (``zhurnal import health FILE``: the file
+then needs a «Класс» column, or the students are looked up in the whole school)
+and on the class page for the class teacher and the nurse.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+from dataclasses import dataclass, field
+
+from flask import current_app, has_request_context
+from flask_babel import force_locale, gettext
+
+from plugins.roster import service as roster
+from plugins.roster.models import SchoolClass, Student
+
+from . import service
+from .models import class_id_of
+
+MAX_ROWS = 2000
+TEXT_MAX = 2000
+
+#: field -> accepted headers (compared lower-case, "ё" as "е", without punctuation at the end)
+HEADERS = {
+    "last_name": ("фамилия",),
+    "first_name": ("имя",),
+    "middle_name": ("отчество",),
+    "birth_date": ("дата рождения",),
+    "class_name": ("класс",),
+    "health_group": ("группа здоровья",),
+    "pe_group": ("физкультурная группа", "группа по физкультуре", "группа для занятий физкультурой",
+                 "медицинская группа"),
+    "pe_valid_from": ("действует с",),
+    "pe_valid_to": ("действует до", "срок действия"),
+    "pe_limits": ("ограничения", "ограничения по физкультуре"),
+    "recommendations": ("рекомендации",),
+    "allergies": ("аллергии", "аллергия"),
+    "notes": ("примечания", "примечание"),
+}
+#: how a missing column is named in the report
+TITLES = {"last_name": "Фамилия", "first_name": "Имя", "birth_date": "Дата рождения",
+          "health_group": "Группа здоровья", "pe_group": "Физкультурная группа"}
+REQUIRED = ("last_name", "first_name", "birth_date", "health_group", "pe_group")
+TEXT_FIELDS = ("pe_limits", "recommendations", "allergies", "notes")
+
+
+def _(msgid: str, /, **kw) -> str:
+    """Translate in the request's language; outside a request (CLI) in the deployment's default.
+
+    (Named ``_`` so that ``python -m core.i18n update`` extracts the messages.)
+    """
+    if has_request_context():
+        return gettext(msgid, **kw)
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "ru")):
+        return gettext(msgid, **kw)
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did. ``ok``: no errors; ``written``: the data was saved."""
+    kind: str = "health"
+    filename: str = ""
+    dry_run: bool = False
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error(self, row: int, column: str, message: str) -> None:
+        self.errors.append(RowError(row, column, message))
+
+    def lines(self) -> list[str]:
+        out = [_("Row %(row)d, column «%(column)s»: %(message)s", row=e.row, column=e.column, message=e.message)
+               if e.column else _("Row %(row)d: %(message)s", row=e.row, message=e.message) for e in self.errors]
+        if self.errors:
+            out.append(_("Nothing was imported: correct the file and try again."))
+        elif self.written:
+            out.append(_("Imported %(rows)d rows: %(created)d new sheets, %(updated)d changed, %(unchanged)d unchanged.",
+                          rows=self.rows, created=self.created, updated=self.updated, unchanged=self.unchanged))
+        else:
+            out.append(_("The file is correct: %(rows)d rows. Nothing was written (check only).", rows=self.rows))
+        return out
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "filename": self.filename, "dry_run": self.dry_run, "ok": self.ok,
+                "rows": self.rows, "written": self.written, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged,
+                "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in self.errors],
+                "lines": self.lines()}
+
+
+# --- reading the file -----------------------------------------------------------------------------
+
+def _norm(s) -> str:
+    s = re.sub(r"\s+", " ", str(s or "")).strip().lower().replace("ё", "е")
+    return s.rstrip(" :*.")
+
+
+def _read_rows(stream, filename: str) -> list[tuple[int, list]]:
+    """(spreadsheet row number, cell values) of every row; raises ValueError if unreadable."""
+    if isinstance(stream, (str, os.PathLike)):
+        with open(stream, "rb") as fh:
+            return _read_rows(fh, filename)
+    data = stream.read()
+    name = (filename or "").lower()
+    if name.endswith(".csv"):
+        for enc in ("utf-8-sig", "cp1251"):
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValueError("encoding")
+        first = text.splitlines()[0] if text else ""
+        delim = ";" if first.count(";") >= first.count(",") else ","
+        return [(i, row) for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=delim), 1)]
+    import openpyxl
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as e:  # noqa: BLE001 - any unreadable file is reported, not raised
+        raise ValueError(str(e)) from None
+    ws = wb.worksheets[0]
+    rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), 1)]
+    wb.close()
+    return rows
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def parse_date(v) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, (int, float)) and 20000 < v < 80000:  # an Excel serial number
+        from openpyxl.utils.datetime import from_excel
+        return from_excel(v).date()
+    s = str(v).strip()
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(s)
+
+
+ROMAN_IN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+
+
+def parse_health_group(v) -> int:
+    if isinstance(v, (int, float)) and float(v).is_integer() and 1 <= int(v) <= 5:
+        return int(v)
+    s = str(v).strip().upper().replace("І", "I").replace("Ⅰ", "I").replace("Ⅱ", "II").replace("Ⅲ", "III")
+    s = re.sub(r"\s*(ГРУППА|ГР\.?)\s*", "", s).strip()
+    if s in ROMAN_IN:
+        return ROMAN_IN[s]
+    if s.isdigit() and 1 <= int(s) <= 5:
+        return int(s)
+    raise ValueError(s)
+
+
+def parse_pe_group(v) -> str:
+    s = _norm(v)
+    if s.startswith("осн"):
+        return "main"
+    if s.startswith("подг"):
+        return "preparatory"
+    if s.startswith("спец") or s.startswith("смг"):
+        return "special"
+    if s.startswith("освоб"):
+        return "exempt"
+    raise ValueError(s)
+
+
+def _key(last, first, birth) -> tuple:
+    return (_norm(last), _norm(first), birth)
+
+
+# --- the importer ------------------------------------------------------------------------------------
+
+def import_health(stream, filename, school, user, dry_run, school_class: SchoolClass | None = None) -> ImportReport:
+    """Check (and unless ``dry_run`` write) a health sheet file; see the module's docstring."""
+    report = ImportReport(filename=filename or "", dry_run=bool(dry_run))
+    try:
+        raw = _read_rows(stream, filename or "")
+    except ValueError:
+        report.error(1, "", _("The file cannot be read: save it as .xlsx or .csv (UTF-8)."))
+        return report
+    raw = [(n, r) for n, r in raw if not all(_blank(v) for v in r)]
+    if not raw:
+        report.error(1, "", _("The file is empty."))
+        return report
+    header_row, header = raw[0]
+    cols: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for i, h in enumerate(header):
+        n = _norm(h)
+        for f, accepted in HEADERS.items():
+            if n in accepted and f not in cols:
+                cols[f], names[f] = i, str(h).strip()
+    for f in REQUIRED:
+        if f not in cols:
+            report.error(header_row, TITLES[f], _("The column is missing."))
+    if report.errors:
+        return report
+    body = raw[1:]
+    if not body:
+        report.error(header_row + 1, "", _("There are no rows with students."))
+        return report
+    if len(body) > MAX_ROWS:
+        report.error(header_row, "", _("Too many rows: at most %(n)d.", n=MAX_ROWS))
+        return report
+
+    index = _StudentIndex(school, school_class)
+    seen: dict[int, int] = {}
+    parsed: list[tuple[Student, dict]] = []
+    for rownum, cells in body:
+        report.rows += 1
+
+        def cell(f):
+            i = cols.get(f)
+            return cells[i] if i is not None and i < len(cells) else None
+
+        def err(f, message):
+            report.error(rownum, names.get(f, TITLES.get(f, "")), message)
+
+        values: dict = {}
+        ok = True
+        for f in ("last_name", "first_name"):
+            if _blank(cell(f)):
+                err(f, _("Fill in this cell."))
+                ok = False
+        birth = None
+        if _blank(cell("birth_date")):
+            err("birth_date", _("Fill in this cell."))
+            ok = False
+        else:
+            try:
+                birth = parse_date(cell("birth_date"))
+            except ValueError:
+                err("birth_date", _("Not a date: write it as 01.09.2014."))
+                ok = False
+        if _blank(cell("health_group")):
+            err("health_group", _("Fill in this cell."))
+        else:
+            try:
+                values["health_group"] = parse_health_group(cell("health_group"))
+            except ValueError:
+                err("health_group", _("The health group is I, II, III, IV or V."))
+        if _blank(cell("pe_group")):
+            err("pe_group", _("Fill in this cell."))
+        else:
+            try:
+                values["pe_group"] = parse_pe_group(cell("pe_group"))
+            except ValueError:
+                err("pe_group", _("The PE group is «основная», «подготовительная», «специальная» or «освобождён»."))
+        for f in ("pe_valid_from", "pe_valid_to"):
+            values[f] = None
+            if not _blank(cell(f)):
+                try:
+                    values[f] = parse_date(cell(f))
+                except ValueError:
+                    err(f, _("Not a date: write it as 01.09.2014."))
+        if values.get("pe_valid_from") and values.get("pe_valid_to") and values["pe_valid_to"] < values["pe_valid_from"]:
+            err("pe_valid_to", _("The end of the period is before its start."))
+        for f in TEXT_FIELDS:
+            v = cell(f)
+            values[f] = "" if _blank(v) else str(v).strip()
+            if len(values[f]) > TEXT_MAX:
+                err(f, _("The text is too long: at most %(n)d characters.", n=TEXT_MAX))
+        if not ok:
+            continue
+        student, problem = index.find(cell("last_name"), cell("first_name"), cell("middle_name"), birth,
+                                      cell("class_name"))
+        if student is None:
+            err("last_name", problem)
+            continue
+        if student.id in seen:
+            err("last_name", _("This student is already in row %(row)d.", row=seen[student.id]))
+            continue
+        seen[student.id] = rownum
+        parsed.append((student, values))
+    if report.errors or dry_run:
+        return report
+    counts = service.import_sheets(parsed, by=user, school_id=getattr(school, "id", school), filename=filename or "")
+    report.created, report.updated, report.unchanged = counts["created"], counts["updated"], counts["unchanged"]
+    report.written = True
+    return report
+
+
+class _StudentIndex:
+    """Finds a row's student among the class (or the school's current classes)."""
+
+    def __init__(self, school, school_class: SchoolClass | None) -> None:
+        self.school_class = school_class
+        self.by_key: dict[tuple, list[Student]] = {}
+        self.classes: dict[str, int] = {}
+        if school_class is not None:
+            students = roster.class_students(school_class.id)
+        else:
+            year = roster.current_year(school, _today())
+            classes = roster.classes(school, year) if year else []
+            self.classes = {_norm(c.name): c.id for c in classes}
+            students = list(Student.select().where(Student.school_class.in_(list(self.classes.values()) or [-1]) &
+                                                   Student.left_at.is_null()))
+        for s in students:
+            self.by_key.setdefault(_key(s.last_name, s.first_name, s.birth_date), []).append(s)
+
+    def find(self, last, first, middle, birth, class_name) -> tuple[Student | None, str]:
+        found = self.by_key.get(_key(last, first, birth), [])
+        where = self.school_class.name if self.school_class is not None else None
+        if self.school_class is None and not _blank(class_name):
+            cid = self.classes.get(_norm(class_name))
+            if cid is None:
+                return None, _("There is no class %(name)s this school year.", name=str(class_name).strip())
+            found = [s for s in found if class_id_of(s) == cid]
+            where = str(class_name).strip()
+        if len(found) > 1 and not _blank(middle):
+            found = [s for s in found if _norm(s.middle_name) == _norm(middle)]
+        if not found:
+            if where:
+                return None, _("No such student in class %(name)s (check the name and the date of birth).",
+                               name=where)
+            return None, _("No such student in the school (check the name and the date of birth).")
+        if len(found) > 1:
+            return None, _("Several students have this name and date of birth: add the patronymic.")
+        s = found[0]
+        if not _blank(middle) and s.middle_name and _norm(s.middle_name) != _norm(middle):
+            return None, _("The patronymic differs from the class list (%(name)s).", name=s.full_name)
+        return s, ""
+
+
+def _today() -> dt.date:
+    from core.clock import today
+    return today()

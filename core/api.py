@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from flask import Blueprint, current_app, g, jsonify, request
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 API_PREFIX = "/api/v1"
 
@@ -92,8 +92,9 @@ def load_args(schema: Schema | type[Schema]) -> dict:
 
 
 class PageArgs(Schema):
-    page = fields.Int(load_default=1, validate=lambda n: n >= 1)
-    per_page = fields.Int(load_default=50, validate=lambda n: 1 <= n <= 500)
+    # marshmallow 4: a validator must raise; one returning False would let anything through
+    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 def paginate(query, schema: Schema, *, args: dict | None = None) -> dict:
@@ -181,6 +182,13 @@ def install_error_handlers(app) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(e: ApiError):
+        wants_page = request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+        if not is_api() and wants_page:  # a page used an API helper (load_args...): answer a browser with a page
+            from werkzeug.exceptions import BadRequest, default_exceptions
+            from .ui import error_page
+            detail = "; ".join(f"{k}: {v}" for k, v in e.fields.items())
+            exc = default_exceptions.get(e.status, BadRequest)(description=f"{e.message} {detail}".strip())
+            return error_page(exc)
         return e.response()
 
     @app.errorhandler(HTTPException)
@@ -206,13 +214,27 @@ def install_error_handlers(app) -> None:
 _CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 
+def _schema_name(schema) -> str:
+    """Component name of a schema, qualified by its owner so two plugins may both have a ``PeriodOut``."""
+    from apispec.ext.marshmallow.common import resolve_schema_cls
+    cls = resolve_schema_cls(schema)
+    if isinstance(cls, list):
+        cls = cls[0]
+    module = cls.__module__.split(".")
+    owner = module[1] if module[0] == "plugins" and len(module) > 1 else module[0]
+    name = cls.__name__[:-6] if cls.__name__.endswith("Schema") and len(cls.__name__) > 6 else cls.__name__
+    prefix = "" if owner == "core" else "".join(p.capitalize() for p in owner.split("_"))
+    partial = getattr(schema, "partial", False) if not isinstance(schema, type) else False
+    return f"{prefix}{name}{'Partial' if partial else ''}"
+
+
 def openapi(app) -> dict:
     """Build the OpenAPI 3 document from the declared operations of registered routes."""
     from apispec import APISpec
     from apispec.ext.marshmallow import MarshmallowPlugin
 
     spec = APISpec(title="Zhurnal API", version="1", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
+                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
                    info={"description": "JSON API of Zhurnal. Errors: {\"error\": {\"code\", \"message\", \"fields\"}}."})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie", "name": "session"})

@@ -7,7 +7,16 @@ name = "roster"
 title = "Школа и классы"
 version = "1.0"
 depends: tuple[str, ...] = ()
-schema_version = 1
+schema_version = 2
+
+
+def _upgrade_to_2(migrator):
+    from .models import upgrade_to_2
+    upgrade_to_2(migrator)
+
+
+#: numbered schema upgrades, run by ``zhurnal init`` (see core.db.migrate)
+migrations = {2: _upgrade_to_2}
 
 
 @hookimpl
@@ -63,3 +72,9 @@ def zhurnal_importers():
 def zhurnal_exporters():
     from .importer import export_students
     return {"students": export_students}
+
+
+@hookimpl
+def zhurnal_personal_data(user_id, person):
+    from .service import personal_data
+    return personal_data(user_id, person)

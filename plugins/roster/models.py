@@ -80,6 +80,8 @@ class SchoolClass(BaseModel):
     letter = pw.CharField(max_length=4)
     class_teacher = pw.ForeignKeyField(User, null=True, backref="led_classes", on_delete="SET NULL")
     room = pw.CharField(max_length=20, default="")
+    #: optimistic lock (schema 2): bumped on every change; a stale edit is refused
+    version = pw.IntegerField(default=1)
 
     class Meta:
         table_name = "roster_class"
@@ -127,6 +129,12 @@ class Student(BaseModel):
     @property
     def short_name(self) -> str:
         return f"{self.last_name} {self.first_name}"
+
+    @property
+    def school_class_id(self) -> int | None:
+        """The class id. The foreign key's column is ``class_id``, so peewee's own accessor is
+        ``obj.class_id``; both work."""
+        return self.__data__.get("school_class")
 
 
 class Guardian(BaseModel):
@@ -181,9 +189,17 @@ class StudyGroup(BaseModel):
     school_class = pw.ForeignKeyField(SchoolClass, null=True, backref="groups", on_delete="CASCADE",
                                       column_name="class_id")
     parallel = pw.SmallIntegerField(null=True)
+    #: optimistic lock (schema 2): bumped on every change of name, subject or members
+    version = pw.IntegerField(default=1)
 
     class Meta:
         table_name = "roster_group"
+
+    @property
+    def school_class_id(self) -> int | None:
+        """The class id. The foreign key's column is ``class_id``, so peewee's own accessor is
+        ``obj.class_id``; both work."""
+        return self.__data__.get("school_class")
 
 
 class GroupMember(BaseModel):
@@ -207,6 +223,23 @@ class TeachingAssignment(BaseModel):
     class Meta:
         table_name = "roster_teaching"
         indexes = ((("teacher", "subject", "school_class", "group"), True),)
+
+    @property
+    def school_class_id(self) -> int | None:
+        """The class id. The foreign key's column is ``class_id``, so peewee's own accessor is
+        ``obj.class_id``; both work."""
+        return self.__data__.get("school_class")
+
+
+def upgrade_to_2(migrator) -> None:
+    """Schema 2: classes and study groups get an optimistic-lock ``version``.
+
+    Plain ``ADD COLUMN ... NOT NULL DEFAULT`` on purpose: peewee's SQLite migrator makes a
+    column NOT NULL by copying the table, and dropping the old ``roster_class`` would
+    cascade to groups and students (foreign keys are on).
+    """
+    for table in ("roster_class", "roster_group"):
+        migrator.database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "version" INTEGER NOT NULL DEFAULT 1')
 
 
 MODELS = [AcademicYear, Period, Holiday, Subject, SchoolClass, Student, Guardian, StudentGuardian,

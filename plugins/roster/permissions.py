@@ -7,6 +7,14 @@ from core.access import Permission
 
 STAFF = ("admin", "director", "deputy")
 
+
+def _not_a_stream(user, obj, scope) -> bool:
+    """A class teacher sets up the groups of their own class, not a stream that
+    gathers several classes of the parallel (the administration does that)."""
+    from .models import StudyGroup
+    return not (isinstance(obj, StudyGroup) and obj.kind == "stream")
+
+
 PERMISSIONS = [
     Permission("roster.school.read", "See the school's structure: years, periods, holidays, classes, subjects",
                roles=STAFF + ("teacher", "class_teacher", "nurse", "parent", "student", "support")),
@@ -20,7 +28,7 @@ PERMISSIONS = [
     Permission("roster.guardian.write", "Add guardians, change their data, link them to students",
                roles=("admin", "deputy", "class_teacher")),
     Permission("roster.group.write", "Create study groups and set their members",
-               roles=("admin", "deputy", "class_teacher")),
+               roles=("admin", "deputy", "class_teacher"), checks={"class_teacher": _not_a_stream}),
     Permission("roster.accounts.issue", "Issue accounts and login slips to students and guardians",
                roles=("admin", "deputy", "class_teacher")),
     Permission("roster.import", "Import and export class lists", roles=("admin", "deputy", "class_teacher")),

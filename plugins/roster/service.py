@@ -7,9 +7,13 @@ announced with a signal from :mod:`core.signals`.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass, field
 from typing import Iterable
 
-from core import access, audit, signals
+import peewee as pw
+
+from core import access, audit, clock, signals
 from core.db import database
 from core.identity.models import RoleAssignment, School, User
 from core.identity import service as identity
@@ -30,7 +34,7 @@ class StaleEdit(Exception):
 
 def current_year(school, day: dt.date | None = None) -> AcademicYear | None:
     """The school year containing ``day`` (default today), else the latest one that started."""
-    day = day or dt.date.today()
+    day = day or clock.today()
     sid = getattr(school, "id", school)
     y = (AcademicYear.select().where((AcademicYear.school == sid) & (AcademicYear.start <= day) &
                                      (AcademicYear.end >= day)).first())
@@ -153,11 +157,153 @@ def teachers_of_student(student: Student) -> set[int]:
     return {t for (t,) in TeachingAssignment.select(TeachingAssignment.teacher).where(cond).tuples()}
 
 
+# --- lookups -------------------------------------------------------------------------------------
+
+#: Latin letters that look like Cyrillic ones ("5A" pasted from elsewhere means 5А; a small "b" looks like "б")
+_LOOKALIKE = str.maketrans("ABEKMHOPCTXYaekmhopctxyb", "АВЕКМНОРСТХУаекмнорстхуб")
+_CLASS_NAME = re.compile(r"(\d{1,2})\s*[-–]?\s*([^\W\d_]{1,4})(?:\s*(?:класс|кл\.?))?", re.IGNORECASE)
+
+
+def parse_class_name(text) -> tuple[int, str] | None:
+    """``"5А"``, ``"5 а"``, ``"5-A"``, ``"11Б класс"`` -> ``(parallel, letter)``; ``None`` if not a class name."""
+    m = _CLASS_NAME.fullmatch(str(text or "").strip())
+    if not m or not 1 <= int(m.group(1)) <= 11:
+        return None
+    return int(m.group(1)), m.group(2).translate(_LOOKALIKE).upper()
+
+
+def class_by_name(school, name: str, year=None) -> SchoolClass | None:
+    """The class called ``name`` (e.g. "5А") in ``year`` (default: the current school year)."""
+    parsed = parse_class_name(name)
+    year = year or current_year(school)
+    if parsed is None or year is None:
+        return None
+    return SchoolClass.get_or_none((SchoolClass.school == getattr(school, "id", school)) &
+                                   (SchoolClass.year == year) & (SchoolClass.parallel == parsed[0]) &
+                                   (SchoolClass.letter == parsed[1]))
+
+
+def school_teachers(school) -> list[User]:
+    """Active accounts holding a teacher or class teacher role in the school, by name."""
+    sid = getattr(school, "id", school)
+    holders = (RoleAssignment.select(RoleAssignment.user)
+               .where((RoleAssignment.school == sid) & RoleAssignment.role.in_(("teacher", "class_teacher"))))
+    return list(User.select().where(User.id.in_(holders) & User.is_active).order_by(User.display_name))
+
+
+def student_counts(class_ids: Iterable[int]) -> dict[int, int]:
+    """class id -> number of current students (one query)."""
+    ids = list(class_ids)
+    if not ids:
+        return {}
+    q = (Student.select(Student.school_class, pw.fn.COUNT(Student.id))
+         .where(Student.school_class.in_(ids) & Student.left_at.is_null())
+         .group_by(Student.school_class).tuples())
+    return dict(q)
+
+
+def invalid_group_members(kind: str, school_id: int, school_class: SchoolClass | None, parallel: int | None,
+                          student_ids: Iterable[int]) -> list[int]:
+    """Ids among ``student_ids`` that cannot be in such a group.
+
+    A split or individual group takes students of its class; a stream takes
+    students of its parallel; everyone must be a current student of the school.
+    """
+    ids = set(student_ids)
+    if not ids:
+        return []
+    rows = (Student.select(Student.id, Student.school_class, SchoolClass.parallel)
+            .join(SchoolClass, pw.JOIN.LEFT_OUTER, on=(Student.school_class == SchoolClass.id))
+            .where(Student.id.in_(list(ids)) & (Student.school == school_id) & Student.left_at.is_null()).tuples())
+    fine = set()
+    for sid, cid, par in rows:
+        if kind == "stream":
+            if par is not None and par == parallel:
+                fine.add(sid)
+        elif school_class is not None and cid == school_class.id:
+            fine.add(sid)
+    return sorted(ids - fine)
+
+
+def student_card(student: Student) -> dict:
+    """Everything on a student's card: personal data, class, guardians, groups, login (4 queries).
+
+    Reading it is personal data: callers audit with :func:`record_read`.
+    """
+    cls = student.school_class if student.school_class_id else None
+    links = (StudentGuardian.select(StudentGuardian, Guardian).join(Guardian)
+             .where(StudentGuardian.student == student.id))
+    order = {r: i for i, r in enumerate(("mother", "father", "guardian", "other"))}
+    guardians = sorted(({"id": l.guardian.id, "full_name": l.guardian.full_name, "relation": l.relation,
+                         "phone": l.guardian.phone, "email": l.guardian.email,
+                         "has_account": l.guardian.user_id is not None, "version": l.guardian.version}
+                        for l in links), key=lambda d: (order.get(d["relation"], 9), d["full_name"]))
+    groups = [{"id": grp.id, "name": grp.name, "kind": grp.kind, "subject": grp.subject.name if grp.subject_id else None}
+              for grp in StudyGroup.select(StudyGroup, Subject).join(GroupMember).switch(StudyGroup)
+              .join(Subject, pw.JOIN.LEFT_OUTER).where(GroupMember.student == student.id).order_by(StudyGroup.name)]
+    login = User.select(User.login).where(User.id == student.user_id).scalar() if student.user_id else None
+    return {
+        "id": student.id, "school_id": student.school_id, "last_name": student.last_name,
+        "first_name": student.first_name, "middle_name": student.middle_name, "full_name": student.full_name,
+        "class_id": student.school_class_id, "class_name": cls.name if cls else None,
+        "birth_date": student.birth_date, "gender": student.gender, "address": student.address,
+        "phone": student.phone, "email": student.email, "individual_plan": student.individual_plan,
+        "left_at": student.left_at, "version": student.version, "has_account": student.user_id is not None,
+        "login": login, "guardians": guardians, "groups": groups,
+    }
+
+
+def children_of_guardians(guardian_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """guardian id -> their children (id, name, class, relation), in one query."""
+    ids = list(guardian_ids)
+    out: dict[int, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    q = (StudentGuardian.select(StudentGuardian.guardian, StudentGuardian.relation, Student.id, Student.last_name,
+                                Student.first_name, Student.middle_name, SchoolClass.parallel, SchoolClass.letter)
+         .join(Student).join(SchoolClass, pw.JOIN.LEFT_OUTER, on=(Student.school_class == SchoolClass.id))
+         .where(StudentGuardian.guardian.in_(ids) & Student.left_at.is_null())
+         .order_by(Student.last_name, Student.first_name).tuples())
+    for gid, rel, sid, last, first, middle, par, letter in q:
+        out[gid].append({"id": sid, "full_name": " ".join(x for x in (last, first, middle) if x),
+                         "class_name": f"{par}{letter}" if par else None, "relation": rel})
+    return out
+
+
+def personal_data(user_id: int | None, person: dict) -> dict | None:
+    """What the roster holds about a person (a 152-FZ subject access request): their student
+    and guardian records, with guardians, groups and children. JSON-serialisable."""
+    def plain(d: dict) -> dict:
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in d.items()}
+
+    students, guardians = set(), set()
+    if person.get("kind") == "student" and person.get("id"):
+        students.add(person["id"])
+    if person.get("kind") == "guardian" and person.get("id"):
+        guardians.add(person["id"])
+    if user_id is not None:
+        students |= {i for (i,) in Student.select(Student.id).where(Student.user == user_id).tuples()}
+        guardians |= {i for (i,) in Guardian.select(Guardian.id).where(Guardian.user == user_id).tuples()}
+    out: dict = {}
+    for st in Student.select().where(Student.id.in_(sorted(students) or [0])):
+        out.setdefault("students", []).append(plain(student_card(st)))
+    kids = children_of_guardians(sorted(guardians))
+    for gd in Guardian.select().where(Guardian.id.in_(sorted(guardians) or [0])):
+        out.setdefault("guardians", []).append({
+            "id": gd.id, "last_name": gd.last_name, "first_name": gd.first_name, "middle_name": gd.middle_name,
+            "phone": gd.phone, "email": gd.email, "children": kids.get(gd.id, [])})
+    return out or None
+
+
 # --- writes ---------------------------------------------------------------------------------------
 
 STUDENT_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "gender", "address", "phone",
                   "email", "individual_plan")
+#: what an edit may change besides the class (leaving the school is an edit too)
+STUDENT_UPDATE_FIELDS = STUDENT_FIELDS + ("left_at",)
 GUARDIAN_FIELDS = ("last_name", "first_name", "middle_name", "phone", "email")
+SCHOOL_FIELDS = ("name", "short_name")
+CLASS_FIELDS = ("letter", "room")
 
 
 def _diff(obj, changes: dict, fields: Iterable[str]) -> dict:
@@ -166,6 +312,25 @@ def _diff(obj, changes: dict, fields: Iterable[str]) -> dict:
         if f in changes and getattr(obj, f) != changes[f]:
             out[f] = [getattr(obj, f), changes[f]]
     return out
+
+
+def create_school(name: str, short_name: str, *, by=None) -> School:
+    with database.atomic():
+        school = School.create(name=name, short_name=short_name)
+        audit.record("roster.school.create", school, user=by, school_id=school.id,
+                     data={"name": name, "short_name": short_name})
+    return school
+
+
+def update_school(school: School, changes: dict, *, by=None) -> School:
+    """Rename a school (the kernel's table has no version: the last edit wins, and is audited)."""
+    diff = _diff(school, changes, SCHOOL_FIELDS)
+    if not diff:
+        return school
+    with database.atomic():
+        School.update(**{k: changes[k] for k in diff}).where(School.id == school.id).execute()
+        audit.record("roster.school.update", school, user=by, school_id=school.id, data=diff)
+    return School.get_by_id(school.id)
 
 
 def create_year(school, name: str, start: dt.date, end: dt.date, period_kind: str,
@@ -185,22 +350,56 @@ def create_class(school, year, parallel: int, letter: str, *, class_teacher: Use
         cls = SchoolClass.create(school=school, year=year, parallel=parallel, letter=letter.upper())
         audit.record("roster.class.create", cls, user=by, school_id=cls.school_id, data={"name": cls.name})
         if class_teacher is not None:
-            set_class_teacher(cls, class_teacher, by=by)
+            _set_class_teacher(cls, class_teacher, by=by)
     return cls
+
+
+def _set_class_teacher(cls: SchoolClass, teacher: User | None, *, by=None) -> None:
+    old = cls.class_teacher_id
+    new = getattr(teacher, "id", teacher)
+    if old == new:
+        return
+    if old:
+        access.revoke(old, "class_teacher", scope_type="class", scope_id=cls.id)
+    SchoolClass.update(class_teacher=new).where(SchoolClass.id == cls.id).execute()
+    cls.class_teacher = teacher
+    if new is not None:
+        access.grant(new, "class_teacher", school=cls.school_id, scope_type="class", scope_id=cls.id)
+    audit.record("roster.class.teacher", cls, user=by, school_id=cls.school_id, data={"class_teacher": [old, new]})
 
 
 def set_class_teacher(cls: SchoolClass, teacher: User | None, *, by=None) -> None:
     """Make ``teacher`` the class teacher of ``cls`` (their role is scoped to this class)."""
     with database.atomic():
-        old = cls.class_teacher_id
-        if old:
-            access.revoke(old, "class_teacher", scope_type="class", scope_id=cls.id)
-        SchoolClass.update(class_teacher=teacher).where(SchoolClass.id == cls.id).execute()
-        cls.class_teacher = teacher
-        if teacher is not None:
-            access.grant(teacher, "class_teacher", school=cls.school_id, scope_type="class", scope_id=cls.id)
-        audit.record("roster.class.teacher", cls, user=by, school_id=cls.school_id,
-                     data={"class_teacher": [old, getattr(teacher, "id", None)]})
+        if getattr(teacher, "id", teacher) != cls.class_teacher_id:
+            SchoolClass.update(version=SchoolClass.version + 1).where(SchoolClass.id == cls.id).execute()
+        _set_class_teacher(cls, teacher, by=by)
+
+
+def update_class(cls: SchoolClass, changes: dict, *, version: int | None = None, by=None) -> SchoolClass:
+    """Change a class's letter, room or class teacher (``changes["class_teacher"]``: a User or None).
+
+    :raises StaleEdit: ``version`` is not the class's current version
+    """
+    if version is not None and cls.version != version:
+        raise StaleEdit(SchoolClass.get_by_id(cls.id))
+    diff = _diff(cls, changes, CLASS_FIELDS)
+    teacher_changes = ("class_teacher" in changes and
+                       getattr(changes["class_teacher"], "id", changes["class_teacher"]) != cls.class_teacher_id)
+    if not diff and not teacher_changes:
+        return cls
+    with database.atomic():
+        q = SchoolClass.update(**{k: changes[k] for k in diff}, version=SchoolClass.version + 1).where(
+            SchoolClass.id == cls.id)
+        if version is not None:
+            q = q.where(SchoolClass.version == version)
+        if q.execute() == 0:
+            raise StaleEdit(SchoolClass.get_by_id(cls.id))
+        if diff:
+            audit.record("roster.class.update", cls, user=by, school_id=cls.school_id, data=diff)
+        if teacher_changes:
+            _set_class_teacher(cls, changes["class_teacher"], by=by)
+    return SchoolClass.get_by_id(cls.id)
 
 
 def add_subject(school, name: str, short_name: str = "", *, by=None) -> Subject:
@@ -227,6 +426,14 @@ def assign_teaching(teacher: User, subject: Subject, *, school_class: SchoolClas
     return ta
 
 
+def remove_teaching(ta: TeachingAssignment, *, by=None) -> None:
+    """End a teaching assignment. The teacher keeps their staff role (they may teach elsewhere)."""
+    with database.atomic():
+        data = {"teacher": ta.teacher_id, "subject": ta.subject_id, "class": ta.school_class_id, "group": ta.group_id}
+        TeachingAssignment.delete().where(TeachingAssignment.id == ta.id).execute()
+        audit.record("roster.teaching.remove", ta, user=by, school_id=ta.school_id, data=data)
+
+
 def create_student(school, school_class: SchoolClass | None, data: dict, *, by=None) -> Student:
     with database.atomic():
         st = Student.create(school=school, school_class=school_class,
@@ -238,9 +445,24 @@ def create_student(school, school_class: SchoolClass | None, data: dict, *, by=N
     return st
 
 
+def _leave_split_groups(student_id: int, old_class_id: int | None) -> list[int]:
+    """A student moving out of a class leaves that class's split groups; returns their ids."""
+    if not old_class_id:
+        return []
+    ids = [g for (g,) in GroupMember.select(GroupMember.group).join(StudyGroup)
+           .where((GroupMember.student == student_id) & (StudyGroup.school_class == old_class_id) &
+                  (StudyGroup.kind == "split")).tuples()]
+    if ids:
+        GroupMember.delete().where((GroupMember.student == student_id) & GroupMember.group.in_(ids)).execute()
+    return ids
+
+
 def update_student(student: Student, changes: dict, *, version: int | None = None, by=None) -> Student:
-    """Change a student's data; refuses a stale ``version`` with :class:`StaleEdit`."""
-    diff = _diff(student, changes, STUDENT_FIELDS)
+    """Change a student's data, move them (``changes["school_class"]``) or record that they left
+    (``changes["left_at"]``); refuses a stale ``version`` with :class:`StaleEdit`."""
+    if version is not None and student.version != version:
+        raise StaleEdit(Student.get_by_id(student.id))
+    diff = _diff(student, changes, STUDENT_UPDATE_FIELDS)
     new_class = changes.get("school_class", student.school_class_id)
     new_class_id = getattr(new_class, "id", new_class)
     moved = new_class_id != student.school_class_id
@@ -249,7 +471,7 @@ def update_student(student: Student, changes: dict, *, version: int | None = Non
     if not diff:
         return student
     with database.atomic():
-        upd = {k: v for k, v in changes.items() if k in STUDENT_FIELDS}
+        upd = {k: changes[k] for k in STUDENT_UPDATE_FIELDS if k in diff}
         if moved:
             upd["school_class"] = new_class_id
         q = Student.update(**upd, version=Student.version + 1).where(Student.id == student.id)
@@ -257,10 +479,15 @@ def update_student(student: Student, changes: dict, *, version: int | None = Non
             q = q.where(Student.version == version)
         if q.execute() == 0:
             raise StaleEdit(Student.get_by_id(student.id))
+        if moved:
+            left_groups = _leave_split_groups(student.id, student.school_class_id)
+            if left_groups:
+                diff["left_groups"] = left_groups
         audit.record("roster.student.update", student, user=by, school_id=student.school_id, data=diff)
     fresh = Student.get_by_id(student.id)
+    action = "moved" if moved else "left" if fresh.left_at and "left_at" in diff else "updated"
     signals.send(signals.student_changed, student_id=fresh.id, class_id=fresh.school_class_id,
-                 action="moved" if moved else "updated", by=by, school_id=fresh.school_id)
+                 action=action, by=by, school_id=fresh.school_id)
     return fresh
 
 
@@ -273,19 +500,25 @@ def student_left(student: Student, day: dt.date, *, by=None) -> None:
                  action="left", by=by, school_id=student.school_id)
 
 
-def create_guardian(school, data: dict, *, by=None) -> Guardian:
+def create_guardian(school, data: dict, *, student: Student | None = None, relation: str = "guardian",
+                    by=None) -> Guardian:
+    """Add a guardian, linked to ``student`` in the same transaction when given."""
     with database.atomic():
         g = Guardian.create(school=school, **{k: v for k, v in data.items() if k in GUARDIAN_FIELDS})
         audit.record("roster.guardian.create", g, user=by, school_id=g.school_id, data={"name": g.full_name})
+        if student is not None:
+            link_guardian(student, g, relation, by=by)
     return g
 
 
 def update_guardian(guardian: Guardian, changes: dict, *, version: int | None = None, by=None) -> Guardian:
+    if version is not None and guardian.version != version:
+        raise StaleEdit(Guardian.get_by_id(guardian.id))
     diff = _diff(guardian, changes, GUARDIAN_FIELDS)
     if not diff:
         return guardian
     with database.atomic():
-        q = Guardian.update(**{k: v for k, v in changes.items() if k in GUARDIAN_FIELDS},
+        q = Guardian.update(**{k: changes[k] for k in diff},
                             version=Guardian.version + 1).where(Guardian.id == guardian.id)
         if version is not None:
             q = q.where(Guardian.version == version)
@@ -295,13 +528,23 @@ def update_guardian(guardian: Guardian, changes: dict, *, version: int | None = 
     return Guardian.get_by_id(guardian.id)
 
 
-def link_guardian(student: Student, guardian: Guardian, relation: str = "guardian", *, by=None) -> None:
+def link_guardian(student: Student, guardian: Guardian, relation: str = "guardian", *, by=None) -> bool:
+    """Link (or change the relation of) a guardian and a student; False when nothing changed."""
     with database.atomic():
-        StudentGuardian.insert(student=student, guardian=guardian, relation=relation).on_conflict_ignore().execute()
+        link = StudentGuardian.get_or_none((StudentGuardian.student == student.id) &
+                                           (StudentGuardian.guardian == guardian.id))
+        if link is not None and link.relation == relation:
+            return False
+        if link is None:
+            StudentGuardian.insert(student=student.id, guardian=guardian.id, relation=relation).on_conflict_ignore().execute()
+        else:
+            StudentGuardian.update(relation=relation).where(StudentGuardian.id == link.id).execute()
         if guardian.user_id:
             access.grant(guardian.user_id, "parent", school=student.school_id, scope_type="student", scope_id=student.id)
         audit.record("roster.guardian.link", student, user=by, school_id=student.school_id,
-                     data={"guardian": guardian.id, "relation": relation})
+                     data={"guardian": guardian.id, "relation": relation,
+                           **({"was": link.relation} if link is not None else {})})
+    return True
 
 
 def unlink_guardian(student: Student, guardian: Guardian, *, by=None) -> None:
@@ -314,7 +557,10 @@ def unlink_guardian(student: Student, guardian: Guardian, *, by=None) -> None:
                      data={"guardian": guardian.id})
 
 
+# --- accounts and login slips ------------------------------------------------------------------------
+
 def _unique_login(base: str) -> str:
+    base = base.strip(".") or "user"
     login, n = base, 1
     while User.select().where(User.login == login).exists():
         n += 1
@@ -335,6 +581,8 @@ def give_guardian_account(guardian: Guardian, *, login: str | None = None, by=No
         guardian.user = user
         for link in StudentGuardian.select().where(StudentGuardian.guardian == guardian.id):
             access.grant(user, "parent", school=guardian.school_id, scope_type="student", scope_id=link.student_id)
+        audit.record("roster.account.issue", guardian, user=by, school_id=guardian.school_id,
+                     data={"login": user.login, "reissued": False})
     return user, password
 
 
@@ -348,15 +596,54 @@ def give_student_account(student: Student, *, login: str | None = None, by=None)
         Student.update(user=user).where(Student.id == student.id).execute()
         student.user = user
         access.grant(user, "student", school=student.school_id, scope_type="student", scope_id=student.id)
+        audit.record("roster.account.issue", student, user=by, school_id=student.school_id,
+                     data={"login": user.login, "reissued": False})
     return user, password
 
+
+class AccountStopped(Exception):
+    """The person's account is stopped (locked by an admin or reported compromised): no new password."""
+
+
+@dataclass
+class IssuedAccount:
+    """What a login slip shows. The password exists only here: it is never stored in clear."""
+    person: Student | Guardian
+    kind: str  # "student" | "guardian"
+    login: str
+    password: str
+    reissued: bool
+
+
+def issue_account(person: Student | Guardian, *, by=None) -> IssuedAccount:
+    """Give the person an account, or issue a new password for the one they have
+    (the old password stops working and every session of theirs ends).
+
+    :raises AccountStopped: the account is stopped; an administrator must deal with it first
+    """
+    kind = "student" if isinstance(person, Student) else "guardian"
+    if person.user_id:
+        user = User.get_by_id(person.user_id)
+        if not user.is_active:
+            raise AccountStopped(user.login)
+        password = identity.reset_password(user, by=by)
+        with database.atomic():
+            audit.record("roster.account.issue", person, user=by, school_id=person.school_id,
+                         data={"login": user.login, "reissued": True})
+        return IssuedAccount(person, kind, user.login, password, True)
+    give = give_student_account if kind == "student" else give_guardian_account
+    user, password = give(person, by=by)
+    return IssuedAccount(person, kind, user.login, password, False)
+
+
+# --- study groups ------------------------------------------------------------------------------------------
 
 def create_group(school, year, name: str, kind: str, *, subject=None, school_class=None, parallel=None,
                  student_ids: Iterable[int] = (), by=None) -> StudyGroup:
     with database.atomic():
         grp = StudyGroup.create(school=school, year=year, name=name, kind=kind, subject=subject,
                                 school_class=school_class, parallel=parallel)
-        ids = list(student_ids)
+        ids = sorted(set(student_ids))
         if ids:
             GroupMember.insert_many([{"group": grp.id, "student": s} for s in ids]).execute()
         audit.record("roster.group.create", grp, user=by, school_id=grp.school_id,
@@ -364,12 +651,146 @@ def create_group(school, year, name: str, kind: str, *, subject=None, school_cla
     return grp
 
 
-def set_group_members(group: StudyGroup, student_ids: Iterable[int], *, by=None) -> None:
+def update_group(group: StudyGroup, changes: dict, *, version: int | None = None, by=None) -> StudyGroup:
+    """Rename a group or change its subject (``changes["subject"]``: a Subject or None)."""
+    if version is not None and group.version != version:
+        raise StaleEdit(StudyGroup.get_by_id(group.id))
+    diff = _diff(group, changes, ("name",))
+    if "subject" in changes:
+        new_subject = getattr(changes["subject"], "id", changes["subject"])
+        if new_subject != group.subject_id:
+            diff["subject"] = [group.subject_id, new_subject]
+    if not diff:
+        return group
+    with database.atomic():
+        upd = {"name": changes["name"]} if "name" in diff else {}
+        if "subject" in diff:
+            upd["subject"] = diff["subject"][1]
+        q = StudyGroup.update(**upd, version=StudyGroup.version + 1).where(StudyGroup.id == group.id)
+        if version is not None:
+            q = q.where(StudyGroup.version == version)
+        if q.execute() == 0:
+            raise StaleEdit(StudyGroup.get_by_id(group.id))
+        audit.record("roster.group.update", group, user=by, school_id=group.school_id, data=diff)
+    return StudyGroup.get_by_id(group.id)
+
+
+def set_group_members(group: StudyGroup, student_ids: Iterable[int], *, version: int | None = None,
+                      by=None) -> StudyGroup:
+    """Replace the group's members; refuses a stale ``version`` with :class:`StaleEdit`."""
     ids = sorted(set(student_ids))
     with database.atomic():
+        q = StudyGroup.update(version=StudyGroup.version + 1).where(StudyGroup.id == group.id)
+        if version is not None:
+            q = q.where(StudyGroup.version == version)
+        if q.execute() == 0:
+            raise StaleEdit(StudyGroup.get_by_id(group.id))
         old = sorted(s for (s,) in GroupMember.select(GroupMember.student).where(GroupMember.group == group.id).tuples())
         GroupMember.delete().where(GroupMember.group == group.id).execute()
         if ids:
             GroupMember.insert_many([{"group": group.id, "student": s} for s in ids]).execute()
         audit.record("roster.group.members", group, user=by, school_id=group.school_id,
                      data={"added": sorted(set(ids) - set(old)), "removed": sorted(set(old) - set(ids))})
+    return StudyGroup.get_by_id(group.id)
+
+
+# --- import (the plan is checked by importer.py; this writes it) ----------------------------------------
+
+@dataclass
+class GuardianPlan:
+    """One guardian of an import: an existing record (with ``data`` = changes) or a new one.
+
+    Several rows (siblings) may share one plan; the record is created once.
+    """
+    existing: Guardian | None
+    data: dict
+    record: Guardian | None = None
+
+
+@dataclass
+class StudentPlan:
+    """One student of an import: a new one (``existing`` is None) or changes to an existing one."""
+    rows: list[int]
+    school_class: SchoolClass
+    existing: Student | None
+    data: dict
+    guardians: list[tuple[GuardianPlan, str]] = field(default_factory=list)
+
+
+def apply_import(school, plans: list[StudentPlan], *, source: str = "", by=None) -> tuple[int, int]:
+    """Write a checked import in one transaction: all of it or nothing.
+
+    :returns: (students created, students changed)
+    :raises StaleEdit: a student changed between the check and the write (nothing is written)
+    """
+    created = changed = 0
+    class_ids: set[int] = set()
+    sid = getattr(school, "id", school)
+    with database.atomic():
+        for plan in plans:
+            class_ids.add(plan.school_class.id)
+            touched = False
+            if plan.existing is None:
+                st = Student.create(school=sid, school_class=plan.school_class,
+                                    **{k: v for k, v in plan.data.items() if k in STUDENT_FIELDS})
+                audit.record("roster.student.create", st, user=by, school_id=sid,
+                             data={"class": plan.school_class.id, "name": st.full_name, "via": "import"})
+                created += 1
+            else:
+                st = plan.existing
+                diff = _diff(st, plan.data, STUDENT_FIELDS)
+                moved = plan.school_class.id != st.school_class_id
+                if moved:
+                    diff["class"] = [st.school_class_id, plan.school_class.id]
+                if diff:
+                    upd = {k: plan.data[k] for k in STUDENT_FIELDS if k in diff}
+                    if moved:
+                        upd["school_class"] = plan.school_class.id
+                    n = (Student.update(**upd, version=Student.version + 1)
+                         .where((Student.id == st.id) & (Student.version == st.version)).execute())
+                    if n == 0:
+                        raise StaleEdit(Student.get_by_id(st.id))
+                    if moved:
+                        _leave_split_groups(st.id, st.school_class_id)
+                    audit.record("roster.student.update", st, user=by, school_id=sid, data={**diff, "via": "import"})
+                    touched = True
+            for gp, relation in plan.guardians:
+                if gp.record is None:
+                    if gp.existing is None:
+                        gp.record = Guardian.create(school=sid, **{k: v for k, v in gp.data.items() if k in GUARDIAN_FIELDS})
+                        audit.record("roster.guardian.create", gp.record, user=by, school_id=sid,
+                                     data={"name": gp.record.full_name, "via": "import"})
+                    else:
+                        gp.record = gp.existing
+                        gdiff = _diff(gp.existing, gp.data, GUARDIAN_FIELDS)
+                        if gdiff:
+                            Guardian.update(**{k: gp.data[k] for k in gdiff}, version=Guardian.version + 1).where(
+                                Guardian.id == gp.existing.id).execute()
+                            audit.record("roster.guardian.update", gp.existing, user=by, school_id=sid,
+                                         data={**gdiff, "via": "import"})
+                            touched = True
+                if link_guardian(st, gp.record, relation, by=by):
+                    touched = True
+            if touched and plan.existing is not None:
+                changed += 1
+        audit.record("roster.import", object_type="roster_import", school_id=sid, user=by,
+                     data={"source": source, "created": created, "changed": changed, "classes": sorted(class_ids)})
+    signals.send(signals.roster_imported, class_ids=sorted(class_ids), created=created, updated=changed,
+                 by=by, school_id=sid)
+    return created, changed
+
+
+# --- audited reads ------------------------------------------------------------------------------------------
+
+def record_read(obj, *, via: str, by=None) -> None:
+    """Audit a read of personal data: ``roster.student.read`` / ``roster.guardian.read``."""
+    kind = "student" if isinstance(obj, Student) else "guardian"
+    with database.atomic():
+        audit.record(f"roster.{kind}.read", obj, user=by, school_id=obj.school_id, data={"via": via})
+
+
+def record_export(school, class_ids: Iterable[int], rows: int, fmt: str, *, by=None) -> None:
+    """Audit an export of class lists (names, birth dates, addresses, guardians' contacts)."""
+    with database.atomic():
+        audit.record("roster.export", object_type="roster_export", school_id=getattr(school, "id", school),
+                     user=by, data={"classes": sorted(class_ids), "rows": rows, "format": fmt})

@@ -1,0 +1,101 @@
+"""Roster service details: the schema upgrade, class names, dates in files, today's school year."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from plugins.roster.service import parse_class_name
+from plugins.roster.tabular import parse_date
+
+
+def test_schema_1_database_is_upgraded_keeping_its_rows(make_app):
+    from core import db
+    from core.cli import migrate_all
+    from core.identity.models import School
+    from plugins.roster import service
+    from plugins.roster.models import SchoolClass, StudyGroup
+    app = make_app(plugins=["roster"])
+    with app.app_context():
+        school = School.create(name="Школа", short_name="Школа")
+        year = service.create_year(school, "2026/2027", dt.date(2026, 9, 1), dt.date(2027, 5, 31), "quarters", [])
+        cls = service.create_class(school, year, 5, "А")
+        service.create_group(school, year, "5А группа", "split", school_class=cls)
+        # what a database made by schema 1 looks like: no version columns
+        for table in ("roster_class", "roster_group"):
+            db.database.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "version"')
+        db.SchemaVersion.update(version=1).where(db.SchemaVersion.plugin == "roster").execute()
+        service.create_student(school, cls, {"last_name": "Иванов", "first_name": "Иван"})
+        migrate_all(app, echo=lambda *a: None)
+        assert db.current_versions()["roster"] == 2
+        assert SchoolClass.get_by_id(cls.id).version == 1 and StudyGroup.select().get().version == 1
+        from plugins.roster.models import Student
+        assert Student.select().get().school_class_id == cls.id  # nothing cascaded
+        migrate_all(app, echo=lambda *a: None)  # idempotent
+        assert db.current_versions()["roster"] == 2
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("5А", (5, "А")), ("5 а", (5, "А")), ("5-A", (5, "А")), ("11Б класс", (11, "Б")), ("10 e", (10, "Е")),
+    ("5", None), ("12А", None), ("А5", None), ("", None), ("0В", None),
+])
+def test_class_names_as_people_write_them(text, expected):
+    assert parse_class_name(text) == expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("05.03.2015", dt.date(2015, 3, 5)), ("5.3.2015", dt.date(2015, 3, 5)), ("2015-03-05", dt.date(2015, 3, 5)),
+    ("05/03/2015", dt.date(2015, 3, 5)), ("05.03.15", dt.date(2015, 3, 5)), ("05.03.2015 г.", dt.date(2015, 3, 5)),
+    (dt.datetime(2015, 3, 5), dt.date(2015, 3, 5)), (42068, dt.date(2015, 3, 5)), (42068.0, dt.date(2015, 3, 5)),
+])
+def test_dates_in_files(value, expected):
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize("value", ["31.02.2015", "2015", "вчера", "05.2015"])
+def test_not_dates(value):
+    with pytest.raises(ValueError):
+        parse_date(value)
+
+
+def test_current_year_follows_the_pinned_today(demo_app):
+    from core.identity.models import School
+    from plugins.roster import service
+    with demo_app.app_context():
+        school = School.select().get()
+        assert service.current_year(school).name == "2026/2027"
+        assert service.period_for(school, dt.date(2026, 11, 26)).name == "2 четверть"
+        assert service.class_by_name(school, "6b").name == "6Б"
+        assert service.class_by_name(school, "5A").name == "5А"
+        assert service.class_by_name(school, "7А") is None
+
+
+def test_formulas_are_defused_in_exports_and_read_back(tmp_path):
+    from plugins.roster.tabular import Column, read_table, write_table
+    cols = [Column("a", "Адрес"), Column("p", "Телефон")]
+    rows = [['=HYPERLINK("http://evil","x")', "+7 910 111-22-33"], ["@SUM(A1)", "8 (910) 444-55-66"]]
+    for fmt in ("csv", "xlsx"):
+        path = tmp_path / f"t.{fmt}"
+        write_table(str(path), fmt, ["Адрес", "Телефон"], rows)
+        if fmt == "csv":
+            text = path.read_bytes().decode("utf-8-sig")
+            assert "'=HYPERLINK" in text and ";+7 910 111-22-33" in text
+        else:
+            from openpyxl import load_workbook
+            assert all(c.data_type == "s" for c in load_workbook(path).active["A"])
+        table = read_table(str(path), path.name, cols, lambda keys: "a" in keys)
+        assert [[r["a"], r["p"]] for _n, r in table.rows] == rows
+
+
+def test_personal_data_of_a_parent(demo_app, ids):
+    import json
+    from core.identity.models import User
+    from plugins.roster.service import personal_data
+    with demo_app.app_context():
+        uid = User.get(User.login == "parent1").id
+        data = personal_data(uid, {"kind": "guardian", "id": ids["guardian_parent1"]})
+        json.dumps(data)
+        [gd] = data["guardians"]
+        assert {k["id"] for k in gd["children"]} == {ids["student1"], ids["sibling"]}
+        own = personal_data(User.get(User.login == "student1").id, {"kind": "student", "id": ids["student1"]})
+        assert [s["id"] for s in own["students"]] == [ids["student1"]] and own["students"][0]["guardians"]

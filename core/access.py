@@ -37,14 +37,21 @@ class Permission:
 
 @dataclass(frozen=True)
 class Scope:
-    """Where an object belongs."""
+    """Where an object belongs.
+
+    ``school_wide`` marks objects that belong to the school as a whole (the school
+    itself, its subjects, years, holidays): a role scoped to one of the school's
+    classes or students matches them too, so a parent may read the holidays.
+    """
     school_id: int | None
     class_ids: frozenset = frozenset()
     student_ids: frozenset = frozenset()
+    school_wide: bool = False
 
     @classmethod
-    def of(cls, school_id, class_ids: Iterable[int] = (), student_ids: Iterable[int] = ()) -> "Scope":
-        return cls(school_id, frozenset(class_ids), frozenset(student_ids))
+    def of(cls, school_id, class_ids: Iterable[int] = (), student_ids: Iterable[int] = (), *,
+           school_wide: bool = False) -> "Scope":
+        return cls(school_id, frozenset(class_ids), frozenset(student_ids), school_wide)
 
 
 @dataclass
@@ -110,10 +117,15 @@ def roles(user) -> set[str]:
 def scope_of(obj) -> Scope | None:
     if isinstance(obj, Scope):
         return obj
+    hook = current_app.extensions["zhurnal"].plugins.hook.zhurnal_object_scope
+    oid = getattr(obj, "id", None)
+    if oid is None:  # not saved yet: no identity to cache by (id() of a dead object is reused)
+        return hook(obj=obj)
     cache = g.setdefault("_zh_scopes", {})
-    key = (type(obj).__name__, getattr(obj, "id", id(obj)))
+    # the class itself, not its name: two plugins may both have a "Note"
+    key = (type(obj), oid)
     if key not in cache:
-        cache[key] = current_app.extensions["zhurnal"].plugins.hook.zhurnal_object_scope(obj=obj)
+        cache[key] = hook(obj=obj)
     return cache[key]
 
 
@@ -121,6 +133,8 @@ def _matches(a: RoleAssignment, scope: Scope) -> bool:
     if a.scope_type == "deployment":
         return True
     if a.scope_type == "school":
+        return scope.school_id is not None and a.school_id == scope.school_id
+    if scope.school_wide and a.scope_type in ("class", "student"):
         return scope.school_id is not None and a.school_id == scope.school_id
     if a.scope_type == "class":
         return a.scope_id in scope.class_ids

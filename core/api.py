@@ -15,6 +15,8 @@ from typing import Any, Callable
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from .i18n import N_
+
 API_PREFIX = "/api/v1"
 
 
@@ -46,6 +48,46 @@ def invalid(fields: dict, message: str = "Invalid input.") -> ApiError:
     return ApiError(422, "invalid", message, fields)
 
 
+# marshmallow's own messages, shown to users in their language
+_MM_EXACT = {
+    "Missing data for required field.": N_("Required field."),
+    "Unknown field.": N_("Unknown field."),
+    "Field may not be null.": N_("May not be empty."),
+    "Not a valid integer.": N_("Not a valid integer."),
+    "Not a valid string.": N_("Not a valid string."),
+    "Not a valid number.": N_("Not a valid number."),
+    "Not a valid boolean.": N_("Not a valid boolean."),
+    "Not a valid date.": N_("Not a valid date (use YYYY-MM-DD)."),
+    "Not a valid datetime.": N_("Not a valid date and time."),
+    "Not a valid email address.": N_("Not a valid email address."),
+    "Not a valid list.": N_("Not a valid list."),
+    "Invalid input type.": N_("Invalid input type."),
+    "Invalid value.": N_("Invalid value."),
+    "Invalid input.": N_("Invalid input."),
+}
+_MM_PATTERNS = [
+    (re.compile(r"^Must be one of: (?P<x>.*)\.$"), N_("Must be one of: %(x)s.")),
+    (re.compile(r"^Length must be between (?P<a>\d+) and (?P<b>\d+)\.$"), N_("Length must be between %(a)s and %(b)s.")),
+    (re.compile(r"^Shorter than minimum length (?P<a>\d+)\.$"), N_("Shorter than the minimum length %(a)s.")),
+    (re.compile(r"^Longer than maximum length (?P<a>\d+)\.$"), N_("Longer than the maximum length %(a)s.")),
+    (re.compile(r"^Must be greater than or equal to (?P<a>\S+) and less than or equal to (?P<b>\S+)\.$"),
+     N_("Must be between %(a)s and %(b)s.")),
+    (re.compile(r"^Must be greater than or equal to (?P<a>\S+)\.$"), N_("Must be at least %(a)s.")),
+    (re.compile(r"^Must be less than or equal to (?P<a>\S+)\.$"), N_("Must be at most %(a)s.")),
+]
+
+
+def _translate(message: str) -> str:
+    from flask_babel import gettext
+    if message in _MM_EXACT:
+        return gettext(_MM_EXACT[message])
+    for pattern, msgid in _MM_PATTERNS:
+        m = pattern.match(message)
+        if m:
+            return gettext(msgid, **m.groupdict())
+    return message
+
+
 def _flatten(messages) -> dict:
     """marshmallow messages -> {"field": "message; message"} (nested: "a.b")."""
     out = {}
@@ -55,12 +97,12 @@ def _flatten(messages) -> dict:
             for k, v in m.items():
                 walk(v, path + [str(k)])
         elif isinstance(m, list) and all(isinstance(x, str) for x in m):
-            out[".".join(path) or "_schema"] = "; ".join(m)
+            out[".".join(path) or "_schema"] = "; ".join(_translate(x) for x in m)
         elif isinstance(m, list):
             for x in m:
                 walk(x, path)
         else:
-            out[".".join(path) or "_schema"] = str(m)
+            out[".".join(path) or "_schema"] = _translate(str(m))
     walk(messages, [])
     return out
 
@@ -198,7 +240,7 @@ def install_error_handlers(app) -> None:
             return error_page(e)
         code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-                422: "invalid", 429: "too_many_requests"}.get(e.code, "error")
+                422: "invalid", 429: "too_many_requests", 500: "internal_error"}.get(e.code, "error")
         resp = jsonify({"error": {"code": code, "message": e.description, "fields": {}}})
         return resp, e.code
 

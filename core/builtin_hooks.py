@@ -17,6 +17,7 @@ def zhurnal_permissions():
         Permission("core.users.manage", "Create, lock and reset accounts", roles=("admin",)),
         Permission("core.users.read", "See the list of accounts", roles=("admin", "director", "support")),
         Permission("core.audit.read", "Read the audit log", roles=("admin", "director")),
+        Permission("core.audit.verify", "Check the audit log's hash chain", roles=("admin",)),
         Permission("core.incidents.read", "See reports of compromised credentials",
                    roles=("admin", "director", "support")),
         Permission("core.schools.manage", "Create and rename schools", roles=("admin",)),
@@ -26,6 +27,7 @@ def zhurnal_permissions():
 @hookimpl
 def zhurnal_object_scope(obj):
     if isinstance(obj, School):
+        # not school-wide: checks against the school itself mean "across the whole school"
         return Scope.of(obj.id)
     if isinstance(obj, User):
         return Scope.of(obj.school_id)
@@ -45,3 +47,28 @@ def core_nav(user) -> list:
     if can(user, "core.incidents.read"):
         items.append(NavItem(_("Incidents"), "admin.incidents", priority=930))
     return items
+
+
+@hookimpl
+def zhurnal_dashboard_widgets(user, school):
+    """Open reports of compromised credentials: how the head of school and support are told in-app."""
+    from .ui import Widget
+    if not can(user, "core.incidents.read"):
+        return None
+    rows = open_incidents(user)
+    if not rows:
+        return None
+    return [Widget(_("Compromised credentials"), template="core/_incidents_widget.html",
+                   context={"rows": rows}, priority=5)]
+
+
+def open_incidents(user, limit: int = 5) -> list:
+    """Unresolved compromise reports the user may see, newest first."""
+    from . import access
+    from .identity.models import CompromiseReport
+    v = access.visible(user, "core.incidents.read")
+    q = (CompromiseReport.select(CompromiseReport, User).join(User, on=(CompromiseReport.user == User.id))
+         .where(CompromiseReport.resolved_at.is_null()).order_by(CompromiseReport.reported_at.desc()))
+    if not v.everything:
+        q = q.where(User.school.in_(list(v.schools) or [-1]))
+    return list(q.limit(limit))

@@ -20,6 +20,8 @@ def scope_of(obj) -> Scope | None:
                 .where(StudentGuardian.guardian == obj.id).tuples())
         students = [r[0] for r in rows]
         return Scope.of(obj.school_id, [r[1] for r in rows if r[1]], students)
-    if isinstance(obj, (Subject, AcademicYear, TeachingAssignment)):
+    if isinstance(obj, (Subject, AcademicYear)):
+        return Scope.of(obj.school_id, school_wide=True)
+    if isinstance(obj, TeachingAssignment):
         return Scope.of(obj.school_id)
     return None

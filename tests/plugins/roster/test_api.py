@@ -156,7 +156,7 @@ def test_bad_input_gets_field_messages_never_a_500(as_user, ids):
     assert set(fields) == {"last_name", "first_name", "birth_date", "gender", "email", "phone"}
     assert c.post("/api/v1/students", json={"class_id": 999999, "last_name": "А", "first_name": "Б"}).status_code == 422
     assert c.post("/api/v1/students", json={"class_id": ids["class_5a"], "last_name": "А", "first_name": "Б",
-                                            "colour": "red"}).get_json()["error"]["fields"] == {"colour": "Unknown field."}
+                                            "colour": "red"}).get_json()["error"]["fields"] == {"colour": "Неизвестное поле."}
     assert c.post("/api/v1/students", data="last_name=x",
                   content_type="application/x-www-form-urlencoded").status_code == 415
     assert c.get("/api/v1/students/999999").status_code == 404

@@ -157,7 +157,7 @@ def zhurnal_student_card_sections(student, user):
     """Contribute sections to a student's card (the page a class teacher opens).
 
     Called only for plugins enabled for the student's school; a section must
-    only contain what ``user`` may see. Reading a card is audited by the kernel.
+    only contain what ``user`` may see. The roster plugin, which renders the card, audits the read.
 
     :returns: list of :class:`core.ui.Widget`, sorted by ``priority``.
     """
@@ -180,4 +180,22 @@ def zhurnal_personal_data(user_id, person):
     :param person: dict with ``kind`` ("student", "guardian", "staff") and ``id``
     :returns: dict section -> JSON-serialisable data, or ``None``. Merged under
         the plugin's name.
+    """
+
+
+# --- notifications -------------------------------------------------------------
+
+@hookspec
+def zhurnal_security_alert(alert):
+    """Deliver an urgent security notice to staff through a channel (email, SMS, messenger).
+
+    Called by the kernel's background job :func:`core.queue.notify_compromise_job`
+    when an account's credentials are reported compromised, for the plugins enabled
+    for the account's school, inside the transaction that marks the head of school
+    and support as told in-app. Write the message to your outbox here (do not send
+    synchronously); raising rolls the notice back and the job is retried.
+    ``alert`` is a :class:`core.queue.SecurityAlert` (``kind``, ``key`` for
+    idempotency, ``school_id``, ``account``, ``at``, ``recipients``, ``data``).
+
+    :returns: the channel's name (e.g. ``"email"``) if it took the notice, else ``None``.
     """

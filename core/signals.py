@@ -64,6 +64,9 @@ lesson_changed = zhurnal_signals.signal("lesson-changed", doc="A lesson changed 
 # --- diary, consent, health ----------------------------------------------------
 #: a guardian acknowledged a week of the diary. kwargs: student_id, guardian_user_id, week, at, school_id
 diary_acknowledged = zhurnal_signals.signal("diary-acknowledged", doc="A guardian acknowledged a diary week (student_id, guardian_user_id, week, at, school_id).")
+#: a guardian or the student opened a student's diary (once per visit, not per page).
+#: kwargs: student_id, user_id, role ("guardian" | "student"), at, school_id
+diary_viewed = zhurnal_signals.signal("diary-viewed", doc="A student's diary was opened: a new visit (student_id, user_id, role, at, school_id).")
 #: a message was posted to a thread. kwargs: message_id, thread_id, author_id, recipient_user_ids, school_id
 message_posted = zhurnal_signals.signal("message-posted", doc="A message was posted (message_id, thread_id, author_id, recipient_user_ids, school_id).")
 #: a guardian consented to or refused electronic delivery. kwargs: guardian_id, student_id, consent, by, school_id

@@ -1,0 +1,143 @@
+"""Diary pages for parents and students: the week, marks of a period, the calendar.
+
+The class teacher's pages are in :mod:`.views_staff`, messages in
+:mod:`.views_messages`, help in :mod:`.views_help`; all hang on one blueprint.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from core import access, clock
+from core.ui import NavItem, Widget, login_required
+from plugins.roster import service as roster
+
+from . import guard, report, service
+from .reading import kids_of, open_week, viewer_role
+from .week import monday_of
+
+bp = Blueprint("diary", __name__, url_prefix="/diary", template_folder="templates")
+
+
+def week_param(name: str = "week") -> dt.date:
+    """The Monday of the week asked for in the query string (default: this week)."""
+    raw = request.values.get(name)
+    if not raw:
+        return monday_of(clock.today())
+    try:
+        return monday_of(dt.date.fromisoformat(raw))
+    except ValueError:
+        abort(400)
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Where "Дневник" leads: a family to a child's week, a class teacher to their class."""
+    if not access.can(g.user, "diary.week.read"):
+        abort(403)
+    kids = roster.children_of(g.user)
+    if kids:
+        return redirect(url_for("diary.week", student_id=kids[0].id))
+    from plugins.roster.models import Student
+    own = Student.get_or_none((Student.user == g.user.id) & Student.left_at.is_null())
+    if own is not None:
+        return redirect(url_for("diary.week", student_id=own.id))
+    led = [c for c in roster.classes_led_by(g.user) if access.can(g.user, "diary.control.read", c)]
+    if len(led) == 1:
+        return redirect(url_for("diary.class_page", class_id=led[0].id))
+    classes = led
+    if not classes and g.school is not None:  # the administration: every class of the year
+        year = roster.current_year(g.school, clock.today())
+        classes = [c for c in roster.classes(g.school, year) if access.can(g.user, "diary.control.read", c)]
+    return render_template("diary/index.html", classes=classes)
+
+
+@bp.get("/students/<int:student_id>")
+@login_required
+def week(student_id: int):
+    st = guard.student(student_id)
+    monday = week_param()
+    data = open_week(g.user, st, monday, via="web")
+    kids = kids_of(g.user) if data["role"] == "guardian" else []
+    return render_template("diary/week.html", d=data, st=st, kids=kids)
+
+
+@bp.post("/students/<int:student_id>/acknowledge")
+@login_required
+def acknowledge(student_id: int):
+    st = guard.student(student_id, "diary.acknowledge")
+    monday = week_param()
+    try:
+        _ack, created = service.acknowledge(g.user, st, monday)
+    except service.Refused as e:
+        if e.status == 403:
+            abort(403)
+        flash(_("You can acknowledge a week once it has begun."), "error")
+    else:
+        flash(_("Thank you: you have acknowledged the week.") if created
+              else _("You have already acknowledged this week; nothing has changed since."), "ok")
+    return redirect(url_for("diary.week", student_id=st.id, week=monday.isoformat()))
+
+
+@bp.get("/students/<int:student_id>/marks")
+@login_required
+def marks(student_id: int):
+    st = guard.student(student_id)
+    periods = report.periods_of(st)
+    pid = request.args.get("period_id", type=int)
+    period = next((p for p in periods if p.id == pid), None) if pid else report.current_period(periods, clock.today())
+    if pid and period is None:
+        abort(404)
+    data = report.period_marks(st, period) if period else {"student": st, "period": None, "subjects": []}
+    role = viewer_role(g.user, st)
+    if role == "staff" and period is not None:
+        service.record_read(g.user, st, "marks", via="web", period=period.id)
+    kids = kids_of(g.user) if role == "guardian" else []
+    return render_template("diary/marks.html", d=data, st=st, periods=periods, kids=kids, role=role)
+
+
+@bp.get("/students/<int:student_id>/calendar")
+@login_required
+def calendar(student_id: int):
+    st = guard.student(student_id)
+    role = viewer_role(g.user, st)
+    kids = kids_of(g.user) if role == "guardian" else []
+    return render_template("diary/calendar.html", d=report.calendar(st), st=st, kids=kids, role=role)
+
+
+# --- navigation and dashboard ---------------------------------------------------------------------
+
+def nav_items(user, school):
+    items = []
+    if access.can(user, "diary.week.read"):
+        items.append(NavItem(_("Diary"), "diary.index", priority=20))
+    if access.can(user, "diary.message.read"):
+        from .messaging import unread_counts
+        n = sum(unread_counts(user.id).values())
+        label = _("Messages") + (f" ({n})" if n else "")
+        items.append(NavItem(label, "diary.messages", priority=30))
+    if access.can(user, "diary.help.read"):
+        items.append(NavItem(_("Help"), "diary.help", priority=880))
+    return items
+
+
+def dashboard_widgets(user, school):
+    out = []
+    kids = kids_of(user) if access.can(user, "diary.week.read") else []
+    if kids:
+        out.append(Widget(_("Diary"), template="diary/_widget_children.html", context={"kids": kids}, priority=10))
+    if access.can(user, "diary.control.read"):
+        led = [c for c in roster.classes_led_by(user) if access.can(user, "diary.control.read", c)]
+        if led:
+            from .control import class_week
+            last = monday_of(clock.today()) - dt.timedelta(days=7)
+            stats = [class_week(c, last) for c in led[:2]]
+            out.append(Widget(_("Diary acknowledgements"), template="diary/_widget_control.html",
+                              context={"stats": stats}, priority=15))
+    return out
+
+
+from . import views_help, views_messages, views_staff  # noqa: E402,F401  (their routes hang on bp)

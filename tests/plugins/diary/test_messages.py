@@ -1,0 +1,145 @@
+"""Messages between families and the school: threads, unread counts, announcements,
+and the rule that guardians never reach other guardians."""
+from __future__ import annotations
+
+from tests.conftest import login
+
+
+def _unread(client) -> int:
+    return client.get("/api/v1/messages/unread").get_json()["total"]
+
+
+def test_family_writes_to_the_class_teacher_who_answers(ids, demo_app, caught):
+    from core import signals
+    posted = caught(signals.message_posted)
+    p1, kl = login(demo_app, "parent1"), login(demo_app, "klass5a")
+    kl_before = _unread(kl)
+    r = p1.post("/api/v1/messages/threads", json={"student_id": ids["student1"], "subject": "Справка",
+                                                  "body": "Принесём справку в понедельник."})
+    assert r.status_code == 201, r.get_json()
+    th = r.get_json()
+    assert th["kind"] == "direct" and th["student_id"] == ids["student1"]
+    assert {m["user_id"] for m in th["members"]} == {ids["user_parent1"], ids["user_klass5a"]}
+    assert posted[-1]["recipient_user_ids"] == [ids["user_klass5a"]] and posted[-1]["thread_id"] == th["id"]
+    assert _unread(kl) == kl_before + 1
+    listed = kl.get("/api/v1/messages/threads").get_json()
+    assert listed["items"][0]["id"] == th["id"] and listed["items"][0]["unread"] == 1
+    # reading marks it read
+    read = kl.get(f"/api/v1/messages/threads/{th['id']}").get_json()
+    assert [m["body"] for m in read["messages"]] == ["Принесём справку в понедельник."]
+    assert _unread(kl) == kl_before
+    p1_before = _unread(p1)
+    ans = kl.post(f"/api/v1/messages/threads/{th['id']}/messages", json={"body": "Хорошо, жду."})
+    assert ans.status_code == 201 and ans.get_json()["author"] == "Иванова Ольга Николаевна"
+    assert posted[-1]["recipient_user_ids"] == [ids["user_parent1"]]
+    assert _unread(p1) == p1_before + 1
+    assert p1.get("/api/v1/messages/unread").get_json()["threads"][str(th["id"])] == 1
+
+
+def test_guardians_cannot_reach_other_guardians(ids, demo_app, as_user):
+    p1 = as_user("parent1")
+    r = p1.post("/api/v1/messages/threads", json={"student_id": ids["student1"], "subject": "Вопрос", "body": "…",
+                                                  "recipient_ids": [ids["user_parent2"]]})
+    assert r.status_code == 422 and "recipient_ids" in r.get_json()["error"]["fields"]
+    # nor write about somebody else's child
+    r = p1.post("/api/v1/messages/threads", json={"student_id": ids["parent2_child"], "subject": "Вопрос", "body": "…"})
+    assert r.status_code == 404
+    # a subject teacher of the child may be addressed
+    r = p1.post("/api/v1/messages/threads", json={"student_id": ids["student1"], "subject": "Д/з", "body": "Вопрос",
+                                                  "recipient_ids": [ids["user_teacher"]]})
+    assert r.status_code == 201
+
+
+def test_teachers_write_to_the_families_of_their_students(ids, demo_app, as_user):
+    t = as_user("teacher")
+    r = t.post("/api/v1/messages/threads", json={"student_id": ids["student1"], "subject": "Контрольная",
+                                                 "body": "Прошу проверить подготовку."})
+    assert r.status_code == 201
+    assert ids["user_parent1"] in {m["user_id"] for m in r.get_json()["members"] if m["side"] == "guardian"}
+    # a teacher cannot address another teacher through a family thread
+    r = t.post("/api/v1/messages/threads", json={"student_id": ids["student1"], "subject": "x", "body": "y",
+                                                 "recipient_ids": [ids["user_klass5a"]]})
+    assert r.status_code == 422
+    # klass5a teaches only 5А: 6Б is not theirs
+    r = as_user("klass5a").post("/api/v1/messages/threads", json={"student_id": ids["sibling"], "subject": "x",
+                                                                  "body": "y"})
+    assert r.status_code == 403
+    assert as_user("nurse").post("/api/v1/messages/threads", json={"student_id": ids["student1"], "subject": "x",
+                                                                   "body": "y"}).status_code == 403
+    assert as_user("student1").get("/api/v1/messages/threads").status_code == 403
+    r = t.post("/api/v1/messages/threads", json={"student_id": ids["student1"], "subject": "", "body": ""})
+    assert r.status_code == 422 and {"subject", "body"} <= set(r.get_json()["error"]["fields"])
+
+
+def test_class_announcement_reaches_every_family_and_takes_no_answers(ids, demo_app, caught):
+    from core import signals
+    from plugins.roster import service as roster
+    posted = caught(signals.message_posted)
+    kl, p1, p2 = login(demo_app, "klass5a"), login(demo_app, "parent1"), login(demo_app, "parent2")
+    p2_before = _unread(p2)
+    r = kl.post(f"/api/v1/classes/{ids['class_5a']}/announcements",
+                json={"subject": "Экскурсия", "body": "В пятницу едем в музей."})
+    assert r.status_code == 201, r.get_json()
+    th = r.get_json()
+    with demo_app.app_context():
+        sids = [s.id for s in roster.class_students(ids["class_5a"])]
+        families = sorted({u for us in roster.guardian_user_ids(sids).values() for u in us})
+    assert sorted(posted[-1]["recipient_user_ids"]) == families and len(families) > 2
+    assert _unread(p2) == p2_before + 1
+    seen = p2.get(f"/api/v1/messages/threads/{th['id']}").get_json()
+    assert seen["can_reply"] is False
+    # families do not see each other
+    assert {m["side"] for m in seen["members"]} <= {"staff", "guardian"}
+    assert [m["user_id"] for m in seen["members"] if m["side"] == "guardian"] == [ids["user_parent2"]]
+    listed = next(t for t in p2.get("/api/v1/messages/threads").get_json()["items"] if t["id"] == th["id"])
+    assert listed["with"] == ["Иванова Ольга Николаевна"]
+    r = p1.post(f"/api/v1/messages/threads/{th['id']}/messages", json={"body": "А можно без обеда?"})
+    assert r.status_code == 403
+    assert kl.post(f"/api/v1/messages/threads/{th['id']}/messages", json={"body": "Обед берём с собой."}).status_code == 201
+    assert kl.post(f"/api/v1/classes/{ids['class_6b']}/announcements", json={"subject": "x", "body": "y"}).status_code == 403
+    assert p1.post(f"/api/v1/classes/{ids['class_5a']}/announcements", json={"subject": "x", "body": "y"}).status_code == 404
+
+
+def test_threads_are_visible_to_members_only(ids, demo_app, as_user):
+    r = as_user("parent1").post("/api/v1/messages/threads", json={"student_id": ids["student1"], "subject": "Личное",
+                                                                  "body": "Только классному руководителю."})
+    tid = r.get_json()["id"]
+    assert as_user("klass5a").get(f"/api/v1/messages/threads/{tid}").status_code == 200
+    for other in ("parent2", "teacher", "fizruk"):
+        assert as_user(other).get(f"/api/v1/messages/threads/{tid}").status_code == 404, other
+        assert as_user(other).post(f"/api/v1/messages/threads/{tid}/messages", json={"body": "x"}).status_code == 404
+    assert as_user("klass5a").get("/api/v1/messages/threads/999999").status_code == 404
+
+
+def test_thread_list_is_paged(ids, demo_app, as_user):
+    p1 = as_user("parent1")
+    for i in range(3):
+        p1.post("/api/v1/messages/threads", json={"student_id": ids["student1"], "subject": f"Вопрос {i}", "body": "?"})
+    page = p1.get("/api/v1/messages/threads?per_page=2&page=1").get_json()
+    assert len(page["items"]) == 2 and page["total"] >= 5 and page["items"][0]["subject"] == "Вопрос 2"
+    assert p1.get("/api/v1/messages/threads?per_page=0").status_code == 422
+
+
+def test_message_pages(ids, demo_app, as_user):
+    p1 = as_user("parent1")
+    form = p1.get(f"/diary/messages/new?student_id={ids['student1']}").get_data(as_text=True)
+    assert "классный руководитель" in form and f'value="{ids["user_klass5a"]}" checked' in form
+    r = p1.post("/diary/messages/new", data={"student_id": ids["student1"], "subject": "Со страницы",
+                                             "body": "Текст", "recipients": [str(ids["user_klass5a"])]})
+    assert r.status_code == 302
+    page = p1.get(r.headers["Location"])
+    assert page.status_code == 200 and "Со страницы" in page.get_data(as_text=True)
+    tid = int(r.headers["Location"].rsplit("/", 1)[1])
+    assert p1.post(f"/diary/messages/{tid}", data={"body": "Ещё вопрос"}).status_code == 302
+    assert p1.post(f"/diary/messages/{tid}", data={"body": ""}).status_code == 422
+    assert p1.post("/diary/messages/new", data={"student_id": ids["student1"], "subject": "x", "body": "y",
+                                                "recipients": [str(ids["user_parent2"])]}).status_code == 403
+    lst = as_user("klass5a").get("/diary/messages").get_data(as_text=True)
+    assert "Со страницы" in lst and "badge danger" in lst
+    nav = as_user("klass5a").get("/").get_data(as_text=True)
+    assert "Сообщения (" in nav
+    # a subject teacher picks among the students of the classes they teach (maths: 5А..6Б)
+    teacher = as_user("teacher").get("/diary/messages").get_data(as_text=True)
+    assert f'value="{ids["student1"]}"' in teacher and f'value="{ids["sibling"]}"' in teacher
+    fizruk = as_user("fizruk").get("/diary/messages").get_data(as_text=True)
+    assert f'value="{ids["student1"]}"' in fizruk

@@ -1,0 +1,206 @@
+"""The week view: what it shows, whose it is, and that it costs a constant number of queries."""
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.conftest import TODAY, login
+from tests.utils import count_queries
+
+from .helpers import LAST_WEEK, THIS_WEEK, add_remark, audit_actions, give_mark, set_absent
+
+
+def _lessons(week_json, day: dt.date) -> list[dict]:
+    return next(d for d in week_json["days"] if d["date"] == day.isoformat())["lessons"]
+
+
+def test_parent_sees_the_week_with_marks_homework_attendance_remarks(demo_app, ids, as_user):
+    day = TODAY - dt.timedelta(days=1)  # Wednesday
+    mark = give_mark(demo_app, ids["student1"], day, "4", comment="Ошибка в вычислениях у доски", kind="answer")
+    set_absent(demo_app, ids["student1"], TODAY, "late", subject="Русский язык")
+    add_remark(demo_app, ids["student1"], day, "Забыл тетрадь для контрольных работ")
+    r = as_user("parent1").get(f"/api/v1/students/{ids['student1']}/diary")
+    assert r.status_code == 200, r.get_json()
+    w = r.get_json()
+    assert w["week"] == THIS_WEEK.isoformat() and w["today"] == TODAY.isoformat()
+    assert w["student"]["id"] == ids["student1"] and w["student"]["class"] == "5А"
+    assert [d["date"] for d in w["days"]][:5] == [(THIS_WEEK + dt.timedelta(days=i)).isoformat() for i in range(5)]
+    assert [d["is_today"] for d in w["days"]].count(True) == 1
+    assert next(d for d in w["days"] if d["is_today"])["date"] == TODAY.isoformat()
+    maths = [x for x in _lessons(w, day) if x["subject"] == "Математика"]
+    got = [m for x in maths for m in x["marks"] if m["id"] == mark.id]
+    assert got and got[0]["value"] == "4" and got[0]["comment"] == "Ошибка в вычислениях у доски"
+    assert got[0]["kind"] and got[0]["kind_code"] == "answer"
+    assert any(x["topic"] for x in _lessons(w, day)), "the journal demo gives topics"
+    assert any(x["homework"] for d in w["days"] for x in d["lessons"])
+    late = [x for x in _lessons(w, TODAY) if x["attendance"]]
+    assert late and late[0]["attendance"]["status"] == "late" and late[0]["subject"] == "Русский язык"
+    day_json = next(d for d in w["days"] if d["date"] == day.isoformat())
+    assert "Забыл тетрадь для контрольных работ" in [x["text"] for x in day_json["remarks"]]
+    lesson = maths[0]
+    assert lesson["start"] and lesson["teacher"] and lesson["number"] >= 1
+
+
+def test_week_parameter_switches_weeks_and_is_validated(ids, as_user):
+    c = as_user("parent1")
+    w = c.get(f"/api/v1/students/{ids['student1']}/diary?week={(LAST_WEEK + dt.timedelta(days=3)).isoformat()}").get_json()
+    assert w["week"] == LAST_WEEK.isoformat()
+    assert w["prev_week"] == (LAST_WEEK - dt.timedelta(days=7)).isoformat()
+    assert w["next_week"] == THIS_WEEK.isoformat()
+    assert not any(d["is_today"] for d in w["days"])
+    r = c.get(f"/api/v1/students/{ids['student1']}/diary?week=26.11.2026")
+    assert r.status_code == 422 and "week" in r.get_json()["error"]["fields"]
+
+
+def test_future_week_shows_the_timetable_and_holidays(ids, as_user):
+    c = as_user("student1")
+    w = c.get(f"/api/v1/students/{ids['student1']}/diary?week=2026-12-07").get_json()
+    lessons = [x for d in w["days"] for x in d["lessons"]]
+    assert lessons and all(x["planned"] and x["lesson_id"] is None for x in lessons if x["lesson_id"] is None)
+    assert any(x["planned"] for x in lessons)
+    # the winter holidays start on Tuesday 29 December
+    w = c.get(f"/api/v1/students/{ids['student1']}/diary?week=2026-12-28").get_json()
+    days = {d["date"]: d for d in w["days"]}
+    assert days["2026-12-29"]["holiday"] == "Зимние каникулы" and not days["2026-12-29"]["lessons"]
+    assert days["2026-12-28"]["holiday"] is None and days["2026-12-28"]["lessons"]
+
+
+def test_parent1_sees_both_children_parent2_only_theirs(ids, as_user, demo_app):
+    p1, p2 = as_user("parent1"), as_user("parent2")
+    assert p1.get(f"/api/v1/students/{ids['student1']}/diary").status_code == 200
+    sib = p1.get(f"/api/v1/students/{ids['sibling']}/diary")
+    assert sib.status_code == 200 and sib.get_json()["student"]["class"] == "6Б"
+    assert p2.get(f"/api/v1/students/{ids['parent2_child']}/diary").status_code == 200
+    before = len(audit_actions(demo_app, "diary.access.denied"))
+    r = p2.get(f"/api/v1/students/{ids['student1']}/diary")
+    assert r.status_code == 404 and "student" not in r.get_json()
+    denied = audit_actions(demo_app, "diary.access.denied")
+    assert len(denied) == before + 1
+    assert denied[-1].login == "parent2" and denied[-1].object_id == str(ids["student1"])
+    assert denied[-1].payload["permission"] == "diary.week.read"
+    # a page as well as the API, and an id that does not exist at all
+    assert p2.get(f"/diary/students/{ids['student1']}").status_code == 404
+    assert p2.get("/api/v1/students/999999/diary").status_code == 404
+    assert len(audit_actions(demo_app, "diary.access.denied")) == before + 3
+
+
+def test_student_sees_only_themself(ids, as_user, demo_app):
+    c = as_user("student1")
+    assert c.get(f"/api/v1/students/{ids['student1']}/diary").status_code == 200
+    r = c.get(f"/api/v1/students/{ids['other_5a']}/diary")
+    assert r.status_code == 404
+    assert audit_actions(demo_app, "diary.access.denied", login="student1")[-1].object_id == str(ids["other_5a"])
+
+
+def test_staff_reads_are_read_only_and_audited(ids, as_user, demo_app):
+    kl = as_user("klass5a")
+    r = kl.get(f"/api/v1/students/{ids['student1']}/diary")
+    assert r.status_code == 200 and r.get_json()["can_acknowledge"] is False and r.get_json()["news"] is None
+    reads = audit_actions(demo_app, "diary.week.read", login="klass5a")
+    assert reads and reads[-1].object_id == str(ids["student1"]) and reads[-1].payload["via"] == "api"
+    assert kl.get(f"/api/v1/students/{ids['sibling']}/diary").status_code == 403  # 6Б: not their class
+    page = kl.get(f"/diary/students/{ids['student1']}")
+    assert page.status_code == 200 and "Только просмотр" in page.get_data(as_text=True)
+    assert 'id="ack-button"' not in page.get_data(as_text=True)
+    assert as_user("teacher").get(f"/api/v1/students/{ids['student1']}/diary").status_code == 403
+    assert as_user("nurse").get(f"/api/v1/students/{ids['student1']}/diary").status_code == 403
+    assert as_user("support").get(f"/api/v1/students/{ids['student1']}/diary").status_code == 404
+
+
+def test_week_page_on_the_phone_layout(ids, as_user):
+    html = as_user("parent1").get(f"/diary/students/{ids['student1']}").get_data(as_text=True)
+    assert 'aria-current="date"' in html and f'data-date="{TODAY.isoformat()}"' in html
+    assert html.count('class="dy-day') >= 5
+    assert f'data-student="{ids["sibling"]}"' in html and f'data-student="{ids["student1"]}"' in html
+    assert "Ознакомлен" in html and 'id="ack-button"' in html
+    assert "Четверг, 26 ноября" in html or "четверг, 26 ноября" in html
+
+
+def test_news_since_the_previous_visit(ids, demo_app):
+    """News are what changed after the start of the previous visit; they stay the same on
+    reloads within one visit and are gone once a later visit has seen them."""
+    from core.db import utcnow
+    from plugins.diary.models import Visit
+    from plugins.journal.models import Mark
+    c = login(demo_app, "parent1")
+    mark = give_mark(demo_app, ids["student1"], TODAY, "5", comment="Отличный ответ")
+    now = utcnow()
+    mine = (Visit.student == ids["student1"]) & (Visit.user == ids["user_parent1"])
+    with demo_app.app_context():
+        Mark.update(created_at=now - dt.timedelta(hours=2), updated_at=now - dt.timedelta(hours=2)).where(
+            Mark.id == mark.id).execute()
+        Visit.update(last_at=now - dt.timedelta(hours=3), previous_at=now - dt.timedelta(days=5)).where(mine).execute()
+    first = c.get(f"/api/v1/students/{ids['student1']}/diary").get_json()["news"]
+    assert mark.id in [m["id"] for m in first["marks"]] and first["total"] >= 1
+    again = c.get(f"/api/v1/students/{ids['student1']}/diary").get_json()["news"]
+    assert again["since"] == first["since"] and mark.id in [m["id"] for m in again["marks"]]
+    # the parent looked again an hour ago, after the mark: a new visit no longer lists it
+    with demo_app.app_context():
+        Visit.update(last_at=now - dt.timedelta(hours=1)).where(mine).execute()
+    later = c.get(f"/api/v1/students/{ids['student1']}/diary").get_json()["news"]
+    assert mark.id not in [m["id"] for m in later["marks"]]
+    visits = audit_actions(demo_app, "diary.visit", login="parent1")
+    assert len(visits) == 2 and visits[-1].object_id == str(ids["student1"])
+
+
+def test_visit_emits_diary_viewed_once_per_visit(ids, demo_app, caught):
+    from core import signals
+    from core.db import utcnow
+    from plugins.diary.models import Visit
+    with demo_app.app_context():
+        Visit.update(last_at=utcnow() - dt.timedelta(hours=2)).where(Visit.student == ids["student1"]).execute()
+    got = caught(signals.diary_viewed)
+    c = login(demo_app, "student1")
+    c.get(f"/api/v1/students/{ids['student1']}/diary")
+    c.get(f"/api/v1/students/{ids['student1']}/diary?week={LAST_WEEK.isoformat()}")
+    c.get(f"/diary/students/{ids['student1']}")
+    assert len(got) == 1
+    assert got[0]["student_id"] == ids["student1"] and got[0]["role"] == "student" and got[0]["school_id"] == ids["school"]
+
+
+def _add_students(app, n: int) -> None:
+    """Make 5А much bigger: ``n`` more students, each with marks this week."""
+    from plugins.roster import service as roster
+    from plugins.roster.models import SchoolClass
+    with app.test_request_context():
+        cls = SchoolClass.get_by_id(app.config["_class_5a"])
+        new = [roster.create_student(cls.school_id, cls, {"last_name": f"Новиков{i}", "first_name": "Пётр"})
+               for i in range(n)]
+    for st in new[:10]:
+        give_mark(app, st.id, TODAY - dt.timedelta(days=1), "3")
+
+
+def test_week_view_runs_a_constant_number_of_queries(ids, demo_app):
+    c = login(demo_app, "parent1")
+    url = f"/api/v1/students/{ids['student1']}/diary"
+    c.get(url)  # the visit starts (a write); measured requests are reads within it
+    counts = []
+    for week in (THIS_WEEK, LAST_WEEK, dt.date(2026, 10, 5)):
+        with count_queries() as q:
+            assert c.get(f"{url}?week={week.isoformat()}").status_code == 200
+        counts.append(q.count)
+    c.get(f"/api/v1/students/{ids['sibling']}/diary?week={LAST_WEEK.isoformat()}")
+    # the sibling's first view started a visit; this one is a plain read in another class
+    with count_queries() as q:
+        c.get(f"/api/v1/students/{ids['sibling']}/diary?week={LAST_WEEK.isoformat()}")
+    counts.append(q.count)
+    demo_app.config["_class_5a"] = ids["class_5a"]
+    _add_students(demo_app, 40)
+    for i in range(3):
+        give_mark(demo_app, ids["student1"], TODAY - dt.timedelta(days=i + 1), "5")
+    with count_queries() as q:
+        c.get(f"{url}?week={THIS_WEEK.isoformat()}")
+    counts.append(q.count)
+    assert len(set(counts)) == 1, counts
+    assert counts[0] <= 30, counts
+
+
+def test_page_views_run_a_constant_number_of_queries(ids, demo_app):
+    c = login(demo_app, "parent1")
+    c.get(f"/diary/students/{ids['student1']}")
+    c.get(f"/diary/students/{ids['sibling']}")
+    counts = []
+    for sid, week in ((ids["student1"], THIS_WEEK), (ids["student1"], LAST_WEEK), (ids["sibling"], LAST_WEEK)):
+        with count_queries() as q:
+            assert c.get(f"/diary/students/{sid}?week={week.isoformat()}").status_code == 200
+        counts.append(q.count)
+    assert len(set(counts)) == 1, counts

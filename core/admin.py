@@ -305,3 +305,16 @@ def audit_api(args):
     if not access.can(g.user, "core.audit.read"):
         raise ApiError(403, "forbidden", _("You are not allowed to do this."))
     return paginate(_audit_query(args), AuditOut(), args=args)
+
+
+@endpoint(api_bp, "/audit/verify", ["POST"], status=202,
+          summary="Check the audit chain in the background; the outcome is recorded as core.audit.verified")
+def audit_verify_api():
+    if not access.can(g.user, "core.audit.verify"):
+        raise ApiError(403, "forbidden", _("You are not allowed to do this."))
+    from . import queue
+    result = queue.audit_verify_job()
+    out = {"job_id": getattr(result, "id", None), "status": "queued"}
+    if queue.get_queue(current_app).immediate and result is not None:
+        out.update(status="done", result=result.get())
+    return out, 202

@@ -110,6 +110,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
         return api.openapi(app)
 
     app.extensions["csrf"].exempt(openapi_json)
+    from . import queue
+    queue.install(app)
     host.hook.zhurnal_app_ready(app=app)
     return app
 
@@ -123,13 +125,16 @@ def _exempt_api_from_csrf(app: Flask) -> None:
 
 
 def _install_i18n(app: Flask, host: PluginHost) -> None:
-    dirs = [str(Path(__file__).parent / "translations")]
+    dirs = []
     for info in host.infos.values():
         mod_file = getattr(info.module, "__file__", None)
         if mod_file:
             d = Path(mod_file).parent / "translations"
             if d.is_dir():
                 dirs.append(str(d))
+    # catalogs are merged in this order and a later one wins a shared msgid: the kernel's own
+    # wording comes last so that no plugin can change it (python -m core.i18n check reports such clashes)
+    dirs.append(str(Path(__file__).parent / "translations"))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
 
     def select_locale():

@@ -106,7 +106,8 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id=N
     ip = ip if ip is not None else actor_ip
     if obj is not None:
         object_type = object_type or obj._meta.table_name
-        object_id = object_id if object_id is not None else obj.get_id()
+        # the primary key itself: get_id() is overridden by models such as User (flask-login's "id:epoch")
+        object_id = object_id if object_id is not None else obj._pk
     if school_id is None and user is not None:
         school_id = getattr(user, "school_id", None)
     payload = json.dumps(data or {}, ensure_ascii=False, sort_keys=True, default=str)

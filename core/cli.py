@@ -27,14 +27,17 @@ class ZhurnalGroup(click.Group):
                 raise click.ClickException(str(e))
         return obj["app"]
 
-    def _plugin_commands(self, ctx) -> dict:
+    def _plugin_commands(self, ctx, strict: bool = False) -> dict:
+        """Commands of the loaded plugins. ``strict``: a start-up error is raised
+        (running a command), not swallowed (listing commands for ``--help``)."""
         obj = ctx.ensure_object(dict)
         if "plugin_commands" not in obj:
             cmds = {}
             try:
                 app = self._app(ctx)
             except click.ClickException:
-                obj["plugin_commands"] = {}
+                if strict:
+                    raise
                 return {}
             for name, result in app.extensions["zhurnal"].plugins.per_plugin("zhurnal_cli_commands").items():
                 for cmd in result or []:
@@ -50,7 +53,8 @@ class ZhurnalGroup(click.Group):
     def get_command(self, ctx, name):
         cmd = super().get_command(ctx, name)
         if cmd is None:
-            cmd = self._plugin_commands(ctx).get(name)
+            # not a kernel command: if the plugin set cannot start, say why rather than "no such command"
+            cmd = self._plugin_commands(ctx, strict=True).get(name)
         return cmd
 
     def invoke(self, ctx):
@@ -105,7 +109,11 @@ def migrate_all(app, echo=click.echo) -> None:
 def init():
     """Create or upgrade the tables of the kernel and every enabled plugin (idempotent)."""
     from flask import current_app
-    migrate_all(current_app)
+    from .db import SchemaError
+    try:
+        migrate_all(current_app)
+    except SchemaError as e:
+        raise click.ClickException(str(e))
 
 
 @main.command()
@@ -169,14 +177,18 @@ def serve(ctx, host, port, workers):
 @main.command("plugins")
 @click.pass_context
 def plugins_cmd(ctx):
-    """List installed plugins: enabled in this deployment or not, and what they depend on."""
+    """List installed plugins: enabled in this deployment or not, and what they depend on.
+
+    Exits with an error (one line) when the enabled set cannot start.
+    """
     from .config import load_settings
-    from .plugins import _info_from, discover
+    from .plugins import _info_from, discover, resolve
     try:
         enabled = load_settings().enabled_plugins
     except ConfigError as e:
         raise click.ClickException(str(e))
-    for name, eps in sorted(discover().items()):
+    installed = discover()
+    for name, eps in sorted(installed.items()):
         try:
             info = _info_from(name, eps[0])
             deps = ", ".join(info.depends) or "-"
@@ -186,6 +198,36 @@ def plugins_cmd(ctx):
         state = "enabled " if name in enabled else "disabled"
         dup = "  (claimed by several distributions!)" if len(eps) > 1 else ""
         click.echo(f"{state} {name:<16} {desc}{dup}")
+    try:
+        resolve(enabled, installed)
+    except ConfigError as e:
+        raise click.ClickException(str(e))
+
+
+# --- background jobs ----------------------------------------------------------------------------
+
+@main.command()
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(0.05, 60),
+              help="Longest pause between two looks at an empty queue, in seconds.")
+@click.pass_context
+def worker(ctx, workers, poll):
+    """Run background jobs (the huey consumer) until stopped with Ctrl+C or SIGTERM."""
+    import logging
+    import re
+    from huey.consumer import Consumer
+    from .queue import get_queue, storage_for
+    root = ctx.find_root()
+    app = root.command._app(root)
+    queue = get_queue(app)
+    kind, where = storage_for(app.extensions["zhurnal"].settings)
+    if queue.immediate:
+        raise click.ClickException("queue_url is 'memory': jobs run where they are queued; there is nothing to consume")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    shown = re.sub(r"//[^@/]*@", "//***@", where or "")  # no password in the log
+    click.echo(f"zhurnal worker: {workers} thread(s) on the {kind} queue {shown} ({queue.name})", err=True)
+    Consumer(queue, workers=workers, worker_type="thread", periodic=True, initial_delay=min(0.1, poll),
+             max_delay=poll, check_worker_health=True).run()
 
 
 # --- users ----------------------------------------------------------------------------------------

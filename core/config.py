@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 
 class ConfigError(Exception):
@@ -41,6 +41,12 @@ class SecuritySchema(Schema):
     #: cookies only over HTTPS (turn on behind TLS)
     secure_cookies = fields.Bool(load_default=False)
 
+    @validates_schema
+    def _argon2_memory(self, data, **kwargs):
+        # argon2 needs 8 KiB per lane; caught here rather than as a traceback at the first hash
+        if data.get("argon2_memory_cost", 65536) < 8 * data.get("argon2_parallelism", 4):
+            raise ValidationError("must be at least 8 x argon2_parallelism", "argon2_memory_cost")
+
 
 class SettingsSchema(Schema):
     class Meta:
@@ -51,7 +57,9 @@ class SettingsSchema(Schema):
                                                        error="must start with sqlite:// or postgresql://"))
     secret_key = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=16))
     #: huey storage: "sqlite:///path", "redis://host:port/db" or "memory" (runs jobs in-process)
-    queue_url = fields.Str(load_default=None, allow_none=True)
+    queue_url = fields.Str(load_default=None, allow_none=True,
+                           validate=validate.Regexp(r"^(memory$|sqlite:///.|rediss?://|unix://)",
+                                                    error="must be memory, sqlite:///FILE or redis://HOST:PORT/DB"))
     default_locale = fields.Str(load_default="ru", validate=validate.OneOf(["ru", "en"]))
     timezone = fields.Str(load_default="Europe/Moscow")
     base_url = fields.Str(load_default="http://127.0.0.1:5000")
@@ -174,6 +182,10 @@ def load_settings(overrides: dict | None = None, env: dict | None = None,
     db_url = data["database_url"]
     if db_url.startswith("postgres://"):
         db_url = "postgresql://" + db_url[len("postgres://"):]
+    if not db_url.startswith("sqlite") and not data["queue_url"]:
+        # the default queue is a file beside an SQLite database; several hosts need a shared one
+        raise ConfigError("invalid setting queue_url: required when the database is not SQLite "
+                          "(set ZHURNAL_QUEUE_URL=redis://HOST:PORT/DB, the same on every host)")
     return Settings(
         database_url=db_url, secret_key=secret, queue_url=data["queue_url"],
         default_locale=data["default_locale"], timezone=data["timezone"],

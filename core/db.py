@@ -79,6 +79,10 @@ def current_versions() -> dict[str, int]:
     return {r.plugin: r.version for r in SchemaVersion.select()}
 
 
+class SchemaError(RuntimeError):
+    """The database cannot be brought to the code's schema (one line)."""
+
+
 def migrate(owner: str, models: list[type[pw.Model]], version: int,
             steps: dict[int, callable] | None = None) -> tuple[int, int]:
     """Bring one owner's tables to ``version``.
@@ -94,7 +98,8 @@ def migrate(owner: str, models: list[type[pw.Model]], version: int,
     row = SchemaVersion.get_or_none(SchemaVersion.plugin == owner)
     before = row.version if row else 0
     if before > version:
-        raise RuntimeError(f"database schema of {owner!r} is version {before}, newer than the code's {version}")
+        raise SchemaError(f"database schema of {owner!r} is version {before}, newer than the code's {version}: "
+                          "upgrade the code, never downgrade the database")
     if row is not None:
         for n in sorted((steps or {})):
             if before < n <= version:

@@ -25,7 +25,9 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("ru",)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None,
-            "lazy_ngettext": (1, 2)}
+            "lazy_ngettext": (1, 2),
+            # with a context, for words that mean different things in different places ("To": a date, a person)
+            "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3), "lazy_pgettext": ((1, "c"), 2)}
 METHODS = [("**/tests/**", "ignore"), ("**.py", "python"), ("**/templates/**.html", "jinja2"),
            ("**/templates/**.txt", "jinja2")]
 OPTIONS = {"**/templates/**": {"extensions": "jinja2.ext.do", "newstyle_gettext": "true"}}
@@ -126,6 +128,41 @@ def check(pkg: Path) -> list[str]:
     return problems
 
 
+def conflicts(selected: list[Path], locale: str = "ru") -> list[str]:
+    """Messages that two packages translate differently.
+
+    All catalogs are merged into one at run time and a later one overrides an
+    earlier one, so the kernel's "To" (a date) would read as a plugin's "To" (a
+    recipient). Give such a message a context (``pgettext``) or another msgid.
+    """
+    translated: dict[tuple, dict[str, object]] = {}
+    for pkg in packages():
+        cat = _read(po_path(pkg, locale), locale)
+        for msg in cat:
+            if not msg.id or msg.fuzzy:
+                continue
+            string = msg.string if isinstance(msg.string, str) else tuple(msg.string)
+            if string and (all(string) if isinstance(string, tuple) else True):
+                key = (msg.id if isinstance(msg.id, str) else msg.id[0], msg.context)
+                translated.setdefault(key, {})[pkg.name] = string
+    names = {p.name for p in selected}
+    problems = []
+    for (mid, ctx), by_pkg in sorted(translated.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        if len(set(by_pkg.values())) < 2:
+            continue
+        for name in sorted(by_pkg):
+            if name == "core":  # the kernel's wording stands; a plugin that agrees with it is fine
+                continue
+            if "core" in by_pkg and by_pkg[name] == by_pkg["core"]:
+                continue
+            others = [f"{v!r} in {o}" for o, v in sorted(by_pkg.items()) if o != name and v != by_pkg[name]]
+            if name in names and others:
+                where = f" (context {ctx!r})" if ctx else ""
+                problems.append(f"{name}: {mid!r}{where} is {by_pkg[name]!r} here but {', '.join(others)}: "
+                                "catalogs are merged, one wins; use pgettext or another msgid")
+    return problems
+
+
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "check"
     selected = [p for p in packages() if len(argv) < 2 or p.name in argv[1:]]
@@ -136,7 +173,7 @@ def main(argv: list[str]) -> int:
         for p in selected:
             compile_(p)
     elif cmd == "check":
-        problems = [x for p in selected for x in check(p)]
+        problems = [x for p in selected for x in check(p)] + conflicts(selected)
         for x in problems:
             print(x)
         return 1 if problems else 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -56,10 +57,10 @@ class PluginInfo:
 def discover() -> dict[str, list[md.EntryPoint]]:
     """All installed plugins by name (a name offered twice has two entries)."""
     found: dict[str, list[md.EntryPoint]] = {}
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     for ep in md.entry_points(group=ENTRY_POINT_GROUP):
-        dist = ep.dist.name if ep.dist else "?"
-        key = (ep.name, ep.value)
+        dist = (ep.dist.name if ep.dist else "?").lower().replace("_", "-")
+        key = (ep.name, ep.value, dist)
         if key in seen:  # one distribution seen twice on sys.path (editable installs)
             continue
         seen.add(key)
@@ -164,7 +165,10 @@ class PluginHost:
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as e:
-            raise PluginError(f"plugin {e.plugin!r} implements an unknown hook: {e}") from None
+            who = self.pm.get_name(e.plugin) or getattr(e.plugin, "name", repr(e.plugin))
+            hook = re.search(r"unknown hook '(\w+)'", str(e))
+            raise PluginError(f"plugin {who!r} implements an unknown hook "
+                              f"{hook.group(1) if hook else str(e).splitlines()[0]!r}") from None
 
     @staticmethod
     def _validate_settings(info: PluginInfo, raw: dict) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -54,15 +55,17 @@ def authenticate(login: str, password: str, *, ip: str | None = None, via: str =
             audit.record("core.login.failed", object_type="core_user", data={"login": (login or "")[:64]}, ip=ip)
         raise LoginRefused("bad_credentials")
     if not user.is_active:
-        passwords.verify(None, password or "")
-        raise LoginRefused("blocked" if user.blocked_reason else "bad_credentials")
+        # say "stopped" only to someone who knows the password: otherwise a stranger
+        # could tell a stopped account from an unknown login
+        right = passwords.verify(user.password_hash, password or "")
+        raise LoginRefused("blocked" if right and user.blocked_reason else "bad_credentials")
     if user.locked_until and user.locked_until > now:
-        raise LoginRefused("locked", retry_after=int((user.locked_until - now).total_seconds()) + 1)
+        raise LoginRefused("locked", retry_after=math.ceil((user.locked_until - now).total_seconds()))
     if user.failed_logins >= sec["login_slowdown_after"] and user.last_failed_at:
         wait = 2 ** (user.failed_logins - sec["login_slowdown_after"])
         elapsed = (now - user.last_failed_at).total_seconds()
         if elapsed < wait:
-            raise LoginRefused("throttled", retry_after=int(wait - elapsed) + 1)
+            raise LoginRefused("throttled", retry_after=math.ceil(wait - elapsed))
     if not passwords.verify(user.password_hash, password or ""):
         with database.atomic():
             failures = user.failed_logins + 1

@@ -32,4 +32,6 @@ CASES = [
          json={"login": "newstaff", "display_name": "Новый Сотрудник", "role": "teacher"}, allow=("admin",)),
     Case("admin_api.user_action_api", "POST", "/api/v1/users/{user_parent2}/unlock", allow=("admin",)),
     Case("admin_api.audit_api", "GET", "/api/v1/audit", allow=("admin", "director")),
+    Case("admin_api.audit_verify_api", "POST", "/api/v1/audit/verify", allow=("admin",),
+         note="deployment-wide check: only admins"),
 ]

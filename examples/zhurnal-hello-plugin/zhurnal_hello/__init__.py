@@ -1,0 +1,34 @@
+"""Hello: an example third-party plugin that greets teachers and counts the school's classes."""
+from __future__ import annotations
+
+from core.hookspecs import hookimpl
+
+name = "hello"
+title = "Привет"
+version = "1.0"
+depends = ("roster",)
+schema_version = 0  # no tables of its own
+
+
+@hookimpl
+def zhurnal_permissions():
+    from core.access import Permission
+    return [Permission("hello.greet", "Open the hello page", roles=("teacher",))]
+
+
+@hookimpl
+def zhurnal_blueprints():
+    from .views import bp
+    return [bp]
+
+
+@hookimpl
+def zhurnal_nav_items(user, school):
+    from .views import nav_items
+    return nav_items(user, school)
+
+
+@hookimpl
+def zhurnal_cli_commands():
+    from .cli import hello
+    return [hello]

@@ -287,6 +287,24 @@ def user_action_api(user_id, action):
     return {"user": UserOut().dump(user)}
 
 
+class CompromisedFor(Schema):
+    note = fields.Str(load_default="", validate=validate.Length(max=2000))
+    since = fields.NaiveDateTime(load_default=None, allow_none=True, timezone=dt.timezone.utc)
+
+
+@endpoint(api_bp, "/users/<int:user_id>/compromised", ["POST"], status=202, body=CompromisedFor,
+          summary="Report an account's credentials compromised for its owner (who may be locked out)")
+def report_compromised_for(user_id, body):
+    user = User.get_or_none(User.id == user_id)
+    if user is None or not access.can(g.user, "core.users.read", user):
+        raise not_found()
+    if not access.can(g.user, "core.incidents.report", user):
+        raise ApiError(403, "forbidden", _("You are not allowed to do this."))
+    report = service.report_compromised(user, by=g.user, note=body["note"], since=body["since"],
+                                        ip=(request.remote_addr or ""))
+    return {"report_id": report.id, "status": "account_stopped"}, 202
+
+
 class AuditOut(Schema):
     id = fields.Int()
     at = fields.DateTime()

@@ -18,6 +18,8 @@ def zhurnal_permissions():
         Permission("core.users.read", "See the list of accounts", roles=("admin", "director", "support")),
         Permission("core.audit.read", "Read the audit log", roles=("admin", "director")),
         Permission("core.audit.verify", "Check the audit log's hash chain", roles=("admin",)),
+        Permission("core.incidents.report", "Report an account's credentials compromised on the owner's behalf",
+                   roles=("admin", "support")),
         Permission("core.incidents.read", "See reports of compromised credentials",
                    roles=("admin", "director", "support")),
         Permission("core.schools.manage", "Create and rename schools", roles=("admin",)),

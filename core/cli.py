@@ -87,10 +87,22 @@ def main():
 
 # --- init / demo / serve ------------------------------------------------------------------
 
+def _core_v2(migrator) -> None:
+    """core 2: compromise reports record since when the credentials were in other hands."""
+    from playhouse.migrate import migrate
+    from .identity.models import CompromiseReport
+    migrate(migrator.add_column("core_compromise_report", "compromised_since",
+                                CompromiseReport.compromised_since))
+
+
+CORE_SCHEMA_VERSION = 2
+CORE_MIGRATIONS = {2: _core_v2}
+
+
 def migrate_all(app, echo=click.echo) -> None:
     from . import audit, db
     from .identity.models import MODELS as ID_MODELS
-    before, after = db.migrate("core", ID_MODELS + audit.MODELS, 1)
+    before, after = db.migrate("core", ID_MODELS + audit.MODELS, CORE_SCHEMA_VERSION, CORE_MIGRATIONS)
     echo(f"core: schema {before} -> {after}" if before != after else f"core: schema {after} (up to date)")
     host = app.extensions["zhurnal"].plugins
     models = host.per_plugin("zhurnal_models")

@@ -1,6 +1,8 @@
 """``/api/v1/auth/*``, ``/api/v1/me`` and personal API tokens."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, g, request
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
@@ -64,6 +66,8 @@ class TokenOut(Schema):
 
 class CompromisedIn(Schema):
     note = fields.Str(load_default="", validate=validate.Length(max=2000))
+    #: from when the credentials were in other hands (ISO date-time, UTC); default: now
+    since = fields.NaiveDateTime(load_default=None, allow_none=True, timezone=dt.timezone.utc)
 
 
 @endpoint(bp, "/auth/login", ["POST"], summary="Log in; sets the session cookie", body=LoginSchema,
@@ -129,6 +133,6 @@ def revoke_token(token_id):
 @endpoint(bp, "/me/compromised", ["POST"], summary="Report own credentials compromised: stops the account now",
           body=CompromisedIn, status=202)
 def report_compromised(body):
-    report = service.report_compromised(g.user, ip=_client_ip(), note=body["note"])
+    report = service.report_compromised(g.user, ip=_client_ip(), note=body["note"], since=body["since"])
     logout_user()
     return {"report_id": report.id, "status": "account_stopped"}, 202

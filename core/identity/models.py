@@ -101,6 +101,9 @@ class CompromiseReport(BaseModel):
     reported_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
     ip = pw.CharField(max_length=64, null=True)
     note = pw.TextField(default="")
+    #: from when the credentials are known to be in other hands (default: the report itself);
+    #: audit entries of the user from then on are marked invalid
+    compromised_since = pw.DateTimeField(null=True)
     #: when the head of school and support were told (the 1-working-day rule)
     notified_at = pw.DateTimeField(null=True)
     resolved_at = pw.DateTimeField(null=True)

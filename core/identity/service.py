@@ -175,15 +175,25 @@ def unlock(user: User, *, by: User | None = None) -> None:
     user.is_active, user.blocked_reason, user.locked_until = True, None, None
 
 
-def report_compromised(user: User, *, by: User | None = None, ip: str | None = None, note: str = "") -> CompromiseReport:
-    """Stop the account at once, void what was done with it since, and tell the world."""
+def report_compromised(user: User, *, by: User | None = None, ip: str | None = None, note: str = "",
+                       since: dt.datetime | None = None) -> CompromiseReport:
+    """Stop the account at once, void what was done with it since, and tell the world.
+
+    :param by: who reports (the user themself, or support/admin on their behalf)
+    :param since: from when the credentials were in other hands (UTC; default now, never later);
+        every audit entry made with the account from then on is marked invalid
+    """
     now = utcnow()
+    since = min(since or now, now)
     with database.atomic():
-        report = CompromiseReport.create(user=user, reported_at=now, reported_by=by or user, ip=ip, note=note[:2000])
+        report = CompromiseReport.create(user=user, reported_at=now, reported_by=by or user, ip=ip,
+                                         note=note[:2000], compromised_since=since)
         User.update(is_active=False, blocked_reason="compromised").where(User.id == user.id).execute()
         _end_sessions(user)
+        voided = audit.invalidate_after(user.id, since, report.id)
         audit.record("core.credentials.compromised", user, user=by or user, ip=ip,
-                     data={"report_id": report.id, "note": note[:200]})
+                     data={"report_id": report.id, "note": note[:200], "since": since.isoformat(),
+                           "invalidated_entries": voided})
     user.is_active, user.blocked_reason = False, "compromised"
     signals.send(signals.credentials_compromised, user=user, reported_at=now, report_id=report.id,
                  school_id=user.school_id)

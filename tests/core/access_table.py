@@ -3,7 +3,19 @@ from tests.access import STANDARD_LOGINS, Case
 
 EVERYONE = STANDARD_LOGINS
 
+def _throwaway_user(app, login):
+    """A fresh account of the demo school to report compromised (keeps the demo logins usable)."""
+    import uuid
+    from core.identity.models import School, User
+    with app.app_context():
+        u = User.create(login=f"victim-{uuid.uuid4().hex[:8]}", display_name="Жертва Фишинга",
+                        school=School.select().get())
+    return {"victim": u.id}
+
+
 CASES = [
+    Case("admin_api.report_compromised_for", "POST", "/api/v1/users/{victim}/compromised",
+         json={"note": "звонок в поддержку"}, setup=_throwaway_user, allow=("admin", "support")),
     Case("ui.dashboard", "GET", "/", allow=EVERYONE),
     Case("identity.change_password", "GET", "/account/password", allow=EVERYONE),
     Case("identity.account", "GET", "/account", allow=EVERYONE),

@@ -327,3 +327,38 @@ def test_token_page(demo_app):
     r = c.post(f"/account/tokens/{tok.id}/revoke", data={"csrf_token": csrf_token(c, "/account")})
     assert r.status_code == 302
     assert demo_app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_compromise_since_marks_later_actions_invalid(demo_app):
+    """Support reports for a locked-out user: the account stops, and what was done with it from
+    the moment the credentials leaked is marked invalid in the audit."""
+    import datetime as dt
+    from core import audit
+    from core.db import utcnow
+    from core.identity.models import CompromiseReport, User
+    from tests.conftest import login as api_login
+
+    victim = api_login(demo_app, "klass5a")
+    victim.post("/api/v1/me/tokens", json={"name": "before"})          # audited action by klass5a
+    with demo_app.app_context():
+        uid = User.get(User.login == "klass5a").id
+        first = audit.AuditEntry.select().where(audit.AuditEntry.user_id == uid).order_by(audit.AuditEntry.id).first()
+        since = first.at - dt.timedelta(seconds=1)
+    sup = api_login(demo_app, "support")
+    r = sup.post(f"/api/v1/users/{uid}/compromised",
+                 json={"note": "пароль видели посторонние", "since": since.isoformat()})
+    assert r.status_code == 202
+    assert victim.get("/api/v1/me").status_code == 401              # session ended at once
+    with demo_app.app_context():
+        report = CompromiseReport.get(CompromiseReport.user == uid)
+        assert report.reported_by.login == "support" and report.compromised_since == since
+        made = {e.id for e in audit.AuditEntry.select().where((audit.AuditEntry.user_id == uid) &
+                                                              (audit.AuditEntry.at >= since))}
+        voided = {r.entry_id for r in audit.AuditInvalid.select()}
+        assert made and made <= voided
+        assert not audit.verify()
+    # the audit page shows them as invalid to the director
+    page = api_login(demo_app, "director").get("/admin/audit?login=klass5a").get_data(as_text=True)
+    assert "invalid" in page or "недействительно" in page
+    # a parent may not report someone else
+    assert api_login(demo_app, "parent1").post(f"/api/v1/users/{uid}/compromised", json={}).status_code in (403, 404)

@@ -43,6 +43,12 @@ class TimetableEntry(BaseModel):
         table_name = "journal_timetable"
         indexes = ((("year", "weekday", "number"), False),)
 
+    @property
+    def school_class_id(self) -> int | None:
+        """The class's id. (The foreign key's column is ``class_id``, so peewee names its
+        id accessor ``class_id``; this alias keeps the usual ``<field>_id`` spelling working.)"""
+        return self.__data__.get("school_class")
+
 
 CHANGE_KINDS = ("substitution", "cancelled", "room")
 
@@ -93,6 +99,12 @@ class Lesson(BaseModel):
             (("teacher", "date"), False),
             (("school", "date"), False),
         )
+
+    @property
+    def school_class_id(self) -> int | None:
+        """The class's id. (The foreign key's column is ``class_id``, so peewee names its
+        id accessor ``class_id``; this alias keeps the usual ``<field>_id`` spelling working.)"""
+        return self.__data__.get("school_class")
 
 
 class MarkScale(BaseModel):

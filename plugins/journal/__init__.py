@@ -1,0 +1,84 @@
+"""Electronic class journal: timetable, lessons, marks, attendance, term marks and remarks.
+
+Other plugins (diary, analytics) read :mod:`plugins.journal.models` and the read
+functions of :mod:`plugins.journal.service`; only the service writes.
+"""
+from __future__ import annotations
+
+from core.hookspecs import hookimpl
+
+name = "journal"
+title = "Электронный журнал"
+version = "1.0"
+depends: tuple[str, ...] = ("roster",)
+schema_version = 1
+
+
+@hookimpl
+def zhurnal_models():
+    from .models import MODELS
+    return MODELS
+
+
+@hookimpl
+def zhurnal_permissions():
+    from .permissions import PERMISSIONS
+    return PERMISSIONS
+
+
+@hookimpl
+def zhurnal_object_scope(obj):
+    from .scope import scope_of
+    return scope_of(obj)
+
+
+@hookimpl
+def zhurnal_demo_seed(ctx):
+    from .demo import seed
+    seed(ctx)
+
+
+@hookimpl
+def zhurnal_blueprints():
+    from .api import bp as api_bp
+    from .views import bp as views_bp
+    return [views_bp, api_bp]
+
+
+@hookimpl
+def zhurnal_nav_items(user, school):
+    from .views import nav_items
+    return nav_items(user, school)
+
+
+@hookimpl
+def zhurnal_dashboard_widgets(user, school):
+    from .views import dashboard_widgets
+    return dashboard_widgets(user, school)
+
+
+@hookimpl
+def zhurnal_app_ready(app):
+    from core import signals
+    from .receivers import on_medical_certificate_changed
+    signals.connect(signals.medical_certificate_changed, on_medical_certificate_changed, app=app, owner="journal")
+
+
+@hookimpl
+def zhurnal_personal_data(user_id, person):
+    if person.get("kind") != "student":
+        return None
+    from .service import personal_data
+    return personal_data(person["id"])
+
+
+@hookimpl
+def zhurnal_student_card_sections(student, user):
+    from .views import card_sections
+    return card_sections(student, user)
+
+
+@hookimpl
+def zhurnal_cli_commands():
+    from .cli import journal
+    return [journal]

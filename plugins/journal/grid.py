@@ -1,0 +1,195 @@
+"""The journal grid: students x lessons of a class or a group in one subject and period.
+
+Built with a constant number of queries, whatever the number of students and
+lessons (students, lessons, group members, marks, attendance, kinds of work,
+scale, periods, term marks): the grid page and its API read it from here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from core import access, clock
+from plugins.roster import service as roster
+from plugins.roster.models import GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
+
+from . import service
+from .models import Attendance, Lesson, Mark, TermMark, WorkKind
+
+
+@dataclass
+class Grid:
+    subject: Subject | None
+    school_class: SchoolClass | None
+    group: StudyGroup | None
+    period: Period | None
+    date_from: dt.date
+    date_to: dt.date
+    periods: list[Period]
+    students: list[Student]
+    lessons: list[Lesson]
+    scale: service.Scale
+    kinds: list[WorkKind]
+    marks: dict = field(default_factory=dict)          # (student, lesson) -> [Mark]
+    attendance: dict = field(default_factory=dict)     # (student, lesson) -> Attendance
+    applies: dict = field(default_factory=dict)        # lesson -> set of student ids (None: everyone)
+    editable: dict = field(default_factory=dict)       # lesson -> marks/attendance may be entered
+    lesson_editable: dict = field(default_factory=dict)  # lesson -> topic/homework may be changed
+    averages: dict = field(default_factory=dict)       # student -> weighted average
+    term_marks: dict = field(default_factory=dict)     # student -> TermMark
+    can_term_marks: bool = False
+    can_history: bool = False
+
+    @property
+    def title(self) -> str:
+        who = self.group.name if self.group is not None else self.school_class.name
+        return f"{who} · {self.subject.name}" if self.subject is not None else who
+
+    @property
+    def any_editable(self) -> bool:
+        return any(self.editable.values())
+
+    def applies_to(self, student_id: int, lesson_id: int) -> bool:
+        s = self.applies.get(lesson_id)
+        return s is None or student_id in s
+
+    def proposed(self, student_id: int) -> str | None:
+        return self.scale.propose(self.averages.get(student_id))
+
+    def to_json(self) -> dict:
+        kind_code = {k.id: k.code for k in self.kinds}
+        today = clock.today()
+        return {
+            "class": {"id": self.school_class.id, "name": self.school_class.name} if self.school_class else None,
+            "group": {"id": self.group.id, "name": self.group.name, "kind": self.group.kind} if self.group else None,
+            "subject": {"id": self.subject.id, "name": self.subject.name} if self.subject else None,
+            "period": {"id": self.period.id, "name": self.period.name, "closed": self.period.closed_at is not None}
+            if self.period else None,
+            "from": self.date_from.isoformat(), "to": self.date_to.isoformat(),
+            "scale": {"code": self.scale.code, "values": list(self.scale.values)},
+            "kinds": [{"code": k.code, "name": k.name, "weight": k.weight} for k in self.kinds],
+            "students": [{"id": s.id, "name": s.short_name, "full_name": s.full_name,
+                          "average": self.averages.get(s.id), "proposed": self.proposed(s.id)} for s in self.students],
+            "lessons": [{"id": x.id, "date": x.date.isoformat(), "number": x.number, "topic": x.topic,
+                         "homework": x.homework, "homework_links": json.loads(x.homework_links or "[]"),
+                         "is_control": x.is_control, "control_title": x.control_title, "cancelled": x.cancelled,
+                         "group_id": x.group_id, "teacher_id": x.teacher_id, "period_id": x.period_id,
+                         "future": x.date > today, "version": x.version,
+                         "students": None if self.applies.get(x.id) is None else sorted(self.applies[x.id]),
+                         "editable": self.editable.get(x.id, False),
+                         "lesson_editable": self.lesson_editable.get(x.id, False)} for x in self.lessons],
+            "marks": [{"id": m.id, "student_id": m.student_id, "lesson_id": m.lesson_id, "value": m.value,
+                       "kind": kind_code.get(m.kind_id), "weight": m.weight, "comment": m.comment,
+                       "version": m.version} for ms in self.marks.values() for m in ms],
+            "attendance": [{"student_id": a.student_id, "lesson_id": a.lesson_id, "status": a.status,
+                            "reason": a.reason, "justified_by": a.justified_by, "version": a.version}
+                           for a in self.attendance.values()],
+            "averages": {str(k): v for k, v in self.averages.items()},
+            "term_marks": {str(sid): {"value": t.value, "version": t.version, "average": t.average}
+                           for sid, t in self.term_marks.items()},
+        }
+
+
+def build(user, *, subject: Subject | None, school_class: SchoolClass | None = None, group: StudyGroup | None = None,
+          period: Period | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None) -> Grid:
+    """Load the grid for ``user``: which cells they may edit is decided here too."""
+    anchor = group if group is not None else school_class
+    school_id = anchor.school_id
+    year_id = anchor.year_id
+    periods = list(Period.select().where(Period.year == year_id).order_by(Period.number))
+    if period is None and date_from is None and date_to is None:
+        today = clock.today()
+        period = next((p for p in periods if p.start <= today <= p.end), None) or \
+            next((p for p in reversed(periods) if p.start <= today), periods[0] if periods else None)
+    if period is not None:
+        date_from = date_from or period.start
+        date_to = date_to or period.end
+    date_from = date_from or dt.date.min
+    date_to = date_to or dt.date.max
+
+    if group is not None:
+        students = roster.group_students(group.id)
+        cond = Lesson.group == group.id
+    else:
+        students = roster.class_students(school_class.id)
+        streams = (GroupMember.select(GroupMember.group).join(Student).where(Student.school_class == school_class.id))
+        cond = (Lesson.school_class == school_class.id) | (Lesson.school_class.is_null() & Lesson.group.in_(streams))
+    q = Lesson.select().where(cond & (Lesson.date >= date_from) & (Lesson.date <= date_to))
+    if subject is not None:
+        q = q.where(Lesson.subject == subject.id)
+    lessons = list(q.order_by(Lesson.date, Lesson.number, Lesson.id))
+    lesson_ids = [x.id for x in lessons]
+    student_ids = {s.id for s in students}
+
+    # who each lesson is for
+    applies: dict[int, set | None] = {}
+    if group is None and lessons:
+        group_ids = {x.group_id for x in lessons if x.group_id}
+        cond = GroupMember.group.in_(list(group_ids) or [-1])
+        if subject is not None:
+            cond |= ((StudyGroup.kind == "individual") & (StudyGroup.subject == subject.id) &
+                     (StudyGroup.school_class == school_class.id))
+        members: dict[int, set] = defaultdict(set)
+        individual: set = set()
+        for gid, sid, kind in (GroupMember.select(GroupMember.group, GroupMember.student, StudyGroup.kind)
+                               .join(StudyGroup).where(cond).tuples()):
+            members[gid].add(sid)
+            if kind == "individual":
+                individual.add(sid)
+        for x in lessons:
+            if x.group_id:
+                applies[x.id] = members.get(x.group_id, set())
+            elif individual:
+                applies[x.id] = student_ids - individual
+
+    marks: dict = defaultdict(list)
+    attendance: dict = {}
+    if lessons and students:
+        for m in Mark.select().where(Mark.lesson.in_(lesson_ids)).order_by(Mark.created_at, Mark.id):
+            if m.student_id in student_ids:
+                marks[(m.student_id, m.lesson_id)].append(m)
+        for a in Attendance.select().where(Attendance.lesson.in_(lesson_ids)):
+            if a.student_id in student_ids:
+                attendance[(a.student_id, a.lesson_id)] = a
+    kinds = service.work_kinds(school_id)
+    scale = _scale(subject, school_id)
+
+    # weighted averages over the marks shown
+    sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for (sid, _lid), ms in marks.items():
+        for m in ms:
+            if m.numeric is not None:
+                sums[sid][0] += m.numeric * m.weight
+                sums[sid][1] += m.weight
+    averages = {s.id: (round(sums[s.id][0] / sums[s.id][1], 2) if sums[s.id][1] else None) for s in students}
+
+    term_marks = {}
+    if period is not None and subject is not None and students:
+        term_marks = {t.student_id: t for t in TermMark.select().where(
+            TermMark.student.in_(list(student_ids)) & (TermMark.subject == subject.id) & (TermMark.period == period.id))}
+
+    # what this user may change
+    closed = {p.id for p in periods if p.closed_at is not None}
+    today = clock.today()
+    editable, lesson_editable = {}, {}
+    for x in lessons:
+        open_ = x.period_id not in closed or access.can(user, "journal.closed_period.edit", x)
+        lesson_editable[x.id] = open_ and access.can(user, "journal.lesson.write", x)
+        editable[x.id] = (open_ and not x.cancelled and x.date <= today
+                          and access.can(user, "journal.mark.write", x))
+    from .scope import JournalOf
+    target = JournalOf.of_group(group, getattr(subject, "id", None)) if group is not None else \
+        JournalOf.of_class(school_class, getattr(subject, "id", None))
+    can_term = subject is not None and access.can(user, "journal.term_mark.write", target) and (
+        period is None or period.id not in closed or access.can(user, "journal.closed_period.edit", target))
+    return Grid(subject=subject, school_class=school_class, group=group, period=period, date_from=date_from,
+                date_to=date_to, periods=periods, students=students, lessons=lessons, scale=scale, kinds=kinds,
+                marks=dict(marks), attendance=attendance, applies=applies, editable=editable,
+                lesson_editable=lesson_editable, averages=averages, term_marks=term_marks, can_term_marks=can_term,
+                can_history=access.can(user, "journal.history.read", target))
+
+
+def _scale(subject, school_id) -> service.Scale:
+    return service.scale_for(subject.id, school_id) if subject is not None else service._builtin()

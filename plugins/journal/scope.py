@@ -1,0 +1,99 @@
+"""Where journal objects belong, for scoped permission checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g
+
+from core.access import Scope
+from plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, Student, StudyGroup
+
+from .models import Lesson, Remark, TimetableEntry
+
+
+def class_of(obj):
+    return obj.__data__.get("school_class")
+
+
+@dataclass(frozen=True)
+class JournalOf:
+    """The journal of a class or of a study group, in one subject (or all subjects).
+
+    What ``journal.read`` and the write permissions are checked against when no
+    single lesson is at hand (the grid, "add a lesson", term marks).
+    """
+    school_id: int
+    class_id: int | None = None
+    group_id: int | None = None
+    subject_id: int | None = None
+    class_ids: frozenset = frozenset()
+
+    @property
+    def id(self) -> str:  # the access layer caches scopes by (type, id)
+        return f"{self.class_id}:{self.group_id}:{self.subject_id}"
+
+    @classmethod
+    def of_class(cls, school_class: SchoolClass, subject_id: int | None = None) -> "JournalOf":
+        return cls(school_class.school_id, class_id=school_class.id, subject_id=subject_id,
+                   class_ids=frozenset([school_class.id]))
+
+    @classmethod
+    def of_group(cls, group: StudyGroup, subject_id: int | None = None) -> "JournalOf":
+        return cls(group.school_id, group_id=group.id, class_id=class_of(group),
+                   subject_id=subject_id if subject_id is not None else group.subject_id,
+                   class_ids=frozenset(group_classes(group.id, class_of(group))))
+
+
+@dataclass(frozen=True)
+class PupilOf:
+    """One student, as a target of journal permissions (remarks, a student's control works)."""
+    school_id: int
+    student_id: int
+    class_id: int | None = None
+
+    @property
+    def id(self) -> str:
+        return f"pupil:{self.student_id}"
+
+    @classmethod
+    def of(cls, student: Student) -> "PupilOf":
+        return cls(student.school_id, student.id, class_of(student))
+
+
+def group_classes(group_id: int, class_id: int | None = None) -> set[int]:
+    """Classes of a group (its class, or the classes of a stream's members); cached per request."""
+    if class_id:
+        return {class_id}
+    cache = g.setdefault("_journal_group_classes", {})
+    if group_id not in cache:
+        cache[group_id] = {c for (c,) in Student.select(Student.school_class).join(GroupMember)
+                           .where(GroupMember.group == group_id).distinct().tuples() if c}
+    return cache[group_id]
+
+
+def lesson_class_ids(lesson: Lesson) -> set[int]:
+    if lesson.school_class_id:
+        return {lesson.school_class_id}
+    if lesson.group_id:
+        return group_classes(lesson.group_id)
+    return set()
+
+
+def scope_of(obj) -> Scope | None:
+    if isinstance(obj, JournalOf):
+        return Scope.of(obj.school_id, obj.class_ids)
+    if isinstance(obj, PupilOf):
+        return Scope.of(obj.school_id, [obj.class_id] if obj.class_id else [], [obj.student_id])
+    if isinstance(obj, Lesson):
+        return Scope.of(obj.school_id, lesson_class_ids(obj))
+    if isinstance(obj, TimetableEntry):
+        classes = [obj.school_class_id] if obj.school_class_id else (
+            group_classes(obj.group_id) if obj.group_id else [])
+        return Scope.of(obj.school_id, classes)
+    if isinstance(obj, Remark):
+        st = Student.get_by_id(obj.student_id)
+        return Scope.of(st.school_id, [class_of(st)] if class_of(st) else [], [st.id])
+    if isinstance(obj, Period):  # the roster does not place periods; the journal closes them
+        year = AcademicYear.get_by_id(obj.year_id)
+        return Scope.of(year.school_id)
+    return None

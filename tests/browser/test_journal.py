@@ -1,0 +1,87 @@
+"""The journal grid in a real browser: keyboard entry by the teacher, read-only for the class teacher."""
+from __future__ import annotations
+
+from plugins.journal.models import Attendance, Lesson, Mark
+from plugins.roster.models import SchoolClass, Student, Subject
+from tests.browser.conftest import ui_login
+from tests.conftest import TODAY
+
+
+def _target(app):
+    """Today's 5А maths lesson, a student without marks or absence there, and the student listed before them."""
+    with app.app_context():
+        c5a = SchoolClass.get((SchoolClass.parallel == 5) & (SchoolClass.letter == "А"))
+        math = Subject.get(Subject.name == "Математика")
+        lesson = (Lesson.select().where((Lesson.school_class == c5a.id) & (Lesson.subject == math.id) &
+                                        (Lesson.date <= TODAY) & Lesson.group.is_null())
+                  .order_by(Lesson.date.desc()).first())
+        students = list(Student.select().where(Student.school_class == c5a.id)
+                        .order_by(Student.last_name, Student.first_name, Student.middle_name))
+        busy = {s for (s,) in Mark.select(Mark.student).where(Mark.lesson == lesson.id).tuples()}
+        busy |= {s for (s,) in Attendance.select(Attendance.student).where(Attendance.lesson == lesson.id).tuples()}
+        i = next(i for i, s in enumerate(students) if i > 0 and s.id not in busy)
+        return c5a.id, math.id, lesson.id, students[i].id, students[i - 1].id
+
+
+def _cell(page, lesson_id, student_id):
+    return page.locator(f'td.jr-cell[data-lesson="{lesson_id}"][data-student="{student_id}"]')
+
+
+def test_teacher_types_a_mark_and_class_teacher_only_reads_it(page, live_url, demo_app):
+    class_id, subject_id, lesson_id, student_id, above_id = _target(demo_app)
+    url = f"{live_url}/journal/class/{class_id}?subject_id={subject_id}"
+
+    ui_login(page, live_url, "teacher")
+    page.goto(url)
+    assert "5А · Математика" in page.inner_text("h1")
+    # start one row above and move down with the keyboard, then type the mark
+    _cell(page, lesson_id, above_id).focus()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.dataset.student") == str(student_id)
+    page.keyboard.press("5")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'td.jr-cell[data-lesson="{lesson_id}"][data-student="{student_id}"] .jr-mark')
+    assert page.inner_text("#jr-status") == "Сохранено."
+    # Enter edits the last mark, Delete removes it; «о» marks late, typed again clears it
+    cell = _cell(page, lesson_id, student_id)
+    cell.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("4")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'td.jr-cell[data-lesson="{lesson_id}"][data-student="{student_id}"] .jr-mark[data-value="4"]')
+    page.keyboard.press("Delete")
+    page.wait_for_selector(f'td.jr-cell[data-lesson="{lesson_id}"][data-student="{student_id}"] .jr-mark',
+                           state="detached")
+    page.keyboard.press("j")  # the «о» key on a Latin layout
+    page.wait_for_selector(f'td.jr-cell[data-lesson="{lesson_id}"][data-student="{student_id}"] .jr-att-late')
+    cell.dispatch_event("keydown", {"key": "о", "code": "KeyJ", "bubbles": True})  # «о» again clears it
+    page.wait_for_selector(f'td.jr-cell[data-lesson="{lesson_id}"][data-student="{student_id}"] .jr-att',
+                           state="detached")
+    page.keyboard.press("5")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'td.jr-cell[data-lesson="{lesson_id}"][data-student="{student_id}"] .jr-mark')
+    page.reload()
+    cell = _cell(page, lesson_id, student_id)
+    assert cell.locator(".jr-mark").inner_text() == "5" and cell.locator(".jr-att").count() == 0
+    with demo_app.app_context():
+        m = Mark.get((Mark.lesson == lesson_id) & (Mark.student == student_id))
+        assert (m.value, m.kind.code, m.teacher.login) == ("5", "answer", "teacher")
+
+    # the class teacher of 5А sees it and cannot change it
+    page.context.clear_cookies()
+    ui_login(page, live_url, "klass5a")
+    page.goto(url)
+    cell = _cell(page, lesson_id, student_id)
+    assert cell.locator(".jr-mark").inner_text() == "5"
+    assert page.locator("td.jr-edit").count() == 0 and page.locator("#jr-kind").count() == 0
+    cell.focus()
+    page.keyboard.press("4")
+    assert cell.locator("input").count() == 0
+    status = page.evaluate("""async ([lesson, student]) => {
+        const r = await fetch('/api/v1/marks', {method: 'POST', headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({lesson_id: lesson, student_id: student, value: '2'})});
+        return r.status; }""", [lesson_id, student_id])
+    assert status == 403
+    with demo_app.app_context():
+        assert [m.value for m in Mark.select().where((Mark.lesson == lesson_id) & (Mark.student == student_id))] == ["5"]

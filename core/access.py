@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 
 from flask import abort, current_app, g
 
+from . import db
 from .identity.models import ROLES, RoleAssignment
 
 
@@ -106,7 +107,7 @@ def assignments(user) -> list[RoleAssignment]:
         return []
     cache = g.setdefault("_zh_assignments", {})
     if user.id not in cache:
-        cache[user.id] = list(RoleAssignment.select().where(RoleAssignment.user == user.id))
+        cache[user.id] = db.by_key(RoleAssignment, RoleAssignment.user, user.id)
     return cache[user.id]
 
 

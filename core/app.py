@@ -36,7 +36,8 @@ class Zhurnal:
             return None
         cache = g.setdefault("_zh_schools", {}) if _has_app_ctx() else {}
         if school_id not in cache:
-            cache[school_id] = School.get_or_none(School.id == school_id)
+            found = db.by_key(School, School.id, school_id)
+            cache[school_id] = found[0] if found else None
         return cache[school_id]
 
 
@@ -165,7 +166,8 @@ def _install_login(app: Flask) -> None:
             uid, epoch = (int(x) for x in user_id.split(":"))
         except ValueError:
             return None
-        user = User.get_or_none(User.id == uid)
+        found = db.by_key(User, User.id, uid)
+        user = found[0] if found else None
         if user is None or user.session_epoch != epoch or not user.is_active:
             return None
         return user

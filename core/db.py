@@ -61,6 +61,24 @@ def init_database(url: str) -> pw.Database:
     return db
 
 
+_BY_KEY_SQL: dict = {}
+
+
+def by_key(model: type[pw.Model], field: pw.Field, value) -> list:
+    """Rows of ``model`` whose ``field`` equals ``value``, with the SQL built once per process.
+
+    For the few lookups every request makes (its user, school and roles): building a
+    peewee query costs more than running it.
+    """
+    key = (model, field.name, type(database.obj))
+    sql = _BY_KEY_SQL.get(key)
+    if sql is None:
+        sql, params = model.select().where(field == 0).sql()
+        assert params == [0], params
+        _BY_KEY_SQL[key] = sql
+    return list(model.raw(sql, value))
+
+
 def is_sqlite() -> bool:
     return isinstance(database.obj, pw.SqliteDatabase)
 

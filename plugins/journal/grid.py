@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
 from core import access, clock
+from core.db import database
 from plugins.roster import service as roster
 from plugins.roster.models import GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
 
 from . import service
 from .models import Attendance, Lesson, Mark, TermMark, WorkKind
+
+
+MarkRow = namedtuple("MarkRow", "id student_id lesson_id value numeric kind_id weight comment version")
+MARK_COLUMNS = (Mark.id, Mark.student, Mark.lesson, Mark.value, Mark.numeric, Mark.kind, Mark.weight, Mark.comment,
+                Mark.version)
+AttendanceRow = namedtuple("AttendanceRow", "student_id lesson_id status reason justified_by version")
+ATTENDANCE_COLUMNS = (Attendance.student, Attendance.lesson, Attendance.status, Attendance.reason,
+                      Attendance.justified_by, Attendance.version)
 
 
 @dataclass
@@ -32,8 +41,8 @@ class Grid:
     lessons: list[Lesson]
     scale: service.Scale
     kinds: list[WorkKind]
-    marks: dict = field(default_factory=dict)          # (student, lesson) -> [Mark]
-    attendance: dict = field(default_factory=dict)     # (student, lesson) -> Attendance
+    marks: dict = field(default_factory=dict)          # (student, lesson) -> [MarkRow]
+    attendance: dict = field(default_factory=dict)     # (student, lesson) -> AttendanceRow
     applies: dict = field(default_factory=dict)        # lesson -> set of student ids (None: everyone)
     editable: dict = field(default_factory=dict)       # lesson -> marks/attendance may be entered
     lesson_editable: dict = field(default_factory=dict)  # lesson -> topic/homework may be changed
@@ -147,10 +156,16 @@ def build(user, *, subject: Subject | None, school_class: SchoolClass | None = N
     marks: dict = defaultdict(list)
     attendance: dict = {}
     if lessons and students:
-        for m in Mark.select().where(Mark.lesson.in_(lesson_ids)).order_by(Mark.created_at, Mark.id):
+        # plain rows, not model objects: a quarter's grid holds a thousand marks and more
+        # (the columns are plain numbers and strings: the driver's rows need no conversion)
+        for row in database.execute(Mark.select(*MARK_COLUMNS).where(Mark.lesson.in_(lesson_ids))
+                                    .order_by(Mark.created_at, Mark.id)).fetchall():
+            m = MarkRow._make(row)
             if m.student_id in student_ids:
                 marks[(m.student_id, m.lesson_id)].append(m)
-        for a in Attendance.select().where(Attendance.lesson.in_(lesson_ids)):
+        for row in database.execute(Attendance.select(*ATTENDANCE_COLUMNS)
+                                    .where(Attendance.lesson.in_(lesson_ids))).fetchall():
+            a = AttendanceRow._make(row)
             if a.student_id in student_ids:
                 attendance[(a.student_id, a.lesson_id)] = a
     kinds = service.work_kinds(school_id)

@@ -117,7 +117,7 @@ def _current(obj):
 
 
 def _mark_out(m: Mark, kind_code: str | None = None) -> dict:
-    m.kind_code = kind_code or WorkKind.get_by_id(m.kind_id).code
+    m.kind_code = kind_code or getattr(m, "kind_code", None) or WorkKind.get_by_id(m.kind_id).code
     return JournalMarkOut().dump(m)
 
 
@@ -418,7 +418,16 @@ def _entry_json(e: TimetableEntry) -> dict:
 
 def _change_json(c: TimetableChange) -> dict:
     return {"id": c.id, "entry_id": c.entry_id, "date": c.date.isoformat(), "kind": c.kind,
-            "teacher_id": c.teacher_id, "room": c.room, "note": c.note}
+            "teacher_id": c.teacher_id, "teacher": c.teacher.display_name if c.teacher_id else None,
+            "room": c.room, "note": c.note}
+
+
+def _teacher_ref(teacher_id):
+    """A teacher named in the body: a user of the school who holds the teacher role, else 422."""
+    teacher = _ref(User, teacher_id, "teacher_id", "teacher")
+    if teacher is not None and "teacher" not in access.roles(teacher):
+        raise invalid({"teacher_id": "Not a teacher of the school."})
+    return teacher
 
 
 @endpoint(bp, "/classes/<int:class_id>/timetable", ["GET"], summary="Weekly timetable of a class, bell times "
@@ -442,7 +451,7 @@ def create_timetable_entry(body):
     subject = _ref(Subject, body["subject_id"], "subject_id", "subject")
     cls = _ref(SchoolClass, body["class_id"], "class_id", "class")
     grp = _ref(StudyGroup, body["group_id"], "group_id", "group")
-    teacher = _ref(User, body["teacher_id"], "teacher_id", "teacher")
+    teacher = _teacher_ref(body["teacher_id"])
     year = AcademicYear.get_by_id((cls or grp).year_id) if (cls or grp) else None
     if year is None:
         raise invalid({"class_id": "Give either a class or a group."})
@@ -473,9 +482,9 @@ def delete_timetable_entry(entry_id: int):
 def set_timetable_change(entry_id: int, body):
     e = _entry_or_404(entry_id)
     _require("journal.timetable.manage", g.school)
-    teacher = _ref(User, body["teacher_id"], "teacher_id", "teacher")
+    teacher = _teacher_ref(body["teacher_id"])
     ch = _call(service.set_timetable_change, e, body["date"], body["kind"], teacher=teacher, room=body["room"],
-               note=body["note"], by=g.user)
+               note=body["note"], by=g.user, allow_closed=_override(e))
     return _change_json(ch)
 
 
@@ -486,7 +495,7 @@ def delete_timetable_change(change_id: int):
     if ch is None or ch.entry.school_id != _school_id():
         raise not_found("No such change.")
     _require("journal.timetable.manage", g.school)
-    service.remove_timetable_change(ch, by=g.user)
+    _call(service.remove_timetable_change, ch, by=g.user, allow_closed=_override(ch.entry))
     return None
 
 
@@ -598,6 +607,29 @@ def list_scales():
             "default": service.scale_for(-1, g.school.id).code,
             "kinds": [{"code": k.code, "name": k.name, "weight": k.weight} for k in service.work_kinds(g.school)],
             "subjects": subjects}
+
+
+class ScaleIn(Schema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=60))
+    #: the marks, best first
+    values = fields.List(fields.Str(validate=validate.Length(min=1, max=8)), required=True,
+                         validate=validate.Length(min=1, max=20))
+    #: mark -> the number averages use; marks left out are not averaged (pass/fail)
+    numeric = fields.Dict(keys=fields.Str(), values=fields.Float(), load_default=dict)
+    #: make it the school's default scale (subjects without their own scale use it)
+    default = fields.Bool(load_default=False)
+
+
+@endpoint(bp, "/scales/<code>", ["PUT"], summary="Add a marking scale to the school or change one (and make it "
+                                                 "the default)", body=ScaleIn)
+def set_scale(code: str, body):
+    _require("journal.settings.manage", g.school)
+    if not code.isidentifier() or len(code) > 20:
+        raise invalid({"code": "Latin letters, digits and _ only, up to 20."})
+    sc = _call(service.set_scale, g.school, code, body["name"], body["values"], body["numeric"],
+               default=body["default"], by=g.user)
+    return {"code": sc.code, "name": sc.name, "values": list(sc.values), "numeric": sc.numeric,
+            "default": service.scale_for(-1, g.school.id).code == sc.code}
 
 
 class SubjectScaleIn(Schema):

@@ -120,6 +120,8 @@ def build(user, *, subject: Subject | None, school_class: SchoolClass | None = N
 
     if group is not None:
         students = roster.group_students(group.id)
+        if group.kind == "stream":
+            students = _stream_students_visible(user, group, subject, students)
         cond = Lesson.group == group.id
     else:
         students = roster.class_students(school_class.id)
@@ -204,6 +206,19 @@ def build(user, *, subject: Subject | None, school_class: SchoolClass | None = N
                 marks=dict(marks), attendance=attendance, applies=applies, editable=editable,
                 lesson_editable=lesson_editable, averages=averages, term_marks=term_marks, can_term_marks=can_term,
                 can_history=access.can(user, "journal.history.read", target))
+
+
+def _stream_students_visible(user, group: StudyGroup, subject: Subject | None, students: list) -> list:
+    """A stream gathers several classes: a class teacher reads only her own class's members
+    of it; the stream's teacher and the administration read them all. One ``can`` per class
+    of the stream (no queries: the scopes and roles are cached per request)."""
+    from .scope import JournalOf
+    subject_id = getattr(subject, "id", None)
+    classes = {service.class_of(s) for s in students}
+    visible = {c for c in classes if c is not None and access.can(
+        user, "journal.read", JournalOf(group.school_id, class_id=c, group_id=group.id, subject_id=subject_id,
+                                        class_ids=frozenset([c])))}
+    return [s for s in students if service.class_of(s) in visible]
 
 
 def _scale(subject, school_id) -> service.Scale:

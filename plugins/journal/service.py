@@ -260,16 +260,19 @@ def control_works(class_id=None, student=None, date_from: dt.date | None = None,
                   date_to: dt.date | None = None) -> list[Lesson]:
     """Planned and held control / test works (lessons with ``is_control``), by date.
 
-    Give ``class_id`` (the class's lessons, its groups' included) or ``student``
-    (exactly the lessons that student attends, see :func:`student_lessons`).
-    Cancelled lessons are left out.
+    Give ``class_id`` (the class's lessons, its groups' and the streams its students
+    attend included) or ``student`` (exactly the lessons that student attends, see
+    :func:`student_lessons`). Cancelled lessons are left out.
     """
     if student is not None:
         return [x for x in student_lessons(student, date_from, date_to, include_cancelled=False) if x.is_control]
     if class_id is None:
         return []
-    q = (_lesson_query().where((Lesson.school_class == _id(class_id)) & (Lesson.is_control == True)  # noqa: E712
-                               & (Lesson.cancelled == False)))  # noqa: E712
+    cid = _id(class_id)
+    streams = GroupMember.select(GroupMember.group).join(Student).where(Student.school_class == cid)
+    q = (_lesson_query().where(((Lesson.school_class == cid) |
+                                (Lesson.school_class.is_null() & Lesson.group.in_(streams)))
+                               & (Lesson.is_control == True) & (Lesson.cancelled == False)))  # noqa: E712
     q = _range(q, Lesson.date, date_from, date_to)
     return list(q.order_by(Lesson.date, Lesson.number))
 
@@ -338,13 +341,15 @@ def timetable_for_teacher(user, day: dt.date | None = None) -> list[TimetableEnt
 
 def timetable_changes(entry_ids: Iterable[int], date_from: dt.date | None = None,
                       date_to: dt.date | None = None) -> list[TimetableChange]:
-    """One-day changes (substitution, cancelled, room) of these timetable entries."""
+    """One-day changes (substitution, cancelled, room) of these timetable entries (``teacher`` joined)."""
     ids = [_id(e) for e in entry_ids]
     if not ids:
         return []
-    q = TimetableChange.select().where(TimetableChange.entry.in_(ids))
+    q = (TimetableChange.select(TimetableChange, Teacher)
+         .join(Teacher, pw.JOIN.LEFT_OUTER, on=(TimetableChange.teacher == Teacher.id))
+         .where(TimetableChange.entry.in_(ids)))
     q = _range(q, TimetableChange.date, date_from, date_to)
-    return list(q.order_by(TimetableChange.date))
+    return list(q.order_by(TimetableChange.date, TimetableChange.id))
 
 
 def term_marks_for(student_ids: Iterable[int], year=None, subject_id=None) -> list[TermMark]:
@@ -500,6 +505,49 @@ def set_subject_scale(subject: Subject, scale_code: str | None, *, by=None) -> N
                      data={"scale": scale_code})
 
 
+def set_scale(school, code: str, name: str, values: list[str], numeric: dict, *, default: bool = False,
+              by=None) -> Scale:
+    """Add a marking scale to a school or change one, and make it the school's default if asked
+    (exactly one scale is the default: the others lose the flag).
+
+    ``values`` are the marks best first; ``numeric`` maps marks to the numbers averages use
+    (a mark without a number, like "зач", is not averaged). Marks already given keep their
+    value and number.
+
+    :raises Invalid: no or repeated values, numbers for marks not in ``values``, or taking
+        the default flag off the default scale (make another one the default instead)
+    """
+    sid = _id(school)
+    fields: dict = {}
+    values = [str(v).strip() for v in values]
+    if not values or any(not v or len(v) > 8 for v in values):
+        fields["values"] = N_("Give the marks of the scale, 1 to 8 characters each.")
+    elif len(set(values)) != len(values):
+        fields["values"] = N_("Each mark once.")
+    elif set(numeric) - set(values):
+        fields["numeric"] = N_("Numbers may be given only for marks of the scale.")
+    with database.atomic():
+        ensure_defaults(sid)
+        row = MarkScale.get_or_none((MarkScale.school == sid) & (MarkScale.code == code))
+        if row is not None and row.is_default and not default:
+            fields["default"] = N_("Make another scale the default instead.")
+        if fields:
+            raise Invalid(fields)
+        old = None if row is None else [row.name, json.loads(row.values), json.loads(row.numeric or "{}"),
+                                        row.is_default]
+        data = {"name": name, "values": json.dumps(values, ensure_ascii=False),
+                "numeric": json.dumps(numeric, ensure_ascii=False), "is_default": bool(default)}
+        if default:
+            MarkScale.update(is_default=False).where((MarkScale.school == sid) & (MarkScale.code != code)).execute()
+        if row is None:
+            row = MarkScale.create(school=sid, code=code, **data)
+        else:
+            MarkScale.update(**data).where(MarkScale.id == row.id).execute()
+        audit.record("journal.scale.set", row, user=by, school_id=sid,
+                     data={"code": code, "old": old, "new": [name, values, numeric, bool(default)]})
+    return _scale_from(MarkScale.get_by_id(row.id))
+
+
 def set_work_kind(school, code: str, name: str, weight: float, *, by=None) -> WorkKind:
     """Add a kind of work or change its name and weight. The weight applies to marks given
     from now on (a mark keeps the weight it was given with)."""
@@ -579,8 +627,13 @@ def student_in_lesson(student: Student, lesson: Lesson) -> bool:
     return not (student.individual_plan and individual_group(student, lesson.subject_id) is not None)
 
 
-def _class_of(lesson: Lesson, student: Student | None = None) -> int | None:
-    return lesson.school_class_id or (class_of(student) if student is not None else None)
+def _class_of(lesson: Lesson, student: Student | int | None = None) -> int | None:
+    """The class a mark or absence counts for: the lesson's, or (a stream) the student's."""
+    if lesson.school_class_id or student is None:
+        return lesson.school_class_id
+    if not isinstance(student, Student):  # an id: read the class only when it is needed
+        student = Student.get_or_none(Student.id == student)
+    return class_of(student) if student is not None else None
 
 
 def _history(object_type: str, object_id: int, student_id: int, lesson_id, action: str, old, new, by) -> None:
@@ -698,10 +751,11 @@ def update_mark(mark: Mark, changes: dict, *, version: int, by=None, allow_close
         if override:
             _audit_override(mark, period, by, lesson.school_id, "mark.update")
     fresh = Mark.get_by_id(mark.id)
+    #: the kind's code for the caller, without reading the kind again
+    fresh.kind_code = diff["kind"][1] if "kind" in diff else old_kind.code
     if diff:
-        student = Student.get_by_id(mark.student_id)
         signals.send(signals.mark_saved, mark_id=mark.id, student_id=mark.student_id, lesson_id=lesson.id,
-                     subject_id=lesson.subject_id, class_id=_class_of(lesson, student), value=fresh.value,
+                     subject_id=lesson.subject_id, class_id=_class_of(lesson, mark.student_id), value=fresh.value,
                      old_value=mark.value, action="updated", by=by, school_id=lesson.school_id)
     return fresh
 
@@ -723,9 +777,8 @@ def delete_mark(mark: Mark, *, version: int | None = None, by=None, allow_closed
                      data={"student": mark.student_id, "lesson": lesson.id, "value": mark.value, "kind": kind.code})
         if override:
             _audit_override(mark, period, by, lesson.school_id, "mark.delete")
-    student = Student.get_by_id(mark.student_id)
     signals.send(signals.mark_saved, mark_id=mark.id, student_id=mark.student_id, lesson_id=lesson.id,
-                 subject_id=lesson.subject_id, class_id=_class_of(lesson, student), value=None,
+                 subject_id=lesson.subject_id, class_id=_class_of(lesson, mark.student_id), value=None,
                  old_value=mark.value, action="deleted", by=by, school_id=lesson.school_id)
 
 
@@ -1028,12 +1081,22 @@ def delete_timetable_entry(entry: TimetableEntry, *, by=None) -> None:
                      data={"weekday": entry.weekday, "number": entry.number, "subject": entry.subject_id})
 
 
+def _change_period(entry: TimetableEntry, day: dt.date, lesson: Lesson | None) -> Period | None:
+    return lesson_period(lesson) if lesson is not None else period_of_date(entry.school_id, day)
+
+
 def set_timetable_change(entry: TimetableEntry, day: dt.date, kind: str, *, teacher=None, room: str = "",
-                         note: str = "", by=None) -> TimetableChange:
+                         note: str = "", by=None, allow_closed: bool = False) -> TimetableChange:
     """Change one day of a weekly slot: a substitute teacher, a cancelled lesson or another room.
 
-    A lesson already generated for that day follows: its teacher becomes the
-    substitute, or it is marked cancelled (``lesson_changed`` is sent).
+    A change replaces the day's earlier change. A lesson already generated for that
+    day follows: it gets its regular teacher back and is not cancelled, then the new
+    change applies (its teacher becomes the substitute, or it is marked cancelled;
+    ``lesson_changed`` is sent).
+
+    :raises Invalid: an unknown kind, a substitution without a teacher, a date not on
+        the slot's weekday or outside its validity, a day in a closed period (unless
+        ``allow_closed``)
     """
     fields: dict = {}
     if kind not in CHANGE_KINDS:
@@ -1042,41 +1105,56 @@ def set_timetable_change(entry: TimetableEntry, day: dt.date, kind: str, *, teac
         fields["teacher_id"] = N_("A substitution needs a teacher.")
     if day.isoweekday() != entry.weekday:
         fields["date"] = N_("The date is not on this slot's weekday.")
+    elif (entry.valid_from and day < entry.valid_from) or (entry.valid_to and day > entry.valid_to):
+        fields["date"] = N_("The slot is not in the timetable on that date.")
     if fields:
         raise Invalid(fields)
     lesson = Lesson.get_or_none((Lesson.timetable_entry == entry.id) & (Lesson.date == day))
+    period = _change_period(entry, day, lesson)
     with database.atomic():
+        override = _check_open(period, "date", allow_closed) if period is not None else False
         TimetableChange.delete().where((TimetableChange.entry == entry.id) & (TimetableChange.date == day)).execute()
         ch = TimetableChange.create(entry=entry.id, date=day, kind=kind, teacher=_id(teacher), room=room or "",
                                     note=note or "")
+        lesson_action = None
         if lesson is not None:
-            if kind == "cancelled":
-                Lesson.update(cancelled=True, version=Lesson.version + 1, updated_at=utcnow()).where(
-                    Lesson.id == lesson.id).execute()
-            elif kind == "substitution":
-                Lesson.update(teacher=_id(teacher), cancelled=False, version=Lesson.version + 1,
+            new_teacher = _id(teacher) if kind == "substitution" else entry.teacher_id
+            new_cancelled = kind == "cancelled"
+            if (new_teacher, new_cancelled) != (lesson.teacher_id, lesson.cancelled):
+                Lesson.update(teacher=new_teacher, cancelled=new_cancelled, version=Lesson.version + 1,
                               updated_at=utcnow()).where(Lesson.id == lesson.id).execute()
+                lesson_action = "cancelled" if new_cancelled else "updated"
         audit.record("journal.timetable.change", entry, user=by, school_id=entry.school_id,
                      data={"date": day.isoformat(), "kind": kind, "teacher": _id(teacher), "room": room,
                            "lesson": lesson.id if lesson else None})
-    if lesson is not None and kind in ("cancelled", "substitution"):
-        signals.send(signals.lesson_changed, lesson_id=lesson.id,
-                     action="cancelled" if kind == "cancelled" else "updated", by=by, school_id=entry.school_id)
+        if override:
+            _audit_override(entry, period, by, entry.school_id, "timetable.change")
+    if lesson_action is not None:
+        signals.send(signals.lesson_changed, lesson_id=lesson.id, action=lesson_action, by=by,
+                     school_id=entry.school_id)
     return ch
 
 
-def remove_timetable_change(change: TimetableChange, *, by=None) -> None:
-    """Withdraw a one-day change; the day's lesson gets its regular teacher back and is not cancelled."""
+def remove_timetable_change(change: TimetableChange, *, by=None, allow_closed: bool = False) -> None:
+    """Withdraw a one-day change; the day's lesson gets its regular teacher back and is not cancelled.
+
+    :raises Invalid: the day is in a closed period (unless ``allow_closed``)
+    """
     entry = TimetableEntry.get_by_id(change.entry_id)
     lesson = Lesson.get_or_none((Lesson.timetable_entry == entry.id) & (Lesson.date == change.date))
+    period = _change_period(entry, change.date, lesson)
     with database.atomic():
+        override = _check_open(period, "date", allow_closed) if period is not None else False
         TimetableChange.delete().where(TimetableChange.id == change.id).execute()
-        if lesson is not None:
+        changed = lesson is not None and (lesson.teacher_id, lesson.cancelled) != (entry.teacher_id, False)
+        if changed:
             Lesson.update(teacher=entry.teacher_id, cancelled=False, version=Lesson.version + 1,
                           updated_at=utcnow()).where(Lesson.id == lesson.id).execute()
         audit.record("journal.timetable.unchange", entry, user=by, school_id=entry.school_id,
                      data={"date": change.date.isoformat(), "kind": change.kind})
-    if lesson is not None:
+        if override:
+            _audit_override(entry, period, by, entry.school_id, "timetable.unchange")
+    if changed:
         signals.send(signals.lesson_changed, lesson_id=lesson.id, action="updated", by=by, school_id=entry.school_id)
 
 

@@ -196,3 +196,38 @@ def test_bad_input_is_never_a_500(demo_app, as_user, ids):
         kw = {"json": body} if body is not None and url.startswith("/api/") else {"data": body} if body else {}
         r = getattr(t, method)(url, **kw)
         assert 400 <= r.status_code < 500, (method, url, r.status_code, r.get_data(as_text=True)[:200])
+
+
+def test_a_school_defines_its_own_scale_and_default(demo_app, as_user, ids):
+    from core.audit import AuditEntry
+    d, t = as_user("deputy"), as_user("teacher")
+    body = {"student_id": ids["other_5a"], "lesson_id": ids["lesson_math_5a"]}
+    letters = {"name": "Буквенная", "values": ["A", "B", "C", "F"], "numeric": {"A": 5, "B": 4, "C": 3, "F": 2}}
+    r = d.put("/api/v1/scales/letters", json=letters)
+    assert r.status_code == 200 and r.get_json()["default"] is False, r.get_json()
+    assert t.post("/api/v1/marks", json=dict(body, value="A")).status_code == 422  # maths is still on "five"
+    # the school switches to it: every subject without its own scale follows
+    r = d.put("/api/v1/scales/letters", json=dict(letters, default=True))
+    assert r.status_code == 200 and r.get_json()["default"] is True
+    info = d.get("/api/v1/scales").get_json()
+    assert info["default"] == "letters" and "letters" in {s["code"] for s in info["scales"]}
+    m = t.post("/api/v1/marks", json=dict(body, value="B", kind="control"))
+    assert m.status_code == 201, m.get_json()
+    assert t.post("/api/v1/marks", json=dict(body, value="5")).status_code == 422
+    grid = t.get(f"/api/v1/classes/{ids['class_5a']}/journal?subject_id={ids['subject_math']}").get_json()
+    assert grid["scale"] == {"code": "letters", "values": ["A", "B", "C", "F"]}
+    assert grid["students"][0]["proposed"] in (None, "A", "B", "C", "F")
+    # the default is moved, never dropped; bad scales are refused, field named
+    r = d.put("/api/v1/scales/letters", json=dict(letters, default=False))
+    assert r.status_code == 422 and "default" in r.get_json()["error"]["fields"]
+    for bad, field in (({"values": ["A", "A"]}, "values"), ({"numeric": {"Z": 1}}, "numeric"),
+                       ({"values": []}, "values"), ({"name": ""}, "name")):
+        r = d.put("/api/v1/scales/other", json=dict(letters, **bad))
+        assert r.status_code == 422 and field in r.get_json()["error"]["fields"], (bad, r.get_json())
+    assert d.put("/api/v1/scales/five", json={"name": "Пятибалльная", "values": ["5", "4", "3", "2"],
+                                              "numeric": {"5": 5, "4": 4, "3": 3, "2": 2},
+                                              "default": True}).status_code == 200
+    assert d.get("/api/v1/scales").get_json()["default"] == "five"
+    assert t.put("/api/v1/scales/letters", json=letters).status_code == 403
+    with demo_app.app_context():
+        assert AuditEntry.select().where(AuditEntry.action == "journal.scale.set").count() == 3

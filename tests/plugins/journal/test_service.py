@@ -92,3 +92,20 @@ def test_demo_journal(demo_app, ids):
         topics = [t for (t,) in Lesson.select(Lesson.topic).where(
             (Lesson.date <= TODAY) & (Lesson.cancelled == False)).tuples()]  # noqa: E712
         assert "Натуральные числа и шкалы" in topics and all(topics)
+
+
+def test_demo_quarter_for_5a_and_6b(demo_app, ids):
+    """Both demo classes the issue names get the whole picture: timetable, topics, homework, marks,
+    absences and control works in the current quarter."""
+    with demo_app.app_context():
+        q2 = Period.get_by_id(ids["period_q2"])
+        for cid in (ids["class_5a"], ids["class_6b"]):
+            held = [x for x in service.lessons_for(cid, date_from=q2.start, date_to=TODAY) if not x.cancelled]
+            assert len(held) > 60 and all(x.topic for x in held), cid
+            assert sum(1 for x in held if x.homework) > len(held) / 3
+            assert len(service.timetable_for_class(cid)) >= 25
+            students = [s.id for s in Student.select(Student.id).where(Student.school_class == cid)]
+            assert len(service.marks_for(students, date_from=q2.start, date_to=TODAY)) > 300
+            assert service.attendance_for(students, date_from=q2.start, date_to=TODAY)
+            works = service.control_works(class_id=cid, date_from=q2.start, date_to=q2.end)
+            assert len(works) >= 3 and any(x.date > TODAY for x in works)

@@ -93,3 +93,55 @@ def test_plan_lessons_is_pure_and_skips_holidays():
                                 holidays={dt.date(2026, 11, 2), dt.date(2026, 11, 3), dt.date(2026, 11, 4)},
                                 existing={(1, dt.date(2026, 11, 9))})
     assert [(r["timetable_entry"], r["date"]) for r in rows] == [(2, dt.date(2026, 11, 11))]
+
+
+def test_a_new_change_replaces_the_days_earlier_one_and_the_page_shows_it(demo_app, as_user, ids):
+    with demo_app.app_context():
+        lesson = Lesson.get_by_id(ids["lesson_math_5a"])
+    c = as_user("deputy")
+    url = f"/api/v1/timetable/{lesson.timetable_entry_id}/changes"
+    day = lesson.date.isoformat()
+    r = c.put(url, json={"date": day, "kind": "substitution", "teacher_id": ids["user_klass6a"], "note": "Болезнь"})
+    assert r.status_code == 200 and r.get_json()["teacher"] == "Тарасов Евгений Павлович", r.get_json()
+    page = c.get(f"/journal/timetable/{ids['class_5a']}?date={day}").get_data(as_text=True)
+    assert "Тарасов Евгений Павлович" in page and "Болезнь" in page
+    # the same day becomes "another room": the substitute goes, the regular teacher is back
+    assert c.put(url, json={"date": day, "kind": "room", "room": "12"}).status_code == 200
+    x = as_user("teacher").get(f"/api/v1/lessons/{lesson.id}").get_json()
+    assert (x["teacher_id"], x["cancelled"]) == (ids["user_teacher"], False)
+    assert "каб. 12" in c.get(f"/journal/timetable/{ids['class_5a']}?date={day}").get_data(as_text=True)
+    # cancelled, then the change withdrawn: the lesson is back
+    assert c.put(url, json={"date": day, "kind": "cancelled"}).status_code == 200
+    assert as_user("teacher").get(f"/api/v1/lessons/{lesson.id}").get_json()["cancelled"] is True
+    week = c.get(f"/api/v1/classes/{ids['class_5a']}/timetable?date={day}").get_json()
+    ch = [x for x in week["changes"] if x["entry_id"] == lesson.timetable_entry_id]
+    assert [x["kind"] for x in ch] == ["cancelled"]
+    assert c.delete(f"/api/v1/timetable/changes/{ch[0]['id']}").status_code == 204
+    assert as_user("teacher").get(f"/api/v1/lessons/{lesson.id}").get_json()["cancelled"] is False
+
+
+def test_changes_in_a_closed_period_outside_the_slot_or_to_a_non_teacher_are_refused(demo_app, as_user, ids):
+    with demo_app.app_context():
+        q1 = Lesson.get_by_id(ids["lesson_math_5a_q1"])
+        entry = TimetableEntry.get_by_id(q1.timetable_entry_id)
+        from core.identity.models import User
+        parent = User.get(User.login == "parent1").id
+        before = (q1.teacher_id, q1.cancelled)
+    c = as_user("deputy")
+    url = f"/api/v1/timetable/{entry.id}/changes"
+    r = c.put(url, json={"date": q1.date.isoformat(), "kind": "cancelled"})
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "period_closed"
+    assert "date" in r.get_json()["error"]["fields"]
+    today_slot = next(d for d in (dt.date(2026, 11, 23) + dt.timedelta(days=i) for i in range(7))
+                      if d.isoweekday() == entry.weekday)
+    r = c.put(url, json={"date": today_slot.isoformat(), "kind": "substitution", "teacher_id": parent})
+    assert r.status_code == 422 and "teacher_id" in r.get_json()["error"]["fields"]
+    with demo_app.app_context():
+        TimetableEntry.update(valid_to=dt.date(2026, 11, 1)).where(TimetableEntry.id == entry.id).execute()
+    r = c.put(url, json={"date": today_slot.isoformat(), "kind": "cancelled"})
+    assert r.status_code == 422 and "date" in r.get_json()["error"]["fields"]
+    with demo_app.app_context():
+        fresh = Lesson.get_by_id(q1.id)
+        assert (fresh.teacher_id, fresh.cancelled) == before
+        from plugins.journal.models import TimetableChange
+        assert not TimetableChange.select().where(TimetableChange.entry == entry.id).exists()

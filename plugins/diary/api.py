@@ -1,5 +1,5 @@
 """Diary JSON API under /api/v1: a student's week, acknowledgements, marks of a period,
-the class teacher's control, and messages."""
+the timetable with control works and holidays, the class teacher's control, and messages."""
 from __future__ import annotations
 
 from flask import Blueprint, g
@@ -9,7 +9,7 @@ from core.api import ApiError, PageArgs, endpoint, invalid, not_found
 
 from . import control, guard, messaging, report, service
 from .reading import open_week
-from .schemas import (AckIn, AckOut, AnnouncementIn, ControlOut, MessageIn, MessageOut, PeriodArgs,
+from .schemas import (AckIn, AckOut, AnnouncementIn, CalendarOut, ControlOut, MessageIn, MessageOut, PeriodArgs,
                       PeriodMarksOut, ThreadDetailOut, ThreadIn, ThreadPageOut, UnreadOut, WeekArgs, WeekOut)
 from .week import monday_of
 
@@ -62,6 +62,13 @@ def period_marks(student_id: int, args):
     if not _is_own(st):
         service.record_read(g.user, st, "marks", via="api", period=period.id)
     return data
+
+
+@endpoint(bp, "/students/<int:student_id>/calendar",
+          summary="A student's timetable, the control works ahead and the holidays of the school year",
+          response=CalendarOut)
+def calendar(student_id: int):
+    return report.calendar(guard.student(student_id))
 
 
 def _is_own(st) -> bool:

@@ -1,7 +1,7 @@
 """Finding the object a request names and checking the user may touch it.
 
 Used by pages and API alike (``abort`` answers JSON under ``/api/v1``). A
-refused look at a student's diary or a class's acknowledgements is written to
+refused look at a student's diary, a class's acknowledgements or a conversation is written to
 the audit as ``diary.access.denied``: a parent probing other children's ids
 leaves a trace. Staff who can see class lists learn only "forbidden" (403);
 everyone else cannot tell a foreign student from a missing one (404).
@@ -69,12 +69,14 @@ def school_class(class_id: int, perm: str = "diary.control.read") -> SchoolClass
 
 
 def thread(thread_id: int) -> tuple[Thread, ThreadMember]:
-    """A thread ``g.user`` takes part in, and their membership; others get 404."""
+    """A thread ``g.user`` takes part in, and their membership; others get 404 (and the
+    attempt is audited: a family probing thread ids leaves a trace, as with students)."""
     if not access.can(g.user, "diary.message.read"):
         abort(403)
     row = (ThreadMember.select(ThreadMember, Thread).join(Thread)
            .where((ThreadMember.thread == thread_id) & (ThreadMember.user == g.user.id)).first())
     if row is None:
+        service.record_denied(g.user, "diary.message.read", "diary_thread", thread_id, None)
         abort(404)
     return row.thread, row
 

@@ -39,6 +39,15 @@ class Acknowledgement(BaseModel):
         table_name = "diary_acknowledgement"
         indexes = ((("student", "week"), False), (("user", "week"), False))
 
+    def save(self, force_insert=False, only=None):
+        """Insert only: a stored acknowledgement is evidence and is never rewritten."""
+        if not force_insert and self._pk is not None:
+            raise TypeError("an acknowledgement is never changed; record a new one")
+        return super().save(force_insert=force_insert, only=only)
+
+    def delete_instance(self, recursive=False, delete_nullable=False):
+        raise TypeError("an acknowledgement is never deleted")
+
 
 class Visit(BaseModel):
     """When ``user`` last opened the diary of ``student``.

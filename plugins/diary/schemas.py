@@ -208,6 +208,47 @@ class PeriodMarksOut(Schema):
     subjects = fields.List(fields.Nested(SubjectMarksOut))
 
 
+# --- timetable, control works, holidays ------------------------------------------------------
+
+class SlotOut(Schema):
+    number = fields.Int()
+    subject = fields.Str()
+    room = fields.Str()
+    teacher = fields.Str()
+    group = fields.Str(metadata={"description": "the study group, empty for a whole-class lesson"})
+    start = fields.Time(allow_none=True)
+    end = fields.Time(allow_none=True)
+
+
+class WeekdayOut(Schema):
+    weekday = fields.Int(metadata={"description": "1 = Monday"})
+    lessons = fields.List(fields.Nested(SlotOut))
+
+
+class ControlWorkOut(Schema):
+    lesson_id = fields.Int()
+    date = fields.Date()
+    number = fields.Int()
+    subject = fields.Str()
+    title = fields.Str()
+    teacher = fields.Str()
+
+
+class HolidayOut(Schema):
+    name = fields.Str()
+    start = fields.Date()
+    end = fields.Date()
+    past = fields.Bool()
+
+
+class CalendarOut(Schema):
+    student = fields.Nested(StudentOut)
+    today = fields.Date()
+    timetable = fields.List(fields.Nested(WeekdayOut))
+    control_works = fields.List(fields.Nested(ControlWorkOut), metadata={"description": "from today on"})
+    holidays = fields.List(fields.Nested(HolidayOut), metadata={"description": "of the whole school year"})
+
+
 # --- the class teacher's control -----------------------------------------------------------------
 
 class ControlRowOut(Schema):

@@ -111,6 +111,15 @@ def calendar(student_id: int):
 # --- navigation and dashboard ---------------------------------------------------------------------
 
 def nav_items(user, school):
+    """The diary's menu entries. The shell asks on every template render (a dashboard
+    renders one template per widget), so the answer is kept for the request."""
+    cache = g.setdefault("_diary_nav", {})
+    if user.id not in cache:
+        cache[user.id] = _nav_items(user)
+    return cache[user.id]
+
+
+def _nav_items(user):
     items = []
     if access.can(user, "diary.week.read"):
         items.append(NavItem(_("Diary"), "diary.index", priority=20))

@@ -55,11 +55,25 @@ def test_parent_on_a_phone_acknowledges_and_the_class_teacher_sees_it(phone_page
     # the teacher's mark with its comment, in Wednesday's card
     card = page.locator(f"section.dy-day[data-date='{day.isoformat()}']")
     assert comment in card.inner_text()
+    # the week before and back: last week's card has no "today"
+    page.click("a[rel=prev]")
+    page.wait_for_url(re.compile(r"week=\d{4}-\d{2}-\d{2}"))
+    assert page.locator("section.dy-day[aria-current=date]").count() == 0
+    page.click("#week-range a")
+    page.wait_for_url(f"**/diary/students/{ids['student1']}")
     # acknowledge
     page.click("#ack-button")
     page.wait_for_selector("#ack-done")
     assert "Вы ознакомились с неделей" in page.inner_text("#ack-done")
     _no_horizontal_scroll(page)
+    # the other sections fit the phone as well
+    for path in ("marks", "calendar"):
+        page.click(f".dy-tabs a[href$='/{path}']")
+        page.wait_for_url(f"**/diary/students/{ids['student1']}/{path}")
+        _no_horizontal_scroll(page)
+    for path in ("/diary/messages", "/diary/help"):
+        page.goto(f"{live_url}{path}")
+        _no_horizontal_scroll(page)
 
     # the class teacher of 5А
     page.context.clear_cookies()
@@ -69,6 +83,10 @@ def test_parent_on_a_phone_acknowledges_and_the_class_teacher_sees_it(phone_page
     assert row.get_attribute("data-status") == "acknowledged"
     assert "Ознакомлен" in row.inner_text()
     assert re.search(r"\d{2}\.\d{2}\.\d{4}|\d{1,2}:\d{2}", row.locator(".ack-at").inner_text())
+    assert row.locator(".seen-at").inner_text() != "—", "parent1 has just opened the diary"
+    # on a phone each guardian is a card: the times are on screen, not off to the right
+    box = row.locator(".ack-at").bounding_box()
+    assert box["x"] + box["width"] <= page.viewport_size["width"]
     _no_horizontal_scroll(page)
 
 

@@ -6,6 +6,10 @@ EVERYONE = STANDARD_LOGINS
 READ_S1 = ("parent1", "student1", "klass5a", "director", "deputy")
 #: the sibling is in 6Б: not klass5a's class
 READ_SIBLING = ("parent1", "director", "deputy")
+#: parent2's child (5А): their family, the class teacher, the administration
+READ_P2_CHILD = ("parent2", "klass5a", "director", "deputy")
+#: a classmate of student1 whose family has no demo login: staff only
+READ_OTHER_5A = ("klass5a", "director", "deputy")
 CONTROL_5A = ("klass5a", "director", "deputy")
 #: who has conversations: families and teachers
 MESSAGING = ("parent1", "parent2", "teacher", "klass5a", "fizruk")
@@ -32,10 +36,17 @@ CASES = [
     Case("diary.index", "GET", "/diary/", allow=("parent1", "parent2", "student1", "klass5a", "director", "deputy")),
     Case("diary.week", "GET", "/diary/students/{student1}", allow=READ_S1),
     Case("diary.week", "GET", "/diary/students/{sibling}", allow=READ_SIBLING),
+    Case("diary.week", "GET", "/diary/students/{parent2_child}", allow=READ_P2_CHILD),
+    Case("diary.week", "GET", "/diary/students/{other_5a}", allow=READ_OTHER_5A),
     Case("diary.acknowledge", "POST", "/diary/students/{student1}/acknowledge", data={"week": LAST_WEEK},
          allow=("parent1",)),
+    Case("diary.acknowledge", "POST", "/diary/students/{parent2_child}/acknowledge", data={"week": LAST_WEEK},
+         allow=("parent2",)),
     Case("diary.marks", "GET", "/diary/students/{student1}/marks", allow=READ_S1),
+    Case("diary.marks", "GET", "/diary/students/{sibling}/marks", allow=READ_SIBLING),
+    Case("diary.marks", "GET", "/diary/students/{parent2_child}/marks", allow=READ_P2_CHILD),
     Case("diary.calendar", "GET", "/diary/students/{student1}/calendar", allow=READ_S1),
+    Case("diary.calendar", "GET", "/diary/students/{sibling}/calendar", allow=READ_SIBLING),
     Case("diary.class_page", "GET", "/diary/classes/{class_5a}", allow=CONTROL_5A),
     Case("diary.control_page", "GET", "/diary/classes/{class_5a}/acknowledgements", allow=CONTROL_5A),
     Case("diary.control_page", "GET", "/diary/classes/{class_6b}/acknowledgements", allow=("director", "deputy")),
@@ -55,9 +66,19 @@ CASES = [
     Case("diary_api.week", "GET", "/api/v1/students/{parent2_child}/diary",
          allow=("parent2", "klass5a", "director", "deputy")),
     Case("diary_api.week", "GET", "/api/v1/students/{sibling}/diary?week=" + LAST_WEEK, allow=READ_SIBLING),
+    Case("diary_api.week", "GET", "/api/v1/students/{other_5a}/diary", allow=READ_OTHER_5A),
     Case("diary_api.acknowledge", "POST", "/api/v1/students/{student1}/diary/acknowledgements",
          json={"week": LAST_WEEK}, allow=("parent1",)),
+    Case("diary_api.acknowledge", "POST", "/api/v1/students/{sibling}/diary/acknowledgements",
+         json={"week": LAST_WEEK}, allow=("parent1",)),
+    Case("diary_api.acknowledge", "POST", "/api/v1/students/{parent2_child}/diary/acknowledgements",
+         json={"week": LAST_WEEK}, allow=("parent2",)),
     Case("diary_api.period_marks", "GET", "/api/v1/students/{student1}/marks", allow=READ_S1),
+    Case("diary_api.period_marks", "GET", "/api/v1/students/{sibling}/marks", allow=READ_SIBLING),
+    Case("diary_api.period_marks", "GET", "/api/v1/students/{parent2_child}/marks", allow=READ_P2_CHILD),
+    Case("diary_api.calendar", "GET", "/api/v1/students/{student1}/calendar", allow=READ_S1),
+    Case("diary_api.calendar", "GET", "/api/v1/students/{sibling}/calendar", allow=READ_SIBLING),
+    Case("diary_api.calendar", "GET", "/api/v1/students/{parent2_child}/calendar", allow=READ_P2_CHILD),
     Case("diary_api.class_acknowledgements", "GET", "/api/v1/classes/{class_5a}/acknowledgements", allow=CONTROL_5A),
     Case("diary_api.class_acknowledgements", "GET", "/api/v1/classes/{class_6b}/acknowledgements",
          allow=("director", "deputy")),

@@ -6,7 +6,10 @@ import csv
 import datetime as dt
 import io
 
+import pytest
+
 from tests.conftest import TODAY, login
+from tests.utils import count_queries
 
 from .helpers import LAST_WEEK, THIS_WEEK, audit_actions, give_mark
 
@@ -166,3 +169,59 @@ def test_control_exports(ids, demo_app, as_user):
     assert c.get(f"{url}.pdf").status_code == 404
     assert audit_actions(demo_app, "diary.control.export", login="klass5a")
     assert as_user("parent1").get(f"{url}.csv").status_code == 404
+
+
+def test_an_acknowledgement_cannot_be_changed_or_withdrawn(ids, demo_app, as_user):
+    from plugins.diary.models import Acknowledgement
+    c = as_user("parent1")
+    ack = _ack(c, ids["student1"], THIS_WEEK).get_json()
+    url = f"/api/v1/students/{ids['student1']}/diary/acknowledgements"
+    for method in ("PUT", "PATCH", "DELETE"):
+        assert c.open(url, method=method, json={"week": THIS_WEEK.isoformat()}).status_code == 405, method
+    assert c.delete(f"{url}/{ack['id']}").status_code == 404
+    with demo_app.app_context():
+        row = Acknowledgement.get_by_id(ack["id"])
+        row.at = row.at - dt.timedelta(days=3)
+        with pytest.raises(TypeError):
+            row.save()
+        with pytest.raises(TypeError):
+            row.delete_instance()
+        assert Acknowledgement.get_by_id(ack["id"]).at.isoformat().startswith(ack["at"][:19])
+
+
+def test_control_denials_are_audited(ids, demo_app, as_user):
+    before = len(audit_actions(demo_app, "diary.access.denied"))
+    assert as_user("parent1").get(f"/diary/classes/{ids['class_5a']}/acknowledgements").status_code == 404
+    assert as_user("klass5a").get(f"/api/v1/classes/{ids['class_6b']}/acknowledgements").status_code == 403
+    denied = audit_actions(demo_app, "diary.access.denied")[before:]
+    assert [(d.login, d.object_type, d.object_id) for d in denied] == [
+        ("parent1", "roster_class", str(ids["class_5a"])), ("klass5a", "roster_class", str(ids["class_6b"]))]
+    assert denied[0].payload["permission"] == "diary.control.read"
+
+
+def test_control_runs_a_constant_number_of_queries(ids, demo_app):
+    """40 more students with a guardian each, acknowledgements and marks: same statement count."""
+    from plugins.roster import service as roster
+    from plugins.roster.models import SchoolClass
+    c = login(demo_app, "klass5a")
+    url = f"/api/v1/classes/{ids['class_5a']}/acknowledgements"
+    page = f"/diary/classes/{ids['class_5a']}/acknowledgements"
+    c.get(url), c.get(page)
+    with count_queries() as q1:
+        rows_before = len(c.get(url).get_json()["rows"])
+    with count_queries() as p1:
+        c.get(page)
+    with demo_app.test_request_context():
+        cls = SchoolClass.get_by_id(ids["class_5a"])
+        for i in range(40):
+            st = roster.create_student(cls.school_id, cls, {"last_name": f"Новиков{i}", "first_name": "Пётр"})
+            roster.create_guardian(cls.school_id, {"last_name": f"Новикова{i}", "first_name": "Анна"}, student=st,
+                                   relation="mother")
+    for i in range(3):
+        give_mark(demo_app, ids["other_5a"], TODAY - dt.timedelta(days=i + 1), "4")
+    with count_queries() as q2:
+        rows_after = len(c.get(url).get_json()["rows"])
+    with count_queries() as p2:
+        c.get(page)
+    assert rows_after == rows_before + 40
+    assert q1.count == q2.count and p1.count == p2.count, (q1.count, q2.count, p1.count, p2.count)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from tests.conftest import login
 
+from .helpers import audit_actions
+
 
 def _unread(client) -> int:
     return client.get("/api/v1/messages/unread").get_json()["total"]
@@ -109,6 +111,9 @@ def test_threads_are_visible_to_members_only(ids, demo_app, as_user):
         assert as_user(other).get(f"/api/v1/messages/threads/{tid}").status_code == 404, other
         assert as_user(other).post(f"/api/v1/messages/threads/{tid}/messages", json={"body": "x"}).status_code == 404
     assert as_user("klass5a").get("/api/v1/messages/threads/999999").status_code == 404
+    denied = audit_actions(demo_app, "diary.access.denied", object_type="diary_thread", object_id=str(tid))
+    assert sorted(d.login for d in denied) == ["fizruk", "fizruk", "parent2", "parent2", "teacher", "teacher"]
+    assert as_user("parent2").get(f"/diary/messages/{tid}").status_code == 404
 
 
 def test_thread_list_is_paged(ids, demo_app, as_user):

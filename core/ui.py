@@ -128,9 +128,12 @@ def install(app) -> None:
         user = g.get("user")
         nav = []
         if user is not None:
-            from .builtin_hooks import core_nav
-            nav = sorted(core_nav(user) + collect("zhurnal_nav_items", user=user, school=g.school),
-                         key=lambda n: (n.priority, n.label))
+            # once per request: widgets and card sections render templates of their own
+            nav = g.get("_zh_nav")
+            if nav is None:
+                from .builtin_hooks import core_nav
+                nav = g._zh_nav = sorted(core_nav(user) + collect("zhurnal_nav_items", user=user, school=g.school),
+                                         key=lambda n: (n.priority, n.label))
         return {
             "nav_items": nav,
             "current_user_": user,

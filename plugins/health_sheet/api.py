@@ -7,10 +7,11 @@ caller who may not write learns nothing from validation errors.
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, request
+from flask_babel import gettext as _
 from marshmallow import fields
 
 from core import access
-from core.api import PageArgs, conflict, endpoint, invalid
+from core.api import ApiError, PageArgs, conflict, endpoint, invalid
 from plugins.roster.models import SchoolClass, Student
 
 from . import reading, schemas, service
@@ -98,7 +99,7 @@ def save_health(student_id: int, body: dict):
     except service.StaleEdit as e:
         current = schemas.HealthSheetOut().dump(schemas.sheet(student, e.current, "full"))
         _audit_read([student], "full", student.school_id)
-        raise conflict("The health sheet was changed by someone else; here is the current one.", current=current)
+        raise conflict(_("The health sheet was changed by someone else; here is the current one."), current=current)
     return schemas.sheet(student, rec, "full")
 
 
@@ -149,7 +150,7 @@ def add_certificate(student_id: int, body: dict):
         (MedicalCertificate.date_from == body["date_from"]) & (MedicalCertificate.date_to == body["date_to"]) &
         (MedicalCertificate.number == (body.get("number") or "").strip())).first())
     if dupe is not None:
-        raise conflict("This certificate is already recorded.", certificate_id=dupe.id)
+        raise conflict(_("This certificate is already recorded."), certificate_id=dupe.id)
     cert = service.add_certificate(student, body, by=g.user, via="api")
     return schemas.certificate(cert, schemas.users_by_id([cert.created_by_id]))
 
@@ -162,7 +163,7 @@ def remove_certificate(certificate_id: int):
     try:
         cert = service.remove_certificate(cert, by=g.user, via="api")
     except service.AlreadyRemoved:
-        raise conflict("The certificate was already removed.") from None
+        raise conflict(_("The certificate was already removed.")) from None
     return schemas.certificate(cert, schemas.users_by_id([cert.created_by_id, cert.removed_by_id]))
 
 
@@ -178,13 +179,19 @@ def class_health(class_id: int):
 
 
 @endpoint(bp, "/classes/<int:class_id>/health/import", ["POST"],
-          summary="Import the health sheet of a class from XLSX/CSV (multipart: file, dry_run); all or nothing")
+          summary="Import the health sheet of a class from XLSX/CSV (multipart: file; dry_run=1 in the query "
+                  "or the form only checks). All rows or nothing: a file with errors is 422 invalid_file "
+                  "with every error by row and column")
 def import_class_health(class_id: int):
     from .importer import import_health
     cls = importable_class(class_id)
     f = request.files.get("file")
     if f is None or not f.filename:
-        raise invalid({"file": "Send an .xlsx or .csv file as the multipart field 'file'."})
-    dry = request.form.get("dry_run", "").lower() in ("1", "true", "yes", "on")
+        raise invalid({"file": _("Send an .xlsx or .csv file as the multipart field 'file'.")})
+    flag = request.args.get("dry_run") or request.form.get("dry_run") or ""
+    dry = flag.lower() in ("1", "true", "yes", "on")
     report = import_health(f.stream, f.filename, cls.school_id, g.user, dry, school_class=cls)
-    return report.as_dict(), (200 if report.ok else 422)
+    if not report.ok:
+        # the kernel's error shape, like the roster's class list import, with the whole report
+        raise ApiError(422, "invalid_file", report.summary(), {"file": report.summary()}, **report.as_dict())
+    return report.as_dict()

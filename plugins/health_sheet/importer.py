@@ -104,6 +104,10 @@ class ImportReport:
             out.append(_("The file is correct: %(rows)d rows. Nothing was written (check only).", rows=self.rows))
         return out
 
+    def summary(self) -> str:
+        """One line: what happened (the last of :meth:`lines`)."""
+        return self.lines()[-1]
+
     def as_dict(self) -> dict:
         return {"kind": self.kind, "filename": self.filename, "dry_run": self.dry_run, "ok": self.ok,
                 "rows": self.rows, "written": self.written, "created": self.created, "updated": self.updated,

@@ -168,6 +168,52 @@ def test_openapi_lists_the_health_endpoints(demo_app):
     assert "/api/v1/classes/{class_id}/health" in paths
 
 
+def test_responses_match_the_documented_contract(demo_app, hs):
+    """What the endpoints answer is what openapi.json documents: the same fields, the documented enums."""
+    spec = demo_app.test_client().get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+
+    def props(name):
+        return set(schemas[name]["properties"])
+
+    def ref(path, method, status="200"):
+        op = spec["paths"][path][method]
+        return op["responses"][status]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+
+    cert_in = schemas[spec["paths"]["/api/v1/students/{student_id}/medical-certificates"]["post"]["requestBody"]
+                      ["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert set(cert_in["required"]) == {"date_from", "date_to", "issued_by"}
+    assert cert_in["properties"]["reason"]["enum"] == ["illness", "injury", "sanatorium", "other"]
+    assert "diagnosis" not in cert_in["properties"] and cert_in.get("additionalProperties") is False
+    sheet_in = schemas[spec["paths"]["/api/v1/students/{student_id}/health"]["put"]["requestBody"]
+                       ["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert sheet_in["required"] == ["version"]
+    assert sheet_in["properties"]["pe_group"]["enum"][:4] == ["main", "preparatory", "special", "exempt"]
+
+    nurse = login(demo_app, "nurse")
+    sid = hs["student1"]
+    sheet = nurse.get(f"/api/v1/students/{sid}/health").get_json()
+    assert set(sheet) == props(ref("/api/v1/students/{student_id}/health", "get"))
+    hist = nurse.get(f"/api/v1/students/{sid}/health/history").get_json()
+    assert set(hist) == props(ref("/api/v1/students/{student_id}/health/history", "get"))
+    assert set(hist["items"][0]) == props("HealthSheetHealthVersionOut")
+    table = nurse.get(f"/api/v1/classes/{hs['class_5a']}/health").get_json()
+    assert set(table) == props(ref("/api/v1/classes/{class_id}/health", "get"))
+    assert set(table["rows"][0]) == set(sheet)
+    r = nurse.post(f"/api/v1/students/{sid}/medical-certificates",
+                   json={"date_from": "2026-11-02", "date_to": "2026-11-03", "issued_by": "ДГП № 2"})
+    assert r.status_code == 201
+    created = r.get_json()
+    assert set(created) == props(ref("/api/v1/students/{student_id}/medical-certificates", "post", "201"))
+    assert created["reason"] == "illness" and created["number"] == ""  # the documented defaults
+    listed = nurse.get(f"/api/v1/students/{sid}/medical-certificates").get_json()
+    assert set(listed) == props(ref("/api/v1/students/{student_id}/medical-certificates", "get"))
+    removed = nurse.delete(f"/api/v1/medical-certificates/{created['id']}").get_json()
+    assert set(removed) == set(created)
+    err = nurse.put(f"/api/v1/students/{sid}/health", json={"version": 0}).get_json()  # stale: 409
+    assert set(err["error"]) >= {"code", "message", "fields", "current"}
+
+
 def test_personal_data_export(demo_app, hs):
     from plugins.health_sheet.export import personal_data
     with demo_app.app_context():

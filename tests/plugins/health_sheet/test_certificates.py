@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
@@ -10,8 +9,6 @@ from core import signals
 from tests.conftest import login
 
 from .conftest import audit_since, last_audit_id, small_school
-
-JOURNAL_WRITTEN = (Path(__file__).resolve().parents[3] / "plugins" / "journal" / "__init__.py").exists()
 
 
 class Captured(list):
@@ -122,32 +119,49 @@ def _statuses(app, att_ids: dict) -> dict:
         return {day: Attendance.get_by_id(i).status for day, i in att_ids.items()}
 
 
-@pytest.mark.skipif(not JOURNAL_WRITTEN, reason="the journal plugin is not written yet")
 def test_certificate_justifies_absences_in_the_journal(make_app):
+    """Must show: a certificate covering three days turns the absences of those days into
+    valid-reason absences in the journal; removing it turns them back; both ways audited."""
     app = make_app(plugins=["roster", "journal", "health_sheet"])
     s = small_school(app)
     sid = s["students"][0]
     att = _lessons_with_absences(app, s)
+    three = sorted(att[d] for d in (23, 24, 25))
     since = last_audit_id(app)
-    nurse = login(app, "nurse")
-    cert = nurse.post(f"/api/v1/students/{sid}/medical-certificates", json=CERT).get_json()
+    klass = login(app, "klass")  # the class teacher, from the nurse's data
+    r = klass.post(f"/api/v1/students/{sid}/medical-certificates", json=CERT)
+    assert r.status_code == 201, r.get_json()
+    cert = r.get_json()
     assert _statuses(app, att) == {23: "valid", 24: "valid", 25: "valid", 26: "absent"}
     from plugins.journal.models import Attendance
+    tag = f"health_sheet:certificate:{cert['id']}"
     with app.app_context():
-        row = Attendance.get_by_id(att[24])
-        assert row.justified_by == f"health_sheet:certificate:{cert['id']}" and row.status_before == "absent"
-    justified = audit_since(app, since, "journal.attendance.justify")
-    assert len(justified) == 1 and sorted(justified[0].payload["attendance"]) == sorted(att[d] for d in (23, 24, 25))
-    assert justified[0].login == "nurse"
+        for day in (23, 24, 25):
+            row = Attendance.get_by_id(att[day])
+            assert (row.justified_by, row.status_before) == (tag, "absent"), day
+        assert Attendance.get_by_id(att[26]).justified_by is None
+    # audited: the certificate, then the journal's justification, both by the class teacher
+    entries = [e for e in audit_since(app, since) if not e.action.endswith(".read") and e.action != "core.login"]
+    assert [(e.action, e.login) for e in entries] == [("health_sheet.certificate.add", "klass"),
+                                                      ("journal.attendance.justify", "klass")]
+    assert entries[0].payload["source"] == "nurse_data" and entries[0].object_id == str(cert["id"])
+    assert entries[1].payload["justified_by"] == tag and sorted(entries[1].payload["attendance"]) == three
+    assert entries[1].object_type == "roster_student" and entries[1].object_id == str(sid)
 
     since = last_audit_id(app)
-    assert nurse.delete(f"/api/v1/medical-certificates/{cert['id']}").status_code == 200
+    assert login(app, "nurse").delete(f"/api/v1/medical-certificates/{cert['id']}").status_code == 200
     assert _statuses(app, att) == {23: "absent", 24: "absent", 25: "absent", 26: "absent"}
-    undone = [e for e in audit_since(app, since) if e.action.startswith("journal.attendance")]
-    assert [e.action for e in undone] == ["journal.attendance.unjustify"]
+    with app.app_context():
+        assert not Attendance.select().where(Attendance.justified_by == tag).exists()
+    entries = [e for e in audit_since(app, since) if not e.action.endswith(".read") and e.action != "core.login"]
+    assert [(e.action, e.login) for e in entries] == [("health_sheet.certificate.remove", "nurse"),
+                                                      ("journal.attendance.unjustify", "nurse")]
+    assert entries[1].payload["justified_by"] == tag and sorted(entries[1].payload["attendance"]) == three
+    from core import audit
+    with app.app_context():
+        assert audit.verify() == []
 
 
-@pytest.mark.skipif(not JOURNAL_WRITTEN, reason="the journal plugin is not written yet")
 def test_journal_switched_off_for_the_school_ignores_certificates(make_app):
     """The journal loaded but off for this school: its receiver is skipped; the certificate still works."""
     from core.identity.models import School
@@ -156,6 +170,8 @@ def test_journal_switched_off_for_the_school_ignores_certificates(make_app):
     att = _lessons_with_absences(app, s)
     with app.app_context():
         School.update(disabled_plugins="journal").where(School.id == s["school"]).execute()
+    since = last_audit_id(app)
     r = login(app, "nurse").post(f"/api/v1/students/{s['students'][0]}/medical-certificates", json=CERT)
     assert r.status_code == 201
     assert set(_statuses(app, att).values()) == {"absent"}
+    assert [e.action for e in audit_since(app, since) if e.action.startswith("journal.")] == []

@@ -45,7 +45,12 @@ def test_valid_file_is_imported(make_app):
     klass = login(app, "klass")
     r = _post(klass, s["class"], xlsx(GOOD), dry_run=True)
     assert r.status_code == 200 and r.get_json()["written"] is False and r.get_json()["rows"] == 3
+    # dry_run in the query string, as for the roster's class list import
+    r = klass.post(f"/api/v1/classes/{s['class']}/health/import?dry_run=1", data={"file": (xlsx(GOOD), "x.xlsx")},
+                   content_type="multipart/form-data")
+    assert r.status_code == 200 and r.get_json()["dry_run"] is True and r.get_json()["written"] is False
     assert klass.get(f"/api/v1/students/{s['students'][0]}/health").get_json()["exists"] is False
+    assert audit_since(app, since, "health_sheet.import") == []
 
     r = _post(klass, s["class"], xlsx(GOOD))
     body = r.get_json()
@@ -83,7 +88,9 @@ def test_errors_by_row_and_column_and_nothing_written(make_app):
     ]
     r = _post(login(app, "nurse"), s["class"], xlsx(rows))
     assert r.status_code == 422
-    body = r.get_json()
+    body = r.get_json()["error"]  # the kernel's error shape, carrying the whole report
+    assert body["code"] == "invalid_file" and "Ничего не загружено" in body["message"]
+    assert body["fields"] == {"file": body["message"]}
     assert body["ok"] is False and body["written"] is False
     errors = [(e["row"], e["column"]) for e in body["errors"]]
     assert errors == [(3, "Группа здоровья"), (4, "Физкультурная группа"), (4, "Действует до"), (5, "Фамилия"),
@@ -101,13 +108,15 @@ def test_missing_columns_and_bad_files(make_app):
     app = make_app(plugins=["roster", "health_sheet"])
     s = small_school(app)
     nurse = login(app, "nurse")
-    body = _post(nurse, s["class"], xlsx(GOOD, header=["Фамилия", "Имя", "Дата рождения", "Аллергии"])).get_json()
+    body = _post(nurse, s["class"], xlsx(GOOD, header=["Фамилия", "Имя", "Дата рождения", "Аллергии"])).get_json()["error"]
     assert [(e["row"], e["column"]) for e in body["errors"]] == [(1, "Группа здоровья"), (1, "Физкультурная группа")]
     assert "нет" in body["errors"][0]["message"].lower() or "отсутств" in body["errors"][0]["message"].lower()
     r = _post(nurse, s["class"], io.BytesIO(b"not a spreadsheet"), name="x.xlsx")
-    assert r.status_code == 422 and r.get_json()["errors"][0]["row"] == 1
+    assert r.status_code == 422 and r.get_json()["error"]["errors"][0]["row"] == 1
     r = _post(nurse, s["class"], xlsx([]))
-    assert r.status_code == 422
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "invalid_file"
+    r = nurse.post(f"/api/v1/classes/{s['class']}/health/import", data={}, content_type="multipart/form-data")
+    assert r.status_code == 422 and "file" in r.get_json()["error"]["fields"]
 
 
 def test_csv_and_cli_importer_with_a_class_column(make_app):

@@ -79,6 +79,10 @@ def test_edit_form_saves_and_refuses_stale_edits(demo_app, hs):
     now = c.get(f"/api/v1/students/{sid}/health").get_json()
     assert (now["version"], now["pe_group"], now["allergies"], now["source"]) == \
         (version + 1, "preparatory", "Мёд", "nurse_data")
+    # the sheet and its history say who entered it and that it came from the nurse's data
+    page = c.get(f"/health_sheet/students/{sid}").get_data(as_text=True)
+    assert "Иванова Ольга Николаевна (классный руководитель по данным медсестры)" in page
+    assert page.count("по данным медсестры") >= 2  # the sheet and the newest version in the history
     # the same form again (old version): refused, nothing overwritten
     r = c.post(f"/health_sheet/students/{sid}", data=dict(form, allergies="Пыльца"))
     assert r.status_code == 409 and "изменил другой пользователь" in r.get_data(as_text=True)
@@ -87,6 +91,26 @@ def test_edit_form_saves_and_refuses_stale_edits(demo_app, hs):
     r = c.post(f"/health_sheet/students/{sid}", data=dict(form, version=str(version + 1), pe_valid_to="2026-10-01"))
     assert r.status_code == 422 and "Окончание срока раньше его начала" in r.get_data(as_text=True)
     assert login(demo_app, "director").post(f"/health_sheet/students/{sid}", data=form).status_code == 403
+
+
+def test_form_shown_again_after_an_error_keeps_the_loaded_version(demo_app, hs):
+    """An invalid form comes back with the version the editor loaded: if someone saved meanwhile,
+    correcting and resending it is refused (409), not written over the other change."""
+    demo_app.config["WTF_CSRF_ENABLED"] = False
+    sid = hs["other_5a"]
+    klass, nurse = login(demo_app, "klass5a"), login(demo_app, "nurse")
+    loaded = klass.get(f"/api/v1/students/{sid}/health").get_json()["version"]
+    assert nurse.put(f"/api/v1/students/{sid}/health",
+                     json={"version": loaded, "health_group": 3, "pe_group": "main", "notes": "от медсестры"}
+                     ).status_code == 200
+    form = {"version": str(loaded), "health_group": "1", "pe_group": "main", "pe_valid_from": "2026-12-01",
+            "pe_valid_to": "2026-11-01"}
+    r = klass.post(f"/health_sheet/students/{sid}", data=form)
+    assert r.status_code == 422
+    assert f'name="version" value="{loaded}"' in r.get_data(as_text=True)
+    r = klass.post(f"/health_sheet/students/{sid}", data=dict(form, pe_valid_to="2026-12-31"))
+    assert r.status_code == 409
+    assert klass.get(f"/api/v1/students/{sid}/health").get_json()["notes"] == "от медсестры"
 
 
 def test_certificates_on_the_page(demo_app, hs):

@@ -1,11 +1,15 @@
-"""The permission table of the health sheet: every role against every health endpoint.
+"""The permission table of the health sheet: every role against every health endpoint (API and pages).
 
-``F`` full view, ``PE`` the PE teacher's partial view, ``OK`` a write went through,
-403 / 404 a refusal (404 where the user may not know the student or class exists).
+``F`` full view, ``PE`` the PE teacher's partial view, ``OK`` a write (or a page without
+health data) went through, 403 / 404 a refusal (404 where the user may not know the
+student or class exists). A read's view is taken from its ``health_sheet.read`` audit
+entry, so the table also proves that every allowed read is audited once, with who and why.
 student1 is in 5А (klass5a's class; parent1's child), the sibling in 6Б (klass6b's class;
 also parent1's child); fizruk teaches PE to every class; teacher teaches maths.
 """
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
@@ -15,22 +19,68 @@ from .conftest import reads, last_audit_id
 
 F, PE, OK = "full", "pe", "ok"
 LOGINS = ("admin", "director", "deputy", "teacher", "klass5a", "klass6b", "nurse", "fizruk", "parent1", "parent2",
-          "student1")
+          "student1", "support")
+
+#: the checks: name -> (method, path template, kind); kind "read" audits, "write" changes, "page" shows no health data
+CHECKS = {
+    # API
+    "s1":     ("GET", "/api/v1/students/{student1}/health", "read"),
+    "sib":    ("GET", "/api/v1/students/{sibling}/health", "read"),
+    "hist":   ("GET", "/api/v1/students/{student1}/health/history", "read"),
+    "certs":  ("GET", "/api/v1/students/{student1}/medical-certificates", "read"),
+    "c5a":    ("GET", "/api/v1/classes/{class_5a}/health", "read"),
+    "c6b":    ("GET", "/api/v1/classes/{class_6b}/health", "read"),
+    "put":    ("PUT", "/api/v1/students/{student1}/health", "write"),
+    "add":    ("POST", "/api/v1/students/{student1}/medical-certificates", "write"),
+    "rm":     ("DELETE", "/api/v1/medical-certificates/{cert}", "write"),
+    "imp":    ("POST", "/api/v1/classes/{class_5a}/health/import", "write"),
+    # pages
+    "index":  ("GET", "/health_sheet/", "page"),
+    "p_s1":   ("GET", "/health_sheet/students/{student1}", "read"),
+    "p_sib":  ("GET", "/health_sheet/students/{sibling}", "read"),
+    "p_c5a":  ("GET", "/health_sheet/classes/{class_5a}", "read"),
+    "p_c6b":  ("GET", "/health_sheet/classes/{class_6b}", "read"),
+    "print":  ("GET", "/health_sheet/classes/{class_5a}/print", "read"),
+    "p_imp":  ("GET", "/health_sheet/classes/{class_5a}/import", "page"),
+    "p_impf": ("POST", "/health_sheet/classes/{class_5a}/import", "write"),
+    "p_put":  ("POST", "/health_sheet/students/{student1}", "write"),
+    "p_add":  ("POST", "/health_sheet/students/{student1}/certificates", "write"),
+    "p_rm":   ("POST", "/health_sheet/certificates/{cert2}/remove", "write"),
+}
+
+_NONE = {k: 403 for k in CHECKS}
+
+
+def _row(**kw) -> dict:
+    return dict(_NONE, **kw)
+
 
 #: login -> {check: expected}
 TABLE = {
-    #          sheet 5А  sheet 6Б  history  certs   class 5А class 6Б  PUT  add cert del cert import 5А
-    "admin":    dict(s1=403, sib=403, hist=403, certs=403, c5a=403, c6b=403, put=403, add=403, rm=403, imp=403),
-    "director": dict(s1=F, sib=F, hist=F, certs=F, c5a=F, c6b=F, put=403, add=403, rm=403, imp=403),
-    "deputy":   dict(s1=403, sib=403, hist=403, certs=403, c5a=403, c6b=403, put=403, add=403, rm=403, imp=403),
-    "teacher":  dict(s1=403, sib=403, hist=403, certs=403, c5a=403, c6b=403, put=403, add=403, rm=403, imp=403),
-    "klass5a":  dict(s1=F, sib=403, hist=F, certs=F, c5a=F, c6b=403, put=OK, add=OK, rm=OK, imp=OK),
-    "klass6b":  dict(s1=403, sib=F, hist=403, certs=403, c5a=403, c6b=F, put=403, add=403, rm=403, imp=403),
-    "nurse":    dict(s1=F, sib=F, hist=F, certs=F, c5a=F, c6b=F, put=OK, add=OK, rm=OK, imp=OK),
-    "fizruk":   dict(s1=PE, sib=PE, hist=403, certs=403, c5a=PE, c6b=PE, put=403, add=403, rm=403, imp=403),
-    "parent1":  dict(s1=F, sib=F, hist=F, certs=F, c5a=404, c6b=404, put=403, add=403, rm=403, imp=404),
-    "parent2":  dict(s1=404, sib=404, hist=404, certs=404, c5a=404, c6b=404, put=404, add=404, rm=404, imp=404),
-    "student1": dict(s1=F, sib=404, hist=F, certs=F, c5a=404, c6b=404, put=403, add=403, rm=403, imp=404),
+    # no health data at all: known classes and students answer 403
+    "admin":    _row(index=403),
+    "deputy":   _row(),
+    "teacher":  _row(),
+    "support":  _row(s1=404, sib=404, hist=404, certs=404, put=404, add=404, rm=404, p_s1=404, p_sib=404,
+                     p_put=404, p_add=404, p_rm=404),
+    # the director reads everything of the school, writes nothing
+    "director": _row(s1=F, sib=F, hist=F, certs=F, c5a=F, c6b=F, index=OK, p_s1=F, p_sib=F, p_c5a=F, p_c6b=F,
+                     print=F),
+    # the class teacher: their class only, reads and writes (from the nurse's data)
+    "klass5a":  _row(s1=F, hist=F, certs=F, c5a=F, put=OK, add=OK, rm=OK, imp=OK, index=OK, p_s1=F, p_c5a=F,
+                     print=F, p_imp=OK, p_impf=OK, p_put=OK, p_add=OK, p_rm=OK),
+    "klass6b":  _row(sib=F, c6b=F, index=OK, p_sib=F, p_c6b=F),
+    # the nurse: everything of the school
+    "nurse":    {k: (F if kind == "read" else OK) for k, (_m, _p, kind) in CHECKS.items()},
+    # the PE teacher: the PE part of the students and classes he teaches PE, nothing else
+    "fizruk":   _row(s1=PE, sib=PE, c5a=PE, c6b=PE, index=OK, p_s1=PE, p_sib=PE, p_c5a=PE, p_c6b=PE, print=PE),
+    # a guardian: their own children (both), read only; other classes are unknown to them
+    "parent1":  _row(s1=F, sib=F, hist=F, certs=F, c5a=404, c6b=404, imp=404, index=OK, p_s1=F, p_sib=F,
+                     p_c5a=404, p_c6b=404, print=404, p_imp=404, p_impf=404),
+    "parent2":  {k: (OK if k == "index" else 404) for k in CHECKS},
+    # the student: themself, read only
+    "student1": _row(s1=F, sib=404, hist=F, certs=F, c5a=404, c6b=404, imp=404, index=OK, p_s1=F, p_sib=404,
+                     p_c5a=404, p_c6b=404, print=404, p_imp=404, p_impf=404),
 }
 
 #: what the PE teacher must not get
@@ -40,52 +90,84 @@ PE_KEYS = {"student_id", "student_name", "class_id", "class_name", "view", "pe_g
            "pe_valid_from", "pe_valid_to", "pe_current", "pe_limits"}
 
 
-def _outcome(r, kind: str):
-    if r.status_code in (403, 404):
-        return r.status_code
-    assert r.status_code < 400, (r.status_code, r.get_json())
-    if kind == "read":
-        body = r.get_json()
-        return body["view"] if "view" in body else F  # history and certificates: full readers only
-    return OK
-
-
 def _write_target(app, ids) -> dict:
-    """Fresh write targets: student1's sheet version and a certificate of student1 to remove."""
-    import datetime as dt
+    """Fresh write targets: student1's sheet version and two certificates of student1 to remove."""
     from plugins.health_sheet import service
     from plugins.health_sheet.models import HealthRecord
     from plugins.roster.models import Student
     with app.app_context():
         st = Student.get_by_id(ids["student1"])
-        cert = service.add_certificate(st, {"date_from": dt.date(2026, 10, 5), "date_to": dt.date(2026, 10, 6),
-                                            "issued_by": "Поликлиника", "number": "x"}, source="nurse")
-        return {"version": HealthRecord.get(HealthRecord.student == st.id).version, "cert": cert.id}
+        certs = [service.add_certificate(st, {"date_from": dt.date(2026, 10, 5), "date_to": dt.date(2026, 10, 6),
+                                              "issued_by": "Поликлиника", "number": n}, source="nurse")
+                 for n in ("x", "y")]
+        return {"version": HealthRecord.get(HealthRecord.student == st.id).version,
+                "cert": certs[0].id, "cert2": certs[1].id}
+
+
+def _request(c, name: str, ids: dict, t: dict, who: str):
+    method, path, _kind = CHECKS[name]
+    url = path.format(**ids, **t)
+    if name == "put":
+        return c.put(url, json={"version": t["version"], "health_group": 1, "pe_group": "main"})
+    if name == "add":
+        return c.post(url, json={"date_from": "2026-11-02", "date_to": "2026-11-03", "issued_by": "Поликлиника",
+                                 "number": f"n-{who}"})
+    if name in ("imp", "p_impf"):
+        return c.post(url, data={})  # no file: an allowed caller gets 422, before anything is read
+    if name == "p_put":
+        return c.post(url, data={"version": str(t["version"]), "health_group": "2", "pe_group": "main"})
+    if name == "p_add":
+        return c.post(url, data={"date_from": "2026-11-09", "date_to": "2026-11-10", "issued_by": "ДГП",
+                                 "number": f"p-{who}", "reason": "injury"})
+    return c.open(url, method=method)
+
+
+def _outcome(app, who: str, name: str, r, since: int):
+    kind = CHECKS[name][2]
+    got_reads = [e for e in reads(app, since)]
+    if r.status_code in (403, 404):
+        assert got_reads == [], (name, "a refused call must not be recorded as a read")
+        return r.status_code
+    if kind == "write" and r.status_code == 422 and name == "imp":
+        return OK
+    assert r.status_code < 400, (name, r.status_code, r.get_data(as_text=True)[:300])
+    if kind != "read":
+        return OK
+    # exactly one audit entry: who read it and why (the endpoint)
+    assert len(got_reads) == 1, (name, [e.payload for e in got_reads])
+    e = got_reads[0]
+    method, path, _ = CHECKS[name]
+    api = path.startswith("/api/")
+    assert e.login == who and e.payload["via"].startswith("health_sheet_api." if api else "health_sheet."), e.payload
+    if api:
+        body = r.get_json()
+        if "view" in body:
+            assert body["view"] == e.payload["view"]
+    return e.payload["view"]
 
 
 @pytest.mark.parametrize("who", LOGINS)
 def test_permission_table(demo_app, hs, who):
-    expected = TABLE[who]
+    demo_app.config["WTF_CSRF_ENABLED"] = False
     c = login(demo_app, who)
-    s1, sib, c5a, c6b = hs["student1"], hs["sibling"], hs["class_5a"], hs["class_6b"]
-    got = {
-        "s1": _outcome(c.get(f"/api/v1/students/{s1}/health"), "read"),
-        "sib": _outcome(c.get(f"/api/v1/students/{sib}/health"), "read"),
-        "hist": _outcome(c.get(f"/api/v1/students/{s1}/health/history"), "read"),
-        "certs": _outcome(c.get(f"/api/v1/students/{s1}/medical-certificates"), "read"),
-        "c5a": _outcome(c.get(f"/api/v1/classes/{c5a}/health"), "read"),
-        "c6b": _outcome(c.get(f"/api/v1/classes/{c6b}/health"), "read"),
-    }
     t = _write_target(demo_app, hs)
-    got["put"] = _outcome(c.put(f"/api/v1/students/{s1}/health",
-                                json={"version": t["version"], "health_group": 1, "pe_group": "main"}), "write")
-    got["add"] = _outcome(c.post(f"/api/v1/students/{s1}/medical-certificates",
-                                 json={"date_from": "2026-11-02", "date_to": "2026-11-03", "issued_by": "Поликлиника",
-                                       "number": f"n-{who}"}), "write")
-    got["rm"] = _outcome(c.delete(f"/api/v1/medical-certificates/{t['cert']}"), "write")
-    r = c.post(f"/api/v1/classes/{c5a}/health/import", data={})  # no file: an allowed caller gets 422
-    got["imp"] = OK if r.status_code == 422 else _outcome(r, "write")
-    assert got == expected
+    got = {}
+    for name in CHECKS:
+        since = last_audit_id(demo_app)
+        got[name] = _outcome(demo_app, who, name, _request(c, name, hs, t, who), since)
+        if name == "put" and got[name] == OK:
+            t["version"] += 1
+    assert got == TABLE[who]
+
+
+def test_the_table_covers_every_health_endpoint(demo_app):
+    """Every route of the plugin (API and pages) is in the table above."""
+    import re
+    rules = {(r.rule, m) for r in demo_app.url_map.iter_rules() if r.endpoint.startswith("health_sheet")
+             for m in r.methods - {"HEAD", "OPTIONS"}}
+    covered = {(re.sub(r"\{(\w+)\}", "X", p), m) for m, p, _k in CHECKS.values()}
+    missing = {(rule, m) for rule, m in rules if (re.sub(r"<[^>]+>", "X", rule), m) not in covered}
+    assert not missing, missing
 
 
 def test_denied_writers_never_see_validation_errors(demo_app, hs):
@@ -206,3 +288,62 @@ def test_each_api_read_is_audited_with_who_and_why(demo_app, hs):
     assert len(got[3][3]) == 25
     assert entries[3].object_type == "roster_class" and entries[3].object_id == str(hs["class_5a"])
     assert entries[0].object_type == "roster_student" and entries[0].object_id == str(hs["student1"])
+
+
+def test_the_audit_log_shows_each_read_to_its_readers(demo_app, hs):
+    """Reads are visible where the audit is read (the director's /api/v1/audit and /admin/audit):
+    who read whose health data, through which page or API call, and which view."""
+    since = last_audit_id(demo_app)
+    login(demo_app, "parent1").get(f"/api/v1/students/{hs['sibling']}/health")
+    login(demo_app, "fizruk").get(f"/health_sheet/classes/{hs['class_6b']}")
+    director = login(demo_app, "director")
+    body = director.get("/api/v1/audit?action=health_sheet.read&per_page=10").get_json()
+    fresh = [e for e in body["items"] if e["id"] > since]
+    assert [(e["login"], e["data"]["via"], e["data"]["view"]) for e in reversed(fresh)] == [
+        ("parent1", "health_sheet_api.student_health", "full"),
+        ("fizruk", "health_sheet.class_sheet", "pe")]
+    assert fresh[1]["object_type"] == "roster_student" and fresh[1]["object_id"] == str(hs["sibling"])
+    assert fresh[0]["object_type"] == "roster_class" and len(fresh[0]["data"]["students"]) == 25
+    assert all(e["school_id"] == hs["school"] for e in fresh)
+    # the reads of one student, by the object
+    one = director.get(f"/api/v1/audit?action=health_sheet.read&object_type=roster_student"
+                       f"&object_id={hs['sibling']}").get_json()["items"]
+    assert one[0]["login"] == "parent1"
+    page = director.get("/admin/audit?action=health_sheet.read").get_data(as_text=True)
+    assert "health_sheet.read" in page and "fizruk" in page
+
+
+def test_other_schools_know_nothing(make_app):
+    """The nurse, director and a class teacher of another school: 404 for every student and class."""
+    from core import access
+    from core.identity.models import School, User
+    from plugins.roster import service as roster
+    from .conftest import PW, small_school
+    app = make_app(plugins=["roster", "health_sheet"])
+    s = small_school(app)
+    with app.app_context():
+        other = School.create(name="МБОУ СОШ № 2", short_name="СОШ № 2")
+        pw_hash = app.extensions["zhurnal"].passwords.hash(PW)
+        for login_name, role in (("nurse2", "nurse"), ("director2", "director"), ("klass2", "teacher")):
+            u = User.create(login=login_name, display_name=login_name, password_hash=pw_hash, school=other,
+                            must_change_password=False)
+            access.grant(u, role, school=other)
+        year = roster.create_year(other, "2026/2027", dt.date(2026, 9, 1), dt.date(2027, 5, 31), "quarters",
+                                  [(dt.date(2026, 9, 1), dt.date(2027, 5, 26))])
+        roster.create_class(other, year, 5, "А", class_teacher=User.get(User.login == "klass2"))
+    sid, cid = s["students"][0], s["class"]
+    login(app, "nurse").put(f"/api/v1/students/{sid}/health", json={"version": 0, "health_group": 2,
+                                                                    "allergies": "Орехи"})
+    since = last_audit_id(app)
+    for who in ("nurse2", "director2", "klass2"):
+        c = login(app, who)
+        for url in (f"/api/v1/students/{sid}/health", f"/api/v1/students/{sid}/medical-certificates",
+                    f"/api/v1/students/{sid}/health/history", f"/api/v1/classes/{cid}/health",
+                    f"/health_sheet/students/{sid}", f"/health_sheet/classes/{cid}/print"):
+            r = c.get(url)
+            assert r.status_code == 404 and "Орехи" not in r.get_data(as_text=True), (who, url, r.status_code)
+        assert c.post(f"/api/v1/students/{sid}/medical-certificates",
+                      json={"date_from": "2026-11-02", "date_to": "2026-11-03", "issued_by": "x"}).status_code == 404
+        index = c.get("/health_sheet/")
+        assert f"/health_sheet/classes/{cid}" not in index.get_data(as_text=True)
+    assert reads(app, since) == []

@@ -163,6 +163,23 @@ def zhurnal_student_card_sections(student, user):
     """
 
 
+@hookspec(firstresult=True)
+def zhurnal_absence_justification(student_id, day):
+    """Does a document another plugin holds excuse a student's absence on ``day``?
+
+    Called by the journal when an absence ("absent" or "ill") is recorded, only for
+    plugins enabled for the student's school (e.g. health_sheet answers for a medical
+    certificate covering that day, so absences entered after the certificate are
+    excused as well as those before it).
+
+    :param student_id: roster student id
+    :param day: :class:`datetime.date` of the lesson
+    :returns: a tag naming the document, e.g. ``"health_sheet:certificate:12"``, or
+        ``None``; the first non-``None`` answer is used. The plugin that owns the
+        document sends a signal when it is withdrawn, naming the same tag's id.
+    """
+
+
 @hookspec
 def zhurnal_app_ready(app):
     """The application is built: register Jinja filters, context processors, etc.

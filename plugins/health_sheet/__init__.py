@@ -76,6 +76,16 @@ def zhurnal_student_card_sections(student, user):
 
 
 @hookimpl
+def zhurnal_absence_justification(student_id, day):
+    from .models import MedicalCertificate
+    cert = (MedicalCertificate.select(MedicalCertificate.id)
+            .where((MedicalCertificate.student == student_id) & MedicalCertificate.removed_at.is_null() &
+                   (MedicalCertificate.date_from <= day) & (MedicalCertificate.date_to >= day))
+            .order_by(MedicalCertificate.id).first())
+    return f"health_sheet:certificate:{cert.id}" if cert else None
+
+
+@hookimpl
 def zhurnal_importers():
     from .importer import import_health
     return {"health": import_health}

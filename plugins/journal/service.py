@@ -803,6 +803,9 @@ def set_attendance(lesson: Lesson, student: Student, status: str | None, reason:
         raise Invalid(fields)
     period = lesson_period(lesson)
     old_status = None
+    # an absence on a day a document (a medical certificate) already covers is excused at once
+    justified_by = _justification(student.id, lesson) if status in ("absent", "ill") else None
+    recorded, status = status, ("valid" if justified_by else status)
     with database.atomic():
         override = _check_open(period, "lesson_id", allow_closed)
         row = Attendance.get_or_none((Attendance.lesson == lesson.id) & (Attendance.student == student.id))
@@ -820,13 +823,16 @@ def set_attendance(lesson: Lesson, student: Student, status: str | None, reason:
             try:
                 with database.atomic():
                     result = Attendance.create(lesson=lesson.id, student=student.id, status=status,
-                                               reason=reason or "", updated_by=_id(by), updated_at=utcnow())
+                                               reason=reason or "", updated_by=_id(by), updated_at=utcnow(),
+                                               justified_by=justified_by,
+                                               status_before=recorded if justified_by else None)
             except pw.IntegrityError:  # someone else recorded it at the same moment
                 raise StaleEdit(Attendance.get_or_none((Attendance.lesson == lesson.id) &
                                                        (Attendance.student == student.id))) from None
             _history("attendance", result.id, student.id, lesson.id, "created", None, status, by)
         else:
-            n = (Attendance.update(status=status, reason=reason or "", justified_by=None, status_before=None,
+            n = (Attendance.update(status=status, reason=reason or "", justified_by=justified_by,
+                                   status_before=recorded if justified_by else None,
                                    updated_by=_id(by), updated_at=utcnow(), version=Attendance.version + 1)
                  .where((Attendance.id == row.id) & (Attendance.version == row.version)).execute())
             if n == 0:
@@ -836,11 +842,23 @@ def set_attendance(lesson: Lesson, student: Student, status: str | None, reason:
         audit.record("journal.attendance.set", result or row, user=by, school_id=lesson.school_id,
                      data={"student": student.id, "lesson": lesson.id, "status": [old_status, status],
                            "reason": reason or ""})
+        if justified_by:
+            audit.record("journal.attendance.justify", student, user=by, school_id=lesson.school_id,
+                         data={"justified_by": justified_by, "attendance": [(result or row).id],
+                               "lesson": lesson.id, "recorded": recorded})
         if override:
             _audit_override(result or row, period, by, lesson.school_id, "attendance.set")
     signals.send(signals.attendance_saved, student_id=student.id, lesson_id=lesson.id, status=status,
                  old_status=old_status, by=by, school_id=lesson.school_id)
     return result
+
+
+def _justification(student_id: int, lesson: Lesson) -> str | None:
+    """Ask the plugins enabled for the school whether a document excuses this day."""
+    from flask import current_app
+    ext = current_app.extensions["zhurnal"]
+    hooks = ext.plugins.hook_for(ext.school_by_id(lesson.school_id))
+    return hooks.zhurnal_absence_justification(student_id=student_id, day=lesson.date)
 
 
 def certificate_tag(certificate_id) -> str:

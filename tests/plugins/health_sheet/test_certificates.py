@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from core import signals
-from tests.conftest import login
+from tests.conftest import TODAY, login
 
 from .conftest import audit_since, last_audit_id, small_school
 
@@ -175,3 +175,36 @@ def test_journal_switched_off_for_the_school_ignores_certificates(make_app):
     assert r.status_code == 201
     assert set(_statuses(app, att).values()) == {"absent"}
     assert [e.action for e in audit_since(app, since) if e.action.startswith("journal.")] == []
+
+
+def test_absence_entered_after_the_certificate_is_excused_at_once(demo_app):
+    """The nurse's certificate came first; the teacher marks the absence later: the journal asks
+    the plugins (``zhurnal_absence_justification``) and records a valid-reason absence at once."""
+    from plugins.journal.models import Attendance, Lesson
+    from plugins.roster.models import SchoolClass, Subject
+    from tests.access import demo_ids
+    from tests.conftest import login as api_login
+    ids = demo_ids(demo_app)
+    sid = ids["other_5a"]
+    with demo_app.app_context():
+        lesson = (Lesson.select().where((Lesson.school_class == ids["class_5a"]) &
+                                        (Lesson.subject == ids["subject_math"]) &
+                                        (Lesson.date <= TODAY) & (Lesson.cancelled == False))  # noqa: E712
+                  .order_by(Lesson.date.desc()).first())
+        Attendance.delete().where((Attendance.lesson == lesson.id) & (Attendance.student == sid)).execute()
+    day = lesson.date.isoformat()
+    r = api_login(demo_app, "nurse").post(f"/api/v1/students/{sid}/medical-certificates", json=dict(
+        CERT, date_from=day, date_to=day))
+    assert r.status_code == 201, r.get_json()
+    cert = r.get_json()["id"]
+    teacher = api_login(demo_app, "teacher")
+    r = teacher.put("/api/v1/attendance", json={"student_id": sid, "lesson_id": lesson.id, "status": "ill"})
+    assert r.status_code in (200, 201), r.get_json()
+    with demo_app.app_context():
+        row = Attendance.get((Attendance.lesson == lesson.id) & (Attendance.student == sid))
+        assert (row.status, row.status_before, row.justified_by) == ("valid", "ill", f"health_sheet:certificate:{cert}")
+    # withdrawing the certificate restores what the teacher recorded
+    assert api_login(demo_app, "nurse").delete(f"/api/v1/medical-certificates/{cert}").status_code == 200
+    with demo_app.app_context():
+        row = Attendance.get((Attendance.lesson == lesson.id) & (Attendance.student == sid))
+        assert (row.status, row.justified_by) == ("ill", None)

@@ -85,7 +85,8 @@ def _translate(message: str) -> str:
         m = pattern.match(message)
         if m:
             return gettext(msgid, **m.groupdict())
-    return message
+    # a plugin's own message (an English msgid marked with N_): its catalog is merged into the app's
+    return gettext(message)
 
 
 def _flatten(messages) -> dict:

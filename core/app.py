@@ -111,7 +111,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
         return api.openapi(app)
 
     app.extensions["csrf"].exempt(openapi_json)
-    from . import queue
+    from . import audit, queue
+    audit.install(app)
     queue.install(app)
     host.hook.zhurnal_app_ready(app=app)
     return app

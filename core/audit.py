@@ -6,6 +6,12 @@ deleted or inserted behind the application's back. Entries are written in the
 same transaction as the change they describe (:func:`record`); reads of
 personal data are recorded too (``action`` ending in ``.read``).
 
+The audit also *listens* to every domain signal of :mod:`core.signals`: a
+signal sent from an application context that recorded no entry at all (a
+plugin that forgot to audit its write) is recorded by the listener as
+``core.event.<signal>``, so that every domain event leaves a trace. Senders
+that audit in their transaction, as they must, are not recorded twice.
+
 Entries are never updated. When credentials are reported compromised, the
 entries made with them after the report are listed in ``core_audit_invalid``
 instead (see :func:`invalidate_after`).
@@ -115,6 +121,8 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id=N
     uid = getattr(user, "id", None)
     login = getattr(user, "login", None)
     oid = None if object_id is None else str(object_id)
+    if _has_g():
+        g._zh_audited = True  # this context left a trace: its signals need no second one
     with database.atomic():
         # take the head's row lock first: concurrent writers append one after another
         AuditHead.insert(id=1).on_conflict_ignore().execute()
@@ -130,6 +138,43 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id=N
         AuditHead.update(last_id=entry.id, last_hash=h, count=AuditHead.count + 1).where(
             AuditHead.id == 1).execute()
     return entry
+
+
+# --- the audit listens -------------------------------------------------------------------------
+
+def _plain(value):
+    """A signal argument as JSON-friendly data: a row by its id, never its text (personal data)."""
+    if isinstance(value, BaseModel):
+        return value._pk
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _event_receiver(name: str):
+    def on_event(sender, **kwargs):
+        if _has_g() and g.get("_zh_audited"):
+            return None
+        actor = kwargs.get("by") or kwargs.get("user")
+        data = {k: _plain(v) for k, v in kwargs.items() if k != "school_id"}
+        record(f"core.event.{name}", object_type="signal", school_id=kwargs.get("school_id"), data=data,
+               user=actor if isinstance(actor, BaseModel) else None)
+        if _has_g():
+            g.pop("_zh_audited", None)  # the listener's own entry is no trace of the sender's
+        return None
+    on_event.__name__ = f"audit_{name.replace('-', '_')}"
+    return on_event
+
+
+def install(app) -> None:
+    """Connect the audit to every domain signal (see the module's docstring)."""
+    from . import signals
+    for name, signal in signals.all_signals().items():
+        signals.connect(signal, _event_receiver(name), app=app, owner="core")
 
 
 @dataclass

@@ -21,8 +21,25 @@ class ConfigError(Exception):
     """A setting is missing or wrong; the message is one line."""
 
 
-#: plugins a fresh deployment enables when the configuration does not say
-DEFAULT_PLUGINS = ["roster"]
+#: the distribution that ships the kernel and the built-in plugins
+DISTRIBUTION = "zhurnal"
+
+
+def default_plugins() -> list[str]:
+    """What a deployment loads when its configuration names no plugins: every plugin shipped
+    with Zhurnal itself (so that ``zhurnal demo`` shows the whole product). Plugins of other
+    distributions are only loaded when named."""
+    import importlib.metadata as md
+    return sorted({ep.name for ep in md.entry_points(group="zhurnal.plugins")
+                   if ep.dist is not None and ep.dist.name.lower() == DISTRIBUTION})
+
+
+def _time_zone(value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError("unknown time zone (use a name such as Europe/Moscow)") from None
 
 
 class SecuritySchema(Schema):
@@ -61,7 +78,8 @@ class SettingsSchema(Schema):
                            validate=validate.Regexp(r"^(memory$|sqlite:///.|rediss?://|unix://)",
                                                     error="must be memory, sqlite:///FILE or redis://HOST:PORT/DB"))
     default_locale = fields.Str(load_default="ru", validate=validate.OneOf(["ru", "en"]))
-    timezone = fields.Str(load_default="Europe/Moscow")
+    #: the schools' time zone: "today" and dates shown follow it, whatever the server's clock says
+    timezone = fields.Str(load_default="Europe/Moscow", validate=_time_zone)
     base_url = fields.Str(load_default="http://127.0.0.1:5000")
     testing = fields.Bool(load_default=False)
     #: pin "today" (demo and tests); default: the real date
@@ -167,7 +185,9 @@ def load_settings(overrides: dict | None = None, env: dict | None = None,
     except ValidationError as e:
         raise ConfigError(_one_line(e)) from None
     plugins = dict(data["plugins"])
-    enabled = plugins.pop("enabled", DEFAULT_PLUGINS)
+    enabled = plugins.pop("enabled", None)
+    if enabled is None:
+        enabled = default_plugins()
     if not isinstance(enabled, list) or not all(isinstance(x, str) for x in enabled):
         raise ConfigError("invalid setting plugins.enabled: must be a list of plugin names")
     bad = [k for k, v in plugins.items() if not isinstance(v, dict)]

@@ -56,7 +56,8 @@ def school_year_start(today: dt.date) -> dt.date:
 def seed(students_per_class: int = 25, today: dt.date | None = None, seed_value: int = 2026) -> DemoContext:
     """Create the demo school; the database must be initialised and empty of schools."""
     ext = current_app.extensions["zhurnal"]
-    today = today or dt.date.today()
+    from .clock import today as clock_today
+    today = today or clock_today()
     with db.database.atomic():
         school = School.create(name="Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 17» г. Твери",
                                short_name="МБОУ СОШ № 17")

@@ -21,9 +21,10 @@ from . import lookup, service
 from .models import (AcademicYear, GroupMember, Guardian, Holiday, Period, SchoolClass, Student, StudentGuardian,
                      StudyGroup, Subject, TeachingAssignment)
 from .schemas import (AccountOut, Args, ClassArgs, ClassIn, ClassOut, ClassPatch, GroupArgs, GroupIn, GroupOut,
-                      GroupPatch, GuardianArgs, GuardianIn, GuardianOut, GuardianPatch, ImportArgs, LinkIn, MembersIn,
-                      SchoolIn, SchoolOut, SchoolPatch, StudentArgs, StudentBrief, StudentCard, StudentIn,
-                      StudentPatch, SubjectArgs, SubjectOut, TeachingArgs, TeachingIn, TeachingOut, YearArgs, YearOut)
+                      GroupPatch, GuardianArgs, GuardianIn, GuardianOut, GuardianPatch, HolidayIn, HolidayOut,
+                      ImportArgs, LinkIn, MembersIn, SchoolIn, SchoolOut, SchoolPatch, StudentArgs, StudentBrief,
+                      StudentCard, StudentIn, StudentPatch, SubjectArgs, SubjectIn, SubjectOut, TeachingArgs,
+                      TeachingIn, TeachingOut, YearArgs, YearIn, YearOut)
 
 bp = Blueprint("roster_api", __name__, url_prefix="/api/v1")
 
@@ -141,6 +142,81 @@ def list_years(args):
         raise forbidden()
     q = AcademicYear.select().where(AcademicYear.school == school.id).order_by(AcademicYear.start.desc())
     return _page(q, YearOut(), args, _attach_calendar)
+
+
+def _managed_school(school_id: int | None) -> School:
+    """The school a structure edit is about (default: the user's); 403 unless they manage it."""
+    if school_id is None:
+        school = g.get("school")
+        if school is None:
+            raise invalid({"school_id": _("Name the school.")})
+    else:
+        school = School.get_or_none(School.id == school_id)
+        if school is None or not lookup.reads_school(school.id):
+            raise invalid({"school_id": _("No such school.")})
+    if not access.can(g.user, "roster.school.manage", school):
+        raise forbidden()
+    return school
+
+
+def _problems(problems: dict) -> ApiError:
+    return invalid({k: _(v) for k, v in problems.items()})
+
+
+def _with_calendar(year: AcademicYear) -> AcademicYear:
+    _attach_calendar([year])
+    return year
+
+
+@endpoint(bp, "/years", ["POST"], summary="Add a school year with its reporting periods (quarters, trimesters "
+          "or halves)", body=YearIn, response=YearOut, status=201)
+def create_year(body):
+    _require_somewhere("roster.school.manage")
+    school = _managed_school(body["school_id"])
+    name = body["name"] or f"{body['start'].year}/{body['start'].year + 1}"
+    if AcademicYear.select().where((AcademicYear.school == school.id) & (AcademicYear.name == name)).exists():
+        raise conflict(_("This school year already exists."))
+    overlapping = AcademicYear.select().where((AcademicYear.school == school.id) & (AcademicYear.start <= body["end"]) &
+                                              (AcademicYear.end >= body["start"])).exists()
+    if overlapping:
+        raise invalid({"start": _("The dates overlap another school year.")})
+    year = service.create_year(school, name, body["start"], body["end"], body["period_kind"],
+                               [(p["start"], p["end"]) for p in body["periods"]], by=g.user)
+    return _with_calendar(year), 201
+
+
+@endpoint(bp, "/years/<int:year_id>", summary="A school year with its reporting periods and holidays",
+          response=YearOut)
+def get_year(year_id):
+    return _with_calendar(lookup.find_year(year_id, "roster.school.read"))
+
+
+@endpoint(bp, "/years/<int:year_id>/holidays", ["POST"], summary="Add holidays (or a day off) to a school year",
+          body=HolidayIn, response=HolidayOut, status=201)
+def add_holiday(year_id, body):
+    year = lookup.find_year(year_id, "roster.school.manage")
+    end = body["end"] or body["start"]
+    problems = service.holiday_problems(year, body["start"], end)
+    if problems:
+        raise _problems(problems)
+    return service.add_holiday(year, body["name"], body["start"], end, by=g.user), 201
+
+
+@endpoint(bp, "/holidays/<int:holiday_id>", ["DELETE"], summary="Remove holidays from a school year")
+def delete_holiday(holiday_id):
+    holiday, _year_ = lookup.find_holiday(holiday_id, "roster.school.manage")
+    service.remove_holiday(holiday, by=g.user)
+    return None
+
+
+@endpoint(bp, "/subjects", ["POST"], summary="Add a school subject", body=SubjectIn, response=SubjectOut,
+          status=201)
+def create_subject(body):
+    _require_somewhere("roster.school.manage")
+    school = _managed_school(body["school_id"])
+    if Subject.select().where((Subject.school == school.id) & (Subject.name == body["name"])).exists():
+        raise conflict(_("This subject already exists."))
+    return service.add_subject(school, body["name"], body["short_name"], by=g.user), 201
 
 
 @endpoint(bp, "/subjects", summary="Subjects of the school (paged)", query=SubjectArgs)

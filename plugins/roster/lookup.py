@@ -15,7 +15,8 @@ from flask import abort, current_app, g
 from core import access
 from core.identity.models import School
 
-from .models import Guardian, GroupMember, SchoolClass, Student, StudentGuardian, StudyGroup, TeachingAssignment
+from .models import (AcademicYear, Guardian, GroupMember, Holiday, SchoolClass, Student, StudentGuardian, StudyGroup,
+                     TeachingAssignment)
 
 
 def _can(perm: str, obj) -> bool:
@@ -91,6 +92,17 @@ def find_group(group_id: int, perm: str) -> StudyGroup:
 
 def find_teaching(ta_id: int, perm: str) -> TeachingAssignment:
     return _check_school_level(TeachingAssignment.get_or_none(TeachingAssignment.id == ta_id), perm)
+
+
+def find_year(year_id: int, perm: str) -> AcademicYear:
+    return _check_school_level(AcademicYear.get_or_none(AcademicYear.id == year_id), perm)
+
+
+def find_holiday(holiday_id: int, perm: str) -> tuple[Holiday, AcademicYear]:
+    """A holiday and its school year; permissions are checked on the year."""
+    h = Holiday.get_or_none(Holiday.id == holiday_id)
+    year = find_year(h.year_id if h is not None else 0, perm)
+    return h, year
 
 
 def school_for_list(school_id: int | None) -> School | None:

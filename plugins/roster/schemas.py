@@ -162,6 +162,41 @@ class YearOut(Schema):
     holidays = fields.List(fields.Nested(HolidayOut))
 
 
+class PeriodIn(Schema):
+    start = date_field(required=True)
+    end = date_field(required=True)
+
+
+class YearIn(Schema):
+    """A new school year: its dates, the kind of reporting periods and the dates of each period."""
+    school_id = int_field(load_default=None)
+    name = Text(20)  # default "2027/2028" from the start
+    start = date_field(required=True)
+    end = date_field(required=True)
+    period_kind = choice(PERIOD_KINDS, load_default="quarters")
+    periods = fields.List(fields.Nested(PeriodIn), required=True, error_messages=_messages())
+
+    @validates_schema
+    def _calendar(self, data, **kwargs):
+        from .service import calendar_problems
+        problems = calendar_problems(data["start"], data["end"], data["period_kind"],
+                                     [(p["start"], p["end"]) for p in data["periods"]])
+        if problems:
+            raise ValidationError(problems)
+
+
+class HolidayIn(Schema):
+    name = Text(100, required=True)
+    start = date_field(required=True)
+    end = date_field(load_default=None, allow_none=True)  # default: one day
+
+
+class SubjectIn(Schema):
+    school_id = int_field(load_default=None)
+    name = Text(100, required=True)
+    short_name = Text(30)
+
+
 class YearArgs(Args):
     school_id = int_field(load_default=None)
 

@@ -15,6 +15,7 @@ import peewee as pw
 
 from core import access, audit, clock, signals
 from core.db import database
+from core.i18n import N_
 from core.identity.models import RoleAssignment, School, User
 from core.identity import service as identity
 
@@ -343,6 +344,60 @@ def create_year(school, name: str, start: dt.date, end: dt.date, period_kind: st
         audit.record("roster.year.create", year, user=by, school_id=getattr(school, "id", school),
                      data={"name": name, "periods": len(period_dates)})
     return year
+
+
+#: how many reporting periods a year of each kind has
+PERIOD_COUNTS = {"quarters": 4, "trimesters": 3, "halves": 2}
+
+
+def calendar_problems(start: dt.date, end: dt.date, period_kind: str,
+                      period_dates: list[tuple[dt.date, dt.date]]) -> dict[str, str]:
+    """What is wrong with a school year's dates: field -> English msgid (empty: nothing).
+
+    The periods must be as many as the kind says, in order, inside the year and not overlapping.
+    """
+    if end <= start:
+        return {"end": N_("The end must be after the start.")}
+    if (end - start).days > 366:
+        return {"end": N_("A school year lasts at most a year.")}
+    want = PERIOD_COUNTS.get(period_kind)
+    if want is not None and len(period_dates) != want:
+        return {"periods": N_("Give the dates of every reporting period of this kind.")}
+    prev_end = None
+    for i, (a, b) in enumerate(period_dates):
+        if b < a:
+            return {f"periods.{i}": N_("The end must not be before the start.")}
+        if a < start or b > end:
+            return {f"periods.{i}": N_("Reporting periods must lie within the school year.")}
+        if prev_end is not None and a <= prev_end:
+            return {f"periods.{i}": N_("Reporting periods must follow one another without overlapping.")}
+        prev_end = b
+    return {}
+
+
+def holiday_problems(year: AcademicYear, start: dt.date, end: dt.date) -> dict[str, str]:
+    """What is wrong with a holiday's dates in ``year``: field -> English msgid."""
+    if end < start:
+        return {"end": N_("The end must not be before the start.")}
+    if start < year.start or end > year.end:
+        return {"start": N_("Holidays must lie within the school year.")}
+    return {}
+
+
+def add_holiday(year: AcademicYear, name: str, start: dt.date, end: dt.date, *, by=None) -> Holiday:
+    with database.atomic():
+        h = Holiday.create(year=year, name=name, start=start, end=end)
+        audit.record("roster.holiday.create", h, user=by, school_id=year.school_id,
+                     data={"year": year.name, "name": name, "start": start, "end": end})
+    return h
+
+
+def remove_holiday(holiday: Holiday, *, by=None) -> None:
+    school_id = AcademicYear.get_by_id(holiday.year_id).school_id
+    with database.atomic():
+        Holiday.delete().where(Holiday.id == holiday.id).execute()
+        audit.record("roster.holiday.remove", holiday, user=by, school_id=school_id,
+                     data={"name": holiday.name, "start": holiday.start, "end": holiday.end})
 
 
 def create_class(school, year, parallel: int, letter: str, *, class_teacher: User | None = None, by=None) -> SchoolClass:

@@ -18,9 +18,10 @@ from core.identity.models import School, User
 from core.ui import NavItem, Widget, login_required
 
 from . import lookup, service
-from .models import (GENDERS, RELATIONS, Guardian, GroupMember, SchoolClass, Student, StudentGuardian, StudyGroup,
-                     Subject, TeachingAssignment)
-from .schemas import Args, GuardianIn, GuardianPatch, StudentIn, StudentPatch, form_errors
+from .models import (GENDERS, PERIOD_KINDS, RELATIONS, Guardian, GroupMember, SchoolClass, Student, StudentGuardian,
+                     StudyGroup, Subject, TeachingAssignment)
+from .schemas import (Args, ClassIn, GuardianIn, GuardianPatch, HolidayIn, StudentIn, StudentPatch, SubjectIn, YearIn,
+                      form_errors)
 
 bp = Blueprint("roster", __name__, url_prefix="/roster", template_folder="templates")
 
@@ -489,19 +490,13 @@ def accounts(class_id: int):
 
 # --- the school's structure ------------------------------------------------------------------------------------
 
-@bp.get("/school")
-@login_required
-def school():
-    school = _school()
-    if not _can("roster.school.manage", school):
-        abort(403)
+def _school_page(school: School, year_id: int | None = None, *, errors: dict | None = None,
+                 form: str = "", values: dict | None = None):
+    """The school's structure; ``errors`` and ``values`` refill the form named ``form`` (422)."""
     from .models import AcademicYear
     years = list(AcademicYear.select().where(AcademicYear.school == school.id).order_by(AcademicYear.start.desc()))
     year = service.current_year(school)
-    try:
-        year = next(y for y in years if y.id == int(request.args.get("year_id", "")))
-    except (ValueError, StopIteration):
-        pass
+    year = next((y for y in years if y.id == year_id), year)
     periods = service.periods(year) if year else []
     holidays = service.holidays(year) if year else []
     subjects = list(Subject.select().where(Subject.school == school.id).order_by(Subject.name))
@@ -523,7 +518,127 @@ def school():
     return render_template("roster/school.html", school=school, years=years, year=year, periods=periods,
                            holidays=holidays, subjects=subjects, classes=classes, counts=counts, groups=groups,
                            class_names=class_names, group_names=group_names, teaching=teaching,
-                           teachers=service.school_teachers(school))
+                           teachers=service.school_teachers(school), period_kinds=PERIOD_KINDS,
+                           period_kind_label=period_kind_label, errors=errors or {}, form=form,
+                           values=values or {}), (422 if errors else 200)
+
+
+def period_kind_label(kind: str) -> str:
+    return {"quarters": _("quarters"), "trimesters": _("trimesters"), "halves": _("half-years")}.get(kind, kind)
+
+
+def _managed_school() -> School:
+    school = _school()
+    if not _can("roster.school.manage", school):
+        abort(403)
+    return school
+
+
+@bp.get("/school")
+@login_required
+def school():
+    school = _managed_school()
+    return _school_page(school, request.args.get("year_id", type=int))
+
+
+@bp.post("/school/years")
+@login_required
+def create_year():
+    school = _managed_school()
+    values = {k: request.form.get(k, "") for k in ("name", "start", "end", "period_kind")}
+    rows = []
+    for i in range(1, 5):
+        a, b = request.form.get(f"p{i}_start", "").strip(), request.form.get(f"p{i}_end", "").strip()
+        values[f"p{i}_start"], values[f"p{i}_end"] = a, b
+        if a or b:
+            rows.append({"start": a, "end": b})
+    try:
+        data = YearIn().load({"name": values["name"], "start": values["start"], "end": values["end"],
+                              "period_kind": values["period_kind"] or "quarters", "periods": rows},
+                             unknown=EXCLUDE)
+    except ValidationError as e:
+        return _school_page(school, errors=form_errors(e), form="year", values=values)
+    from .models import AcademicYear
+    name = data["name"] or f"{data['start'].year}/{data['start'].year + 1}"
+    clash = AcademicYear.select().where((AcademicYear.school == school.id) & (
+        (AcademicYear.name == name) | ((AcademicYear.start <= data["end"]) & (AcademicYear.end >= data["start"]))))
+    if clash.exists():
+        return _school_page(school, errors={"start": _("The dates overlap another school year.")}, form="year",
+                            values=values)
+    year = service.create_year(school, name, data["start"], data["end"], data["period_kind"],
+                               [(p["start"], p["end"]) for p in data["periods"]], by=g.user)
+    flash(_("School year %(name)s is added.", name=year.name), "ok")
+    return redirect(url_for("roster.school", year_id=year.id) + "#years")
+
+
+@bp.post("/school/years/<int:year_id>/holidays")
+@login_required
+def add_holiday(year_id: int):
+    year = lookup.find_year(year_id, "roster.school.manage")
+    values = {k: request.form.get(k, "").strip() for k in ("name", "start", "end")}
+    try:
+        data = HolidayIn().load({"name": values["name"], "start": values["start"], "end": values["end"] or None},
+                                unknown=EXCLUDE)
+    except ValidationError as e:
+        return _school_page(year.school, year.id, errors=form_errors(e), form="holiday", values=values)
+    end = data["end"] or data["start"]
+    problems = service.holiday_problems(year, data["start"], end)
+    if problems:
+        return _school_page(year.school, year.id, errors={k: _(v) for k, v in problems.items()}, form="holiday",
+                            values=values)
+    service.add_holiday(year, data["name"], data["start"], end, by=g.user)
+    flash(_("Saved."), "ok")
+    return redirect(url_for("roster.school", year_id=year.id) + "#holidays")
+
+
+@bp.post("/school/holidays/<int:holiday_id>/delete")
+@login_required
+def delete_holiday(holiday_id: int):
+    holiday, year = lookup.find_holiday(holiday_id, "roster.school.manage")
+    service.remove_holiday(holiday, by=g.user)
+    flash(_("Removed."), "ok")
+    return redirect(url_for("roster.school", year_id=year.id) + "#holidays")
+
+
+@bp.post("/school/subjects")
+@login_required
+def add_subject():
+    school = _managed_school()
+    values = {k: request.form.get(k, "") for k in ("name", "short_name")}
+    try:
+        data = SubjectIn().load(values, unknown=EXCLUDE)
+    except ValidationError as e:
+        return _school_page(school, errors=form_errors(e), form="subject", values=values)
+    if Subject.select().where((Subject.school == school.id) & (Subject.name == data["name"])).exists():
+        return _school_page(school, errors={"name": _("This subject already exists.")}, form="subject",
+                            values=values)
+    service.add_subject(school, data["name"], data["short_name"], by=g.user)
+    flash(_("Saved."), "ok")
+    return redirect(url_for("roster.school") + "#subjects")
+
+
+@bp.post("/school/years/<int:year_id>/classes")
+@login_required
+def add_class(year_id: int):
+    year = lookup.find_year(year_id, "roster.school.manage")
+    values = {k: request.form.get(k, "") for k in ("parallel", "letter", "teacher_id")}
+    try:
+        data = ClassIn().load({"parallel": values["parallel"], "letter": values["letter"]}, unknown=EXCLUDE)
+    except ValidationError as e:
+        return _school_page(year.school, year.id, errors=form_errors(e), form="class", values=values)
+    letter = service.parse_class_name(f"{data['parallel']}{data['letter']}")[1]
+    if SchoolClass.select().where((SchoolClass.year == year.id) & (SchoolClass.parallel == data["parallel"]) &
+                                  (SchoolClass.letter == letter)).exists():
+        return _school_page(year.school, year.id, errors={"letter": _("This class already exists in the school year.")},
+                            form="class", values=values)
+    teacher = None
+    if values["teacher_id"]:
+        teacher = next((u for u in service.school_teachers(year.school_id) if str(u.id) == values["teacher_id"]), None)
+        if teacher is None:
+            abort(400)
+    cls = service.create_class(year.school_id, year, data["parallel"], letter, class_teacher=teacher, by=g.user)
+    flash(_("Class %(name)s is added.", name=cls.name), "ok")
+    return redirect(url_for("roster.school", year_id=year.id) + "#classes")
 
 
 @bp.post("/school/classes/<int:class_id>/teacher")
@@ -622,9 +737,40 @@ def dashboard_widgets(user, school):
             widgets.append(Widget(_("My children") if "parent" in roles else _("My data"),
                                   template="roster/widget_children.html",
                                   context={"people": people, "names": names}, priority=15))
+    year = service.current_year(school) if school is not None else None
+    teaching = _teaching_rows(user, year) if year is not None and roles & {"teacher", "class_teacher"} else []
+    if teaching:
+        widgets.append(Widget(_("What I teach"), template="roster/widget_teaching.html",
+                              context={"rows": teaching}, priority=20))
     if school is not None and access.can(user, "roster.school.manage", school):
         classes = service.classes(school)
         counts = service.student_counts(c.id for c in classes)
         widgets.append(Widget(_("School"), template="roster/widget_school.html",
                               context={"classes": len(classes), "students": sum(counts.values())}, priority=50))
+    elif school is not None and not teaching and not widgets and access.can(user, "roster.class.read", school):
+        # staff who read every class list without teaching (the nurse): the classes, one click away
+        classes = service.classes(school, year) if year is not None else []
+        widgets.append(Widget(_("Classes"), template="roster/widget_classes.html",
+                              context={"classes": classes, "counts": service.student_counts(c.id for c in classes)},
+                              priority=40))
     return widgets
+
+
+def _teaching_rows(user, year) -> list[dict]:
+    """The user's teaching this year, one row per subject: [{"subject", "targets": [(label, url)]}]."""
+    assignments = service.teaching_of(user, year)
+    class_ids = {ta.school_class_id for ta in assignments if ta.school_class_id}
+    group_ids = {ta.group_id for ta in assignments if ta.group_id}
+    classes = {c.id: c for c in SchoolClass.select().where(SchoolClass.id.in_(sorted(class_ids) or [0]))}
+    groups = {grp.id: grp for grp in StudyGroup.select().where(StudyGroup.id.in_(sorted(group_ids) or [0]))}
+    by_subject: dict[str, list] = {}
+    for ta in sorted(assignments, key=lambda t: t.subject.name):
+        targets = by_subject.setdefault(ta.subject.name, [])
+        if ta.school_class_id in classes:
+            c = classes[ta.school_class_id]
+            targets.append(((c.parallel, c.letter, ""), c.name, url_for("roster.class_list", class_id=c.id)))
+        elif ta.group_id in groups:
+            grp = groups[ta.group_id]
+            targets.append(((99, "", grp.name), grp.name, url_for("roster.group", group_id=grp.id)))
+    return [{"subject": name, "targets": [(label, url) for _key, label, url in sorted(targets)]}
+            for name, targets in by_subject.items()]

@@ -112,6 +112,32 @@ def test_concurrent_writers_keep_the_chain(make_app):
         assert audit.verify() == []
 
 
+def test_the_audit_listens_to_domain_signals(make_app):
+    """A signal whose sender audited nothing is recorded by the listener; one that did is not twice."""
+    from core import signals
+    from core.identity import service
+    app = make_app()
+    with app.app_context():
+        actor, _ = service.create_user("zavuch", "Завуч", password="long-enough-1")
+    before = _ids(app)
+    with app.test_request_context("/"):  # a fresh context: nothing audited in it yet
+        signals.send(signals.consent_changed, guardian_id=7, student_id=8, consent=False, by=actor, school_id=None)
+        signals.send(signals.lesson_changed, lesson_id=9, action="created", by=actor, school_id=None)
+    with app.app_context():
+        new = list(audit.AuditEntry.select().where(audit.AuditEntry.id.not_in(before)).order_by(audit.AuditEntry.id))
+    assert [(e.action, e.login, e.payload) for e in new] == [
+        ("core.event.consent-changed", "zavuch", {"guardian_id": 7, "student_id": 8, "consent": False, "by": actor.id}),
+        ("core.event.lesson-changed", "zavuch", {"lesson_id": 9, "action": "created", "by": actor.id}),
+    ]
+    before = _ids(app)
+    with app.test_request_context("/"):
+        service.change_password(actor, "another-long-one-2", by=actor)  # audits, then sends password_changed
+    with app.app_context():
+        actions = [e.action for e in audit.AuditEntry.select().where(audit.AuditEntry.id.not_in(before))]
+        assert actions == ["core.password.change"]
+        assert audit.verify() == []
+
+
 # --- browsing --------------------------------------------------------------------------------------------------
 
 def test_admin_and_director_browse_and_filter(demo_app):

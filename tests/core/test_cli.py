@@ -131,6 +131,17 @@ def test_every_command_has_help(make_app, cli):
     for name in names:
         r = cli(app, name, "--help")
         assert r.exit_code == 0 and "Usage:" in r.output, name
+    for group, subs in {"users": ("create", "list", "lock", "unlock", "reset-password"),
+                        "audit": ("verify", "list")}.items():
+        listed = set(re.findall(r"^  ([\w-]+)\s", cli(app, group, "--help").output, re.M))
+        assert set(subs) <= listed, (group, listed)
+        for sub in subs:
+            r = cli(app, group, sub, "--help")
+            assert r.exit_code == 0 and f"Usage: main {group} {sub}" in r.output, (group, sub, r.output)
+    for option in ("--host", "--port"):
+        assert option in cli(app, "serve", "--help").output
+    assert "--students" in cli(app, "demo", "--help").output
+    assert "--dry-run" in cli(app, "import", "--help").output
 
 
 def test_unknown_command_is_reported(make_app, cli, tmp_path, monkeypatch):
@@ -175,6 +186,10 @@ def test_real_init_demo_and_plugins(tmp_path):
     r = run_zhurnal(["demo", "--students", "5"], cwd=tmp_path, env=env)
     assert r.returncode == 0, r.stderr
     assert "Demo school «МБОУ СОШ № 17» is ready, data up to 26.11.2026." in r.stdout
+    assert re.search(r"roster: year 2026/2027, classes 5А, 5Б, 6А, 6Б, 20 students,", r.stdout), r.stdout
+    for name in ("admin", "director", "deputy", "nurse", "teacher", "klass5a", "parent1", "parent2", "student1"):
+        assert re.search(rf"^  {name}\s", r.stdout, re.M), name
+    assert "Logins (password demo12345 for all):" in r.stdout
     r = run_zhurnal(["demo"], cwd=tmp_path, env=env)
     assert r.returncode == 1 and stderr_lines(r) == [
         "Error: the database already holds a school; use --reset or another database"]
@@ -182,3 +197,49 @@ def test_real_init_demo_and_plugins(tmp_path):
     assert r.returncode == 0
     assert re.search(r"^enabled\s+roster\s+", r.stdout, re.M)
     assert (tmp_path / "z.db.secret").exists()  # sessions survive restarts without a configured key
+
+
+def test_serve_on_the_given_host_and_port(tmp_path):
+    """``zhurnal serve --host H --port P`` answers there: the health check and a demo login."""
+    import json
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+    from core import demo
+    from tests.conftest import TODAY, build_app, _close_app
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    app = build_app(url, ["roster"])
+    with app.app_context():
+        demo.seed(students_per_class=5, today=TODAY)
+    _close_app(app)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    from tests.core.conftest import clean_env, zhurnal_executable
+    env = clean_env(ZHURNAL_DATABASE_URL=url, ZHURNAL_PLUGINS="roster", ZHURNAL_SECRET_KEY="s" * 32,
+                    ZHURNAL_QUEUE_URL="memory")
+    proc = subprocess.Popen(zhurnal_executable() + ["serve", "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
+                    assert json.load(r) == {"status": "ok"}
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise AssertionError(proc.stderr.read())
+                time.sleep(0.1)
+        else:
+            raise AssertionError("zhurnal serve did not answer")
+        req = urllib.request.Request(f"{base}/api/v1/auth/login", method="POST",
+                                     data=json.dumps({"login": "parent1", "password": "demo12345"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 200 and json.load(r)["login"] == "parent1"
+    finally:
+        proc.terminate()
+        out, _err = proc.communicate(timeout=10)
+    assert f"Zhurnal is at http://127.0.0.1:{port}/" in out

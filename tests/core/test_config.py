@@ -4,6 +4,10 @@ from __future__ import annotations
 import pytest
 
 from core.config import ConfigError, load_settings
+from core.plugins import discover
+
+#: the plugins shipped in Zhurnal's own distribution
+BUILTIN_PLUGINS_SHIPPED = sorted(n for n, eps in discover().items() if eps[0].value.startswith("plugins."))
 
 TOML = """
 database_url = "sqlite:///from-file.db"
@@ -37,7 +41,8 @@ def test_defaults_without_file_or_env(tmp_path, monkeypatch):
     s = load_settings(env={})
     assert s.database_url == "sqlite:///zhurnal.db"
     assert s.default_locale == "ru" and s.timezone == "Europe/Moscow"
-    assert s.enabled_plugins == ["roster"]
+    # every plugin shipped with Zhurnal (the demo shows the whole product); none of another distribution
+    assert s.enabled_plugins == BUILTIN_PLUGINS_SHIPPED and "roster" in s.enabled_plugins
     assert s.security["login_slowdown_after"] == 3 and s.security["login_lock_after"] == 10
     assert s.source == "defaults"
     # a deployment without a secret gets one kept beside its SQLite database (sessions survive restarts)
@@ -87,6 +92,7 @@ def test_overrides_win_over_environment(cfg):
     ({"ZHURNAL_DATABASE_URL": "mysql://x/y"}, "database_url"),
     ({"ZHURNAL_SECRET_KEY": "short"}, "secret_key"),
     ({"ZHURNAL_TODAY": "26.11.2026"}, "today"),
+    ({"ZHURNAL_TIMEZONE": "Moscow"}, "timezone"),
     ({"ZHURNAL_QUEUE_URL": "amqp://rabbit"}, "queue_url"),
     ({"ZHURNAL_SECURITY_ARGON2_MEMORY_COST": "16"}, "security.argon2_memory_cost"),
     ({"ZHURNAL_DATABASE_URL": "postgresql://u@db/z"}, "secret_key"),
@@ -153,3 +159,21 @@ def _empty(tmp_path):
     p = tmp_path / "empty.toml"
     p.write_text("")
     return p
+
+
+def test_today_is_the_schools_date_not_the_servers(make_app, monkeypatch):
+    """At 23:30 UTC it is already 02:30 of the next day in Moscow: the school's day has begun."""
+    import datetime as dt
+    from core import clock
+
+    monkeypatch.setattr(clock, "_utc", lambda: dt.datetime(2026, 11, 26, 23, 30, tzinfo=dt.timezone.utc))
+    moscow = make_app(migrate=False, today=None)
+    with moscow.app_context():
+        assert clock.today() == dt.date(2026, 11, 27)
+        assert clock.now().utcoffset() == dt.timedelta(hours=3)
+    azores = make_app(migrate=False, today=None, timezone="Atlantic/Azores")
+    with azores.app_context():
+        assert clock.today() == dt.date(2026, 11, 26)
+    pinned = make_app(migrate=False)  # the tests' pinned day wins
+    with pinned.app_context():
+        assert clock.today() == dt.date(2026, 11, 26)

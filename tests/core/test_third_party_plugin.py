@@ -129,3 +129,37 @@ def test_page_permission_nav_and_per_school_switch(hello_on_path, make_app, cli)
 def test_example_translations_are_complete_and_compiled():
     from core import i18n
     assert i18n.check(EXAMPLE / "zhurnal_hello") == []
+
+
+def test_the_plugins_own_settings_are_checked_at_start_up(hello_on_path, tmp_path):
+    """``[plugins.hello]`` is validated by the plugin's marshmallow schema; a bad value is one line."""
+    from core.app import create_app
+    from core.config import ConfigError, load_settings
+    from tests.conftest import base_settings
+
+    def app_with(hello: dict):
+        st = load_settings(base_settings(database_url=f"sqlite:///{tmp_path / 'h.db'}",
+                                         plugins={"enabled": ["roster", "hello"], "hello": hello}), env={})
+        return create_app(settings=st)
+
+    app = app_with({"motto": "Учиться, учиться и учиться"})
+    try:
+        assert app.extensions["zhurnal"].plugins.infos["hello"].settings == {"motto": "Учиться, учиться и учиться"}
+        from core import demo
+        from core.cli import migrate_all
+        with app.app_context():
+            migrate_all(app, echo=lambda *a: None)
+            demo.seed(students_per_class=5, today=TODAY)
+        html = login(app, "teacher").get("/hello/").get_data(as_text=True)
+        assert '<p class="hello-motto">Учиться, учиться и учиться</p>' in html
+    finally:
+        from tests.conftest import _close_app
+        _close_app(app)
+    with pytest.raises(ConfigError) as e:
+        app_with({"motto": 42})
+    assert str(e.value) == "invalid setting plugins.hello.motto: Not a valid string."
+    with pytest.raises(ConfigError) as e:
+        app_with({"colour": "red"})
+    assert str(e.value) == "invalid setting plugins.hello.colour: Unknown field."
+    r = run_zhurnal(["plugins"], cwd=tmp_path, env={"PYTHONPATH": str(hello_on_path)})
+    assert r.returncode == 0  # listing does not need the settings

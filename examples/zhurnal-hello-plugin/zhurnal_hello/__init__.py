@@ -10,6 +10,23 @@ depends = ("roster",)
 schema_version = 0  # no tables of its own
 
 
+def _settings_schema():
+    from marshmallow import RAISE, Schema, fields, validate
+
+    class HelloSettings(Schema):
+        """``[plugins.hello]`` in zhurnal.toml, checked at start-up (a bad value stops it with one line)."""
+        class Meta:
+            unknown = RAISE
+
+        #: a line shown under the greeting, e.g. the school's motto
+        motto = fields.Str(load_default="", validate=validate.Length(max=200))
+
+    return HelloSettings
+
+
+settings_schema = _settings_schema()
+
+
 @hookimpl
 def zhurnal_permissions():
     from core.access import Permission

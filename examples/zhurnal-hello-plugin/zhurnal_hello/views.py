@@ -1,7 +1,7 @@
 """The hello page: a greeting and the number of classes, read through the roster's public service."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, current_app, g, render_template
 from flask_babel import gettext as _
 
 from core import access, clock
@@ -29,5 +29,6 @@ def index():
     school = g.school
     if school is None or not access.can(g.user, "hello.greet", school):
         abort(403)
+    settings = current_app.extensions["zhurnal"].plugins.infos["hello"].settings
     return render_template("hello/index.html", name=g.user.display_name, classes=class_count(school),
-                           school=school)
+                           school=school, motto=settings["motto"])

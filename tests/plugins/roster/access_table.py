@@ -79,6 +79,22 @@ def _teaching(app, login):
         return {"ta": ta.id}
 
 
+def _year(app, login):
+    """The current school year, and a fresh holiday in it for each login to try to remove."""
+    from plugins.roster import service
+    from plugins.roster.models import AcademicYear
+    from tests.conftest import TODAY
+    with app.app_context():
+        year = AcademicYear.select().where((AcademicYear.start <= TODAY) & (AcademicYear.end >= TODAY)).get()
+        h = service.add_holiday(year, f"День здоровья ({login or 'anon'})", TODAY, TODAY)
+        return {"year": year.id, "holiday": h.id}
+
+
+NEXT_YEAR = {"start": "2027-09-01", "end": "2028-05-31", "period_kind": "halves",
+             "periods": [{"start": "2027-09-01", "end": "2027-12-28"}, {"start": "2028-01-12", "end": "2028-05-31"}]}
+NEXT_YEAR_FORM = {"start": "2027-09-01", "end": "2028-05-31", "period_kind": "halves", "p1_start": "2027-09-01",
+                  "p1_end": "2027-12-28", "p2_start": "2028-01-12", "p2_end": "2028-05-31"}
+
 CASES = [
     # --- API: schools, years, subjects, teaching
     Case("roster_api.list_schools", "GET", "/api/v1/schools", allow=EVERYONE),
@@ -88,7 +104,15 @@ CASES = [
     Case("roster_api.patch_school", "PATCH", "/api/v1/schools/{school}", json={"short_name": "МБОУ СОШ № 17"},
          allow=MANAGERS),
     Case("roster_api.list_years", "GET", "/api/v1/years", allow=EVERYONE),
+    Case("roster_api.create_year", "POST", "/api/v1/years", json=NEXT_YEAR, allow=MANAGERS,
+         note="the second allowed login gets 409: the year exists by then"),
+    Case("roster_api.get_year", "GET", "/api/v1/years/{year}", setup=_year, allow=EVERYONE),
+    Case("roster_api.add_holiday", "POST", "/api/v1/years/{year}/holidays", setup=_year,
+         json={"name": "Дополнительные каникулы", "start": "2027-02-15", "end": "2027-02-21"}, allow=MANAGERS),
+    Case("roster_api.delete_holiday", "DELETE", "/api/v1/holidays/{holiday}", setup=_year, allow=MANAGERS),
     Case("roster_api.list_subjects", "GET", "/api/v1/subjects", allow=EVERYONE),
+    Case("roster_api.create_subject", "POST", "/api/v1/subjects", json={"name": "Информатика", "short_name": "Инф."},
+         allow=MANAGERS, note="the second allowed login gets 409: the subject exists by then"),
     Case("roster_api.list_teaching", "GET", "/api/v1/teaching", allow=EVERYONE),
     Case("roster_api.create_teaching", "POST", "/api/v1/teaching",
          json=lambda ids: {"teacher_id": ids["user_teacher"], "subject_id": ids["subject_math"],
@@ -175,6 +199,15 @@ CASES = [
     Case("roster.accounts", "POST", "/roster/classes/{class_5a}/accounts", data={"person": "s:{other_5a}"},
          allow=WRITERS),
     Case("roster.school", "GET", "/roster/school", allow=MANAGERS),
+    Case("roster.create_year", "POST", "/roster/school/years", data=NEXT_YEAR_FORM, allow=MANAGERS,
+         note="the second allowed login gets 422: the year exists by then"),
+    Case("roster.add_holiday", "POST", "/roster/school/years/{year}/holidays", setup=_year,
+         data={"name": "Карантин", "start": "2027-02-01", "end": "2027-02-07"}, allow=MANAGERS),
+    Case("roster.delete_holiday", "POST", "/roster/school/holidays/{holiday}/delete", setup=_year, allow=MANAGERS),
+    Case("roster.add_subject", "POST", "/roster/school/subjects", data={"name": "Черчение"}, allow=MANAGERS,
+         note="the second allowed login gets 422: the subject exists by then"),
+    Case("roster.add_class", "POST", "/roster/school/years/{year}/classes", setup=_year,
+         data={"parallel": "7", "letter": "Г"}, allow=MANAGERS),
     Case("roster.set_class_teacher", "POST", "/roster/school/classes/{class_6b}/teacher",
          data={"teacher_id": "{user_klass5a}"}, allow=MANAGERS),
     Case("roster.add_teaching", "POST", "/roster/school/teaching",

@@ -297,5 +297,10 @@ def test_openapi_lists_the_roster_contract(as_user):
                  ("/api/v1/classes/{class_id}/students", "get"), ("/api/v1/students/{student_id}", "patch"),
                  ("/api/v1/students/{student_id}/guardians/{guardian_id}", "delete"),
                  ("/api/v1/groups/{group_id}/members", "put"), ("/api/v1/years", "get"), ("/api/v1/subjects", "get"),
-                 ("/api/v1/classes/{class_id}/import", "post"), ("/api/v1/guardians/{guardian_id}", "patch")]:
+                 ("/api/v1/classes/{class_id}/import", "post"), ("/api/v1/guardians/{guardian_id}", "patch"),
+                 ("/api/v1/years", "post"), ("/api/v1/years/{year_id}", "get"),
+                 ("/api/v1/years/{year_id}/holidays", "post"), ("/api/v1/holidays/{holiday_id}", "delete"),
+                 ("/api/v1/subjects", "post")]:
         assert m in paths[p], (p, m)
+    year_in = paths["/api/v1/years"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert year_in.endswith("/RosterYearIn")

@@ -18,6 +18,7 @@ instead (see :func:`invalidate_after`).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -123,14 +124,9 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id=N
     oid = None if object_id is None else str(object_id)
     if _has_g():
         g._zh_audited = True  # this context left a trace: its signals need no second one
-    with database.atomic():
-        # take the head's row lock first: concurrent writers append one after another
-        AuditHead.insert(id=1).on_conflict_ignore().execute()
-        AuditHead.update(count=AuditHead.count).where(AuditHead.id == 1).execute()
-        if is_postgres():
-            head = AuditHead.select().where(AuditHead.id == 1).for_update().get()
-        else:
-            head = AuditHead.get_by_id(1)
+    # inside the caller's transaction when there is one (no savepoint needed), else in our own
+    with (contextlib.nullcontext() if database.in_transaction() else database.atomic()):
+        head = _lock_head()
         h = _digest(head.last_hash, at, uid, login, ip, action, object_type, oid, school_id, payload)
         entry = AuditEntry.create(at=at, user_id=uid, login=login, ip=ip, action=action,
                                   object_type=object_type, object_id=oid, school_id=school_id,
@@ -175,6 +171,20 @@ def install(app) -> None:
     from . import signals
     for name, signal in signals.all_signals().items():
         signals.connect(signal, _event_receiver(name), app=app, owner="core")
+
+
+def _lock_head() -> AuditHead:
+    """The head row, locked: concurrent writers append one after another."""
+    if is_postgres():
+        head = AuditHead.select().where(AuditHead.id == 1).for_update().first()
+    else:
+        # a write takes SQLite's lock before the read, so the head cannot change under us
+        locked = AuditHead.update(count=AuditHead.count).where(AuditHead.id == 1).execute()
+        head = AuditHead.get_by_id(1) if locked else None
+    if head is None:  # the very first entry of a new database
+        AuditHead.insert(id=1).on_conflict_ignore().execute()
+        return _lock_head()
+    return head
 
 
 @dataclass

@@ -91,6 +91,8 @@ class SqliteWriter:
         self.conn.execute("COMMIT")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
+        # planner statistics, as `zhurnal init` and the nightly job keep them in a real deployment
+        self.conn.execute("ANALYZE")
         # fold the WAL into the main file: the cached database is then one self-contained file
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 

@@ -121,11 +121,12 @@ def migrate_all(app, echo=click.echo) -> None:
 def init():
     """Create or upgrade the tables of the kernel and every enabled plugin (idempotent)."""
     from flask import current_app
-    from .db import SchemaError
+    from .db import SchemaError, refresh_statistics
     try:
         migrate_all(current_app)
     except SchemaError as e:
         raise click.ClickException(str(e))
+    refresh_statistics()
 
 
 @main.command()

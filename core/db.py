@@ -79,6 +79,16 @@ def by_key(model: type[pw.Model], field: pw.Field, value) -> list:
     return list(model.raw(sql, value))
 
 
+def refresh_statistics() -> None:
+    """Let the database's query planner know the tables' sizes (ANALYZE).
+
+    Without statistics SQLite may pick a narrow index over a selective composite one
+    (e.g. term marks by period instead of by student and subject: 20x slower on a large
+    school). Run after ``zhurnal init`` and the demo, and nightly by the worker.
+    """
+    database.execute_sql("ANALYZE")
+
+
 def is_sqlite() -> bool:
     return isinstance(database.obj, pw.SqliteDatabase)
 

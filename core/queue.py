@@ -235,6 +235,13 @@ def audit_verify_job() -> dict:
     return result
 
 
+@task(periodic=_crontab(minute="10", hour="3"))
+def refresh_statistics_job() -> None:
+    """Refresh the query planner's statistics (nightly): tables grow all year."""
+    from .db import refresh_statistics
+    refresh_statistics()
+
+
 @dataclass
 class SecurityAlert:
     """What :func:`core.hookspecs.zhurnal_security_alert` receives.

@@ -123,3 +123,19 @@ def test_an_unexpected_failure_is_a_json_500_without_details(make_app):
     err = _error(r, 500, "internal_error")
     assert "secret detail" not in r.get_data(as_text=True)
     assert err["fields"] == {}
+
+
+def test_forbidden_callers_learn_nothing_about_their_input(demo_app):
+    """The body is validated when the view first reads it, after its permission check:
+    a caller who may not act gets 403/404, not field messages."""
+    from tests.access import demo_ids
+    from tests.conftest import login as api_login
+    ids = demo_ids(demo_app)
+    teacher = api_login(demo_app, "teacher")
+    r = teacher.put(f"/api/v1/schools/{ids['school']}/plugins/roster", json={"enabled": "maybe"})
+    assert r.status_code == 404
+    admin = api_login(demo_app, "admin")
+    r = admin.put(f"/api/v1/schools/{ids['school']}/plugins/roster", json={"enabled": "maybe"})
+    assert r.status_code == 422 and "enabled" in r.get_json()["error"]["fields"]
+    r = api_login(demo_app, "parent1").post(f"/api/v1/users/{ids['user_teacher']}/compromised", json={"since": "x"})
+    assert r.status_code in (403, 404)

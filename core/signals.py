@@ -61,6 +61,15 @@ homework_set = zhurnal_signals.signal("homework-set", doc="Homework was set (les
 #: a lesson was created, changed (topic, date, control work) or cancelled. kwargs: lesson_id, action, by, school_id
 lesson_changed = zhurnal_signals.signal("lesson-changed", doc="A lesson changed (lesson_id, action, by, school_id).")
 
+#: a period or year mark was set, changed or removed. kwargs: student_id, subject_id, period_id
+#: (None: the year mark), value, old_value, by, school_id
+term_mark_saved = zhurnal_signals.signal(
+    "term-mark-saved",
+    doc="A period or year mark was saved (student_id, subject_id, period_id, value, old_value, by, school_id).")
+#: a teacher wrote a remark, recommendation or praise. kwargs: remark_id, student_id, kind, subject_id, by, school_id
+remark_added = zhurnal_signals.signal(
+    "remark-added", doc="A remark was written to a student (remark_id, student_id, kind, subject_id, by, school_id).")
+
 # --- diary, consent, health ----------------------------------------------------
 #: a guardian acknowledged a week of the diary. kwargs: student_id, guardian_user_id, week, at, school_id
 diary_acknowledged = zhurnal_signals.signal("diary-acknowledged", doc="A guardian acknowledged a diary week (student_id, guardian_user_id, week, at, school_id).")

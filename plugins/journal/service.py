@@ -1296,6 +1296,8 @@ def set_term_mark(student: Student, subject: Subject, year: AcademicYear, period
                            "average": average})
         if override:
             _audit_override(result or row, check_period, by, subject.school_id, "term_mark.set")
+    signals.send(signals.term_mark_saved, student_id=student.id, subject_id=subject.id, period_id=_id(period),
+                 value=value, old_value=old, by=by, school_id=subject.school_id)
     return result
 
 
@@ -1321,6 +1323,8 @@ def add_remark(student: Student, text: str, *, kind: str = "remark", subject: Su
                           date=date or (lesson.date if lesson else clock.today()), kind=kind, text=text)
         audit.record("journal.remark.create", r, user=by, school_id=student.school_id,
                      data={"student": student.id, "kind": kind, "subject": _id(subject), "lesson": _id(lesson)})
+    signals.send(signals.remark_added, remark_id=r.id, student_id=student.id, kind=kind, subject_id=_id(subject),
+                 by=by, school_id=student.school_id)
     return r
 
 

@@ -231,3 +231,25 @@ def test_a_school_defines_its_own_scale_and_default(demo_app, as_user, ids):
     assert t.put("/api/v1/scales/letters", json=letters).status_code == 403
     with demo_app.app_context():
         assert AuditEntry.select().where(AuditEntry.action == "journal.scale.set").count() == 3
+
+
+def test_term_marks_and_remarks_are_announced(demo_app, as_user, ids):
+    """Notification plugins learn of period marks and remarks through signals sent after commit."""
+    from core import signals
+    got = []
+
+    def rec(sender, **kw):
+        got.append(kw)
+    c = as_user("teacher")
+    body = {"student_id": ids["other_5a"], "subject_id": ids["subject_math"], "period_id": ids["period_q2"]}
+    with signals.term_mark_saved.connected_to(rec), signals.remark_added.connected_to(rec):
+        assert c.put("/api/v1/term-marks", json=dict(body, value="5")).status_code == 200
+        assert c.put("/api/v1/term-marks", json=dict(body, value="7")).status_code == 422   # nothing sent
+        r = c.post("/api/v1/remarks", json={"student_id": ids["other_5a"], "kind": "praise", "text": "Отличная работа!",
+                                            "subject_id": ids["subject_math"]})
+        assert r.status_code == 201
+    term, remark = got
+    assert (term["student_id"], term["subject_id"], term["period_id"], term["value"], term["old_value"]) == \
+        (ids["other_5a"], ids["subject_math"], ids["period_q2"], "5", None)
+    assert term["by"].login == "teacher" and term["school_id"] == ids["school"]
+    assert (remark["student_id"], remark["kind"], remark["remark_id"]) == (ids["other_5a"], "praise", r.get_json()["id"])

@@ -11,9 +11,7 @@ and on the class page for the class teacher and the nurse.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 import re
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from dataclasses import dataclass, field
 from flask import current_app, has_request_context
 from flask_babel import force_locale, gettext
 
+from core.tabular import FileError, parse_date, raw_rows
 from plugins.roster import service as roster
 from plugins.roster.models import SchoolClass, Student
 
@@ -128,50 +127,14 @@ def _read_rows(stream, filename: str) -> list[tuple[int, list]]:
     if isinstance(stream, (str, os.PathLike)):
         with open(stream, "rb") as fh:
             return _read_rows(fh, filename)
-    data = stream.read()
-    name = (filename or "").lower()
-    if name.endswith(".csv"):
-        for enc in ("utf-8-sig", "cp1251"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValueError("encoding")
-        first = text.splitlines()[0] if text else ""
-        delim = ";" if first.count(";") >= first.count(",") else ","
-        return [(i, row) for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=delim), 1)]
-    import openpyxl
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # noqa: BLE001 - any unreadable file is reported, not raised
-        raise ValueError(str(e)) from None
-    ws = wb.worksheets[0]
-    rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), 1)]
-    wb.close()
-    return rows
+        return raw_rows(stream.read(), filename)
+    except FileError as e:
+        raise ValueError(e.message) from None
 
 
 def _blank(v) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
-
-
-def parse_date(v) -> dt.date:
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, (int, float)) and 20000 < v < 80000:  # an Excel serial number
-        from openpyxl.utils.datetime import from_excel
-        return from_excel(v).date()
-    s = str(v).strip()
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(s, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(s)
 
 
 ROMAN_IN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}

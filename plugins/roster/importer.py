@@ -2,8 +2,8 @@
 
 The pattern, for any plugin that imports a table (copy it):
 
-1. describe the columns (:class:`~.tabular.Column`, with the titles schools use);
-2. read the file with :func:`~.tabular.read_table`; a :class:`~.tabular.FileError`
+1. describe the columns (:class:`core.tabular.Column`, with the titles schools use);
+2. read the file with :func:`core.tabular.read_table`; a :class:`core.tabular.FileError`
    becomes the report's only error;
 3. check **every** row and collect **every** problem in an :class:`ImportReport`
    (row number, column, message) — never stop at the first;
@@ -29,7 +29,7 @@ from core.i18n import N_
 from . import service
 from .models import Guardian, SchoolClass, Student, StudentGuardian
 from .schemas import BAD_BIRTH_DATE, BAD_EMAIL, BAD_NAME, BAD_PHONE, TOO_LONG, _birth_date
-from .tabular import Column, FileError, as_text, parse_date, read_table, write_table
+from core.tabular import Column, FileError, as_text, parse_date, read_table, write_table
 
 
 # --- the report (generic) -----------------------------------------------------------------------

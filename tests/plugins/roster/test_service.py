@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from plugins.roster.service import parse_class_name
-from plugins.roster.tabular import parse_date
+from core.tabular import parse_date
 
 
 def test_schema_1_database_is_upgraded_keeping_its_rows(make_app):
@@ -71,7 +71,7 @@ def test_current_year_follows_the_pinned_today(demo_app):
 
 
 def test_formulas_are_defused_in_exports_and_read_back(tmp_path):
-    from plugins.roster.tabular import Column, read_table, write_table
+    from core.tabular import Column, read_table, write_table
     cols = [Column("a", "Адрес"), Column("p", "Телефон")]
     rows = [['=HYPERLINK("http://evil","x")', "+7 910 111-22-33"], ["@SUM(A1)", "8 (910) 444-55-66"]]
     for fmt in ("csv", "xlsx"):

@@ -1,5 +1,6 @@
 """Reading and writing plain tables: CSV and XLSX, the way schools actually keep them.
 
+Shared by every plugin that imports or exports files (roster, health_sheet, ...).
 Generic, knows nothing of students: an importer describes its columns with
 :class:`Column`; :func:`read_table` finds the header row (title rows above it
 are fine), maps the columns by their usual Russian names and returns the data

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask import g
 
 from core.access import Scope
-from plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, Student, StudyGroup
+from plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup
 
 from .models import Lesson, Remark, TimetableEntry
 
@@ -93,7 +93,4 @@ def scope_of(obj) -> Scope | None:
     if isinstance(obj, Remark):
         st = Student.get_by_id(obj.student_id)
         return Scope.of(st.school_id, [class_of(st)] if class_of(st) else [], [st.id])
-    if isinstance(obj, Period):  # the roster does not place periods; the journal closes them
-        year = AcademicYear.get_by_id(obj.year_id)
-        return Scope.of(year.school_id)
     return None

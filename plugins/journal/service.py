@@ -103,6 +103,11 @@ def lessons_for(class_id=None, group_ids: Iterable[int] = (), subject_id=None, d
         cond = g if cond is None else (cond | g)
     if cond is None:
         return []
+    return _lessons_where(cond, subject_id, include_cancelled, date_from, date_to)
+
+
+def _lessons_where(cond, subject_id, include_cancelled: bool, date_from, date_to) -> list[Lesson]:
+    """Lessons matching ``cond``, narrowed to a subject and dates, by date and number."""
     q = _lesson_query().where(cond)
     if subject_id is not None:
         q = q.where(Lesson.subject == _id(subject_id))
@@ -153,13 +158,7 @@ def student_lessons(student, date_from: dt.date | None = None, date_to: dt.date 
     cond = _student_lesson_cond(student, rows)
     if cond is None:
         return []
-    q = _lesson_query().where(cond)
-    if subject_id is not None:
-        q = q.where(Lesson.subject == _id(subject_id))
-    if not include_cancelled:
-        q = q.where(Lesson.cancelled == False)  # noqa: E712
-    q = _range(q, Lesson.date, date_from, date_to)
-    return list(q.order_by(Lesson.date, Lesson.number, Lesson.id))
+    return _lessons_where(cond, subject_id, include_cancelled, date_from, date_to)
 
 
 def marks_for(student_ids: Iterable[int], lesson_ids: Iterable[int] | None = None, *,
@@ -1333,14 +1332,14 @@ def add_remark(student: Student, text: str, *, kind: str = "remark", subject: Su
 def close_period(period: Period, *, by=None) -> Period:
     """Close a reporting period for editing (the journal refuses changes in it afterwards).
 
-    Writes ``roster_period.closed_at``/``closed_by``: the roster owns the column,
-    the journal owns what it means.
+    The roster records it (:func:`plugins.roster.service.set_period_closed`);
+    the journal owns what it means and audits it.
     """
     year = AcademicYear.get_by_id(period.year_id)
     if period.closed_at is not None:
         return period
     with database.atomic():
-        Period.update(closed_at=utcnow(), closed_by=_id(by)).where(Period.id == period.id).execute()
+        roster.set_period_closed(period, True, by=by)
         audit.record("journal.period.close", period, user=by, school_id=year.school_id, data={"name": period.name})
     return Period.get_by_id(period.id)
 
@@ -1350,7 +1349,7 @@ def reopen_period(period: Period, *, by=None) -> Period:
     if period.closed_at is None:
         return period
     with database.atomic():
-        Period.update(closed_at=None, closed_by=None).where(Period.id == period.id).execute()
+        roster.set_period_closed(period, False, by=by)
         audit.record("journal.period.reopen", period, user=by, school_id=year.school_id,
                      data={"name": period.name, "closed_at": period.closed_at.isoformat()})
     return Period.get_by_id(period.id)

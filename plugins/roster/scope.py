@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from core.access import Scope
 
-from .models import (AcademicYear, Guardian, SchoolClass, Student, StudentGuardian, StudyGroup, Subject,
+from .models import (AcademicYear, Period, Guardian, SchoolClass, Student, StudentGuardian, StudyGroup, Subject,
                      TeachingAssignment)
 
 
@@ -22,6 +22,8 @@ def scope_of(obj) -> Scope | None:
         return Scope.of(obj.school_id, [r[1] for r in rows if r[1]], students)
     if isinstance(obj, (Subject, AcademicYear)):
         return Scope.of(obj.school_id, school_wide=True)
+    if isinstance(obj, Period):
+        return Scope.of(AcademicYear.get_by_id(obj.year_id).school_id)
     if isinstance(obj, TeachingAssignment):
         return Scope.of(obj.school_id)
     return None

@@ -14,7 +14,7 @@ from typing import Iterable
 import peewee as pw
 
 from core import access, audit, clock, signals
-from core.db import database
+from core.db import database, utcnow
 from core.i18n import N_
 from core.identity.models import RoleAssignment, School, User
 from core.identity import service as identity
@@ -50,6 +50,16 @@ def period_for(school, day: dt.date) -> Period | None:
     sid = getattr(school, "id", school)
     return (Period.select().join(AcademicYear)
             .where((AcademicYear.school == sid) & (Period.start <= day) & (Period.end >= day)).first())
+
+
+def set_period_closed(period: Period, closed: bool, *, by=None) -> None:
+    """Record that a reporting period is closed for editing (or open again).
+
+    The roster owns the column; what "closed" means (and its audit entry) belongs to the
+    caller, e.g. the journal, which calls this inside its own transaction.
+    """
+    Period.update(closed_at=utcnow() if closed else None,
+                  closed_by=getattr(by, "id", by) if closed else None).where(Period.id == period.id).execute()
 
 
 def holidays(year) -> list[Holiday]:

@@ -1,11 +1,12 @@
-"""The acknowledgement control as a file: CSV (semicolons, BOM: opens in Excel) or XLSX."""
+"""The acknowledgement control as a file: CSV (semicolons, BOM: opens in Excel) or XLSX (:mod:`core.tabular`)."""
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Response
 from flask_babel import format_datetime, gettext as _
+
+from core.tabular import write_table
 
 
 def _status_label(status: str) -> str:
@@ -35,23 +36,10 @@ def filename(data: dict, ext: str) -> str:
 
 def response(data: dict, fmt: str) -> Response:
     table = rows(data)
-    if fmt == "csv":
-        buf = io.StringIO()
-        buf.write("\ufeff")
-        csv.writer(buf, delimiter=";", lineterminator="\r\n").writerows(table)
-        body, mime = buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
-    else:
-        from openpyxl import Workbook
-        wb = Workbook()
-        ws = wb.active
-        ws.title = f"{data['class'].name} {data['week']:%d.%m.%Y}"
-        for line in table:
-            ws.append(line)
-        for col, width in zip("ABCDEF", (28, 34, 12, 26, 18, 18)):
-            ws.column_dimensions[col].width = width
-        ws.freeze_panes = "A2"
-        out = io.BytesIO()
-        wb.save(out)
-        body, mime = out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    out = io.BytesIO()
+    write_table(out, fmt, table[0], table[1:], sheet_title=f"{data['class'].name} {data['week']:%d.%m.%Y}")
+    body = out.getvalue()
+    mime = "text/csv; charset=utf-8" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mime,
                     headers={"Content-Disposition": f'attachment; filename="{filename(data, fmt)}"'})

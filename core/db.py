@@ -68,7 +68,8 @@ def by_key(model: type[pw.Model], field: pw.Field, value) -> list:
     """Rows of ``model`` whose ``field`` equals ``value``, with the SQL built once per process.
 
     For the few lookups every request makes (its user, school and roles): building a
-    peewee query costs more than running it.
+    peewee query costs more than running it. Returns model instances; for hot queries
+    of any shape returning plain rows, see :mod:`core.prepared`.
     """
     key = (model, field.name, type(database.obj))
     sql = _BY_KEY_SQL.get(key)

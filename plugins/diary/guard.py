@@ -15,7 +15,7 @@ from core import access
 from plugins.roster.models import SchoolClass, Student
 
 from . import service
-from .prepared import Prepared, slot
+from core.prepared import Prepared, slot
 from .models import Thread, ThreadMember
 
 

@@ -13,7 +13,7 @@ from core.identity.models import User
 from plugins.journal.models import Attendance, Lesson, Mark, Remark, WorkKind
 from plugins.roster.models import Subject
 
-from .prepared import Prepared, as_date, as_datetime, slot
+from core.prepared import Prepared, as_date, as_datetime, slot
 from .week import ABSENT
 
 #: at most this many items of each kind are listed

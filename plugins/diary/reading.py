@@ -15,7 +15,7 @@ from plugins.roster.models import (Guardian, SchoolClass, Student, StudentGuardi
                                    TeachingAssignment)
 
 from . import news, service, week_sql
-from .prepared import Prepared, as_datetime, slot
+from core.prepared import Prepared, as_datetime, slot
 from .week import build_week, monday_of
 
 

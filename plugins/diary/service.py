@@ -18,7 +18,7 @@ from plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardia
 
 from . import week_sql
 from .models import Acknowledgement, Message, Thread, ThreadMember, Visit
-from .prepared import as_datetime
+from core.prepared import as_datetime
 from .week import class_id_of, monday_of, week_facts
 
 #: a new visit starts when the diary was last opened longer ago than this; within

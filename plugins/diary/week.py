@@ -15,7 +15,7 @@ from typing import Iterable
 from core import clock
 
 from . import week_sql as sql
-from .prepared import as_date, as_datetime, as_time
+from core.prepared import as_date, as_datetime, as_time
 
 #: attendance statuses shown as an absence (a late arrival is not one)
 ABSENT = ("absent", "ill", "valid")

@@ -5,7 +5,7 @@ Which lessons and timetable slots concern a student follows the journal's rule
 the class's whole-class lessons and the lessons of the student's own groups,
 without whole-class lessons of a subject the student studies on an individual
 plan. The rule is written here with subqueries so that each statement has one
-fixed shape (see :mod:`.prepared`); ``tests/plugins/diary/test_week_sql.py``
+fixed shape (see :mod:`core.prepared`); ``tests/plugins/diary/test_week_sql.py``
 checks that both give the same lessons and slots.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from plugins.journal.models import (Attendance, BellTime, Lesson, Mark, Remark, 
 from plugins.roster.models import GroupMember, Holiday, StudyGroup, Subject
 
 from .models import Acknowledgement, Visit
-from .prepared import Prepared, slot
+from core.prepared import Prepared, slot
 
 Teacher = User.alias("teacher")
 Substitute = User.alias("substitute")

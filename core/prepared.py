@@ -2,8 +2,8 @@
 
 On these machines building a peewee query costs several times more than
 running an indexed SELECT, and turning rows into model objects costs again.
-The diary's week view runs on every family's visit, so its queries are
-written with peewee as usual, but with named :func:`slot` placeholders; the
+For queries on hot paths (the diary's week view runs on every family's
+visit), write them with peewee as usual, but with named :func:`slot` placeholders; the
 SQL is generated once per database type and every call binds the values and
 returns plain tuples. Values in the SQL that are not slots (constants such as
 ``'individual'``) are kept as peewee produced them.

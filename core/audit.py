@@ -197,7 +197,20 @@ class Problem:
 
 
 def verify(batch: int = 5000) -> list[Problem]:
-    """Walk the whole chain; return every inconsistency found (empty: intact)."""
+    """Walk the whole chain; return every inconsistency found (empty: intact).
+
+    The chain and its head are read in one snapshot: entries appended meanwhile by
+    other processes are not seen, instead of showing up as a head that runs ahead of
+    the chain.
+    """
+    outer = database.in_transaction()
+    with database.atomic():
+        if is_postgres() and not outer:
+            database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _verify(batch)
+
+
+def _verify(batch: int) -> list[Problem]:
     problems: list[Problem] = []
     prev_hash, prev_id, count = GENESIS, 0, 0
     last = 0

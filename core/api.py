@@ -13,7 +13,9 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import orjson
 from flask import Blueprint, current_app, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from .i18n import N_
@@ -31,6 +33,33 @@ class ApiError(Exception):
     def response(self):
         body = {"error": {"code": self.code, "message": self.message, "fields": self.fields, **self.extra}}
         return jsonify(body), self.status
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, encoded by orjson: a journal grid of a thousand marks is encoded
+    several times faster than by the standard library.
+
+    UTF-8 as is (no ``\\uXXXX`` escapes), keys in the order given, dates and times in
+    ISO 8601; anything else Flask's own provider knows (``Decimal``, objects with
+    ``__html__``) as it would.
+    """
+
+    OPTIONS = orjson.OPT_NON_STR_KEYS
+
+    @staticmethod
+    def _default(o):
+        return DefaultJSONProvider.default(o)
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return orjson.dumps(obj, default=self._default, option=self.OPTIONS).decode("utf-8")
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return orjson.loads(s)
+
+    def response(self, *args: Any, **kwargs: Any):
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(orjson.dumps(obj, default=self._default, option=self.OPTIONS),
+                                        mimetype=self.mimetype)
 
 
 def not_found(what: str = "Not found") -> ApiError:
@@ -109,10 +138,24 @@ def _flatten(messages) -> dict:
     return out
 
 
+_SCHEMAS: dict[type, Schema] = {}
+
+
+def schema_instance(schema: Schema | type[Schema]) -> Schema:
+    """One instance per schema class, made once: building a schema copies all its fields
+    (and a nested schema's), which costs more than using it. Instances hold no state
+    between calls (``many``, ``partial``, ``unknown`` are passed per call)."""
+    if not isinstance(schema, type):
+        return schema
+    inst = _SCHEMAS.get(schema)
+    if inst is None:
+        inst = _SCHEMAS[schema] = schema()
+    return inst
+
+
 def load(schema: Schema | type[Schema], data: Any = None, *, partial: bool = False) -> dict:
     """Validate ``data`` (default: the JSON body) or raise 422 with field messages."""
-    if isinstance(schema, type):
-        schema = schema()
+    schema = schema_instance(schema)
     if data is None:
         data = request.get_json(silent=True)
         if data is None:
@@ -127,8 +170,7 @@ def load(schema: Schema | type[Schema], data: Any = None, *, partial: bool = Fal
 
 def load_args(schema: Schema | type[Schema]) -> dict:
     """Validate the query string or raise 422."""
-    if isinstance(schema, type):
-        schema = schema()
+    schema = schema_instance(schema)
     try:
         return schema.load(request.args.to_dict(), unknown=EXCLUDE)
     except ValidationError as e:
@@ -226,7 +268,7 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
             if isinstance(rv, tuple):
                 rv, code = rv
             if response is not None and rv is not None:
-                rv = response().dump(rv, many=many)
+                rv = schema_instance(response).dump(rv, many=many)
             if rv is None:
                 return "", 204 if code == 200 else code
             return jsonify(rv), code

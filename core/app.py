@@ -73,8 +73,7 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
         BABEL_DEFAULT_TIMEZONE=settings.timezone,
         JSON_SORT_KEYS=False,
     )
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    app.json = api.JSONProvider(app)
 
     db.init_database(settings.database_url)
     host = PluginHost(resolve(settings.enabled_plugins, extra=extra_plugins), settings)

@@ -61,23 +61,36 @@ def init_database(url: str) -> pw.Database:
     return db
 
 
-_BY_KEY_SQL: dict = {}
+_BY_KEY: dict = {}
 
 
 def by_key(model: type[pw.Model], field: pw.Field, value) -> list:
     """Rows of ``model`` whose ``field`` equals ``value``, with the SQL built once per process.
 
     For the few lookups every request makes (its user, school and roles): building a
-    peewee query costs more than running it. Returns model instances; for hot queries
-    of any shape returning plain rows, see :mod:`core.prepared`.
+    peewee query, and peewee's generic row-to-object machinery, cost more than running
+    the query. The instances are the same as peewee's own (every column converted by
+    its field, nothing dirty). For hot queries of any shape returning plain rows, see
+    :mod:`core.prepared`.
     """
     key = (model, field.name, type(database.obj))
-    sql = _BY_KEY_SQL.get(key)
-    if sql is None:
-        sql, params = model.select().where(field == 0).sql()
+    got = _BY_KEY.get(key)
+    if got is None:
+        columns = model._meta.sorted_fields
+        sql, params = model.select(*columns).where(field == 0).sql()
         assert params == [0], params
-        _BY_KEY_SQL[key] = sql
-    return list(model.raw(sql, value))
+        got = _BY_KEY[key] = (sql, tuple((f.name, f.python_value) for f in columns))
+    sql, columns = got
+    return [_instance(model, columns, row) for row in database.obj.execute_sql(sql, (value,)).fetchall()]
+
+
+def _instance(model: type[pw.Model], columns: tuple, row: tuple) -> pw.Model:
+    # what peewee's ModelObjectCursorWrapper does for a plain SELECT of the model's own columns
+    obj = model.__new__(model)
+    obj.__data__ = {name: convert(value) for (name, convert), value in zip(columns, row)}
+    obj._dirty = set()
+    obj.__rel__ = {}
+    return obj
 
 
 def refresh_statistics() -> None:

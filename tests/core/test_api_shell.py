@@ -139,3 +139,21 @@ def test_forbidden_callers_learn_nothing_about_their_input(demo_app):
     assert r.status_code == 422 and "enabled" in r.get_json()["error"]["fields"]
     r = api_login(demo_app, "parent1").post(f"/api/v1/users/{ids['user_teacher']}/compromised", json={"since": "x"})
     assert r.status_code in (403, 404)
+
+
+def test_json_is_utf8_in_given_order_with_iso_dates(make_app):
+    import datetime as dt
+    import decimal
+    from markupsafe import Markup
+    app = make_app()
+    with app.test_request_context():
+        from flask import jsonify
+        body = jsonify({"name": "Иванова", "z": 1, "a": 2, 7: "int key", "day": dt.date(2026, 11, 26),
+                        "at": dt.datetime(2026, 11, 26, 8, 30), "price": decimal.Decimal("4.50"),
+                        "html": Markup("<b>5</b>")}).get_data()
+    assert body.decode("utf-8") == ('{"name":"Иванова","z":1,"a":2,"7":"int key","day":"2026-11-26",'
+                                    '"at":"2026-11-26T08:30:00","price":"4.50","html":"<b>5</b>"}')
+    with app.app_context():
+        assert app.json.loads('{"x": [1, "Ё"]}') == {"x": [1, "Ё"]}
+        with pytest.raises(TypeError):
+            app.json.dumps({"x": object()})

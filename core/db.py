@@ -81,10 +81,10 @@ def by_key(model: type[pw.Model], field: pw.Field, value) -> list:
         assert params == [0], params
         got = _BY_KEY[key] = (sql, tuple((f.name, f.python_value) for f in columns))
     sql, columns = got
-    return [_instance(model, columns, row) for row in database.obj.execute_sql(sql, (value,)).fetchall()]
+    return [model_from_row(model, columns, row) for row in database.obj.execute_sql(sql, (value,)).fetchall()]
 
 
-def _instance(model: type[pw.Model], columns: tuple, row: tuple) -> pw.Model:
+def model_from_row(model: type[pw.Model], columns: tuple, row: tuple) -> pw.Model:
     # what peewee's ModelObjectCursorWrapper does for a plain SELECT of the model's own columns
     obj = model.__new__(model)
     obj.__data__ = {name: convert(value) for (name, convert), value in zip(columns, row)}

@@ -18,7 +18,7 @@ from typing import Callable
 
 import peewee as pw
 
-from core.db import database
+from core.db import database, model_from_row
 
 
 class _Slot:
@@ -41,10 +41,17 @@ class Prepared:
 
     ``Prepared(build).rows(sid=5, date_from=...)`` binds every slot by name; a
     slot left without a value is an error, as is a value for no slot.
+
+    With ``model``, the query selects that model's own columns
+    (``model.select(*model._meta.sorted_fields)``) and :meth:`objects` returns
+    instances of it, made as :func:`core.db.by_key` makes them (every column converted
+    by its field, nothing dirty).
     """
 
-    def __init__(self, build: Callable[[], pw.Query]) -> None:
+    def __init__(self, build: Callable[[], pw.Query], model: type[pw.Model] | None = None) -> None:
         self._build = build
+        self._model = model
+        self._columns = None
         self._compiled: dict[type, tuple[str, list, frozenset]] = {}
 
     def _sql(self) -> tuple[str, list, frozenset]:
@@ -61,7 +68,23 @@ class Prepared:
         if names != set(values):
             raise TypeError(f"slots {sorted(names)} given {sorted(values)}")
         bound = [values[p.name] if isinstance(p, _Slot) else p for p in params]
-        return database.execute_sql(sql, bound).fetchall()
+        return database.obj.execute_sql(sql, bound).fetchall()
+
+    def objects(self, **values) -> list[pw.Model]:
+        """The rows as instances of the model given at construction."""
+        model = self._model
+        if model is None:
+            raise TypeError("objects() needs Prepared(..., model=Model)")
+        if self._columns is None:
+            query = self._build()
+            fields = model._meta.sorted_fields
+            if [getattr(c, "name", None) for c in query._returning] != [f.name for f in fields] or \
+                    any(getattr(c, "model", None) is not model for c in query._returning):
+                raise TypeError(f"a Prepared query of {model.__name__} objects must select "
+                                f"{model.__name__}._meta.sorted_fields")
+            self._columns = tuple((f.name, f.python_value) for f in fields)
+        columns = self._columns
+        return [model_from_row(model, columns, row) for row in self.rows(**values)]
 
 
 def as_date(v) -> dt.date | None:

@@ -12,12 +12,13 @@ from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
 from core import access, clock
-from core.db import database
+from core.prepared import Prepared, slot
 from plugins.roster import service as roster
 from plugins.roster.models import GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
 
 from . import service
 from .models import Attendance, Lesson, Mark, TermMark, WorkKind
+from .scope import JournalOf, lesson_access_key
 
 
 MarkRow = namedtuple("MarkRow", "id student_id lesson_id value numeric kind_id weight comment version")
@@ -89,9 +90,10 @@ class Grid:
                          "students": None if self.applies.get(x.id) is None else sorted(self.applies[x.id]),
                          "editable": self.editable.get(x.id, False),
                          "lesson_editable": self.lesson_editable.get(x.id, False)} for x in self.lessons],
-            "marks": [{"id": m.id, "student_id": m.student_id, "lesson_id": m.lesson_id, "value": m.value,
-                       "kind": kind_code.get(m.kind_id), "weight": m.weight, "comment": m.comment,
-                       "version": m.version} for ms in self.marks.values() for m in ms],
+            "marks": [{"id": mid, "student_id": sid, "lesson_id": lid, "value": value, "kind": kind_code.get(kind),
+                       "weight": weight, "comment": comment, "version": version}
+                      for ms in self.marks.values()
+                      for mid, sid, lid, value, _n, kind, weight, comment, version in ms],
             "attendance": [{"student_id": a.student_id, "lesson_id": a.lesson_id, "status": a.status,
                             "reason": a.reason, "justified_by": a.justified_by, "version": a.version}
                            for a in self.attendance.values()],
@@ -101,13 +103,57 @@ class Grid:
         }
 
 
-def build(user, *, subject: Subject | None, school_class: SchoolClass | None = None, group: StudyGroup | None = None,
+# The grid's statements, SQL built once per process (core.prepared): a journal page is
+# opened all day long. Each exists for the two kinds of grid: a class's (its own lessons
+# and its members' stream lessons) and a study group's.
+
+def _lesson_cond(of_group: bool):
+    if of_group:
+        cond = Lesson.group == slot("target")
+    else:
+        streams = GroupMember.select(GroupMember.group).join(Student).where(Student.school_class == slot("target"))
+        cond = (Lesson.school_class == slot("target")) | (Lesson.school_class.is_null() & Lesson.group.in_(streams))
+    return cond & (Lesson.subject == slot("subject")) & (Lesson.date >= slot("date_from")) & \
+        (Lesson.date <= slot("date_to"))
+
+
+def _members_of(of_group: bool):
+    return (GroupMember.select(GroupMember.student).where(GroupMember.group == slot("target")) if of_group
+            else Student.select(Student.id).where(Student.school_class == slot("target")))
+
+
+LESSONS = {og: Prepared(lambda og=og: Lesson.select(*Lesson._meta.sorted_fields).where(_lesson_cond(og))
+                        .order_by(Lesson.date, Lesson.number, Lesson.id), model=Lesson) for og in (False, True)}
+MARKS = {og: Prepared(lambda og=og: Mark.select(*MARK_COLUMNS).join(Lesson).where(_lesson_cond(og))
+                      .order_by(Mark.created_at, Mark.id)) for og in (False, True)}
+ATTENDANCE = {og: Prepared(lambda og=og: Attendance.select(*ATTENDANCE_COLUMNS).join(Lesson).where(_lesson_cond(og)))
+              for og in (False, True)}
+TERM_MARKS = {og: Prepared(lambda og=og: TermMark.select(*TermMark._meta.sorted_fields).where(
+    TermMark.student.in_(_members_of(og)) & (TermMark.subject == slot("subject")) &
+    (TermMark.period == slot("period"))), model=TermMark) for og in (False, True)}
+PERIODS = Prepared(lambda: Period.select(*Period._meta.sorted_fields).where(Period.year == slot("year"))
+                   .order_by(Period.number), model=Period)
+# who the lessons of a class's grid are for: members of the groups its lessons are given to,
+# and the class's students on an individual plan in the subject (they have lessons of their own)
+# (two IN lists rather than one OR over the join: each is an index look-up)
+GROUP_MEMBERS = Prepared(lambda: GroupMember.select(GroupMember.group, GroupMember.student, StudyGroup.kind)
+                         .join(StudyGroup).where(
+                             GroupMember.group.in_(Lesson.select(Lesson.group).where(
+                                 _lesson_cond(False) & Lesson.group.is_null(False))) |
+                             GroupMember.group.in_(StudyGroup.select(StudyGroup.id).where(
+                                 (StudyGroup.kind == "individual") & (StudyGroup.subject == slot("subject")) &
+                                 (StudyGroup.school_class == slot("target"))))))
+
+
+def build(user, *, subject: Subject, school_class: SchoolClass | None = None, group: StudyGroup | None = None,
           period: Period | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None) -> Grid:
-    """Load the grid for ``user``: which cells they may edit is decided here too."""
+    """Load the grid for ``user``: which cells they may edit is decided here too.
+
+    A constant number of statements whatever the size of the class and the period.
+    """
     anchor = group if group is not None else school_class
     school_id = anchor.school_id
-    year_id = anchor.year_id
-    periods = list(Period.select().where(Period.year == year_id).order_by(Period.number))
+    periods = PERIODS.objects(year=anchor.year_id)
     if period is None and date_from is None and date_to is None:
         today = clock.today()
         period = next((p for p in periods if p.start <= today <= p.end), None) or \
@@ -118,34 +164,23 @@ def build(user, *, subject: Subject | None, school_class: SchoolClass | None = N
     date_from = date_from or dt.date.min
     date_to = date_to or dt.date.max
 
-    if group is not None:
+    of_group = group is not None
+    span = {"target": anchor.id, "subject": subject.id, "date_from": date_from, "date_to": date_to}
+    if of_group:
         students = roster.group_students(group.id)
         if group.kind == "stream":
             students = _stream_students_visible(user, group, subject, students)
-        cond = Lesson.group == group.id
     else:
         students = roster.class_students(school_class.id)
-        streams = (GroupMember.select(GroupMember.group).join(Student).where(Student.school_class == school_class.id))
-        cond = (Lesson.school_class == school_class.id) | (Lesson.school_class.is_null() & Lesson.group.in_(streams))
-    q = Lesson.select().where(cond & (Lesson.date >= date_from) & (Lesson.date <= date_to))
-    if subject is not None:
-        q = q.where(Lesson.subject == subject.id)
-    lessons = list(q.order_by(Lesson.date, Lesson.number, Lesson.id))
-    lesson_ids = [x.id for x in lessons]
+    lessons = LESSONS[of_group].objects(**span)
     student_ids = {s.id for s in students}
 
     # who each lesson is for
     applies: dict[int, set | None] = {}
-    if group is None and lessons:
-        group_ids = {x.group_id for x in lessons if x.group_id}
-        cond = GroupMember.group.in_(list(group_ids) or [-1])
-        if subject is not None:
-            cond |= ((StudyGroup.kind == "individual") & (StudyGroup.subject == subject.id) &
-                     (StudyGroup.school_class == school_class.id))
+    if not of_group and lessons:
         members: dict[int, set] = defaultdict(set)
         individual: set = set()
-        for gid, sid, kind in (GroupMember.select(GroupMember.group, GroupMember.student, StudyGroup.kind)
-                               .join(StudyGroup).where(cond).tuples()):
+        for gid, sid, kind in GROUP_MEMBERS.rows(**span):
             members[gid].add(sid)
             if kind == "individual":
                 individual.add(sid)
@@ -160,46 +195,51 @@ def build(user, *, subject: Subject | None, school_class: SchoolClass | None = N
     if lessons and students:
         # plain rows, not model objects: a quarter's grid holds a thousand marks and more
         # (the columns are plain numbers and strings: the driver's rows need no conversion)
-        for row in database.execute(Mark.select(*MARK_COLUMNS).where(Mark.lesson.in_(lesson_ids))
-                                    .order_by(Mark.created_at, Mark.id)).fetchall():
-            m = MarkRow._make(row)
-            if m.student_id in student_ids:
-                marks[(m.student_id, m.lesson_id)].append(m)
-        for row in database.execute(Attendance.select(*ATTENDANCE_COLUMNS)
-                                    .where(Attendance.lesson.in_(lesson_ids))).fetchall():
-            a = AttendanceRow._make(row)
-            if a.student_id in student_ids:
-                attendance[(a.student_id, a.lesson_id)] = a
+        make = MarkRow._make
+        for row in MARKS[of_group].rows(**span):
+            if row[1] in student_ids:
+                marks[(row[1], row[2])].append(make(row))
+        make = AttendanceRow._make
+        for row in ATTENDANCE[of_group].rows(**span):
+            if row[0] in student_ids:
+                attendance[(row[0], row[1])] = make(row)
     kinds = service.work_kinds(school_id)
-    scale = _scale(subject, school_id)
+    scale = service.scale_for(subject.id, school_id)
 
     # weighted averages over the marks shown
     sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for (sid, _lid), ms in marks.items():
+        acc = sums[sid]
         for m in ms:
             if m.numeric is not None:
-                sums[sid][0] += m.numeric * m.weight
-                sums[sid][1] += m.weight
+                acc[0] += m.numeric * m.weight
+                acc[1] += m.weight
     averages = {s.id: (round(sums[s.id][0] / sums[s.id][1], 2) if sums[s.id][1] else None) for s in students}
 
     term_marks = {}
-    if period is not None and subject is not None and students:
-        term_marks = {t.student_id: t for t in TermMark.select().where(
-            TermMark.student.in_(list(student_ids)) & (TermMark.subject == subject.id) & (TermMark.period == period.id))}
+    if period is not None and students:
+        term_marks = {t.student_id: t for t in TERM_MARKS[of_group].objects(
+            target=anchor.id, subject=subject.id, period=period.id) if t.student_id in student_ids}
 
-    # what this user may change
+    # what this user may change: asked once per kind of lesson, not per lesson (a lesson's
+    # scope and the teacher's check read only what lesson_access_key names)
     closed = {p.id for p in periods if p.closed_at is not None}
     today = clock.today()
+    asked: dict = {}
+
+    def may(perm: str, lesson: Lesson) -> bool:
+        key = (perm, lesson_access_key(lesson))
+        if key not in asked:
+            asked[key] = access.can(user, perm, lesson)
+        return asked[key]
+
     editable, lesson_editable = {}, {}
     for x in lessons:
-        open_ = x.period_id not in closed or access.can(user, "journal.closed_period.edit", x)
-        lesson_editable[x.id] = open_ and access.can(user, "journal.lesson.write", x)
-        editable[x.id] = (open_ and not x.cancelled and x.date <= today
-                          and access.can(user, "journal.mark.write", x))
-    from .scope import JournalOf
-    target = JournalOf.of_group(group, getattr(subject, "id", None)) if group is not None else \
-        JournalOf.of_class(school_class, getattr(subject, "id", None))
-    can_term = subject is not None and access.can(user, "journal.term_mark.write", target) and (
+        open_ = x.period_id not in closed or may("journal.closed_period.edit", x)
+        lesson_editable[x.id] = open_ and may("journal.lesson.write", x)
+        editable[x.id] = open_ and not x.cancelled and x.date <= today and may("journal.mark.write", x)
+    target = JournalOf.of_group(group, subject.id) if of_group else JournalOf.of_class(school_class, subject.id)
+    can_term = access.can(user, "journal.term_mark.write", target) and (
         period is None or period.id not in closed or access.can(user, "journal.closed_period.edit", target))
     return Grid(subject=subject, school_class=school_class, group=group, period=period, date_from=date_from,
                 date_to=date_to, periods=periods, students=students, lessons=lessons, scale=scale, kinds=kinds,
@@ -212,7 +252,6 @@ def _stream_students_visible(user, group: StudyGroup, subject: Subject | None, s
     """A stream gathers several classes: a class teacher reads only her own class's members
     of it; the stream's teacher and the administration read them all. One ``can`` per class
     of the stream (no queries: the scopes and roles are cached per request)."""
-    from .scope import JournalOf
     subject_id = getattr(subject, "id", None)
     classes = {service.class_of(s) for s in students}
     visible = {c for c in classes if c is not None and access.can(
@@ -221,5 +260,3 @@ def _stream_students_visible(user, group: StudyGroup, subject: Subject | None, s
     return [s for s in students if service.class_of(s) in visible]
 
 
-def _scale(subject, school_id) -> service.Scale:
-    return service.scale_for(subject.id, school_id) if subject is not None else service._builtin()

@@ -71,6 +71,13 @@ def group_classes(group_id: int, class_id: int | None = None) -> set[int]:
     return cache[group_id]
 
 
+def lesson_access_key(lesson: Lesson) -> tuple:
+    """Everything about a lesson that its scope (below) and the journal's permission checks
+    (``permissions.teacher_check``) read: two lessons with the same key get the same answer
+    from ``access.can`` for the same user, so a page of many lessons may ask once per key."""
+    return (lesson.school_id, lesson.school_class_id, lesson.group_id, lesson.subject_id, lesson.teacher_id)
+
+
 def lesson_class_ids(lesson: Lesson) -> set[int]:
     if lesson.school_class_id:
         return {lesson.school_class_id}

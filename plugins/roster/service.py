@@ -15,6 +15,7 @@ import peewee as pw
 
 from core import access, audit, clock, signals
 from core.db import database, utcnow
+from core.prepared import Prepared, slot
 from core.i18n import N_
 from core.identity.models import RoleAssignment, School, User
 from core.identity import service as identity
@@ -87,15 +88,23 @@ def classes(school, year=None) -> list[SchoolClass]:
                 .order_by(SchoolClass.parallel, SchoolClass.letter))
 
 
+# class lists are read on every journal page: SQL built once (core.prepared)
+_CLASS_STUDENTS = Prepared(lambda: Student.select(*Student._meta.sorted_fields).where(
+    (Student.school_class == slot("cls")) & Student.left_at.is_null())
+    .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id), model=Student)
+_GROUP_STUDENTS = Prepared(lambda: Student.select(*Student._meta.sorted_fields).join(GroupMember).where(
+    (GroupMember.group == slot("grp")) & Student.left_at.is_null())
+    .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id), model=Student)
+
+
 def class_students(class_id: int) -> list[Student]:
     """Current students of a class, in the order of the class list."""
-    return list(Student.select().where((Student.school_class == class_id) & Student.left_at.is_null())
-                .order_by(Student.last_name, Student.first_name, Student.middle_name))
+    return _CLASS_STUDENTS.objects(cls=class_id)
 
 
 def group_students(group_id: int) -> list[Student]:
-    return list(Student.select().join(GroupMember).where((GroupMember.group == group_id) & Student.left_at.is_null())
-                .order_by(Student.last_name, Student.first_name, Student.middle_name))
+    """Current members of a study group, in the order of the class list."""
+    return _GROUP_STUDENTS.objects(grp=group_id)
 
 
 def group_class_ids(group: StudyGroup) -> set[int]:

@@ -168,9 +168,19 @@ def _grid_rows(grid: grids.Grid, cells: dict, kind_names: dict, kind_codes: dict
     """The lesson cells of each student's row as ready HTML.
 
     A quarter's grid has well over a thousand cells; building them here costs a fraction
-    of the same markup in Jinja. Every value is escaped.
+    of the same markup in Jinja. Every value is escaped; the few distinct ones (mark
+    values, kinds of work, statuses) once per page.
     """
-    certificate, excused = _("justified by a medical certificate"), _("excused")
+    escaped: dict = {}
+
+    def esc(text) -> str:
+        out = escaped.get(text)
+        if out is None:
+            out = escaped[text] = str(escape(text))
+        return out
+
+    certificate, excused = esc(_("justified by a medical certificate")), esc(_("excused"))
+    kinds = {k: (esc(kind_names.get(k, "")), esc(kind_codes.get(k, ""))) for k in set(kind_names) | set(kind_codes)}
     lessons = [(x.id, " jr-edit" if grid.editable.get(x.id) else "") for x in grid.lessons]
     out = {}
     for st in grid.students:
@@ -185,20 +195,19 @@ def _grid_rows(grid: grids.Grid, cells: dict, kind_names: dict, kind_codes: dict
             if c:
                 a = c.get("att")
                 if a is not None:
-                    title = escape(a.reason)
+                    title = esc(a.reason)
                     if a.justified_by:
-                        title += " · " + escape(certificate if a.justified_by.startswith("health_sheet:") else excused)
-                    parts.append(f'<span class="jr-att jr-att-{escape(a.status)}" data-status="{escape(a.status)}" '
+                        title += " · " + (certificate if a.justified_by.startswith("health_sheet:") else excused)
+                    status = esc(a.status)
+                    parts.append(f'<span class="jr-att jr-att-{status}" data-status="{status}" '
                                  f'data-version="{a.version}" title="{title}">'
-                                 f'{escape(ATTENDANCE_KEYS.get(a.status, ""))}</span>')
+                                 f'{esc(ATTENDANCE_KEYS.get(a.status, ""))}</span>')
                 for m in c.get("marks") or ():
-                    title = escape(kind_names.get(m.kind_id, ""))
-                    if m.comment:
-                        title += ": " + escape(m.comment)
-                    value = escape(m.value)
+                    name, code = kinds.get(m.kind_id, ("", ""))
+                    title = f"{name}: {escape(m.comment)}" if m.comment else name
+                    value = esc(m.value)
                     parts.append(f'<span class="jr-mark" data-id="{m.id}" data-value="{value}" data-version="{m.version}" '
-                                 f'data-kind="{escape(kind_codes.get(m.kind_id, ""))}" data-weight="{m.weight}" '
-                                 f'title="{title}">{value}</span>')
+                                 f'data-kind="{code}" data-weight="{m.weight}" title="{title}">{value}</span>')
             parts.append("</td>")
         out[sid] = Markup("".join(parts))
     return out

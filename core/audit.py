@@ -22,12 +22,14 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass
 
 import peewee as pw
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 
 from .db import BaseModel, database, is_postgres, utcnow
+from .prepared import Prepared, slot
 
 GENESIS = "0" * 64
 
@@ -76,11 +78,16 @@ class AuditInvalid(BaseModel):
 MODELS = [AuditEntry, AuditHead, AuditInvalid]
 
 
+#: the encoders of json.dumps(..., ensure_ascii=False, separators=(",", ":")) and of the payload,
+#: built once (json.dumps builds one per call when given options)
+_CANON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_PAYLOAD = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+
+
 def _digest(prev: str, at: dt.datetime, user_id, login, ip, action, object_type, object_id,
             school_id, data: str) -> str:
-    canon = json.dumps([prev, at.isoformat(timespec="microseconds"), user_id, login, ip, action,
-                        object_type, object_id, school_id, data],
-                       ensure_ascii=False, separators=(",", ":"))
+    canon = _CANON.encode([prev, at.isoformat(timespec="microseconds"), user_id, login, ip, action,
+                           object_type, object_id, school_id, data])
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 
@@ -94,7 +101,6 @@ def _actor():
 
 
 def _has_g() -> bool:
-    from flask import has_app_context
     return has_app_context()
 
 
@@ -117,23 +123,25 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id=N
         object_id = object_id if object_id is not None else obj._pk
     if school_id is None and user is not None:
         school_id = getattr(user, "school_id", None)
-    payload = json.dumps(data or {}, ensure_ascii=False, sort_keys=True, default=str)
+    payload = _PAYLOAD.encode(data or {})
     at = utcnow()
     uid = getattr(user, "id", None)
     login = getattr(user, "login", None)
     oid = None if object_id is None else str(object_id)
     if _has_g():
         g._zh_audited = True  # this context left a trace: its signals need no second one
+    row = {"at": at, "user_id": uid, "login": login, "ip": ip, "action": action, "object_type": object_type,
+           "object_id": oid, "school_id": school_id, "data": payload}
     # inside the caller's transaction when there is one (no savepoint needed), else in our own
     with (contextlib.nullcontext() if database.in_transaction() else database.atomic()):
-        head = _lock_head()
-        h = _digest(head.last_hash, at, uid, login, ip, action, object_type, oid, school_id, payload)
-        entry = AuditEntry.create(at=at, user_id=uid, login=login, ip=ip, action=action,
-                                  object_type=object_type, object_id=oid, school_id=school_id,
-                                  data=payload, prev_hash=head.last_hash, hash=h)
-        AuditHead.update(last_id=entry.id, last_hash=h, count=AuditHead.count + 1).where(
-            AuditHead.id == 1).execute()
-    return entry
+        row["prev_hash"] = _lock_head()
+        row["hash"] = h = _digest(row["prev_hash"], at, uid, login, ip, action, object_type, oid, school_id, payload)
+        if is_postgres():  # the entry and the head in one statement
+            entry_id = _APPEND_PG.execute(**row).fetchall()[0][0]
+        else:
+            entry_id = _APPEND.execute(**row).lastrowid
+            _SET_HEAD.execute(last_id=entry_id, last_hash=h)
+    return AuditEntry(__no_default__=True, id=entry_id, **row)
 
 
 # --- the audit listens -------------------------------------------------------------------------
@@ -173,18 +181,47 @@ def install(app) -> None:
         signals.connect(signal, _event_receiver(name), app=app, owner="core")
 
 
-def _lock_head() -> AuditHead:
-    """The head row, locked: concurrent writers append one after another."""
-    if is_postgres():
-        head = AuditHead.select().where(AuditHead.id == 1).for_update().first()
+_ONE = pw.SQL("1")  # a constant in the SQL itself: the statements below bind only slots
+_ENTRY_COLUMNS = ("at", "user_id", "login", "ip", "action", "object_type", "object_id", "school_id", "data",
+                  "prev_hash", "hash")
+
+
+def _insert_entry():
+    return AuditEntry.insert({AuditEntry._meta.fields[n]: slot(n) for n in _ENTRY_COLUMNS})
+
+
+def _append_pg():
+    entry = _insert_entry().returning(AuditEntry.id).cte("entry")
+    return (AuditHead.update(last_id=entry.c.id, last_hash=slot("hash")).from_(entry)
+            .where(AuditHead.id == _ONE).with_cte(entry).returning(entry.c.id))
+
+
+#: lock the head row and read the last hash: an UPDATE takes the row's lock (PostgreSQL) or
+#: the database's write lock (SQLite) before the read, so concurrent writers append one after
+#: another; the count goes up here, the last id and hash once the entry is written
+_LOCK_AND_READ = Prepared(lambda: AuditHead.update(count=AuditHead.count + _ONE)
+                            .where(AuditHead.id == _ONE).returning(AuditHead.last_hash))
+#: the same without RETURNING (SQLite before 3.35): lock, then read
+_LOCK = Prepared(lambda: AuditHead.update(count=AuditHead.count + _ONE).where(AuditHead.id == _ONE))
+_READ = Prepared(lambda: AuditHead.select(AuditHead.last_hash).where(AuditHead.id == _ONE))
+_APPEND = Prepared(_insert_entry)
+_SET_HEAD = Prepared(lambda: AuditHead.update(last_id=slot("last_id"), last_hash=slot("last_hash"))
+                       .where(AuditHead.id == _ONE))
+#: PostgreSQL: the entry and the head's new last id and hash in one statement
+_APPEND_PG = Prepared(_append_pg)
+
+
+def _lock_head() -> str:
+    """Lock the head row (concurrent writers append one after another); the last entry's hash."""
+    if is_postgres() or sqlite3.sqlite_version_info >= (3, 35):
+        rows = _LOCK_AND_READ.execute().fetchall()
     else:
-        # a write takes SQLite's lock before the read, so the head cannot change under us
-        locked = AuditHead.update(count=AuditHead.count).where(AuditHead.id == 1).execute()
-        head = AuditHead.get_by_id(1) if locked else None
-    if head is None:  # the very first entry of a new database
+        _LOCK.execute()
+        rows = _READ.execute().fetchall()
+    if not rows:  # the very first entry of a new database
         AuditHead.insert(id=1).on_conflict_ignore().execute()
         return _lock_head()
-    return head
+    return rows[0][0]
 
 
 @dataclass

@@ -63,12 +63,21 @@ class Prepared:
             got = self._compiled[key] = (sql, params, names)
         return got
 
-    def rows(self, **values) -> list[tuple]:
+    def execute(self, **values):
+        """Run the statement (a SELECT, or an INSERT, UPDATE or DELETE); the driver's cursor."""
         sql, params, names = self._sql()
         if names != set(values):
             raise TypeError(f"slots {sorted(names)} given {sorted(values)}")
         bound = [values[p.name] if isinstance(p, _Slot) else p for p in params]
-        return database.obj.execute_sql(sql, bound).fetchall()
+        return database.obj.execute_sql(sql, bound)
+
+    def rows(self, **values) -> list[tuple]:
+        return self.execute(**values).fetchall()
+
+    def insert(self, **values) -> int:
+        """Run an INSERT of one row; its new id (peewee adds ``RETURNING`` on PostgreSQL)."""
+        cursor = self.execute(**values)
+        return cursor.fetchone()[0] if isinstance(database.obj, pw.PostgresqlDatabase) else cursor.lastrowid
 
     def objects(self, **values) -> list[pw.Model]:
         """The rows as instances of the model given at construction."""

@@ -22,7 +22,7 @@ from .models import Lesson, Mark, TermMark, TimetableChange, TimetableEntry, Wor
 from .schemas import (AttendanceIn, GenerateIn, GroupJournalQuery, HistoryOut, JournalQuery, LessonIn, JournalLessonOut,
                       LessonPatch, LessonQuery, MarkDelete, MarkIn, JournalMarkOut, MarkPatch, JournalPeriodOut, RemarkIn,
                       JournalRemarkOut, RemarkQuery, Range, TermMarkIn, TermMarkQuery, TimetableChangeIn, TimetableIn,
-                      TimetableQuery)
+                      TimetableQuery, mark_json)
 from .scope import JournalOf, PupilOf
 
 bp = Blueprint("journal_api", __name__, url_prefix="/api/v1")
@@ -199,12 +199,16 @@ def update_lesson(lesson_id: int, body):
 
 @endpoint(bp, "/marks", ["POST"], summary="Give a mark", body=MarkIn, status=201)
 def create_mark(body):
-    lesson = _lesson_ref(body["lesson_id"])
-    _require("journal.mark.write", lesson)
-    student = _ref(Student, body["student_id"], "student_id", "student")
-    mark = _call(service.add_mark, lesson, student, body["value"], body["kind"], body["comment"], by=g.user,
-                 allow_closed=_override(lesson))
-    return _mark_out(mark, body["kind"]), 201
+    # the lesson, the student and the kind of work are read at once, then checked in the usual order
+    target = service.mark_target(body["lesson_id"], body["student_id"], body["kind"])
+    if target is None or target.lesson.school_id != _school_id():
+        raise invalid({"lesson_id": "Unknown lesson."})
+    _require("journal.mark.write", target.lesson)
+    if target.student_school_id is None or target.student_school_id != _school_id():
+        raise invalid({"student_id": "Unknown student."})
+    mark = _call(service.add_mark, target.lesson, target.student_id, body["value"], body["kind"], body["comment"],
+                 by=g.user, allow_closed=_closed_override(target), context=target)
+    return mark_json(mark), 201
 
 
 def _mark_and_lesson(mark_id: int) -> tuple[Mark, Lesson]:
@@ -212,6 +216,19 @@ def _mark_and_lesson(mark_id: int) -> tuple[Mark, Lesson]:
     if mark is None or mark.lesson.school_id != _school_id():
         raise not_found("No such mark.")
     return mark, mark.lesson
+
+
+def _mark_context(mark_id: int) -> service.MarkContext:
+    """A mark with what changing it checks (:func:`service.mark_context`), or 404."""
+    ctx = service.mark_context(mark_id)
+    if ctx is None or ctx.lesson.school_id != _school_id():
+        raise not_found("No such mark.")
+    return ctx
+
+
+def _closed_override(ctx: service.MarkContext) -> bool:
+    """May the user change marks of the lesson's closed period? Asked only when it is closed."""
+    return ctx.closed and _override(ctx.lesson)
 
 
 @endpoint(bp, "/marks/<int:mark_id>", ["GET"], summary="One mark")
@@ -223,18 +240,20 @@ def get_mark(mark_id: int):
 
 @endpoint(bp, "/marks/<int:mark_id>", ["PATCH"], summary="Change a mark (409 on a stale version)", body=MarkPatch)
 def update_mark(mark_id: int, body):
-    mark, lesson = _mark_and_lesson(mark_id)
-    _require("journal.mark.write", lesson)
+    ctx = _mark_context(mark_id)
+    _require("journal.mark.write", ctx.lesson)
     version = body.pop("version")
-    fresh = _call(service.update_mark, mark, body, version=version, by=g.user, allow_closed=_override(lesson))
-    return _mark_out(fresh)
+    fresh = _call(service.update_mark, ctx.mark, body, version=version, by=g.user,
+                  allow_closed=_closed_override(ctx), context=ctx)
+    return mark_json(fresh)
 
 
 @endpoint(bp, "/marks/<int:mark_id>", ["DELETE"], summary="Delete a mark", query=MarkDelete)
 def delete_mark(mark_id: int, args):
-    mark, lesson = _mark_and_lesson(mark_id)
-    _require("journal.mark.write", lesson)
-    _call(service.delete_mark, mark, version=args["version"], by=g.user, allow_closed=_override(lesson))
+    ctx = _mark_context(mark_id)
+    _require("journal.mark.write", ctx.lesson)
+    _call(service.delete_mark, ctx.mark, version=args["version"], by=g.user, allow_closed=_closed_override(ctx),
+          context=ctx)
     return None
 
 

@@ -135,6 +135,20 @@ class JournalMarkOut(Schema):
     version = fields.Int()
 
 
+def mark_json(m) -> dict:
+    """What :class:`JournalMarkOut` dumps (``kind_code`` set on the row), built directly: the
+    endpoints that save a mark answer with it, and marshmallow would be a good part of their cost."""
+    return {"id": m.id, "student_id": m.student_id, "lesson_id": m.lesson_id, "value": m.value,
+            "numeric": None if m.numeric is None else float(m.numeric), "kind": m.kind_code,
+            "weight": None if m.weight is None else float(m.weight), "comment": m.comment,
+            "teacher_id": m.teacher_id, "created_at": _iso(m.created_at), "updated_at": _iso(m.updated_at),
+            "version": m.version}
+
+
+def _iso(value):
+    return None if value is None else value.isoformat()
+
+
 class AttendanceIn(Schema):
     student_id = fields.Int(required=True)
     lesson_id = fields.Int(required=True)

@@ -12,6 +12,7 @@ import peewee as pw
 from flask import abort, g
 
 from core import access
+from core.db import model_from_row
 from plugins.roster.models import SchoolClass, Student
 
 from . import service
@@ -28,8 +29,8 @@ def _knows(user, obj) -> bool:
 _STUDENT = Prepared(lambda: (Student.select(Student, SchoolClass)
                              .join(SchoolClass, pw.JOIN.LEFT_OUTER, on=(Student.school_class == SchoolClass.id))
                              .where(Student.id == slot("sid"))))
-_S_FIELDS = Student._meta.sorted_fields
-_C_FIELDS = SchoolClass._meta.sorted_fields
+_S_COLUMNS = tuple((f.name, f.python_value) for f in Student._meta.sorted_fields)
+_C_COLUMNS = tuple((f.name, f.python_value) for f in SchoolClass._meta.sorted_fields)
 
 
 def load_student(student_id: int) -> Student | None:
@@ -37,11 +38,10 @@ def load_student(student_id: int) -> Student | None:
     rows = _STUDENT.rows(sid=student_id)
     if not rows:
         return None
-    row, n = rows[0], len(_S_FIELDS)
-    st = Student(**{f.name: f.python_value(v) for f, v in zip(_S_FIELDS, row[:n])})
-    if row[n] is not None:
-        st.school_class = SchoolClass(**{f.name: f.python_value(v) for f, v in zip(_C_FIELDS, row[n:])})
-    st._dirty.clear()
+    row, n = rows[0], len(_S_COLUMNS)
+    st = model_from_row(Student, _S_COLUMNS, row[:n])
+    if row[n] is not None:  # the joined class, where peewee keeps a related row (st.school_class)
+        st.__rel__["school_class"] = model_from_row(SchoolClass, _C_COLUMNS, row[n:])
     return st
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import peewee as pw
 
 from core import access
+from core.prepared import Prepared, slot
 from core.identity.models import User
 from plugins.roster import service as roster
 from plugins.roster.models import GroupMember, Student, Subject, TeachingAssignment
@@ -78,17 +79,24 @@ def default_recipients(side: str, people: dict[int, dict]) -> list[int]:
     return list(people)
 
 
+def _unread(user_id):
+    return (Message.select(Message.thread, pw.fn.COUNT(Message.id))
+            .join(ThreadMember, on=((ThreadMember.thread == Message.thread) & (ThreadMember.user == user_id)))
+            .where((Message.id > ThreadMember.last_read_id) &
+                   (Message.author.is_null() | (Message.author != user_id))))
+
+
+#: every page's menu shows the count: the SQL is built once
+_UNREAD = Prepared(lambda: _unread(slot("uid")).group_by(Message.thread))
+
+
 def unread_counts(user_id: int, thread_ids: list[int] | None = None) -> dict[int, int]:
     """``{thread_id: unread messages}`` for the user's threads that have any; one query."""
-    q = (Message.select(Message.thread, pw.fn.COUNT(Message.id))
-         .join(ThreadMember, on=((ThreadMember.thread == Message.thread) & (ThreadMember.user == user_id)))
-         .where((Message.id > ThreadMember.last_read_id) &
-                (Message.author.is_null() | (Message.author != user_id))))
-    if thread_ids is not None:
-        if not thread_ids:
-            return {}
-        q = q.where(Message.thread.in_(thread_ids))
-    return dict(q.group_by(Message.thread).tuples())
+    if thread_ids is None:
+        return dict(_UNREAD.rows(uid=user_id))
+    if not thread_ids:
+        return {}
+    return dict(_unread(user_id).where(Message.thread.in_(thread_ids)).group_by(Message.thread).tuples())
 
 
 def threads_of(user_id: int, page: int = 1, per_page: int = 20) -> tuple[list[dict], int]:

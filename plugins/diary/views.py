@@ -6,9 +6,11 @@ The class teacher's pages are in :mod:`.views_staff`, messages in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
+from markupsafe import Markup
 
 from core import access, clock
 from core.ui import NavItem, Widget, login_required
@@ -62,7 +64,49 @@ def week(student_id: int):
     monday = week_param()
     data = open_week(g.user, st, monday, via="web")
     kids = kids_of(g.user) if data["role"] == "guardian" else []
-    return render_template("diary/week.html", d=data, st=st, kids=kids)
+    return render_template("diary/week.html", d=data, st=st, kids=kids, labels=week_labels(str(get_locale())),
+                           lesson_meta=lesson_meta)
+
+
+def lesson_meta(lesson: dict, room: str) -> str:
+    """The line under a lesson's subject on the week page, «08:30–09:15 · каб. 21 · teacher»,
+    as plain text (the template escapes it). ``room`` is the label of a room number.
+
+    Made here rather than in the template: every lesson shows it, and the template's
+    conditions, calls and escaping of each piece cost several times more.
+    """
+    parts = []
+    if lesson["start"]:
+        parts.append(f"{lesson['start']:%H:%M}–{lesson['end']:%H:%M}")
+    if lesson["room"]:  # a number reads "каб. 21", a named room (спортзал) as it is
+        parts.append(room % {"room": lesson["room"]} if lesson["room"][:1].isdigit() else lesson["room"])
+    if lesson["teacher"]:
+        parts.append(lesson["teacher"])
+    # without the bell's times the line starts with the separator, as it always has
+    return " · ".join(parts) if lesson["start"] else "".join(" · " + p for p in parts)
+
+
+@functools.lru_cache(maxsize=8)
+def week_labels(locale: str) -> dict:
+    """The week page's recurring labels in ``locale`` (the current one: call it with that).
+
+    Translated once per language instead of on every page (a translation lookup costs
+    several microseconds, and the page shows a score of them), and made as the template's
+    ``_()`` makes them: markup, with a NUL character where the page puts a date; ``room``
+    is plain text for :func:`lesson_meta`.
+    """
+    def m(text: str, **values) -> Markup:
+        return Markup(text) % values
+    return {
+        "attendance": {"absent": m(_("absent")), "ill": m(_("ill")), "valid": m(_("absent for a valid reason")),
+                       "late": m(_("late"))},
+        "remark": {"remark": m(_("Remark")), "recommendation": m(_("Recommendation")), "praise": m(_("Praise"))},
+        "room": _("room %(room)s"),
+        "lesson": {"topic": m(_("Topic:")), "hw": m(_("Homework:")), "due": m(_("due %(d)s"), d="\x00"),
+                   "cancelled": m(_("Cancelled")), "substitution": m(_("Substitution")),
+                   "room_changed": m(_("Room changed")), "control": m(_("Control work")), "none": m(_("No lessons.")),
+                   "today": m(_("Today"))},
+    }
 
 
 @bp.post("/students/<int:student_id>/acknowledge")

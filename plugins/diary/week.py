@@ -64,8 +64,10 @@ def week_facts(student_id: int, monday: dt.date) -> tuple[str, int, int, int]:
 
 
 def _links(raw) -> list[dict]:
+    if not raw or raw == "[]":  # most lessons have none: no need for the JSON parser
+        return []
     try:
-        links = json.loads(raw or "[]")
+        links = json.loads(raw)
     except ValueError:
         return []
     return [x for x in links if isinstance(x, dict)] if isinstance(links, list) else []
@@ -80,16 +82,20 @@ def build_week(student, monday: dt.date) -> dict:
     Sunday only with lessons.
 
     :param student: with ``school_class`` loaded (or ``None`` for a student out of class)
-    :returns: dict with ``days`` (each ``lessons`` and ``remarks``), ``fingerprint`` and counts
+    :returns: dict with ``days`` (each ``lessons`` and ``remarks``), ``fingerprint`` and counts.
+        Days, lessons, marks and remarks have the keys of the API's ``DayOut``, ``LessonOut``,
+        ``MarkOut`` and ``RemarkOut``, in their order (:mod:`.week_json` relies on it).
     """
     sunday = monday + dt.timedelta(days=6)
     today = clock.today()
+    dates = week_dates(monday)
     cid = class_id_of(student)
     span = {"date_from": monday, "date_to": sunday}
-    lessons = sql.LESSONS.rows(sid=student.id, cid=cid, **span)
+    lessons = sql.LESSONS.rows(sid=student.id, cid=cid, school=student.school_id, **span)
     marks, attendance, remarks = _facts_rows(student.id, monday)
-    timetable = sql.TIMETABLE.rows(sid=student.id, cid=cid, **span)
     holidays = sql.HOLIDAYS.rows(year=student.school_class.year_id if cid else None, **span)
+    holiday_on = {day: next((name for name, a, b in holidays if as_date(a) <= day <= as_date(b)), None)
+                  for day in dates}
 
     marks_by_lesson = defaultdict(list)
     for mid, lesson_id, value, weight, comment, updated_at, _v, kind, code in marks:
@@ -112,17 +118,23 @@ def build_week(student, monday: dt.date) -> dict:
             "change": None, "marks": marks_by_lesson.get(lid, []), "attendance": att_by_lesson.get(lid),
         })
 
+    # the timetable fills the days shown without lesson records (holidays apart; Sunday is
+    # shown only with lessons or a remark): only those weekdays' slots are read, none at all
+    # for a week whose lessons are all recorded
+    planned = [day for day in dates if day not in by_day and holiday_on[day] is None and
+               (day.isoweekday() != 7 or day in remarks_by_day)]
+    wanted = {day.isoweekday() for day in planned}
+    timetable = sql.TIMETABLE.rows(sid=student.id, cid=cid, **span, **{
+        name: (weekday if weekday in wanted else 0) for weekday, name in enumerate(sql.WEEKDAY_SLOTS, 1)})
+
     days = []
-    for day in week_dates(monday):
-        holiday = next((name for name, a, b in holidays if as_date(a) <= day <= as_date(b)), None)
-        items = by_day.get(day, [])
-        if not items and holiday is None:
-            items = _planned(day, timetable)
-        if day.weekday() == 5 and not items and not remarks_by_day.get(day):
-            continue
-        if day.weekday() == 6 and not by_day.get(day) and not remarks_by_day.get(day):
-            continue
-        days.append({"date": day, "weekday": day.isoweekday(), "is_today": day == today, "holiday": holiday,
+    for day in dates:
+        holiday = holiday_on[day]
+        items = by_day.get(day) or (_planned(day, timetable) if day in planned else [])
+        weekday = day.isoweekday()
+        if weekday >= 6 and not items and day not in remarks_by_day:
+            continue  # Saturday and Sunday appear only with something on them
+        days.append({"date": day, "weekday": weekday, "is_today": day == today, "holiday": holiday,
                      "lessons": items, "remarks": remarks_by_day.get(day, [])})
     fp, n_marks, n_absences, n_remarks = _facts(marks, attendance, remarks)
     return {
@@ -135,7 +147,7 @@ def build_week(student, monday: dt.date) -> dict:
 
 def _planned(day: dt.date, timetable: list[tuple]) -> list[dict]:
     """The timetable's slots on ``day`` (no lesson records yet), with that day's change."""
-    out, seen = [], set()
+    slots: dict[int, dict] = {}  # by timetable entry
     for (eid, weekday, number, subject_id, subject, teacher, room, valid_from, valid_to, start, end,
          ch_date, ch_kind, ch_room, ch_note, substitute) in timetable:
         if weekday != day.isoweekday():
@@ -143,18 +155,15 @@ def _planned(day: dt.date, timetable: list[tuple]) -> list[dict]:
         if (valid_from and as_date(valid_from) > day) or (valid_to and as_date(valid_to) < day):
             continue
         change = ch_kind if ch_date is not None and as_date(ch_date) == day else None
-        if change is None and eid in seen:
+        if change is None and eid in slots:
             continue  # a row of this slot joined with another day's change
-        if change is not None:
-            out = [x for x in out if x["entry_id"] != eid]
-        seen.add(eid)
-        out.append({
-            "entry_id": eid, "lesson_id": None, "number": number, "planned": True,
+        slots[eid] = {
+            "lesson_id": None, "number": number, "planned": True,
             "start": as_time(start), "end": as_time(end), "subject": subject, "subject_id": subject_id,
             "teacher": (substitute or teacher or "") if change == "substitution" else (teacher or ""),
             "room": (ch_room or room or "") if change == "room" else (room or ""),
             "topic": "", "homework": "", "homework_links": [], "homework_due": None, "control": None,
             "cancelled": change == "cancelled", "change": {"kind": change, "note": ch_note or ""} if change else None,
             "marks": [], "attendance": None,
-        })
-    return sorted(out, key=lambda x: (x["number"], x["entry_id"]))
+        }
+    return [slot for _eid, slot in sorted(slots.items(), key=lambda item: (item[1]["number"], item[0]))]

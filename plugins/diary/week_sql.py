@@ -34,11 +34,33 @@ def _my_individual_subjects():
                    StudyGroup.subject.is_null(False)))
 
 
-def _attends(model):
-    """The journal's rule for ``model`` (Lesson or TimetableEntry): does it concern the student?"""
+def _of_class(model):
+    """Rows of ``model`` (Lesson or TimetableEntry) of the student's class that concern them:
+    whole-class ones, except subjects they study on an individual plan, and their groups' ones."""
     return ((model.school_class == slot("cid")) &
-            (model.group.is_null() | model.group.in_(_my_groups())) &
-            ~(model.group.is_null() & model.subject.in_(_my_individual_subjects()))) | model.group.in_(_my_groups())
+            ((model.group.is_null() & model.subject.not_in(_my_individual_subjects())) |
+             model.group.in_(_my_groups())))
+
+
+def _of_groups(model):
+    """Rows of ``model`` of the student's groups, whatever the class (a stream, a student out of class)."""
+    return model.group.in_(_my_groups())
+
+
+def _week_lesson_ids():
+    """Ids of the week's lessons that concern the student: the rule above, read through the indexes.
+
+    The two parts are separate SELECTs (an id found by both is simply listed twice) so that
+    each is read through its own index with the dates: the class's lessons through (class,
+    subject, date), the groups' through (group, date); as one OR, SQLite read every lesson
+    of the class's year and kept the week's. The subject condition is always true (the
+    journal gives a lesson only a subject of its school): it lets the class's index reach
+    the dates, subject by subject.
+    """
+    in_week = Lesson.date.between(slot("date_from"), slot("date_to"))
+    school_subjects = Subject.select(Subject.id).where(Subject.school == slot("school"))
+    return (Lesson.select(Lesson.id).where(_of_class(Lesson) & Lesson.subject.in_(school_subjects) & in_week)
+            .union_all(Lesson.select(Lesson.id).where(_of_groups(Lesson) & in_week)))
 
 
 #: (id, date, number, subject_id, subject, teacher, room, topic, homework, homework_links,
@@ -52,8 +74,12 @@ LESSONS = Prepared(lambda: (
     .switch(Lesson).join(TimetableEntry, pw.JOIN.LEFT_OUTER, on=(Lesson.timetable_entry == TimetableEntry.id))
     .switch(Lesson).join(BellTime, pw.JOIN.LEFT_OUTER,
                          on=((BellTime.school == Lesson.school) & (BellTime.number == Lesson.number)))
-    .where(_attends(Lesson) & Lesson.date.between(slot("date_from"), slot("date_to")))
+    .where(Lesson.id.in_(_week_lesson_ids()))
     .order_by(Lesson.date, Lesson.number, Lesson.id)))
+
+#: the weekdays TIMETABLE reads, one slot per weekday (``day1`` Monday .. ``day7`` Sunday): the
+#: weekday's number to read its slots, 0 to skip it (the week view asks only for days without lessons)
+WEEKDAY_SLOTS = tuple(f"day{i}" for i in range(1, 8))
 
 #: (id, weekday, number, subject_id, subject, teacher, room, valid_from, valid_to, bell start, bell end,
 #:  change date, change kind, change room, change note, substitute)
@@ -71,7 +97,8 @@ TIMETABLE = Prepared(lambda: (
                                  on=((TimetableChange.entry == TimetableEntry.id) &
                                      TimetableChange.date.between(slot("date_from"), slot("date_to"))))
     .join(Substitute, pw.JOIN.LEFT_OUTER, on=(TimetableChange.teacher == Substitute.id))
-    .where(_attends(TimetableEntry))
+    .where((_of_class(TimetableEntry) | _of_groups(TimetableEntry)) &
+           TimetableEntry.weekday.in_([slot(name) for name in WEEKDAY_SLOTS]))
     .order_by(TimetableEntry.weekday, TimetableEntry.number, TimetableEntry.id)))
 
 #: (id, lesson_id, value, weight, comment, updated_at, version, kind name, kind code)

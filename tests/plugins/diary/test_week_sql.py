@@ -25,10 +25,13 @@ def test_lessons_and_slots_are_the_journals(ids, demo_app):
         kinds = set()
         for st in students:
             span = {"sid": st.id, "cid": st.school_class_id}
-            mine = [r[0] for r in week_sql.LESSONS.rows(date_from=QUARTER[0], date_to=QUARTER[1], **span)]
+            mine = [r[0] for r in week_sql.LESSONS.rows(date_from=QUARTER[0], date_to=QUARTER[1], school=st.school_id,
+                                                        **span)]
             theirs = [x.id for x in journal.student_lessons(st, *QUARTER)]
             assert mine == theirs, st.full_name
-            slots = sorted({r[0] for r in week_sql.TIMETABLE.rows(date_from=QUARTER[0], date_to=QUARTER[1], **span)})
+            every_day = {name: weekday for weekday, name in enumerate(week_sql.WEEKDAY_SLOTS, 1)}
+            slots = sorted({r[0] for r in week_sql.TIMETABLE.rows(date_from=QUARTER[0], date_to=QUARTER[1], **span,
+                                                                  **every_day)})
             assert slots == sorted(e.id for e in journal.timetable_for_student(st)), st.full_name
             kinds.add((bool(st.individual_plan), st.school_class_id is None, bool(mine)))
         assert (True, False, True) in kinds and (False, True, True) in kinds

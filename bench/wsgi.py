@@ -1,6 +1,7 @@
 """The benchmark's WSGI app: ``gunicorn bench.wsgi:app``.
 
-Zhurnal exactly as deployed (``create_app()``, settings from ``ZHURNAL_CONFIG``)
+Zhurnal exactly as deployed (``create_app()``, settings from ``ZHURNAL_CONFIG``, made ready as
+``core.wsgi`` does)
 plus, only here, two reference routes served by the same server:
 
 * ``/bench/hello`` — a bare Flask route that touches nothing (the baseline);
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from core.app import create_app
+from core.app import create_app, ready_to_serve
 
 from .timing import Timer, read_times, summary
 
@@ -41,7 +42,7 @@ def make_app():
     for name in ("bench_hello", "bench_pk", "bench_stats"):
         app.extensions["csrf"].exempt(app.view_functions[name])
     app.wsgi_app = Timer(app.wsgi_app, TIMES)
-    return app
+    return ready_to_serve(app)
 
 
 app = make_app()

@@ -1,4 +1,17 @@
 """WSGI entry point: ``gunicorn -w 4 core.wsgi:app``."""
-from .app import create_app
+from __future__ import annotations
 
-app = create_app()
+import sys
+
+from .app import create_app, ready_to_serve
+from .config import ConfigError
+
+
+def _load():
+    try:
+        return ready_to_serve(create_app())
+    except ConfigError as e:  # one line in the server's log, not a traceback
+        sys.exit(f"zhurnal: {e}")
+
+
+app = _load()

@@ -177,3 +177,17 @@ def test_today_is_the_schools_date_not_the_servers(make_app, monkeypatch):
     pinned = make_app(migrate=False)  # the tests' pinned day wins
     with pinned.app_context():
         assert clock.today() == dt.date(2026, 11, 26)
+
+
+def test_the_wsgi_entry_reports_bad_settings_in_one_line(tmp_path):
+    """gunicorn imports core.wsgi: a bad setting is one line on stderr and a failed exit, no traceback."""
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHURNAL_")}
+    env.update(ZHURNAL_PLUGINS="roster,nonexistent", ZHURNAL_DATABASE_URL=f"sqlite:///{tmp_path / 'z.db'}")
+    r = subprocess.run([sys.executable, "-c", "import core.wsgi"], env=env, cwd=tmp_path, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("zhurnal: unknown plugin 'nonexistent' (installed: "), lines

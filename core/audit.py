@@ -241,7 +241,7 @@ def verify(batch: int = 5000) -> list[Problem]:
     the chain.
     """
     outer = database.in_transaction()
-    with database.atomic():
+    with (database.atomic() if is_postgres() else database.atomic("DEFERRED")):  # a read: no write lock
         if is_postgres() and not outer:
             database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         return _verify(batch)

@@ -50,3 +50,52 @@ def test_by_key_builds_the_same_instances_as_peewee(demo_app):
         user.display_name = user.display_name + "."
         assert user._dirty == {"display_name"}   # saves only what changed, like any instance
         assert db.by_key(User, User.id, -1) == []
+
+
+def test_sqlite_writers_queue_on_one_lock_and_readers_take_none(make_app):
+    """Write transactions of every thread and process queue on <db>-writers.lock and begin
+    IMMEDIATE (a waiting writer is let in when the previous one commits, none fails half-way);
+    a DEFERRED transaction is a read snapshot that blocks no writer."""
+    import threading
+    import time
+    if PG_URL:
+        pytest.skip("SQLite only")
+    app = make_app()
+    from core.identity.models import School
+    with app.app_context():
+        path = db.database.obj.database
+        sid = School.create(name="Школа", short_name="Ш").id
+        errors, done = [], []
+
+        def writer(n):
+            try:
+                for i in range(20):
+                    with db.database.atomic():
+                        name = School.get_by_id(sid).name          # read, then write: a lost update
+                        time.sleep(0.001)                          # if two were let in at once
+                        School.update(name=name + "x").where(School.id == sid).execute()
+                done.append(n)
+            except Exception as e:  # noqa: BLE001 - reported by the assertion
+                errors.append(repr(e))
+            finally:
+                db.database.close()
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not errors and sorted(done) == [0, 1, 2, 3]
+        assert School.get_by_id(sid).name == "Школа" + "x" * 80     # no update lost
+        import os
+        assert os.path.exists(f"{path}-writers.lock")
+
+        # a reader's snapshot does not hold writers back
+        with db.database.atomic("DEFERRED"):
+            before = School.get_by_id(sid).name
+            t = threading.Thread(target=writer, args=(9,))
+            t.start()
+            t.join(30)
+            assert not t.is_alive() and 9 in done
+            assert School.get_by_id(sid).name == before            # the snapshot stays as it was
+        assert School.get_by_id(sid).name == before + "x" * 20

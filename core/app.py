@@ -1,6 +1,7 @@
 """The application factory: settings -> database -> plugins -> everything they contribute."""
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,12 +12,15 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
+from peewee import JOIN
+
 from . import api, db, signals
 from .access import AccessRegistry
 from .config import Settings, load_settings
 from .identity.models import School, User
 from .identity.passwords import Passwords
 from .plugins import PluginHost, resolve
+from .prepared import Prepared, slot
 
 log = logging.getLogger("zhurnal")
 
@@ -164,6 +168,44 @@ def _install_i18n(app: Flask, host: PluginHost) -> None:
     Babel(app, locale_selector=select_locale)
 
 
+def _principal_query():
+    from .identity.models import RoleAssignment
+    return (User.select(*User._meta.sorted_fields, *School._meta.sorted_fields,
+                        *RoleAssignment._meta.sorted_fields)
+            .join(School, JOIN.LEFT_OUTER, on=(User.school == School.id))
+            .switch(User).join(RoleAssignment, JOIN.LEFT_OUTER, on=(RoleAssignment.user == User.id))
+            .where(User.id == slot("id")).order_by(RoleAssignment.id))
+
+
+_PRINCIPAL = Prepared(_principal_query)
+
+
+def _principal(uid: int) -> User | None:
+    """The account of a session, with its school and role assignments, in one statement.
+
+    Every logged-in request needs all three; the school and the roles are left where
+    :meth:`Zhurnal.school_by_id` and :func:`core.access.assignments` look first.
+    """
+    rows = _PRINCIPAL.rows(id=uid)
+    if not rows:
+        return None
+    (um, ucols), (sm, scols), (rm, rcols) = _principal_columns()
+    a, b = len(ucols), len(ucols) + len(scols)
+    user = db.model_from_row(um, ucols, rows[0][:a])
+    if rows[0][a] is not None:
+        g.setdefault("_zh_schools", {})[rows[0][a]] = db.model_from_row(sm, scols, rows[0][a:b])
+    g.setdefault("_zh_assignments", {})[user.id] = [db.model_from_row(rm, rcols, r[b:]) for r in rows
+                                                    if r[b] is not None]
+    return user
+
+
+@functools.cache
+def _principal_columns() -> tuple:
+    from .identity.models import RoleAssignment
+    return tuple((m, tuple((f.name, f.python_value) for f in m._meta.sorted_fields))
+                 for m in (User, School, RoleAssignment))
+
+
 def _install_login(app: Flask) -> None:
     from .identity import service
 
@@ -178,8 +220,7 @@ def _install_login(app: Flask) -> None:
             uid, epoch = (int(x) for x in user_id.split(":"))
         except ValueError:
             return None
-        found = db.by_key(User, User.id, uid)
-        user = found[0] if found else None
+        user = _principal(uid)
         if user is None or user.session_epoch != epoch or not user.is_active:
             return None
         return user

@@ -9,7 +9,7 @@ from flask_login import login_user, logout_user
 from marshmallow import Schema, fields, validate
 
 from .. import access
-from ..api import ApiError, endpoint, not_found
+from ..api import ApiError, endpoint, not_found, schema_instance
 from .models import ApiToken
 from . import service
 from .views import _client_ip, refusal_message
@@ -43,7 +43,7 @@ class MeSchema(Schema):
         return sorted(access.roles(user))
 
     def get_assignments(self, user):
-        return RoleSchema(many=True).dump(access.assignments(user))
+        return schema_instance(RoleSchema).dump(access.assignments(user), many=True)
 
 
 class PasswordSchema(Schema):

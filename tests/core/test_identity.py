@@ -362,3 +362,13 @@ def test_compromise_since_marks_later_actions_invalid(demo_app):
     assert "invalid" in page or "недействительно" in page
     # a parent may not report someone else
     assert api_login(demo_app, "parent1").post(f"/api/v1/users/{uid}/compromised", json={}).status_code in (403, 404)
+
+
+def test_a_logged_in_request_reads_account_school_and_roles_in_one_statement(demo_app):
+    from tests.utils import count_queries
+    c = login(demo_app, "parent1")           # two children: several role assignments
+    with count_queries() as q:
+        me = c.get("/api/v1/me").get_json()
+    assert q.count == 1, q.queries
+    assert me["roles"] == ["parent"] and me["school_id"]
+    assert len(me["role_assignments"]) >= 2                      # one per child, all from that statement

@@ -95,8 +95,13 @@ def _core_v2(migrator) -> None:
                                 CompromiseReport.compromised_since))
 
 
-CORE_SCHEMA_VERSION = 2
-CORE_MIGRATIONS = {2: _core_v2}
+def _core_v3(migrator) -> None:
+    """core 3: failed logins that name no account are counted (``core_login_failure``, created
+    with the tables)."""
+
+
+CORE_SCHEMA_VERSION = 3
+CORE_MIGRATIONS = {2: _core_v2, 3: _core_v3}
 
 
 def migrate_all(app, echo=click.echo) -> None:

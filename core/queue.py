@@ -235,6 +235,13 @@ def audit_verify_job() -> dict:
     return result
 
 
+@task(periodic=_crontab(minute="20", hour="3"))
+def forget_login_failures_job() -> int:
+    """Drop the failure counters of unknown logins quiet for a day (nightly)."""
+    from .identity.service import forget_login_failures
+    return forget_login_failures()
+
+
 @task(periodic=_crontab(minute="10", hour="3"))
 def refresh_statistics_job() -> None:
     """Refresh the query planner's statistics (nightly): tables grow all year."""

@@ -112,4 +112,16 @@ class CompromiseReport(BaseModel):
         table_name = "core_compromise_report"
 
 
-MODELS = [School, User, RoleAssignment, ApiToken, CompromiseReport]
+class LoginFailure(BaseModel):
+    """Failed logins with a login that names no account, counted as an account's are: a stranger
+    trying logins sees the same slow-down and lock whether or not the account exists."""
+    login = pw.CharField(max_length=64, primary_key=True)
+    failed_logins = pw.IntegerField(default=0)
+    last_failed_at = pw.DateTimeField(null=True)
+    locked_until = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "core_login_failure"
+
+
+MODELS = [School, User, RoleAssignment, ApiToken, CompromiseReport, LoginFailure]

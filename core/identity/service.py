@@ -15,7 +15,7 @@ from flask import current_app
 from .. import audit, signals
 from ..db import database, utcnow
 from ..i18n import N_
-from .models import ApiToken, CompromiseReport, User
+from .models import ApiToken, CompromiseReport, LoginFailure, User
 from .passwords import generate, weakness
 
 
@@ -50,30 +50,17 @@ def authenticate(login: str, password: str, *, ip: str | None = None, via: str =
     user = find_by_login(login)
     passwords = _ext().passwords
     if user is None:
-        passwords.verify(None, password or "")
-        with database.atomic():
-            audit.record("core.login.failed", object_type="core_user", data={"login": (login or "")[:64]}, ip=ip)
-        raise LoginRefused("bad_credentials")
+        _refuse_unknown(login, password, sec, now, ip)
     if not user.is_active:
         # say "stopped" only to someone who knows the password: otherwise a stranger
         # could tell a stopped account from an unknown login
         right = passwords.verify(user.password_hash, password or "")
         raise LoginRefused("blocked" if right and user.blocked_reason else "bad_credentials")
-    if user.locked_until and user.locked_until > now:
-        raise LoginRefused("locked", retry_after=math.ceil((user.locked_until - now).total_seconds()))
-    if user.failed_logins >= sec["login_slowdown_after"] and user.last_failed_at:
-        wait = 2 ** (user.failed_logins - sec["login_slowdown_after"])
-        elapsed = (now - user.last_failed_at).total_seconds()
-        if elapsed < wait:
-            raise LoginRefused("throttled", retry_after=math.ceil(wait - elapsed))
+    _check_throttle(user, sec, now)
     if not passwords.verify(user.password_hash, password or ""):
         with database.atomic():
-            failures = user.failed_logins + 1
-            update = {"failed_logins": failures, "last_failed_at": now}
-            locked = failures >= sec["login_lock_after"]
-            if locked:
-                update["locked_until"] = now + dt.timedelta(minutes=sec["login_lock_minutes"])
-                update["failed_logins"] = 0
+            update = _failure(user, sec, now)
+            failures, locked = update.pop("_failures"), "locked_until" in update
             User.update(**update).where(User.id == user.id).execute()
             audit.record("core.login.failed", user, data={"failures": failures}, ip=ip, user=user)
             if locked:
@@ -94,6 +81,49 @@ def authenticate(login: str, password: str, *, ip: str | None = None, via: str =
         setattr(user, k, v)
     signals.send(signals.user_logged_in, user=user, ip=ip, via=via, school_id=user.school_id)
     return user
+
+
+def _check_throttle(counter, sec: dict, now: dt.datetime) -> None:
+    """Refuse at once while ``counter`` (an account or a :class:`LoginFailure`) is locked or slowed down."""
+    if counter.locked_until and counter.locked_until > now:
+        raise LoginRefused("locked", retry_after=math.ceil((counter.locked_until - now).total_seconds()))
+    if counter.failed_logins >= sec["login_slowdown_after"] and counter.last_failed_at:
+        wait = 2 ** (counter.failed_logins - sec["login_slowdown_after"])
+        elapsed = (now - counter.last_failed_at).total_seconds()
+        if elapsed < wait:
+            raise LoginRefused("throttled", retry_after=math.ceil(wait - elapsed))
+
+
+def _failure(counter, sec: dict, now: dt.datetime) -> dict:
+    """The counter's columns after one more failure (with ``_failures``, the count reached)."""
+    failures = counter.failed_logins + 1
+    update = {"failed_logins": failures, "last_failed_at": now, "_failures": failures}
+    if failures >= sec["login_lock_after"]:
+        update["locked_until"] = now + dt.timedelta(minutes=sec["login_lock_minutes"])
+        update["failed_logins"] = 0
+    return update
+
+
+def _refuse_unknown(login: str, password: str, sec: dict, now: dt.datetime, ip: str | None):
+    """A login that names no account: answered exactly as a wrong password for an account
+    would be (the same work, the same slow-down and lock), so that trying logins tells a
+    stranger nothing about which accounts exist."""
+    key = (login or "").strip().lower()[:64]
+    counter = LoginFailure.get_or_none(LoginFailure.login == key) or LoginFailure(login=key, failed_logins=0)
+    _check_throttle(counter, sec, now)
+    _ext().passwords.verify(None, password or "")   # the time a wrong password takes (outside any lock)
+    update = _failure(counter, sec, now)
+    update.pop("_failures")
+    with database.atomic():
+        LoginFailure.insert(login=key, **update).on_conflict(
+            conflict_target=[LoginFailure.login], update=update).execute()
+        audit.record("core.login.failed", object_type="core_user", data={"login": (login or "")[:64]}, ip=ip)
+    raise LoginRefused("bad_credentials")
+
+
+def forget_login_failures(older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Drop the counters of unknown logins that have been quiet for ``older_than`` (a nightly job)."""
+    return LoginFailure.delete().where(LoginFailure.last_failed_at < utcnow() - older_than).execute()
 
 
 def create_user(login: str, display_name: str, *, password: str | None = None, school=None,

@@ -372,3 +372,29 @@ def test_a_logged_in_request_reads_account_school_and_roles_in_one_statement(dem
     assert q.count == 1, q.queries
     assert me["roles"] == ["parent"] and me["school_id"]
     assert len(me["role_assignments"]) >= 2                      # one per child, all from that statement
+
+
+def test_an_unknown_login_is_slowed_down_and_locked_like_an_account(demo_app, clock):
+    """Trying logins must not tell which accounts exist: 401, 429 throttled and 429 locked come
+    after the same number of failures whether or not the login names an account."""
+    c = demo_app.test_client()
+
+    def answers(login_name):
+        out = []
+        while len(out) < 40 and (not out or out[-1][1] != "locked"):
+            r = c.post("/api/v1/auth/login", json={"login": login_name, "password": "wrong-password"})
+            body = r.get_json()
+            out.append((r.status_code, body["error"]["code"], body["error"].get("retry_after")))
+            if r.status_code == 429 and body["error"]["code"] == "throttled":
+                clock.advance(body["error"]["retry_after"])
+        return out
+
+    known, unknown = answers("teacher"), answers("nobody-here")
+    assert known == unknown
+    assert unknown[0][0] == 401 and ("throttled" in {a[1] for a in unknown}) and unknown[-1][:2] == (429, "locked")
+    from core.identity.models import LoginFailure
+    from core.identity.service import forget_login_failures
+    with demo_app.app_context():
+        assert LoginFailure.get_by_id("nobody-here").locked_until is not None
+        clock.advance(2 * 24 * 3600)
+        assert forget_login_failures() == 1 and LoginFailure.select().count() == 0

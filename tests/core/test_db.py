@@ -99,3 +99,57 @@ def test_sqlite_writers_queue_on_one_lock_and_readers_take_none(make_app):
             assert not t.is_alive() and 9 in done
             assert School.get_by_id(sid).name == before            # the snapshot stays as it was
         assert School.get_by_id(sid).name == before + "x" * 20
+
+
+def test_sqlite_writers_lock_file_goes_with_its_thread(make_app):
+    """`zhurnal serve` runs each request in a new thread: the lock file a thread opened is
+    closed when it ends (no open file leaked per request), and a thread that ends inside a
+    transaction does not keep every other writer waiting for ever."""
+    import gc
+    import os
+    import threading
+    if PG_URL:
+        pytest.skip("SQLite only")
+    app = make_app()
+    from core.identity.models import School
+    with app.app_context():
+        lock = f"{db.database.obj.database}-writers.lock"
+
+        def lock_files_open() -> int:
+            n = 0
+            for fd in os.listdir("/proc/self/fd"):
+                try:
+                    n += os.readlink(f"/proc/self/fd/{fd}") == lock
+                except OSError:
+                    pass
+            return n
+
+        def one_request(n):
+            with db.database.atomic():
+                School.create(name=f"Школа {n}", short_name=str(n))
+            db.database.close()
+
+        for n in range(30):
+            t = threading.Thread(target=one_request, args=(n,))
+            t.start()
+            t.join(30)
+        gc.collect()
+        assert lock_files_open() <= 1
+
+        def ends_inside_a_transaction():
+            db.database.atomic().__enter__()
+            School.create(name="Брошенная", short_name="Б")
+
+        t = threading.Thread(target=ends_inside_a_transaction)
+        t.start()
+        t.join(30)
+        gc.collect()
+        done = threading.Event()
+
+        def writer():
+            one_request("после")
+            done.set()
+
+        threading.Thread(target=writer, daemon=True).start()
+        assert done.wait(15), "a writer waits for the lock of a thread that no longer exists"
+        assert not School.select().where(School.name == "Брошенная").exists()

@@ -900,6 +900,9 @@ def update_mark(mark: Mark, changes: dict, *, version: int, by=None, allow_close
     :returns: the mark as saved, with its kind's code in ``kind_code``
     """
     ctx = context or mark_context(mark.id)
+    if ctx is not None and ctx.mark.version < version:
+        # read before a change this editor has seen: compare with (and record) what it replaces
+        ctx = mark_context(mark.id)
     if ctx is None:
         raise StaleEdit(None)  # deleted meanwhile
     mark, lesson = ctx.mark, ctx.lesson
@@ -960,6 +963,8 @@ def delete_mark(mark: Mark, *, version: int | None = None, by=None, allow_closed
         check access); read here when not given
     """
     ctx = context or mark_context(mark.id)
+    if ctx is not None and version is not None and ctx.mark.version < version:
+        ctx = mark_context(mark.id)  # read before a change this editor has seen: record what is deleted
     if ctx is None:
         raise StaleEdit(None)  # deleted meanwhile
     mark, lesson = ctx.mark, ctx.lesson

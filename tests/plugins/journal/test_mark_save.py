@@ -128,3 +128,32 @@ def test_closed_period_override_applies_to_changes_and_deletions_too(granted_app
         assert overrides == [{"period": ids["period_q1"], "action": a} for a in ("mark.create", "mark.update",
                                                                                    "mark.delete")]
         assert audit.verify() == []
+
+
+def test_a_change_from_an_editor_ahead_of_what_was_read_is_neither_lost_nor_misrecorded(demo_app, ids):
+    """The context was read at version 1 ("3"), another editor saved "5" (version 2), and this
+    editor, who saw "5", puts "3" back: the change is saved, and history and audit name the "5"
+    it replaced (compared with the stale "3" it was taken for no change at all)."""
+    with demo_app.app_context():
+        teacher = User.get(User.login == "teacher")
+        lesson, student = Lesson.get_by_id(ids["lesson_math_5a"]), Student.get_by_id(ids["other_5a"])
+        m = service.add_mark(lesson, student, "3", by=teacher)
+        stale = service.mark_context(m.id)
+        service.update_mark(m, {"value": "5"}, version=1, by=teacher)
+        fresh = service.update_mark(stale.mark, {"value": "3"}, version=2, by=teacher, context=stale)
+        assert (fresh.value, fresh.version) == ("3", 3)
+        assert (Mark.get_by_id(m.id).value, Mark.get_by_id(m.id).version) == ("3", 3)
+        last = History.select().where((History.object_type == "mark") & (History.object_id == m.id)).order_by(
+            History.id.desc()).first()
+        assert (last.old, last.new) == ("5 (answer)", "3 (answer)")
+        entry = audit.AuditEntry.select().where(audit.AuditEntry.action == "journal.mark.update").order_by(
+            audit.AuditEntry.id.desc()).first()
+        assert entry.payload["value"] == ["5", "3"]
+
+        stale = service.mark_context(m.id)
+        service.update_mark(m, {"value": "4"}, version=3, by=teacher)
+        service.delete_mark(stale.mark, version=4, by=teacher, context=stale)
+        last = History.select().where((History.object_type == "mark") & (History.object_id == m.id)).order_by(
+            History.id.desc()).first()
+        assert (last.action, last.old) == ("deleted", "4 (answer)")
+        assert audit.verify() == []

@@ -96,7 +96,7 @@ class SqliteDatabase(pw.SqliteDatabase):
         if self._lock_path is None:
             return None
         held = getattr(self._lock_fds, "file", None)
-        if held is None:
+        if held is None or held.pid != os.getpid():   # a forked worker opens its own (flock is per open file)
             held = self._lock_fds.file = _LockFile(self._lock_path)
         return held.fd
 
@@ -134,13 +134,15 @@ class _LockFile:
     """A thread's open ``<database>-writers.lock``. Closed when the thread's locals go (the
     thread ends): a server that runs each request in a new thread does not leak one open
     file per request, and a thread that ends inside a transaction does not keep the lock."""
-    __slots__ = ("fd",)
+    __slots__ = ("fd", "pid")
 
     def __init__(self, path: str) -> None:
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.pid = os.getpid()
 
     def __del__(self) -> None:
-        os.close(self.fd)
+        if self.pid == os.getpid():
+            os.close(self.fd)
 
 
 _BY_KEY: dict = {}

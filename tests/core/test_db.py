@@ -153,3 +153,27 @@ def test_sqlite_writers_lock_file_goes_with_its_thread(make_app):
         threading.Thread(target=writer, daemon=True).start()
         assert done.wait(15), "a writer waits for the lock of a thread that no longer exists"
         assert not School.select().where(School.name == "Брошенная").exists()
+
+
+def test_a_forked_worker_takes_the_writers_lock_on_its_own_file(make_app):
+    """flock excludes open files, not processes: a worker forked from a process that already
+    wrote (gunicorn --preload) must open the lock file again, or parent and child share one lock."""
+    import os
+    if PG_URL:
+        pytest.skip("SQLite only")
+    app = make_app()
+    from core.identity.models import School
+    with app.app_context():
+        with db.database.atomic():
+            School.create(name="Школа", short_name="Ш")
+        parent_fd = db.database.obj._lock_fd()
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: another open file, and the parent's is left alone
+            try:
+                os.write(w, b"1" if db.database.obj._lock_fd() != parent_fd else b"0")
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        assert os.read(r, 1) == b"1"
+        os.fstat(parent_fd)   # still open in the parent

@@ -797,9 +797,21 @@ def mark_context(mark_id: int) -> MarkContext | None:
     return MarkContext(lesson, closed, scale, mark.student_id, class_id, mark=mark)
 
 
+#: whether a period is closed, read inside the write transaction (see _check_closed)
+_PERIOD_CLOSED = Prepared(lambda: Period.select(Period.closed_at).where(Period.id == slot("id")))
+_PERIOD_CLOSED_PG = Prepared(lambda: Period.select(Period.closed_at).where(Period.id == slot("id"))
+                             .for_update("FOR SHARE"))
+
+
 def _check_closed(context: MarkContext, allow_closed: bool) -> bool:
-    """:func:`_check_open` for the lesson's period."""
-    if not context.closed:
+    """:func:`_check_open` for the lesson's period, called inside the write transaction.
+
+    The period is read again there: what the context read a moment before may have changed.
+    On SQLite the writers' lock, on PostgreSQL a share lock on the period's row, keeps the
+    period from being closed between this check and the commit.
+    """
+    rows = (_PERIOD_CLOSED_PG if is_postgres() else _PERIOD_CLOSED).rows(id=context.lesson.period_id)
+    if not rows or rows[0][0] is None:
         return False
     if not allow_closed:
         raise Invalid({"lesson_id": CLOSED_MESSAGE}, code="period_closed")

@@ -43,7 +43,8 @@ def test_saving_changing_and_deleting_a_mark_take_a_constant_few_statements(demo
             assert c.patch(f"/api/v1/marks/{r.get_json()['id']}", json={"value": "4", "version": 1}).status_code == 200
         with count_queries() as delete:
             assert c.delete(f"/api/v1/marks/{r.get_json()['id']}").status_code == 204
-        # user, school, roles; the lesson with all the checks need; the mark, its history; the audit (3)
+        # the account (one statement); what the checks need; the period again inside the transaction;
+        # the mark, its history; the audit (3)
         assert post.count <= 9, post.queries
         assert patch.count <= 9, patch.queries
         assert delete.count <= 9, delete.queries
@@ -157,3 +158,22 @@ def test_a_change_from_an_editor_ahead_of_what_was_read_is_neither_lost_nor_misr
             History.id.desc()).first()
         assert (last.action, last.old) == ("deleted", "4 (answer)")
         assert audit.verify() == []
+
+
+def test_a_period_closed_after_the_checks_read_it_is_still_refused(demo_app, ids):
+    """The checks read the lesson's period before the write; a period closed in between must
+    still refuse the mark (422 closed), with nothing written."""
+    from plugins.roster import service as roster
+    from plugins.roster.models import Period
+    with demo_app.test_request_context():
+        teacher = User.get(User.login == "teacher")
+        lesson = Lesson.get_by_id(ids["lesson_math_5a"])
+        ctx = service.mark_target(lesson.id, ids["other_5a"], "answer")
+        assert ctx is not None and not ctx.closed
+        roster.set_period_closed(Period.get_by_id(lesson.period_id), True, by=teacher)
+        marks, history, entries = Mark.select().count(), History.select().count(), audit.AuditEntry.select().count()
+        with pytest.raises(service.Invalid) as e:
+            service.add_mark(lesson, ids["other_5a"], "5", by=teacher, context=ctx)
+        assert e.value.fields == {"lesson_id": service.CLOSED_MESSAGE}
+        assert (Mark.select().count(), History.select().count(), audit.AuditEntry.select().count()) == \
+            (marks, history, entries)

@@ -177,3 +177,40 @@ def test_a_forked_worker_takes_the_writers_lock_on_its_own_file(make_app):
         os.waitpid(pid, 0)
         assert os.read(r, 1) == b"1"
         os.fstat(parent_fd)   # still open in the parent
+
+
+def test_the_wal_is_checkpointed_after_the_writers_lock_is_let_go(make_app, monkeypatch):
+    """A checkpoint syncs the files: done inside a commit it would keep every other writer
+    waiting on the lock. Every CHECKPOINT_EVERY write transactions, one runs after the lock."""
+    import fcntl
+    import os
+    if PG_URL:
+        pytest.skip("SQLite only")
+    app = make_app()
+    from core.identity.models import School
+    with app.app_context():
+        sqlite = db.database.obj
+        monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY", 3)
+        seen = []
+        original = sqlite.execute_sql
+
+        def spy(sql, params=None, *args, **kwargs):
+            if "wal_checkpoint" in sql:   # is the lock free for another writer right now?
+                probe = os.open(sqlite._lock_path, os.O_RDWR)
+                try:
+                    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    seen.append("free")
+                except BlockingIOError:
+                    seen.append("held")
+                finally:
+                    os.close(probe)
+            return original(sql, params, *args, **kwargs)
+
+        monkeypatch.setattr(sqlite, "execute_sql", spy)
+        sqlite._commits = 0
+        for i in range(7):
+            with db.database.atomic():
+                School.create(name=f"Школа {i}", short_name=str(i))
+        with db.database.atomic("DEFERRED"):   # reads do not count
+            School.select().count()
+        assert seen == ["free", "free"]

@@ -110,8 +110,9 @@ class SqliteDatabase(pw.SqliteDatabase):
             self._unlock()
             raise
 
-    #: write transactions of this process between two checkpoints of the WAL (see commit)
-    CHECKPOINT_EVERY = 200
+    #: pages of WAL a checkpoint aims to copy (~16 MB); how many write transactions that takes
+    #: is learnt from each checkpoint (see _after_write)
+    CHECKPOINT_PAGES = 4000
 
     def commit(self):
         wrote = getattr(self._lock_fds, "locked", False)
@@ -128,11 +129,18 @@ class SqliteDatabase(pw.SqliteDatabase):
         # A passive checkpoint after the lock is let go blocks no one; wal_autocheckpoint stays
         # as the net for writes that are not transactions.
         self._commits = getattr(self, "_commits", 0) + 1
-        if self._commits % self.CHECKPOINT_EVERY == 0:
-            try:
-                self.execute_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except pw.OperationalError:  # busy: a later one copies it
-                pass
+        every = getattr(self, "_checkpoint_every", 200)
+        if self._commits < every:
+            return
+        self._commits = 0
+        try:
+            _busy, pages, _copied = self.execute_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except pw.OperationalError:  # busy: a later one copies it
+            return
+        # the next one after as many transactions as wrote about CHECKPOINT_PAGES pages this time
+        # (small writes: fewer checkpoints, each copying the pages every commit rewrites only once)
+        if pages and pages > 0:
+            self._checkpoint_every = max(20, min(5000, every * self.CHECKPOINT_PAGES // pages))
 
     def rollback(self):
         try:

@@ -181,7 +181,7 @@ def test_a_forked_worker_takes_the_writers_lock_on_its_own_file(make_app):
 
 def test_the_wal_is_checkpointed_after_the_writers_lock_is_let_go(make_app, monkeypatch):
     """A checkpoint syncs the files: done inside a commit it would keep every other writer
-    waiting on the lock. Every CHECKPOINT_EVERY write transactions, one runs after the lock."""
+    waiting on the lock. After some write transactions (as many as fill CHECKPOINT_PAGES), one runs after the lock."""
     import fcntl
     import os
     if PG_URL:
@@ -190,7 +190,7 @@ def test_the_wal_is_checkpointed_after_the_writers_lock_is_let_go(make_app, monk
     from core.identity.models import School
     with app.app_context():
         sqlite = db.database.obj
-        monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY", 3)
+        sqlite._checkpoint_every = 3
         seen = []
         original = sqlite.execute_sql
 
@@ -208,9 +208,19 @@ def test_the_wal_is_checkpointed_after_the_writers_lock_is_let_go(make_app, monk
 
         monkeypatch.setattr(sqlite, "execute_sql", spy)
         sqlite._commits = 0
-        for i in range(7):
+        for i in range(2):
             with db.database.atomic():
                 School.create(name=f"Школа {i}", short_name=str(i))
         with db.database.atomic("DEFERRED"):   # reads do not count
             School.select().count()
-        assert seen == ["free", "free"]
+        assert seen == []
+        with db.database.atomic():
+            School.create(name="Школа 3", short_name="3")
+        assert seen == ["free"]
+        # the interval follows the pages the transactions wrote: few pages, rarer checkpoints
+        sqlite._checkpoint_every, sqlite._commits = 20, 0
+        monkeypatch.setattr(sqlite, "CHECKPOINT_PAGES", 4000)
+        for i in range(20):
+            with db.database.atomic():
+                School.create(name=f"Гимназия {i}", short_name=str(i))
+        assert seen == ["free", "free"] and sqlite._checkpoint_every > 20

@@ -202,8 +202,7 @@ def _principal(uid: int) -> User | None:
 @functools.cache
 def _principal_columns() -> tuple:
     from .identity.models import RoleAssignment
-    return tuple((m, tuple((f.name, f.python_value) for f in m._meta.sorted_fields))
-                 for m in (User, School, RoleAssignment))
+    return tuple((m, db.converters(m._meta.sorted_fields)) for m in (User, School, RoleAssignment))
 
 
 def _install_login(app: Flask) -> None:

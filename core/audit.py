@@ -181,7 +181,6 @@ def install(app) -> None:
         signals.connect(signal, _event_receiver(name), app=app, owner="core")
 
 
-_ONE = pw.SQL("1")  # a constant in the SQL itself: the statements below bind only slots
 _ENTRY_COLUMNS = ("at", "user_id", "login", "ip", "action", "object_type", "object_id", "school_id", "data",
                   "prev_hash", "hash")
 
@@ -193,20 +192,20 @@ def _insert_entry():
 def _append_pg():
     entry = _insert_entry().returning(AuditEntry.id).cte("entry")
     return (AuditHead.update(last_id=entry.c.id, last_hash=slot("hash")).from_(entry)
-            .where(AuditHead.id == _ONE).with_cte(entry).returning(entry.c.id))
+            .where(AuditHead.id == 1).with_cte(entry).returning(entry.c.id))
 
 
 #: lock the head row and read the last hash: an UPDATE takes the row's lock (PostgreSQL) or
 #: the database's write lock (SQLite) before the read, so concurrent writers append one after
 #: another; the count goes up here, the last id and hash once the entry is written
-_LOCK_AND_READ = Prepared(lambda: AuditHead.update(count=AuditHead.count + _ONE)
-                            .where(AuditHead.id == _ONE).returning(AuditHead.last_hash))
+_LOCK_AND_READ = Prepared(lambda: AuditHead.update(count=AuditHead.count + 1)
+                            .where(AuditHead.id == 1).returning(AuditHead.last_hash))
 #: the same without RETURNING (SQLite before 3.35): lock, then read
-_LOCK = Prepared(lambda: AuditHead.update(count=AuditHead.count + _ONE).where(AuditHead.id == _ONE))
-_READ = Prepared(lambda: AuditHead.select(AuditHead.last_hash).where(AuditHead.id == _ONE))
+_LOCK = Prepared(lambda: AuditHead.update(count=AuditHead.count + 1).where(AuditHead.id == 1))
+_READ = Prepared(lambda: AuditHead.select(AuditHead.last_hash).where(AuditHead.id == 1))
 _APPEND = Prepared(_insert_entry)
 _SET_HEAD = Prepared(lambda: AuditHead.update(last_id=slot("last_id"), last_hash=slot("last_hash"))
-                       .where(AuditHead.id == _ONE))
+                       .where(AuditHead.id == 1))
 #: PostgreSQL: the entry and the head's new last id and hash in one statement
 _APPEND_PG = Prepared(_append_pg)
 

@@ -88,6 +88,7 @@ class SqliteDatabase(pw.SqliteDatabase):
         super().__init__(database, *args, **kwargs)
         self._lock_path = None if database in ("", ":memory:") else f"{database}-writers.lock"
         self._lock_fds = threading.local()   # one open file per thread: flock excludes open files
+        self._commits, self._checkpoint_every = 0, 200   # write transactions since / between checkpoints
 
     def _lock_fd(self) -> int | None:
         if self._lock_path is None:
@@ -128,8 +129,8 @@ class SqliteDatabase(pw.SqliteDatabase):
         # while this process still holds the writers' lock: every writer would wait for the sync.
         # A passive checkpoint after the lock is let go blocks no one; wal_autocheckpoint stays
         # as the net for writes that are not transactions.
-        self._commits = getattr(self, "_commits", 0) + 1
-        every = getattr(self, "_checkpoint_every", 200)
+        self._commits += 1
+        every = self._checkpoint_every
         if self._commits < every:
             return
         self._commits = 0
@@ -188,9 +189,14 @@ def by_key(model: type[pw.Model], field: pw.Field, value) -> list:
         columns = model._meta.sorted_fields
         sql, params = model.select(*columns).where(field == 0).sql()
         assert params == [0], params
-        got = _BY_KEY[key] = (sql, tuple((f.name, f.python_value) for f in columns))
+        got = _BY_KEY[key] = (sql, converters(columns))
     sql, columns = got
     return [model_from_row(model, columns, row) for row in database.obj.execute_sql(sql, (value,)).fetchall()]
+
+
+def converters(fields) -> tuple:
+    """What :func:`model_from_row` needs to read a row of ``fields`` (in that order)."""
+    return tuple((f.name, f.python_value) for f in fields)
 
 
 def model_from_row(model: type[pw.Model], columns: tuple, row: tuple) -> pw.Model:

@@ -18,7 +18,7 @@ from typing import Callable
 
 import peewee as pw
 
-from core.db import database, model_from_row
+from core.db import converters, database, model_from_row
 
 
 class _Slot:
@@ -91,7 +91,7 @@ class Prepared:
                     any(getattr(c, "model", None) is not model for c in query._returning):
                 raise TypeError(f"a Prepared query of {model.__name__} objects must select "
                                 f"{model.__name__}._meta.sorted_fields")
-            self._columns = tuple((f.name, f.python_value) for f in fields)
+            self._columns = converters(fields)
         columns = self._columns
         return [model_from_row(model, columns, row) for row in self.rows(**values)]
 

@@ -12,7 +12,7 @@ import peewee as pw
 from flask import abort, g
 
 from core import access
-from core.db import model_from_row
+from core.db import converters, model_from_row
 from plugins.roster.models import SchoolClass, Student
 
 from . import service
@@ -29,8 +29,8 @@ def _knows(user, obj) -> bool:
 _STUDENT = Prepared(lambda: (Student.select(Student, SchoolClass)
                              .join(SchoolClass, pw.JOIN.LEFT_OUTER, on=(Student.school_class == SchoolClass.id))
                              .where(Student.id == slot("sid"))))
-_S_COLUMNS = tuple((f.name, f.python_value) for f in Student._meta.sorted_fields)
-_C_COLUMNS = tuple((f.name, f.python_value) for f in SchoolClass._meta.sorted_fields)
+_S_COLUMNS = converters(Student._meta.sorted_fields)
+_C_COLUMNS = converters(SchoolClass._meta.sorted_fields)
 
 
 def load_student(student_id: int) -> Student | None:

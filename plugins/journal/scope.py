@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from flask import g
 
 from core.access import Scope
-from plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup
+from plugins.roster import service as roster
+from plugins.roster.models import SchoolClass, Student, StudyGroup
 
 from .models import Lesson, Remark, TimetableEntry
 
@@ -66,8 +67,7 @@ def group_classes(group_id: int, class_id: int | None = None) -> set[int]:
         return {class_id}
     cache = g.setdefault("_journal_group_classes", {})
     if group_id not in cache:
-        cache[group_id] = {c for (c,) in Student.select(Student.school_class).join(GroupMember)
-                           .where(GroupMember.group == group_id).distinct().tuples() if c}
+        cache[group_id] = roster.member_class_ids(group_id)
     return cache[group_id]
 
 

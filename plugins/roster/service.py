@@ -108,10 +108,16 @@ def group_students(group_id: int) -> list[Student]:
 
 
 def group_class_ids(group: StudyGroup) -> set[int]:
+    """The classes of a group: its class, or (a stream) the classes of its members."""
     if group.school_class_id:
         return {group.school_class_id}
+    return member_class_ids(group.id)
+
+
+def member_class_ids(group_id: int) -> set[int]:
+    """The classes the members of a group are in."""
     return {r[0] for r in Student.select(Student.school_class).join(GroupMember)
-            .where(GroupMember.group == group.id).distinct().tuples() if r[0]}
+            .where(GroupMember.group == group_id).distinct().tuples() if r[0]}
 
 
 def children_of(user) -> list[Student]:

@@ -183,15 +183,13 @@ def by_key(model: type[pw.Model], field: pw.Field, value) -> list:
     its field, nothing dirty). For hot queries of any shape returning plain rows, see
     :mod:`core.prepared`.
     """
-    key = (model, field.name, type(database.obj))
-    got = _BY_KEY.get(key)
-    if got is None:
-        columns = model._meta.sorted_fields
-        sql, params = model.select(*columns).where(field == 0).sql()
-        assert params == [0], params
-        got = _BY_KEY[key] = (sql, converters(columns))
-    sql, columns = got
-    return [model_from_row(model, columns, row) for row in database.obj.execute_sql(sql, (value,)).fetchall()]
+    key = (model, field.name)
+    query = _BY_KEY.get(key)
+    if query is None:
+        from .prepared import Prepared, slot
+        query = _BY_KEY[key] = Prepared(
+            lambda: model.select(*model._meta.sorted_fields).where(field == slot("value")), model=model)
+    return query.objects(value=value)
 
 
 def converters(fields) -> tuple:

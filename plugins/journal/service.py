@@ -26,7 +26,7 @@ from typing import Iterable
 import peewee as pw
 
 from core import audit, clock, signals
-from core.db import database, is_postgres, model_from_row, utcnow
+from core.db import converters, database, is_postgres, model_from_row, utcnow
 from core.i18n import N_
 from core.identity.models import User
 from core.prepared import Prepared, as_date, slot
@@ -710,12 +710,7 @@ _LESSON_COLUMNS = (*_LESSON_FIELDS, Period.closed_at, MarkScale.code, MarkScale.
 _MARK_FIELDS = tuple(Mark._meta.sorted_fields)
 
 
-def _converters(fields) -> tuple:
-    """What :func:`core.db.model_from_row` makes an instance with."""
-    return tuple((f.name, f.python_value) for f in fields)
-
-
-_LESSON_CONVERT, _MARK_CONVERT = _converters(_LESSON_FIELDS), _converters(_MARK_FIELDS)
+_LESSON_CONVERT, _MARK_CONVERT = converters(_LESSON_FIELDS), converters(_MARK_FIELDS)
 
 
 def _with_lesson_joins(q):

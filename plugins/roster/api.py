@@ -47,6 +47,22 @@ def _empty(args: dict) -> dict:
     return {"items": [], "total": 0, "page": args["page"], "per_page": args["per_page"]}
 
 
+def _readable_school(args: dict) -> School | None:
+    """The school a list of its structure is about (``None``: nothing to list); 403 unless the user reads it."""
+    school = lookup.school_for_list(args["school_id"])
+    if school is not None and not lookup.reads_school(school.id):
+        raise forbidden()
+    return school
+
+
+def _own_school(perm: str) -> School:
+    """The user's school, for a write whose body names none; 403 unless they hold ``perm`` there."""
+    school = g.school
+    if school is None or not access.can(g.user, perm, school):
+        raise forbidden()
+    return school
+
+
 def _year(school, year_id: int | None) -> AcademicYear | None:
     if year_id is None:
         return service.current_year(school)
@@ -135,11 +151,9 @@ def _attach_calendar(years: list[AcademicYear]) -> None:
 
 @endpoint(bp, "/years", summary="School years with their reporting periods and holidays (paged)", query=YearArgs)
 def list_years(args):
-    school = lookup.school_for_list(args["school_id"])
+    school = _readable_school(args)
     if school is None:
         return _empty(args)
-    if not lookup.reads_school(school.id):
-        raise forbidden()
     q = AcademicYear.select().where(AcademicYear.school == school.id).order_by(AcademicYear.start.desc())
     return _page(q, YearOut(), args, _attach_calendar)
 
@@ -221,11 +235,9 @@ def create_subject(body):
 
 @endpoint(bp, "/subjects", summary="Subjects of the school (paged)", query=SubjectArgs)
 def list_subjects(args):
-    school = lookup.school_for_list(args["school_id"])
+    school = _readable_school(args)
     if school is None:
         return _empty(args)
-    if not lookup.reads_school(school.id):
-        raise forbidden()
     return _page(Subject.select().where(Subject.school == school.id).order_by(Subject.name), SubjectOut(), args)
 
 
@@ -250,11 +262,9 @@ def _class_out(class_id: int) -> dict:
 
 @endpoint(bp, "/classes", summary="Classes of a school year (default: the current one), paged", query=ClassArgs)
 def list_classes(args):
-    school = lookup.school_for_list(args["school_id"])
+    school = _readable_school(args)
     if school is None:
         return _empty(args)
-    if not lookup.reads_school(school.id):
-        raise forbidden()
     year = _year(school, args["year_id"])
     if year is None:
         return _empty(args)
@@ -265,9 +275,7 @@ def list_classes(args):
 
 @endpoint(bp, "/classes", ["POST"], summary="Add a class to a school year", body=ClassIn, status=201)
 def create_class(body):
-    school = g.school
-    if school is None or not access.can(g.user, "roster.school.manage", school):
-        raise forbidden()
+    school = _own_school("roster.school.manage")
     year = _year(school, body["year_id"])
     if year is None:
         raise invalid({"year_id": _("No such school year.")})
@@ -599,9 +607,7 @@ def _subject(school_id: int, subject_id: int | None) -> Subject | None:
 def create_group(body):
     _require_somewhere("roster.group.write")
     if body["kind"] == "stream":
-        school = g.school
-        if school is None or not access.can(g.user, "roster.group.write", school):
-            raise forbidden()
+        school = _own_school("roster.group.write")
         if body["parallel"] is None:
             raise invalid({"parallel": _("A stream gathers one parallel: give it.")})
         cls, year = None, _year(school, None)
@@ -663,11 +669,9 @@ def _teaching_query():
 
 @endpoint(bp, "/teaching", summary="Who teaches what to which class or group (paged)", query=TeachingArgs)
 def list_teaching(args):
-    school = lookup.school_for_list(args["school_id"])
+    school = _readable_school(args)
     if school is None:
         return _empty(args)
-    if not lookup.reads_school(school.id):
-        raise forbidden()
     year = _year(school, args["year_id"])
     if year is None:
         return _empty(args)
@@ -682,9 +686,7 @@ def list_teaching(args):
 @endpoint(bp, "/teaching", ["POST"], body=TeachingIn, response=TeachingOut, status=201,
           summary="Assign a teacher to teach a subject to a class or a group")
 def create_teaching(body):
-    school = g.school
-    if school is None or not access.can(g.user, "roster.school.manage", school):
-        raise forbidden()
+    school = _own_school("roster.school.manage")
     teacher = _teacher(school.id, body["teacher_id"], "teacher_id")
     subject = _subject(school.id, body["subject_id"])
     cls = grp = None

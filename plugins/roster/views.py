@@ -617,6 +617,16 @@ def add_subject():
     return redirect(url_for("roster.school") + "#subjects")
 
 
+def _form_teacher(school_id: int, raw: str):
+    """The class teacher chosen in a form: none for an empty choice, 400 for anyone not teaching in the school."""
+    if not raw:
+        return None
+    teacher = next((u for u in service.school_teachers(school_id) if str(u.id) == raw), None)
+    if teacher is None:
+        abort(400)
+    return teacher
+
+
 @bp.post("/school/years/<int:year_id>/classes")
 @login_required
 def add_class(year_id: int):
@@ -631,11 +641,7 @@ def add_class(year_id: int):
                                   (SchoolClass.letter == letter)).exists():
         return _school_page(year.school, year.id, errors={"letter": _("This class already exists in the school year.")},
                             form="class", values=values)
-    teacher = None
-    if values["teacher_id"]:
-        teacher = next((u for u in service.school_teachers(year.school_id) if str(u.id) == values["teacher_id"]), None)
-        if teacher is None:
-            abort(400)
+    teacher = _form_teacher(year.school_id, values["teacher_id"])
     cls = service.create_class(year.school_id, year, data["parallel"], letter, class_teacher=teacher, by=g.user)
     flash(_("Class %(name)s is added.", name=cls.name), "ok")
     return redirect(url_for("roster.school", year_id=year.id) + "#classes")
@@ -645,12 +651,7 @@ def add_class(year_id: int):
 @login_required
 def set_class_teacher(class_id: int):
     cls = lookup.find_class(class_id, "roster.school.manage")
-    raw = request.form.get("teacher_id", "")
-    teacher = None
-    if raw:
-        teacher = next((u for u in service.school_teachers(cls.school_id) if str(u.id) == raw), None)
-        if teacher is None:
-            abort(400)
+    teacher = _form_teacher(cls.school_id, request.form.get("teacher_id", ""))
     service.set_class_teacher(cls, teacher, by=g.user)
     flash(_("Saved."), "ok")
     return redirect(url_for("roster.school", year_id=cls.year_id) + "#classes")

@@ -223,6 +223,22 @@ def _period_from_args(year_id: int):
     return p
 
 
+def _class_for(class_id: int, perm: str) -> SchoolClass:
+    """A class of the user's school whose journal the user may ``perm``; else 404 / 403."""
+    cls = _or_404(SchoolClass, class_id)
+    if not access.can(g.user, perm, JournalOf.of_class(cls)):
+        abort(403)
+    return cls
+
+
+def _periods_and_chosen(year_id: int) -> tuple[list[Period], Period | None]:
+    """The year's periods and the one asked for (default: today's, else the last)."""
+    periods = list(Period.select().where(Period.year == year_id).order_by(Period.number))
+    period = _period_from_args(year_id) or next(
+        (p for p in periods if p.start <= clock.today() <= p.end), periods[-1] if periods else None)
+    return periods, period
+
+
 @bp.get("/class/<int:class_id>")
 @login_required
 def class_grid(class_id: int):
@@ -317,12 +333,8 @@ def today():
 @bp.get("/summary/<int:class_id>")
 @login_required
 def summary(class_id: int):
-    cls = _or_404(SchoolClass, class_id)
-    if not access.can(g.user, "journal.summary.read", JournalOf.of_class(cls)):
-        abort(403)
-    periods = list(Period.select().where(Period.year == cls.year_id).order_by(Period.number))
-    period = _period_from_args(cls.year_id) or next(
-        (p for p in periods if p.start <= clock.today() <= p.end), periods[-1] if periods else None)
+    cls = _class_for(class_id, "journal.summary.read")
+    periods, period = _periods_and_chosen(cls.year_id)
     students = roster.class_students(cls.id)
     ids = [s.id for s in students]
     avgs = service.averages_by_subject(ids, period)
@@ -386,9 +398,7 @@ def periods():
 @bp.get("/timetable/<int:class_id>")
 @login_required
 def timetable(class_id: int):
-    cls = _or_404(SchoolClass, class_id)
-    if not access.can(g.user, "journal.timetable.read", JournalOf.of_class(cls)):
-        abort(403)
+    cls = _class_for(class_id, "journal.timetable.read")
     day = _date_arg("date") or clock.today()
     monday = day - dt.timedelta(days=day.weekday())
     entries = service.timetable_for_class(cls.id, day)
@@ -407,12 +417,8 @@ def timetable(class_id: int):
 @bp.get("/control-works/<int:class_id>")
 @login_required
 def control_works(class_id: int):
-    cls = _or_404(SchoolClass, class_id)
-    if not access.can(g.user, "journal.timetable.read", JournalOf.of_class(cls)):
-        abort(403)
-    periods = list(Period.select().where(Period.year == cls.year_id).order_by(Period.number))
-    period = _period_from_args(cls.year_id) or next(
-        (p for p in periods if p.start <= clock.today() <= p.end), periods[-1] if periods else None)
+    cls = _class_for(class_id, "journal.timetable.read")
+    periods, period = _periods_and_chosen(cls.year_id)
     works = service.control_works(class_id=cls.id, date_from=getattr(period, "start", None),
                                   date_to=getattr(period, "end", None))
     return render_template("journal/control_works.html", cls=cls, works=works, periods=periods, period=period,

@@ -10,13 +10,12 @@ from flask import Blueprint, abort, g, request
 from flask_babel import gettext as _
 from marshmallow import fields
 
-from core import access
 from core.api import ApiError, PageArgs, conflict, endpoint, invalid
 from plugins.roster.models import SchoolClass, Student
 
 from . import reading, schemas, service
 from .models import MedicalCertificate
-from .permissions import CERT_WRITE, IMPORT, WRITE, view_for
+from .permissions import CERT_WRITE, IMPORT, WRITE
 
 bp = Blueprint("health_sheet_api", __name__, url_prefix="/api/v1")
 
@@ -25,14 +24,7 @@ bp = Blueprint("health_sheet_api", __name__, url_prefix="/api/v1")
 
 def writable_student(student_id: int, perm: str) -> Student:
     """The student if ``g.user`` may ``perm`` on them; else 403 (they may read it) or 403/404."""
-    student = Student.get_or_none(Student.id == student_id)
-    if student is None:
-        abort(404)
-    if not access.can(g.user, perm, student):
-        if view_for(g.user, student) is not None:
-            abort(403)
-        reading.deny(g.user, student)
-    return student
+    return reading.writable(g.user, Student, student_id, perm)
 
 
 def writable_certificate(certificate_id: int) -> MedicalCertificate:
@@ -44,14 +36,7 @@ def writable_certificate(certificate_id: int) -> MedicalCertificate:
 
 
 def importable_class(class_id: int) -> SchoolClass:
-    cls = SchoolClass.get_or_none(SchoolClass.id == class_id)
-    if cls is None:
-        abort(404)
-    if not access.can(g.user, IMPORT, cls):
-        if view_for(g.user, cls) is not None:
-            abort(403)
-        reading.deny(g.user, cls)
-    return cls
+    return reading.writable(g.user, SchoolClass, class_id, IMPORT)
 
 
 #: endpoint -> authorization run before the body is loaded

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import abort
 
+from core import access
 from core.clock import today
 from plugins.roster import service as roster
 from plugins.roster.models import SchoolClass, Student
@@ -21,25 +22,39 @@ def deny(user, obj):
     abort(403 if knows(user, obj) else 404)
 
 
+def _get_or_404(model, ident: int):
+    obj = model.get_or_none(model.id == ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _readable(user, obj) -> tuple:
+    view = view_for(user, obj)
+    if view is None:
+        deny(user, obj)
+    return obj, view
+
+
 def student_for(user, student_id: int) -> tuple[Student, str]:
     """The student and the view ("full" or "pe") ``user`` has of their health data, or abort."""
-    student = Student.get_or_none(Student.id == student_id)
-    if student is None:
-        abort(404)
-    view = view_for(user, student)
-    if view is None:
-        deny(user, student)
-    return student, view
+    return _readable(user, _get_or_404(Student, student_id))
 
 
 def class_for(user, class_id: int) -> tuple[SchoolClass, str]:
-    cls = SchoolClass.get_or_none(SchoolClass.id == class_id)
-    if cls is None:
-        abort(404)
-    view = view_for(user, cls)
-    if view is None:
-        deny(user, cls)
-    return cls, view
+    """The class and the view ``user`` has of its health sheet, or abort."""
+    return _readable(user, _get_or_404(SchoolClass, class_id))
+
+
+def writable(user, model, ident: int, perm: str):
+    """The student or class ``ident`` if ``user`` may ``perm`` on it; else 404, or 403 when they
+    may read its health data (or otherwise know it exists)."""
+    obj = _get_or_404(model, ident)
+    if not access.can(user, perm, obj):
+        if view_for(user, obj) is not None:
+            abort(403)
+        deny(user, obj)
+    return obj
 
 
 def student_sheet(student: Student, view: str) -> dict:

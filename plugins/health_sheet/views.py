@@ -95,12 +95,18 @@ def index():
 
 # --- a class -------------------------------------------------------------------------------------
 
-@bp.get("/classes/<int:class_id>")
-@login_required
-def class_sheet(class_id: int):
+def _class_table(class_id: int) -> tuple[SchoolClass, dict]:
+    """The class and its health sheet as the user may see it; the read is audited."""
     cls, view = reading.class_for(g.user, class_id)
     table = reading.class_table(g.user, cls, view)
     _audit([r["student_id"] for r in table["rows"]], view, cls.school_id, obj=cls)
+    return cls, table
+
+
+@bp.get("/classes/<int:class_id>")
+@login_required
+def class_sheet(class_id: int):
+    cls, table = _class_table(class_id)
     return render_template("health_sheet/class.html", cls=cls, t=table,
                            can_import=access.can(g.user, IMPORT, cls), **_choices())
 
@@ -108,9 +114,7 @@ def class_sheet(class_id: int):
 @bp.get("/classes/<int:class_id>/print")
 @login_required
 def class_print(class_id: int):
-    cls, view = reading.class_for(g.user, class_id)
-    table = reading.class_table(g.user, cls, view)
-    _audit([r["student_id"] for r in table["rows"]], view, cls.school_id, obj=cls)
+    cls, table = _class_table(class_id)
     teacher = cls.class_teacher.display_name if cls.class_teacher_id else ""
     return render_template("health_sheet/class_print.html", cls=cls, t=table, class_teacher=teacher)
 
@@ -118,13 +122,7 @@ def class_print(class_id: int):
 @bp.route("/classes/<int:class_id>/import", methods=["GET", "POST"])
 @login_required
 def class_import(class_id: int):
-    cls = SchoolClass.get_or_none(SchoolClass.id == class_id)
-    if cls is None:
-        abort(404)
-    if not access.can(g.user, IMPORT, cls):
-        if view_for(g.user, cls) is not None:
-            abort(403)
-        reading.deny(g.user, cls)
+    cls = reading.writable(g.user, SchoolClass, class_id, IMPORT)
     report = None
     status = 200
     if request.method == "POST":

@@ -200,6 +200,43 @@ def zhurnal_personal_data(user_id, person):
     """
 
 
+# --- consent and paper delivery -------------------------------------------------
+
+@hookspec(firstresult=True)
+def zhurnal_consent_granted(user_id, student_id):
+    """May personal data of ``student_id`` be sent to the account ``user_id`` through an outgoing channel?
+
+    Called by the notification pipeline when a notification about a student is queued
+    and again when it is sent, and by the diary before it shows a guardian their
+    child's data (unless the school relaxed the web part). Only plugins enabled for
+    the student's school are asked; the ``consent`` plugin answers from its
+    registry (152-FZ): ``True`` only while the guardian linked to ``user_id`` has
+    granted consent for that child.
+
+    :param user_id: the recipient's account id (a guardian, or the student)
+    :param student_id: roster student id whose data would be delivered
+    :returns: ``True`` (granted), ``False`` (refused, withdrawn or nothing
+        registered) or ``None`` (this plugin does not know). The first non-``None``
+        answer is used; when nobody answers, outgoing delivery is refused.
+    """
+
+
+@hookspec(firstresult=True)
+def zhurnal_paper_delivery_guardians(class_id):
+    """Which guardians of a class must get the journal on paper?
+
+    Called by paper export when a class teacher prints extracts "for the paper
+    list", only for plugins enabled for the class's school. The ``consent``
+    plugin answers with the guardians who refused electronic delivery or have
+    no consent registered.
+
+    :param class_id: roster class id
+    :returns: list of roster guardian ids, or ``None`` when this plugin keeps no
+        such list (then the class teacher chooses by hand). The first non-``None``
+        answer is used.
+    """
+
+
 # --- notifications -------------------------------------------------------------
 
 @hookspec

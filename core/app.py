@@ -117,6 +117,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     from . import audit, queue
     audit.install(app)
     queue.install(app)
+    from . import notify
+    notify.install(app)
     host.hook.zhurnal_app_ready(app=app)
     return app
 

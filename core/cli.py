@@ -109,6 +109,9 @@ def migrate_all(app, echo=click.echo) -> None:
     from .identity.models import MODELS as ID_MODELS
     before, after = db.migrate("core", ID_MODELS + audit.MODELS, CORE_SCHEMA_VERSION, CORE_MIGRATIONS)
     echo(f"core: schema {before} -> {after}" if before != after else f"core: schema {after} (up to date)")
+    from .notify.models import MODELS as NOTIFY_MODELS, SCHEMA_VERSION as NOTIFY_VERSION
+    before, after = db.migrate("core.notify", NOTIFY_MODELS, NOTIFY_VERSION, {})
+    echo(f"core.notify: schema {before} -> {after}" if before != after else f"core.notify: schema {after} (up to date)")
     host = app.extensions["zhurnal"].plugins
     models = host.per_plugin("zhurnal_models")
     for name in host.order:

@@ -240,6 +240,40 @@ def zhurnal_paper_delivery_guardians(class_id):
 # --- notifications -------------------------------------------------------------
 
 @hookspec
+def zhurnal_notification_channels():
+    """Offer notification channels (email, SMS gateway, messenger, a vendor's own).
+
+    Called once when the application is built, for every loaded plugin; the
+    kernel makes one instance of each class with the plugin's validated settings
+    (``Channel(settings=..., app=app)``). The worker delivers through a channel
+    only for schools where its plugin is enabled. See
+    :mod:`core.notify.channel` for the contract (code, title, settings schema,
+    ``address_for(user)``, ``send(message) -> DeliveryResult``).
+
+    :returns: list of :class:`core.notify.channel.Channel` subclasses. Lists are
+        merged; two channels with one ``code`` stop start-up.
+    """
+
+
+@hookspec(firstresult=True)
+def zhurnal_contact_address(user, kind):
+    """Where does this account receive messages of ``kind``?
+
+    Called by :func:`core.notify.address.contact_of` (channels' default
+    ``address_for``, the preferences page), only for plugins enabled for the
+    user's school. The roster answers for accounts linked to a guardian, whose
+    contacts live in the ``Guardian`` record; staff accounts get no answer and
+    the kernel uses ``User.email`` / ``User.phone``.
+
+    :param user: a :class:`core.identity.models.User`
+    :param kind: ``"email"`` or ``"phone"`` (other kinds belong to their channel)
+    :returns: the address, ``""`` when the plugin owns this user's contacts but
+        none is recorded, or ``None`` (not this plugin's user). The first
+        non-``None`` answer is used.
+    """
+
+
+@hookspec
 def zhurnal_security_alert(alert):
     """Deliver an urgent security notice to staff through a channel (email, SMS, messenger).
 

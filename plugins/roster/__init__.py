@@ -78,3 +78,15 @@ def zhurnal_exporters():
 def zhurnal_personal_data(user_id, person):
     from .service import personal_data
     return personal_data(user_id, person)
+
+
+@hookimpl
+def zhurnal_contact_address(user, kind):
+    """A guardian's e-mail and phone live in their Guardian record, not on the account."""
+    if kind not in ("email", "phone"):
+        return None
+    from .models import Guardian
+    row = Guardian.select(getattr(Guardian, kind)).where(Guardian.user == user.id).tuples().first()
+    if row is None:
+        return None
+    return (row[0] or "").strip()

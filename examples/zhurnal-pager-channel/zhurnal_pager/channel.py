@@ -1,0 +1,51 @@
+"""The pager channel: one JSON POST per message."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from core.notify.channel import Channel, DeliveryResult, Message, deliver_locally
+
+
+class PagerChannel(Channel):
+    code = "pager"
+    title = "Pager"
+    #: a pager is reached by the number the school keeps as the user's phone
+    address_kind = "phone"
+    #: pagers show short texts
+    text_format = "short"
+
+    def configured(self) -> bool:
+        return bool(self.settings.get("url"))
+
+    def send(self, message: Message) -> DeliveryResult:
+        if not self.configured():
+            return deliver_locally(message, short=True)
+        body = json.dumps({"to": message.address, "text": message.short_text or message.text,
+                           "key": message.idempotency_key}, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=utf-8",
+                   "Idempotency-Key": message.idempotency_key}
+        if self.settings.get("token"):
+            headers["Authorization"] = f"Bearer {self.settings['token']}"
+        request = urllib.request.Request(self.settings["url"], data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.settings.get("timeout") or 10) as response:
+                answer = json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            reason = e.read().decode("utf-8", "replace")[:200]
+            e.close()
+            if e.code in (400, 404, 410, 422):
+                return DeliveryResult.permanent(f"pager gateway refused {message.address}: {e.code} {reason}")
+            return DeliveryResult.temporary(f"pager gateway answered {e.code}",
+                                            retry_after=_seconds(e.headers.get("Retry-After")))
+        except (OSError, ValueError) as e:  # unreachable, timed out, or not JSON: try again later
+            return DeliveryResult.temporary(f"pager gateway: {getattr(e, 'reason', e)}")
+        return DeliveryResult.delivered(provider_id=str(answer.get("page_id") or "") or None)
+
+
+def _seconds(value) -> int | None:
+    try:
+        return max(1, int(value)) if value else None
+    except ValueError:
+        return None

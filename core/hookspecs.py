@@ -273,6 +273,38 @@ def zhurnal_contact_address(user, kind):
     """
 
 
+@hookspec(firstresult=True)
+def zhurnal_notification_audience(student_id):
+    """Who hears about a student's marks, absences, remarks...?
+
+    Called by the notification pipeline when it fans a notification about
+    ``student_id`` out into deliveries, and again right before each delivery is
+    sent (a guardian unlinked in between gets nothing), only for plugins enabled
+    for the student's school. The roster answers.
+
+    :param student_id: roster student id
+    :returns: list of dicts ``{"user_id": int, "role": "guardian" | "student"}``
+        (accounts only), or ``None`` (not this plugin's). First non-``None`` answer wins.
+    """
+
+
+@hookspec(firstresult=True)
+def zhurnal_notification_current(event, student_id, data):
+    """Is a queued notification still worth sending?
+
+    Called by the notification worker right before a delivery is sent, for
+    plugins enabled for the school. The plugin that queued the event answers
+    (e.g. the journal says an absence notice is void once the absence was
+    excused or removed); others return ``None``.
+
+    :param event: the notification's event code (``"absence"``)
+    :param student_id: the student it is about, or ``None``
+    :param data: the notification's data dict, as queued
+    :returns: ``False`` to cancel the delivery, ``True`` or ``None`` to send. First
+        non-``None`` answer wins.
+    """
+
+
 @hookspec
 def zhurnal_security_alert(alert):
     """Deliver an urgent security notice to staff through a channel (email, SMS, messenger).
@@ -284,6 +316,11 @@ def zhurnal_security_alert(alert):
     synchronously); raising rolls the notice back and the job is retried.
     ``alert`` is a :class:`core.queue.SecurityAlert` (``kind``, ``key`` for
     idempotency, ``school_id``, ``account``, ``at``, ``recipients``, ``data``).
+
+    The kernel also writes the notice to its notification outbox (event
+    ``security_alert``, no consent check: it is not a student's data), so a
+    channel offered through ``zhurnal_notification_channels`` needs nothing
+    here; this hook remains for plugins that keep an outbox of their own.
 
     :returns: the channel's name (e.g. ``"email"``) if it took the notice, else ``None``.
     """

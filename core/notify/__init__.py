@@ -36,6 +36,8 @@ def install(app) -> None:
             channels[cls.code] = cls(settings=settings, app=app)
             owners[cls.code] = plugin
     app.extensions[EXT_KEY] = (channels, owners)
+    from . import outbox, worker  # noqa: F401  (declares the jobs)
+    outbox.install(app)
 
 
 def channels(app=None) -> dict[str, Channel]:

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterable
 
 #: delivery outcomes (:attr:`DeliveryResult.status`)
 DELIVERED = "delivered"
@@ -222,10 +222,14 @@ class Channel:
         """Deliver one message; report the outcome (never raise for delivery problems)."""
         raise NotImplementedError
 
-    def send_batch(self, messages: list[Message]) -> list[DeliveryResult]:
+    def send_batch(self, messages: list[Message]) -> Iterable[DeliveryResult]:
         """Deliver several messages (e.g. over one SMTP connection): one result per message,
-        in order. The default calls :meth:`send` for each."""
-        return [self.send(m) for m in messages]
+        in order. Write it as a generator yielding each result as soon as it is known: the
+        kernel records each outcome before asking for the next, which keeps the window in
+        which a killed worker could send a message twice to one message. The default calls
+        :meth:`send` for each."""
+        for m in messages:
+            yield self.send(m)
 
     def close(self) -> None:
         """Release connections at the end of a worker batch (optional)."""

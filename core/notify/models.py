@@ -24,6 +24,8 @@ class Notification(BaseModel):
     #: JSON: what the templates need
     data = pw.TextField(default="{}")
     created_at = pw.DateTimeField(default=utcnow)
+    #: when the worker expanded it into deliveries (None: not yet)
+    fanned_at = pw.DateTimeField(null=True, index=True)
 
     class Meta:
         table_name = "core_notify_notification"

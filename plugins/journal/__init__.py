@@ -82,3 +82,9 @@ def zhurnal_student_card_sections(student, user):
 def zhurnal_cli_commands():
     from .cli import journal
     return [journal]
+
+
+@hookimpl
+def zhurnal_notification_current(event, student_id, data):
+    from .notices import still_current
+    return still_current(event, student_id, data)

@@ -90,3 +90,20 @@ def zhurnal_contact_address(user, kind):
     if row is None:
         return None
     return (row[0] or "").strip()
+
+
+@hookimpl
+def zhurnal_notification_audience(student_id):
+    """The student's guardians with an account, and the student's own account."""
+    from .models import Guardian, Student, StudentGuardian
+    people = [{"user_id": u, "role": "guardian"} for (u,) in
+              Guardian.select(Guardian.user).join(StudentGuardian, on=(StudentGuardian.guardian == Guardian.id))
+              .where((StudentGuardian.student == student_id) & Guardian.user.is_null(False)).tuples()]
+    row = Student.select(Student.user, Student.left_at).where(Student.id == student_id).tuples().first()
+    if row is None:
+        return []
+    if row[1] is not None:
+        return []  # left the school: nobody is told any more
+    if row[0] is not None:
+        people.append({"user_id": row[0], "role": "student"})
+    return people

@@ -100,12 +100,15 @@ class LocalHTTPServer:
                     headers.setdefault("Content-Type", "text/plain; charset=utf-8")
                 else:
                     data = payload or b""
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (timeouts)
+                    self.close_connection = True
 
             do_GET = do_POST = do_PUT = _handle
 

@@ -41,7 +41,7 @@ class TelegramChannel(Channel):
         body = message.text or message.short_text
         if message.subject and not body.startswith(message.subject):
             body = f"{message.subject}\n\n{body}"
-        if message.link:
+        if message.link and message.link not in body:
             body = f"{body}\n\n{message.link}"
         return body if len(body) <= MAX_TEXT else body[:MAX_TEXT - 1] + "…"
 

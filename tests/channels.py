@@ -38,9 +38,11 @@ class ChannelApps:
         self.template = demo_template[0]
         self.made: list[tuple] = []
 
-    def __call__(self, env: dict[str, str], extra_plugins=(), plugins=None, **settings):
+    def __call__(self, env: dict[str, str], extra_plugins=(), plugins=None, also=(), **settings):
+        """An app on a fresh copy of the demo: the built-in plugins (or ``plugins``) but the consent
+        registry, plus ``also`` (installed plugins of other distributions) and ``extra_plugins``."""
         url = self.databases.new_url(template=self.template)
-        enabled = list(plugins or [p for p in BUILTIN_PLUGINS if p != "consent"])
+        enabled = list(plugins or [p for p in BUILTIN_PLUGINS if p != "consent"]) + list(also)
         enabled += [p.name for p in extra_plugins]
         st = load_settings(base_settings(database_url=url, plugins={"enabled": enabled}, **settings), env=env)
         app = create_app(settings=st, extra_plugins=extra_plugins)

@@ -5,6 +5,7 @@ import json
 import urllib.error
 import urllib.request
 
+from core.notify.address import normalise_phone
 from core.notify.channel import Channel, DeliveryResult, Message, deliver_locally
 
 
@@ -22,7 +23,8 @@ class PagerChannel(Channel):
     def send(self, message: Message) -> DeliveryResult:
         if not self.configured():
             return deliver_locally(message, short=True)
-        body = json.dumps({"to": message.address, "text": message.short_text or message.text,
+        number = normalise_phone(message.address)
+        body = json.dumps({"to": number, "text": message.short_text or message.text,
                            "key": message.idempotency_key}, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8",
                    "Idempotency-Key": message.idempotency_key}
@@ -36,7 +38,7 @@ class PagerChannel(Channel):
             reason = e.read().decode("utf-8", "replace")[:200]
             e.close()
             if e.code in (400, 404, 410, 422):
-                return DeliveryResult.permanent(f"pager gateway refused {message.address}: {e.code} {reason}")
+                return DeliveryResult.permanent(f"pager gateway refused {number}: {e.code} {reason}")
             return DeliveryResult.temporary(f"pager gateway answered {e.code}",
                                             retry_after=_seconds(e.headers.get("Retry-After")))
         except (OSError, ValueError) as e:  # unreachable, timed out, or not JSON: try again later

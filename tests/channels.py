@@ -44,8 +44,12 @@ class ChannelApps:
         url = self.databases.new_url(template=self.template)
         enabled = list(plugins or [p for p in BUILTIN_PLUGINS if p != "consent"]) + list(also)
         enabled += [p.name for p in extra_plugins]
-        st = load_settings(base_settings(database_url=url, plugins={"enabled": enabled}, **settings), env=env)
-        app = create_app(settings=st, extra_plugins=extra_plugins)
+        try:
+            st = load_settings(base_settings(database_url=url, plugins={"enabled": enabled}, **settings), env=env)
+            app = create_app(settings=st, extra_plugins=extra_plugins)
+        except Exception:
+            self.databases.drop(url)
+            raise
         self.made.append((app, url))
         return app
 

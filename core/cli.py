@@ -262,6 +262,11 @@ def worker(ctx, workers, poll):
              max_delay=poll, check_worker_health=True).run()
 
 
+from .notify.cli import register as _register_notify  # noqa: E402
+
+_register_notify(main, with_app)
+
+
 # --- users ----------------------------------------------------------------------------------------
 
 @main.group()

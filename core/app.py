@@ -96,7 +96,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
 
     from . import admin, ui
     from .identity import api as identity_api, views as identity_views
-    for bp in (identity_api.bp, identity_views.bp, ui.bp, admin.bp, admin.api_bp):
+    from .notify import views as notify_views
+    for bp in (identity_api.bp, identity_views.bp, ui.bp, admin.bp, admin.api_bp, notify_views.bp, notify_views.api_bp):
         app.register_blueprint(bp)
         ext.blueprint_owner[bp.name] = "core"
     for name, bps in host.per_plugin("zhurnal_blueprints").items():

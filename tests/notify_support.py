@@ -115,12 +115,13 @@ def consent_plugin(state: dict) -> types.ModuleType:
 
 
 def build_notify_app(url: str, *, email: dict | None = None, consent: dict | None = None, plugins=None,
-                     **settings):
+                     extra_plugins=(), **settings):
     """An app on ``url`` (already migrated or a demo copy) with the e-mail channel and the test consent."""
     from core.app import create_app
     from core.config import load_settings
     enabled = list(plugins or NOTIFY_PLUGINS)
-    extra = []
+    extra = list(extra_plugins)
+    enabled += [p.name for p in extra]
     if consent is not None:
         extra.append(consent_plugin(consent))
         enabled.append("consent_test")

@@ -28,7 +28,7 @@ class Event:
 EVENTS: dict[str, Event] = {e.code: e for e in (
     Event("mark", _l("New marks"), defaults=(("email", INSTANT),)),
     Event("absence", _l("Absences"), defaults=(("email", INSTANT),)),
-    Event("homework", _l("Homework"), defaults=()),
+    Event("homework", _l("New homework"), defaults=()),
     Event("remark", _l("Teachers' remarks"), defaults=(("email", INSTANT),)),
     Event("message", _l("Messages"), defaults=(("email", INSTANT),)),
     Event("announcement", _l("Class announcements"), personal=False, defaults=(("email", INSTANT),)),

@@ -1,7 +1,7 @@
 """E-mail notifications: an SMTP channel for the kernel's notification outbox.
 
 Settings ``[plugins.notify_email]``: ``host``, ``port``, ``sender``, ``security``
-(``none`` | ``starttls`` | ``tls``), ``username``, ``password``, ``timeout``.
+(``none`` | ``starttls`` | ``tls``), ``username``, ``password``, ``timeout``, ``cafile``.
 With no ``host`` (the demo), messages are delivered into the local outbox,
 which the recipient (and the administrator) can open as the "Outbox" page.
 """
@@ -29,6 +29,8 @@ class EmailSettings(Schema):
     password = fields.Str(load_default="")
     #: seconds to wait for the server
     timeout = fields.Float(load_default=30.0, validate=validate.Range(min=0.1, max=600))
+    #: a CA bundle to trust besides the system's (a school's own mail server certificate)
+    cafile = fields.Str(load_default="")
 
     @validates_schema
     def _login_pair(self, data, **kwargs):

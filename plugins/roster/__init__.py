@@ -7,7 +7,7 @@ name = "roster"
 title = "Школа и классы"
 version = "1.0"
 depends: tuple[str, ...] = ()
-schema_version = 2
+schema_version = 3
 
 
 def _upgrade_to_2(migrator):
@@ -15,8 +15,13 @@ def _upgrade_to_2(migrator):
     upgrade_to_2(migrator)
 
 
+def _upgrade_to_3(migrator):
+    from .models import contacts_to_guardians
+    contacts_to_guardians()
+
+
 #: numbered schema upgrades, run by ``zhurnal init`` (see core.db.migrate)
-migrations = {2: _upgrade_to_2}
+migrations = {2: _upgrade_to_2, 3: _upgrade_to_3}
 
 
 @hookimpl
@@ -47,6 +52,7 @@ def zhurnal_demo_seed(ctx):
 def zhurnal_blueprints():
     from .api import bp as api_bp
     from .views import bp as views_bp
+    from . import deliveries  # noqa: F401  (adds the guardians' notification log to both)
     return [views_bp, api_bp]
 
 

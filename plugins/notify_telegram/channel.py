@@ -18,6 +18,8 @@ class TelegramChannel(Channel):
     title = "Telegram"
     address_kind = "telegram"
     text_format = "short"
+    #: users link their chat themselves, on this page (linked from the preferences page)
+    address_page = "notify_telegram.index"
 
     def configured(self) -> bool:
         return bool(self.settings.get("token"))
@@ -28,6 +30,15 @@ class TelegramChannel(Channel):
         from .models import ChatLink
         link = ChatLink.get_or_none(ChatLink.user == user.id)
         return str(link.chat_id) if link is not None else None
+
+    def address_label(self, address: str) -> str:
+        """The chat as its owner knows it (``@username``), not its number."""
+        from .models import ChatLink
+        try:
+            link = ChatLink.get_or_none(ChatLink.chat_id == int(address))
+        except ValueError:
+            return address
+        return link.chat_name if link is not None and link.chat_name else address
 
     def validate_address(self, address: str) -> str | None:
         try:

@@ -150,3 +150,16 @@ def test_normalising_codes():
     assert service.normalise_code("ABCDEFG0") is None  # 0 is not in the alphabet
     assert service.normalise_code("привет") is None
     assert service.normalise_code("/start") is None
+
+
+def test_the_preferences_page_links_to_the_telegram_page(tg_app, bot_api):
+    tg_app.config["WTF_CSRF_ENABLED"] = False
+    parent = login(tg_app, "parent1")
+    html = parent.get("/notifications/preferences").get_data(as_text=True)
+    row = re.search(r"<dt>Telegram</dt><dd>(.*?)</dd>", html, re.S).group(1)
+    assert row.strip() == '<a href="/notify_telegram/">Настроить</a>'
+    bot_api.user_sends(CHAT, _code_from_page(parent))
+    _poll(tg_app)
+    html = parent.get("/notifications/preferences").get_data(as_text=True)
+    row = re.search(r"<dt>Telegram</dt><dd>(.*?)</dd>", html, re.S).group(1)
+    assert row.strip() == '@anna_petrova <a href="/notify_telegram/">Изменить</a>'

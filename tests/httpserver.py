@@ -8,7 +8,8 @@ process, records every request and answers what the test tells it to::
         ...  # the code under test posts to srv.url + "/send"
         assert srv.requests[0].json()["to"] == "+79123456789"
 
-``srv.stop()`` closes the socket (the gateway is down: connection refused);
+An answer ``("raw", b"...")`` is written as it is, without a status line (a gateway
+breaking the protocol). ``srv.stop()`` closes the socket (the gateway is down: connection refused);
 ``srv.start()`` brings it back on the same port.
 """
 from __future__ import annotations
@@ -90,6 +91,10 @@ class LocalHTTPServer:
                 if server.delay:
                     time.sleep(server.delay)
                 out = server.answer(req)
+                if out[0] == "raw":  # bytes as they are, no status line: a broken gateway
+                    self.wfile.write(out[1])
+                    self.close_connection = True
+                    return
                 status, payload = out[0], out[1]
                 headers = dict(out[2]) if len(out) > 2 else {}
                 if isinstance(payload, (dict, list)):

@@ -1,6 +1,7 @@
 """One HTTP exchange with a gateway (standard library only; one request per message)."""
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -40,8 +41,9 @@ class HttpResponse:
 def exchange(req: HttpRequest, timeout: float) -> HttpResponse:
     """Send ``req``; any HTTP status is a response (4xx and 5xx too).
 
-    :raises OSError: the gateway could not be reached or did not answer in ``timeout``
-        seconds (``TimeoutError`` and ``urllib.error.URLError`` are ``OSError``\\ s)
+    :raises OSError: the gateway could not be reached, did not answer in ``timeout`` seconds or
+        broke the protocol (``TimeoutError`` and ``urllib.error.URLError`` are ``OSError``\\ s; a
+        malformed answer is raised as ``ConnectionError``)
     """
     r = urllib.request.Request(req.url, data=req.body, headers=req.headers, method=req.method)
     try:
@@ -50,3 +52,5 @@ def exchange(req: HttpRequest, timeout: float) -> HttpResponse:
     except urllib.error.HTTPError as e:
         with e:
             return HttpResponse(e.code, dict(e.headers.items()) if e.headers else {}, e.read() or b"")
+    except http.client.HTTPException as e:  # a garbled status line, a cut-off body
+        raise ConnectionError(f"{type(e).__name__}: {e}") from e

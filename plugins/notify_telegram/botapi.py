@@ -1,6 +1,7 @@
 """The Telegram Bot API over HTTP: ``<api_url>/bot<token>/<method>`` with a JSON body."""
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -52,6 +53,8 @@ class BotApi:
         except urllib.error.HTTPError as e:
             with e:
                 status, raw = e.code, e.read() or b""
+        except http.client.HTTPException as e:  # a garbled status line, a cut-off body
+            raise ConnectionError(f"{type(e).__name__}: {e}") from e
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):

@@ -171,14 +171,51 @@ def handle_update(update: dict, api=None) -> None:
             log.warning("telegram reply to chat %s failed: %s", message["chat"]["id"], e)
 
 
+#: one poller at a time across hosts and worker threads: the lease row in BotState
+LEASE_KEY = "poll_lease"
+LEASE_SECONDS = 300
+_NEVER = "1970-01-01T00:00:00.000000|"
+
+
+def _stamp(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%f")  # fixed width: compares as text in time order
+
+
+def take_poll_lease(seconds: int = LEASE_SECONDS) -> str | None:
+    """Become the only poller for ``seconds`` (a crashed poller's lease runs out); the lease's
+    value, or ``None`` if another poller holds it."""
+    now = utcnow()
+    mine = f"{_stamp(now + dt.timedelta(seconds=seconds))}|{secrets.token_hex(8)}"
+    BotState.insert(key=LEASE_KEY, value=_NEVER).on_conflict_ignore().execute()
+    taken = (BotState.update(value=mine)
+             .where((BotState.key == LEASE_KEY) & (BotState.value < _stamp(now))).execute())
+    return mine if taken == 1 else None
+
+
+def release_poll_lease(mine: str) -> None:
+    BotState.update(value=_NEVER).where((BotState.key == LEASE_KEY) & (BotState.value == mine)).execute()
+
+
 def poll() -> int:
     """Read the bot's new updates once (``getUpdates``) and act on them; the number read.
 
     The offset is kept in the database, so each update is acted on once even across
-    restarts. Without a token it does nothing.
+    restarts; a lease keeps two workers from reading the same updates at once (the second
+    would answer "code used" to a chat that was just linked). Without a token it does nothing.
     """
     if not configured():
         return 0
+    lease = take_poll_lease()
+    if lease is None:
+        log.info("telegram: another worker is reading the bot's updates")
+        return 0
+    try:
+        return _poll_once()
+    finally:
+        release_poll_lease(lease)
+
+
+def _poll_once() -> int:
     api = bot()
     state = BotState.get_or_none(BotState.key == "update_offset")
     offset = int(state.value) if state else None

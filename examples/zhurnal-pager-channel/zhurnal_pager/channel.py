@@ -1,17 +1,20 @@
 """The pager channel: one JSON POST per message."""
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
 
+from core.i18n import N_
 from core.notify.address import normalise_phone
 from core.notify.channel import Channel, DeliveryResult, Message, deliver_locally
 
 
 class PagerChannel(Channel):
     code = "pager"
-    title = "Pager"
+    #: shown on the preferences page, translated there (translations/ru/LC_MESSAGES/messages.po: «Пейджер»)
+    title = N_("Pager")
     #: a pager is reached by the number the school keeps as the user's phone
     address_kind = "phone"
     #: pagers show short texts
@@ -41,7 +44,7 @@ class PagerChannel(Channel):
                 return DeliveryResult.permanent(f"pager gateway refused {number}: {e.code} {reason}")
             return DeliveryResult.temporary(f"pager gateway answered {e.code}",
                                             retry_after=_seconds(e.headers.get("Retry-After")))
-        except (OSError, ValueError) as e:  # unreachable, timed out, or not JSON: try again later
+        except (OSError, ValueError, http.client.HTTPException) as e:  # unreachable, timed out, garbled: later
             return DeliveryResult.temporary(f"pager gateway: {getattr(e, 'reason', e)}")
         return DeliveryResult.delivered(provider_id=str(answer.get("page_id") or "") or None)
 

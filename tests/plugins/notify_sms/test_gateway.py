@@ -113,6 +113,12 @@ def test_gateway_down_or_silent_is_temporary(gateway):
     assert ch.send(message()).status == "delivered"
 
 
+def test_a_gateway_breaking_the_protocol_is_temporary(gateway):
+    gateway.answer = lambda req: ("raw", b"SMS GATEWAY READY\r\n")
+    r = channel(url=gateway.url + "/send").send(message())
+    assert r.status == "temporary" and "BadStatusLine" in r.detail
+
+
 def test_a_number_that_is_not_one_fails_for_good_without_a_request(gateway):
     r = channel(url=gateway.url + "/send").send(message(address="12-34"))
     assert r.status == "permanent" and "not a phone number" in r.detail

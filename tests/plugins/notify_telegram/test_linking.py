@@ -163,3 +163,20 @@ def test_the_preferences_page_links_to_the_telegram_page(tg_app, bot_api):
     html = parent.get("/notifications/preferences").get_data(as_text=True)
     row = re.search(r"<dt>Telegram</dt><dd>(.*?)</dd>", html, re.S).group(1)
     assert row.strip() == '@anna_petrova <a href="/notify_telegram/">Изменить</a>'
+
+
+def test_one_poller_at_a_time(tg_app, bot_api):
+    """While another worker holds the poll lease, a second poll reads nothing; a crashed poller's lease
+    runs out."""
+    tg_app.config["WTF_CSRF_ENABLED"] = False
+    bot_api.user_sends(CHAT, _code_from_page(login(tg_app, "parent1")))
+    with tg_app.app_context():
+        other = service.take_poll_lease(seconds=60)
+        assert other is not None
+    assert _poll(tg_app) == 0 and bot_api.to(f"/bot{bot_api_token()}/getUpdates") == []
+    with tg_app.app_context():
+        BotState.update(value="2000-01-01T00:00:00.000000|crashed").where(BotState.key == "poll_lease").execute()
+    assert _poll(tg_app) == 1
+    with tg_app.app_context():
+        assert ChatLink.get().chat_id == CHAT
+        assert BotState.get_by_id("poll_lease").value.startswith("1970-")  # released

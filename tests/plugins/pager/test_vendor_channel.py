@@ -38,6 +38,7 @@ def pager_site(tmp_path_factory):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, f"pip install of the example failed:\n{r.stderr}"
     assert (site / "zhurnal_pager" / "channel.py").exists()
+    assert (site / "zhurnal_pager" / "translations" / "ru" / "LC_MESSAGES" / "messages.mo").exists()
     return site
 
 
@@ -160,3 +161,17 @@ def test_a_bad_pager_setting_stops_start_up_in_one_line(pager_site, tmp_path):
     r = run_zhurnal(["init"], cwd=tmp_path, env=env)
     assert r.returncode != 0
     assert stderr_lines(r) == ["Error: invalid setting ZHURNAL_PAGER__TIMEOUT: Not a valid number."]
+
+
+def test_the_channel_is_offered_on_the_preferences_page_in_russian(pager_on_path, apps, pager_gateway):
+    from tests.conftest import login
+    app = _app(apps, pager_gateway, set())
+    _setup(app)
+    html = login(app, "parent1").get("/notifications/preferences").get_data(as_text=True)
+    assert "<dt>Пейджер</dt><dd>8 (912) 345-67-89" in html, html
+    assert '<select name="mark:pager" aria-label="Новые оценки, Пейджер">' in html
+
+
+def test_example_translations_are_complete_and_compiled():
+    from core import i18n
+    assert i18n.check(EXAMPLE / "zhurnal_pager") == []

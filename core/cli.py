@@ -135,7 +135,7 @@ def init():
 
 
 @main.command()
-@click.option("--students", default=25, show_default=True, type=click.IntRange(5, 2000),
+@click.option("--students", default=25, show_default=True, type=click.IntRange(8, 2000),
               help="Students in each class.")
 @click.option("--reset", is_flag=True, help="Delete an existing demo database first (SQLite only).")
 @click.option("--date", "today", type=click.DateTime(["%Y-%m-%d"]), default=None,

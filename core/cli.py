@@ -135,7 +135,7 @@ def init():
 
 
 @main.command()
-@click.option("--students", default=25, show_default=True, type=click.IntRange(8, 2000),
+@click.option("--students", default=25, show_default=True, type=click.IntRange(5, 2000),
               help="Students in each class.")
 @click.option("--reset", is_flag=True, help="Delete an existing demo database first (SQLite only).")
 @click.option("--date", "today", type=click.DateTime(["%Y-%m-%d"]), default=None,
@@ -181,6 +181,8 @@ def serve(ctx, host, port, workers):
     """Serve the web UI and API."""
     root = ctx.find_root()
     app = root.command._app(root)
+    from .ops import configure_logging
+    configure_logging(app.extensions["zhurnal"].settings.log_format)
     click.echo(f"Zhurnal is at http://{host}:{port}/  (Ctrl+C to stop)")
     if workers:
         import os
@@ -444,3 +446,7 @@ def audit_list(limit, action, login):
     for e in audit.query(user_id=uid, action=action).limit(limit):
         click.echo(f"{e.id:>7} {e.at:%Y-%m-%d %H:%M:%S} {e.login or '-':<12} {e.action:<32} "
                    f"{e.object_type or ''}:{e.object_id or ''} {e.data}")
+
+
+# operator commands live in their own module
+from . import cli_ops  # noqa: E402,F401  (registers backup, backup-check, restore)

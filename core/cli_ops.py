@@ -68,3 +68,22 @@ def restore_cmd(ctx, path):
     older = sorted(p for p, v in m["schema_versions"].items() if v < known.get(p, v))
     click.echo(f"restored {path} (made {m['created_at']})"
                + (f"; the schema of {', '.join(older)} is older: run `zhurnal init` to upgrade" if older else ""))
+
+
+@main.command("migrate-db")
+@click.option("--to", "target", required=True, metavar="URL",
+              help="The empty database to move into: postgresql://... or sqlite:///FILE")
+@with_app
+def migrate_db_cmd(target):
+    """Move every row into another (empty) database, e.g. from SQLite to PostgreSQL.
+
+    Ids, history and the audit chain are kept. Stop the site while it runs, then point
+    database_url at the new database. Files in data_dir are not in the database and stay where they are.
+    """
+    from flask import current_app
+    from . import dbmove
+    try:
+        counts = dbmove.move(current_app._get_current_object(), target)
+    except dbmove.MoveError as e:
+        raise click.ClickException(str(e))
+    click.echo(f"moved {sum(counts.values())} rows in {len(counts)} tables to {target.split('@')[-1]}")

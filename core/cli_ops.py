@@ -6,6 +6,25 @@ import click
 from .cli import main, with_app
 
 
+def upgrade_plan(app) -> dict:
+    """What ``zhurnal init`` will do: ``lines`` to print, ``upgrades`` (owners whose existing tables
+    will be migrated: a backup is taken first)."""
+    from . import db
+    have = db.current_versions()
+    lines, upgrades = [], []
+    for owner, want in _known_versions(app).items():
+        got = have.get(owner)
+        if got is None:
+            if want or owner == "core":
+                lines.append(f"{owner}: new tables (schema {want})")
+        elif got < want:
+            upgrades.append(owner)
+            lines.append(f"{owner}: upgrade schema {got} -> {want}")
+    if not lines:
+        lines.append("every schema is up to date")
+    return {"lines": lines, "upgrades": upgrades}
+
+
 def _known_versions(app) -> dict[str, int]:
     from .cli import CORE_SCHEMA_VERSION
     host = app.extensions["zhurnal"].plugins

@@ -23,3 +23,4 @@ def test_teachers_home_lists_todays_lessons_with_place_time_and_gaps(demo_app, a
     assert "Математика · 5А" in html and "/journal/lessons/" in html
     assert "08:30" in html or "8:30" in html
     assert "оценк" in html  # counts of marks, in Russian plural forms
+

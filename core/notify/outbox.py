@@ -53,7 +53,7 @@ def notify(event: str, *, key: str, school_id: int | None, student_id: int | Non
         body["_students"] = sorted(set(int(s) for s in students))
     n = (Notification.insert(key=key[:200], event=event, school=school_id, student_id=student_id,
                              data=json.dumps(body, ensure_ascii=False, default=str), created_at=utcnow())
-         .on_conflict_ignore().execute())
+         .on_conflict_ignore().as_rowcount().execute())
     if has_app_context():
         g._zh_notify_pending = True
     return bool(n)

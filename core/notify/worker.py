@@ -101,6 +101,8 @@ def _message(row: Delivery, n: Notification, data: dict, channel) -> Message:
     language = (user.locale if user is not None and user.locale else None) or settings.default_locale
     name = user.display_name if user is not None else ""
     link = settings.base_url + data["_link"] if data.get("_link") else ""
+    if data.get("_ack"):  # a signed single-use link (core.notify.links) the text offers
+        data = {**data, "ack_url": settings.base_url + data["_ack"]}
     texts = render(n.event, data, language, name, link=link,
                    transliterate=bool(getattr(channel, "settings", {}).get("transliterate")))
     return Message(id=row.id, idempotency_key=row.idempotency_key, channel=row.channel, address=row.address,

@@ -286,6 +286,22 @@ def zhurnal_contact_address(user, kind):
 
 
 @hookspec(firstresult=True)
+def zhurnal_contact_addresses(user_ids, kind):
+    """``zhurnal_contact_address`` for many accounts at once (a class announcement's fan-out).
+
+    Called by :func:`core.notify.address.contacts_of`, once per school, only for
+    plugins enabled for that school. The roster answers for the accounts linked to
+    guardians, in one query.
+
+    :param user_ids: account ids of one school
+    :param kind: ``"email"`` or ``"phone"``
+    :returns: dict ``{user_id: address or ""}`` naming only the accounts whose
+        contacts this plugin owns (others fall back to the account), or ``None``.
+        The first non-``None`` answer is used.
+    """
+
+
+@hookspec(firstresult=True)
 def zhurnal_notification_audience(student_id):
     """Who hears about a student's marks, absences, remarks...?
 

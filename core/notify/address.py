@@ -39,6 +39,31 @@ def contact_of(user, kind: str) -> str | None:
     return (value or "").strip() or None
 
 
+def contacts_of(users: list, kind: str) -> dict[int, str | None]:
+    """:func:`contact_of` for many users at once: one ``zhurnal_contact_addresses`` call per
+    school, then the accounts' own fields for users no plugin answered for."""
+    out: dict[int, str | None] = {}
+    if not users:
+        return out
+    by_school: dict = {}
+    for u in users:
+        by_school.setdefault(u.school_id, []).append(u)
+    for school_id, group in by_school.items():
+        answers = None
+        if has_app_context() and "zhurnal" in current_app.extensions:
+            ext = current_app.extensions["zhurnal"]
+            answers = ext.plugins.hook_for(ext.school_by_id(school_id)).zhurnal_contact_addresses(
+                user_ids=[u.id for u in group], kind=kind)
+        answers = answers or {}
+        for u in group:
+            if u.id in answers:
+                out[u.id] = answers[u.id] or None
+            else:
+                value = getattr(u, kind, None) if kind in ("email", "phone") else None
+                out[u.id] = (value or "").strip() or None
+    return out
+
+
 def email_problem(address: str) -> str | None:
     """``None`` for a plausible e-mail address, else why not."""
     if not address or not _EMAIL.match(address.strip()):

@@ -206,6 +206,20 @@ class Channel:
         """How ``address`` is shown to its owner on the preferences page (default: as it is)."""
         return address
 
+    def addresses_for(self, users: list) -> dict[int, str | None]:
+        """``{user.id: address or None}`` for many users at once (a fan-out to a whole class).
+
+        The default answers with one query per kind of contact when :meth:`address_for`
+        is not overridden (:func:`core.notify.address.contacts_of`), else calls
+        :meth:`address_for` for each user.
+        """
+        if type(self).address_for is not Channel.address_for:
+            return {u.id: self.address_for(u) for u in users}
+        from .address import contacts_of
+        found = contacts_of(users, self.address_kind)
+        return {u.id: (v if v and self.validate_address(v) is None else None)
+                for u in users for v in [found.get(u.id)]}
+
     def validate_address(self, address: str) -> str | None:
         """``None`` if ``address`` looks deliverable, else a one-line reason.
 

@@ -53,7 +53,7 @@ def notify(event: str, *, key: str, school_id: int | None, student_id: int | Non
         body["_students"] = sorted(set(int(s) for s in students))
     n = (Notification.insert(key=key[:200], event=event, school=school_id, student_id=student_id,
                              data=json.dumps(body, ensure_ascii=False, default=str), created_at=utcnow())
-         .on_conflict_ignore().execute())
+         .on_conflict_ignore().as_rowcount().execute())
     if has_app_context():
         g._zh_notify_pending = True
     return bool(n)
@@ -204,6 +204,7 @@ def _expand(n: Notification) -> None:
     base_due = now
     if n.event == "absence":
         base_due = not_before_time(now, ext.settings.notify["absence_time"])
+    addresses = {code: ch.addresses_for(list(users.values())) for code, ch in chans.items()}
     rows = []
     for uid in user_ids:
         user = users.get(uid)
@@ -214,7 +215,7 @@ def _expand(n: Notification) -> None:
             continue
         refused = None if allowed(uid, n, links[uid]) else "no consent registered for electronic delivery"
         for code, mode in wanted:
-            address = chans[code].address_for(user)
+            address = addresses[code].get(uid)
             if address is None:
                 continue  # no address for this channel: nothing to record
             due = next_digest(now, quiet.get(uid)) if mode == DIGEST else after_quiet(base_due, quiet.get(uid))

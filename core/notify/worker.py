@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import logging
 import uuid
+from html import escape
 
 from flask import current_app
 
@@ -36,6 +37,7 @@ from .channel import DELIVERED, PERMANENT, DeliveryResult, Message
 from .models import CANCELLED, FAILED, QUEUED, SENDING, SENT, Delivery, Notification
 from .outbox import allowed, fan_out, links_of
 from .render import render
+from .text import fit_sms
 
 log = logging.getLogger("zhurnal.notify.worker")
 
@@ -99,6 +101,8 @@ def _message(row: Delivery, n: Notification, data: dict, channel) -> Message:
     language = (user.locale if user is not None and user.locale else None) or settings.default_locale
     name = user.display_name if user is not None else ""
     link = settings.base_url + data["_link"] if data.get("_link") else ""
+    if data.get("_ack"):  # a signed single-use link (core.notify.links) the text offers
+        data = {**data, "ack_url": settings.base_url + data["_ack"]}
     texts = render(n.event, data, language, name, link=link,
                    transliterate=bool(getattr(channel, "settings", {}).get("transliterate")))
     return Message(id=row.id, idempotency_key=row.idempotency_key, channel=row.channel, address=row.address,
@@ -140,6 +144,7 @@ def _deliver_rows(rows: list[Delivery], token: str, stats: dict) -> None:
     ext = current_app.extensions["zhurnal"]
     notes = {n.id: n for n in Notification.select().where(Notification.id.in_({r.notification_id for r in rows}))}
     by_channel: dict[str, list] = {}
+    digests: dict[tuple[int, str], list] = {}
     for row in rows:
         n = notes[row.notification_id]
         data = json.loads(n.data or "{}")
@@ -154,19 +159,45 @@ def _deliver_rows(rows: list[Delivery], token: str, stats: dict) -> None:
             _finish(row, token, status=CANCELLED, last_error=why)
             stats[CANCELLED] += 1
             continue
-        by_channel.setdefault(row.channel, []).append((row, _message(row, n, data, channel), channel))
+        message = _message(row, n, data, channel)
+        if row.digest:
+            digests.setdefault((row.user_id, row.channel), []).append((row, message, channel))
+        else:
+            by_channel.setdefault(row.channel, []).append(([row], message, channel))
+    for (_uid, code), parts in digests.items():
+        by_channel.setdefault(code, []).append(([r for r, _m, _c in parts], _digest(parts), parts[0][2]))
     for code, items in by_channel.items():
         channel = items[0][2]
         try:
             for i in range(0, len(items), max(channel.batch_size, 1)):
                 chunk = items[i:i + channel.batch_size]
-                for (row, _m, _c), result in zip(chunk, _send_batch(channel, [m for _r, m, _c in chunk])):
-                    stats[_record(row, token, result)] += 1
+                for (group, _m, _c), result in zip(chunk, _send_batch(channel, [m for _r, m, _c in chunk])):
+                    for row in group:
+                        stats[_record(row, token, result)] += 1
         finally:
             try:
                 channel.close()
             except Exception:
                 log.exception("channel %s: close failed", code)
+
+
+def _digest(parts: list) -> Message:
+    """One message gathering a user's digest deliveries for one channel (keyed by its first row)."""
+    from flask_babel import force_locale, gettext as _
+    first = parts[0][1]
+    with force_locale(first.language):
+        subject = _("Daily digest: %(n)d notifications", n=len(parts)) if len(parts) > 1 else first.subject
+    text = "\n\n".join(f"* {m.subject}\n{m.text}" for _r, m, _c in parts)
+    html = "".join(f"<h2>{escape(m.subject)}</h2><pre style=\"white-space:pre-wrap\">{escape(m.text)}</pre>"
+                   for _r, m, _c in parts)
+    short = "; ".join(m.short_text for _r, m, _c in parts)
+    ids = sorted(r.id for r, _m, _c in parts)
+    return Message(id=ids[0], idempotency_key=f"digest:{first.channel}:{first.recipient_user_id}:{ids[0]}:{len(ids)}",
+                   channel=first.channel, address=first.address, recipient_user_id=first.recipient_user_id,
+                   recipient_name=first.recipient_name, event="digest", subject=subject, text=text,
+                   html=f"<!DOCTYPE html><html><body>{html}</body></html>",
+                   short_text=fit_sms(short), language=first.language, school_id=first.school_id,
+                   attempt=max(r.attempts for r, _m, _c in parts), data={"deliveries": ids})
 
 
 def _send_batch(channel, messages: list[Message]):

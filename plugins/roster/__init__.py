@@ -99,6 +99,20 @@ def zhurnal_contact_address(user, kind):
 
 
 @hookimpl
+def zhurnal_contact_addresses(user_ids, kind):
+    if kind not in ("email", "phone"):
+        return None
+    from .models import Guardian
+    out = {}
+    ids = list(user_ids)
+    for i in range(0, len(ids), 500):
+        for uid, value in Guardian.select(Guardian.user, getattr(Guardian, kind)).where(
+                Guardian.user.in_(ids[i:i + 500])).tuples():
+            out[uid] = (value or "").strip()
+    return out
+
+
+@hookimpl
 def zhurnal_notification_audience(student_id):
     """The student's guardians with an account, and the student's own account."""
     from .models import Guardian, Student, StudentGuardian

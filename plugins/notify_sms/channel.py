@@ -41,6 +41,12 @@ class SmsChannel(Channel):
         found = super().address_for(user)
         return phone.normalise(found) if found else None
 
+    def addresses_for(self, users: list) -> dict[int, str | None]:
+        """The phones of a whole fan-out in one look-up, normalised (``None``: no usable number)."""
+        from core.notify.address import contacts_of
+        found = contacts_of(users, "phone")
+        return {u.id: phone.normalise(found.get(u.id)) for u in users}
+
     def text_of(self, message: Message) -> str:
         """The SMS text: one segment where possible (transliterated if the deployment asks)."""
         text = message.short_text or message.text

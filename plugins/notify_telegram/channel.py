@@ -31,6 +31,13 @@ class TelegramChannel(Channel):
         link = ChatLink.get_or_none(ChatLink.user == user.id)
         return str(link.chat_id) if link is not None else None
 
+    def addresses_for(self, users: list) -> dict[int, str | None]:
+        """The linked chats of a whole fan-out in one query."""
+        from .models import ChatLink
+        ids = [u.id for u in users]
+        found = dict(ChatLink.select(ChatLink.user, ChatLink.chat_id).where(ChatLink.user.in_(ids)).tuples()) if ids else {}
+        return {u.id: str(found[u.id]) if u.id in found else None for u in users}
+
     def address_label(self, address: str) -> str:
         """The chat as its owner knows it (``@username``), not its number."""
         from .models import ChatLink

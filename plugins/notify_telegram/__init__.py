@@ -35,6 +35,10 @@ class TelegramSettings(Schema):
     code_minutes = fields.Int(load_default=15, validate=validate.Range(min=1, max=1440))
     #: seconds to wait for the Bot API
     timeout = fields.Float(load_default=10.0, validate=validate.Range(min=0.5, max=120))
+    #: receive updates at ``/api/v1/telegram/webhook`` instead of polling; Telegram sends this secret
+    #: with each call (``zhurnal telegram webhook`` registers it). Empty: the worker polls.
+    webhook_secret = fields.Str(load_default="", validate=validate.Regexp(
+        r"^([A-Za-z0-9_\-]{16,256}|)$", error="16 to 256 letters, digits, _ or -"))
 
 
 settings_schema = TelegramSettings
@@ -55,8 +59,9 @@ def zhurnal_permissions():
 
 @hookimpl
 def zhurnal_blueprints():
+    from .api import bp as api_bp
     from .views import bp
-    return [bp]
+    return [bp, api_bp]
 
 
 @hookimpl

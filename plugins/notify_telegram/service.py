@@ -203,7 +203,7 @@ def poll() -> int:
     restarts; a lease keeps two workers from reading the same updates at once (the second
     would answer "code used" to a chat that was just linked). Without a token it does nothing.
     """
-    if not configured():
+    if not configured() or settings().get("webhook_secret"):  # with a webhook Telegram refuses getUpdates
         return 0
     lease = take_poll_lease()
     if lease is None:
@@ -233,7 +233,12 @@ def _poll_once() -> int:
             continue
         handle_update(update, api)
         n += 1
-        next_offset = str(update["update_id"] + 1)
-        (BotState.insert(key="update_offset", value=next_offset)
-         .on_conflict(conflict_target=[BotState.key], update={BotState.value: next_offset}).execute())
+        remember_offset(update["update_id"] + 1)
     return n
+
+
+def remember_offset(next_offset: int) -> None:
+    """Updates below ``next_offset`` have been acted on."""
+    value = str(next_offset)
+    (BotState.insert(key="update_offset", value=value)
+     .on_conflict(conflict_target=[BotState.key], update={BotState.value: value}).execute())

@@ -180,3 +180,12 @@ def test_one_poller_at_a_time(tg_app, bot_api):
     with tg_app.app_context():
         assert ChatLink.get().chat_id == CHAT
         assert BotState.get_by_id("poll_lease").value.startswith("1970-")  # released
+
+
+def test_the_worker_reads_the_bot_every_minute(tg_app):
+    """The polling job is one of the worker's periodic tasks, due every minute."""
+    import datetime as dt
+    from core.queue import get_queue
+    q = get_queue(tg_app)
+    [task] = [t for t in q._registry.periodic_tasks if t.name == "poll_updates_job__periodic"]
+    assert all(task.validate_datetime(dt.datetime(2026, 11, 26, 10, m)) for m in (0, 1, 17, 59))

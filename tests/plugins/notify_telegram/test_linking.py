@@ -131,8 +131,10 @@ def test_without_a_token_nothing_is_polled(channel_apps, bot_api):
     app = channel_apps({})
     assert _poll(app) == 0 and bot_api.requests == []
     app.config["WTF_CSRF_ENABLED"] = False
-    html = login(app, "parent1").get("/notify_telegram/").get_data(as_text=True)
-    assert "не подключила" in html
+    client = login(app, "parent1")
+    assert "не подключила" in client.get("/notify_telegram/").get_data(as_text=True)
+    html = client.post("/notify_telegram/code").get_data(as_text=True)
+    assert "Отправьте этот код боту школы в Telegram:" in html and "t.me/" not in html
 
 
 def test_cli_poll(tg_app, bot_api, cli):

@@ -137,7 +137,8 @@ def run(n: int, postgres: str | None) -> dict:
             from core.notify import channels
             sample = Delivery.select().first()
             note = Notification.get_by_id(sample.notification_id)
-            m = _message(sample, note, json.loads(note.data), channels()["email"])
+            from core.identity.models import User
+            m = _message(sample, note, json.loads(note.data), channels()["email"], User.get_by_id(sample.user_id))
         first = build(m, "journal@school.example")
         raw = [build(m, "journal@school.example").as_bytes(policy=first.policy.clone(linesep="\r\n"))
                for _ in range(n)]

@@ -75,10 +75,8 @@ def _finish(row: Delivery, token: str, **changes) -> bool:
     return bool(n)
 
 
-def _still_allowed(row: Delivery, n: Notification, data: dict) -> str | None:
+def _still_allowed(row: Delivery, n: Notification, data: dict, user) -> str | None:
     """Why this delivery must not go out now (``None``: it may)."""
-    from ..identity.models import User
-    user = User.get_or_none(User.id == row.user_id) if row.user_id else None
     if row.user_id and (user is None or not user.is_active):
         return "the account is no longer active"
     links = links_of(n, data)
@@ -94,10 +92,8 @@ def _still_allowed(row: Delivery, n: Notification, data: dict) -> str | None:
     return None
 
 
-def _message(row: Delivery, n: Notification, data: dict, channel) -> Message:
-    from ..identity.models import User
+def _message(row: Delivery, n: Notification, data: dict, channel, user) -> Message:
     settings = current_app.extensions["zhurnal"].settings
-    user = User.get_or_none(User.id == row.user_id) if row.user_id else None
     language = (user.locale if user is not None and user.locale else None) or settings.default_locale
     name = user.display_name if user is not None else ""
     link = settings.base_url + data["_link"] if data.get("_link") else ""
@@ -142,7 +138,9 @@ def deliver_due(limit: int | None = None, rounds: int = 1000) -> dict:
 
 def _deliver_rows(rows: list[Delivery], token: str, stats: dict) -> None:
     ext = current_app.extensions["zhurnal"]
+    from ..identity.models import User
     notes = {n.id: n for n in Notification.select().where(Notification.id.in_({r.notification_id for r in rows}))}
+    users = {u.id: u for u in User.select().where(User.id.in_({r.user_id for r in rows if r.user_id}))}
     by_channel: dict[str, list] = {}
     digests: dict[tuple[int, str], list] = {}
     for row in rows:
@@ -154,12 +152,13 @@ def _deliver_rows(rows: list[Delivery], token: str, stats: dict) -> None:
             _finish(row, token, status=CANCELLED, last_error="channel switched off")
             stats[CANCELLED] += 1
             continue
-        why = _still_allowed(row, n, data)
+        user = users.get(row.user_id)
+        why = _still_allowed(row, n, data, user)
         if why:
             _finish(row, token, status=CANCELLED, last_error=why)
             stats[CANCELLED] += 1
             continue
-        message = _message(row, n, data, channel)
+        message = _message(row, n, data, channel, user)
         if row.digest:
             digests.setdefault((row.user_id, row.channel), []).append((row, message, channel))
         else:

@@ -198,3 +198,29 @@ def test_security_alert_goes_to_staff_through_the_outbox_without_consent(notify_
         deliver_due()
     got = smtp.to("director@school-7.example")
     assert len(got) == 1 and "nurse" in got[0]["Subject"] and "фишинг" in got[0].get_body(("plain",)).get_content()
+
+
+def test_homework_remarks_and_messages_reach_families_in_their_language(notify_app, smtp):
+    app = notify_app(email=smtp.settings(), consent={"all": True})
+    ids, p1, p1_email = _people(app)
+    from core.notify import prefs
+    from plugins.diary import service as diary
+    with app.app_context():
+        User.update(locale="en").where(User.id == p1.id).execute()
+        p1 = User.get_by_id(p1.id)
+        prefs.save(p1, {"homework": {"email": "instant"}})
+        teacher = User.get(User.login == "teacher")
+        lesson = Lesson.get_by_id(ids["lesson_math_5a"])
+        service.update_lesson(lesson, {"homework": "№ 245, 247 (учебник, с. 80)"}, version=lesson.version,
+                              by=teacher)
+        service.add_remark(Student.get_by_id(ids["student1"]), "Забыл тетрадь", by=teacher)
+        diary.start_thread(User.get(User.login == "klass5a"), Student.get_by_id(ids["student1"]), side="staff",
+                           recipient_ids=[p1.id], subject="Экскурсия", body="Нужна подпись в дневнике")
+        assert deliver_due()["sent"] == 3
+    subjects = sorted(m["Subject"] for m in smtp.to(p1_email))
+    assert subjects[0] == "A teacher's note about " + subjects[0].split("about ", 1)[1]
+    assert subjects[1] == "Homework in Математика for " + subjects[1].rsplit(" ", 1)[1]
+    assert subjects[2] == "Экскурсия"
+    texts = " ".join(m.get_body(("plain",)).get_content() for m in smtp.to(p1_email))
+    assert "№ 245, 247 (учебник, с. 80)" in texts and "Забыл тетрадь" in texts and "Нужна подпись" in texts
+    assert "Hello," in texts and "Здравствуйте" not in texts

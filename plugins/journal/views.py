@@ -157,6 +157,7 @@ def _grid_page(grid: grids.Grid, args: dict):
                   "conflict_gone": _("Someone else deleted this mark."), "error": _("Not saved: %(message)s"),
                   "offline": _("Not saved: no connection."), "history": _("History"),
                   "no_history": _("No changes recorded."), "full_history": _("Open the history page"),
+                  "not_a_mark": _("«%(value)s» is not a mark here: %(values)s"),
               }}
     rows = _grid_rows(grid, cells, kind_names, kind_codes)
     return render_template("journal/grid.html", grid=grid, cells=cells, args=args, kind_names=kind_names,

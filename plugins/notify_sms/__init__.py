@@ -44,8 +44,6 @@ class SmsSettings(Schema):
     params = fields.Dict(keys=fields.Str(), values=fields.Str(), load_default=dict)
     #: write Cyrillic in Latin letters: 160 characters a segment instead of 70
     transliterate = fields.Bool(load_default=False)
-    #: how many segments a message may take before it is shortened
-    max_segments = fields.Int(load_default=1, validate=validate.Range(min=1, max=6))
     #: seconds to wait for the gateway
     timeout = fields.Float(load_default=10.0, validate=validate.Range(min=0.5, max=120))
 

@@ -50,8 +50,7 @@ class SmsChannel(Channel):
     def text_of(self, message: Message) -> str:
         """The SMS text: one segment where possible (transliterated if the deployment asks)."""
         text = message.short_text or message.text
-        return fit_sms(text, transliterate_text=bool(self.settings.get("transliterate")),
-                       max_segments=int(self.settings.get("max_segments") or 1))
+        return fit_sms(text, transliterate_text=bool(self.settings.get("transliterate")))
 
     def send(self, message: Message) -> DeliveryResult:
         number = phone.normalise(message.address)

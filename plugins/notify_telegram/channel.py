@@ -17,7 +17,7 @@ class TelegramChannel(Channel):
     code = "telegram"
     title = "Telegram"
     address_kind = "telegram"
-    text_format = "short"
+    text_format = "long"  # subject and full text: a chat has room for it
     #: users link their chat themselves, on this page (linked from the preferences page)
     address_page = "notify_telegram.index"
 

@@ -88,3 +88,9 @@ def zhurnal_cli_commands():
 def zhurnal_notification_current(event, student_id, data):
     from .notices import still_current
     return still_current(event, student_id, data)
+
+
+@hookimpl
+def zhurnal_notification_details(event, student_id, data):
+    from .notices import details
+    return details(event, student_id, data)

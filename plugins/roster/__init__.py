@@ -127,3 +127,9 @@ def zhurnal_notification_audience(student_id):
     if row[0] is not None:
         people.append({"user_id": row[0], "role": "student"})
     return people
+
+
+@hookimpl
+def zhurnal_audit_vocabulary():
+    from .audit_words import vocabulary
+    return vocabulary()

@@ -331,6 +331,23 @@ def zhurnal_notification_audience(student_id):
     """
 
 
+@hookspec
+def zhurnal_notification_details(event, student_id, data):
+    """Fill in what a notification's texts need that was not read when it was queued.
+
+    A service queues a notification with ids only (saving a mark stays one INSERT
+    more); the worker calls this once per notification when it fans it out, for
+    plugins enabled for the school, and stores the merged result into the
+    notification's data. The journal answers with the student's and the subject's names.
+
+    :param event: the event code (``"mark"``, ``"absence"``...)
+    :param student_id: the student it is about, or ``None``
+    :param data: the notification's data as queued
+    :returns: a dict of extra data fields, or ``None``; the dicts are merged in
+        plugin order (later plugins win on the same key).
+    """
+
+
 @hookspec(firstresult=True)
 def zhurnal_notification_current(event, student_id, data):
     """Is a queued notification still worth sending?

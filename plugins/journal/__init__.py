@@ -91,6 +91,12 @@ def zhurnal_notification_current(event, student_id, data):
 
 
 @hookimpl
+def zhurnal_notification_details(event, student_id, data):
+    from .notices import details
+    return details(event, student_id, data)
+
+
+@hookimpl
 def zhurnal_audit_vocabulary():
     from .audit_words import vocabulary
     return vocabulary()

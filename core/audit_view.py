@@ -53,6 +53,8 @@ def kernel_vocabulary() -> AuditVocabulary:
             "core.compromise.notified": _l("notified the head of school and support"),
             "core.token.create": _l("created an API token"), "core.token.revoke": _l("revoked an API token"),
             "core.audit.verified": _l("checked the audit log"), "core.audit.export": _l("exported the audit log"), "core.event": _l("system event"),
+            "core.notify.retry": _l("queued failed notifications again"),
+            "core.notify.outbox.read": _l("read a notification sent to someone else"),
         },
         objects={"core_user": users},
         kinds={_l("Sign-ins and accounts"): ["core.login", "core.account", "core.user", "core.password", "core.token"],

@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import Schema, fields, validate
 
-from .. import access
+from .. import access, audit
+from ..db import database
 from ..api import ApiError, PageArgs, endpoint, forbidden, load_args, paginate
 from ..identity.models import User
 from . import prefs
@@ -107,6 +108,9 @@ def outbox_message(message_id: int):
     msg = _local_query(g.user).where(LocalMessage.id == message_id).first()
     if msg is None:
         abort(404)
+    if msg.user_id != g.user.id:  # someone else's message (a child's marks): a read of personal data
+        with database.atomic():
+            audit.record("core.notify.outbox.read", msg, school_id=msg.school_id, data={"recipient": msg.user_id})
     return render_template("notify/outbox_message.html", msg=msg)
 
 
@@ -119,7 +123,7 @@ def failed():
         ids = [int(i) for i in request.form.getlist("id") if i.isdigit() and len(i) < 12]
         allowed = [d.id for d in _failed_query().where(Delivery.id.in_(ids or [-1]))] if ids else \
             [d.id for d in _failed_query()]
-        n = retry(allowed) if allowed else 0
+        n = retry(allowed, by=g.user) if allowed else 0
         flash(_("Queued again: %(n)d.", n=n), "ok")
         return redirect(url_for("notify.failed"))
     args = load_args(PageArgs)
@@ -229,7 +233,7 @@ def retry_failed(body):
     if ids is not None:
         q = q.where(Delivery.id.in_(ids or [-1]))
     allowed = [d.id for d in q]
-    return {"queued": retry(allowed) if allowed else 0}
+    return {"queued": retry(allowed, by=g.user) if allowed else 0}
 
 
 def nav_items(user) -> list:

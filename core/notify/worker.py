@@ -210,8 +210,10 @@ def _send_batch(channel, messages: list[Message]):
         yield from (DeliveryResult.temporary(f"channel error: {e}") for _ in messages)
 
 
-def retry(ids: list[int] | None = None, school_id: int | None = None) -> int:
-    """Queue failed deliveries again (all failed ones, or those ``ids``); returns how many."""
+def retry(ids: list[int] | None = None, school_id: int | None = None, *, by=None) -> int:
+    """Queue failed deliveries again (all failed ones, or those ``ids``); returns how many.
+    Audited as ``core.notify.retry`` (``by``: who asked; None: the command line)."""
+    from .. import audit
     cond = Delivery.status == FAILED
     if ids:
         cond &= Delivery.id.in_(ids)
@@ -219,8 +221,14 @@ def retry(ids: list[int] | None = None, school_id: int | None = None) -> int:
         cond &= Delivery.notification.in_(Notification.select(Notification.id)
                                           .where(Notification.school == school_id))
     with database.atomic():
-        return Delivery.update(status=QUEUED, attempts=0, due_at=utcnow(), last_error="",
-                               updated_at=utcnow()).where(cond).execute()
+        chosen = [i for (i,) in Delivery.select(Delivery.id).where(cond).tuples()]
+        if not chosen:
+            return 0
+        n = Delivery.update(status=QUEUED, attempts=0, due_at=utcnow(), last_error="",
+                            updated_at=utcnow()).where(Delivery.id.in_(chosen)).execute()
+        audit.record("core.notify.retry", object_type="core_notify_delivery", user=by, school_id=school_id,
+                     data={"deliveries": chosen[:1000], "count": n})
+    return n
 
 
 def next_due() -> dt.datetime | None:

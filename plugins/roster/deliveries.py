@@ -11,7 +11,7 @@ from flask_login import login_required
 from core.api import PageArgs, endpoint, load_args, paginate
 from core.notify.views import DeliveryOut, deliveries_of
 
-from . import lookup
+from . import lookup, service
 from .api import bp as api_bp
 from .views import bp as views_bp
 
@@ -24,6 +24,7 @@ def _log_query(gd):
           summary="A guardian's notification log: sent, waiting, failed and why (paged)")
 def guardian_deliveries(guardian_id, args):
     gd = lookup.find_guardian(guardian_id, "roster.guardian.write")
+    service.record_read(gd, via="api:deliveries", by=g.user)
     return paginate(_log_query(gd), DeliveryOut(), args=args)
 
 
@@ -31,6 +32,7 @@ def guardian_deliveries(guardian_id, args):
 @login_required
 def guardian_deliveries_page(guardian_id: int):
     gd = lookup.find_guardian(guardian_id, "roster.guardian.write")
+    service.record_read(gd, via="page:deliveries", by=g.user)
     args = load_args(PageArgs)
     q = _log_query(gd)
     total = q.count()

@@ -138,14 +138,15 @@ class SmsRuProvider(Provider):
     def result(self, response: HttpResponse, sms: Sms) -> DeliveryResult:
         body = response.json()
         if not 200 <= response.status < 300 or not isinstance(body, dict):
-            if 400 <= response.status < 500:
+            if 400 <= response.status < 500 and response.status not in (401, 403):
                 return DeliveryResult.permanent(f"gateway refused the request ({response.status}): {response.text()}")
             return DeliveryResult.temporary(f"unexpected answer ({response.status}): {response.text()}")
         one = (body.get("sms") or {}).get(sms.to.lstrip("+"))
         code = _int(one.get("status_code")) if isinstance(one, dict) else _int(body.get("status_code"))
         text = (one or {}).get("status_text") or body.get("status_text") or ""
-        if body.get("status") == "OK" and isinstance(one, dict) and code == 100:
-            return DeliveryResult.delivered(provider_id=one.get("sms_id"))
+        if body.get("status") == "OK" and code == 100:
+            # accepted; an answer without the per-number part is taken at its word (a retry could send twice)
+            return DeliveryResult.delivered(provider_id=(one or {}).get("sms_id"))
         detail = f"gateway code {code}" + (f": {text}" if text else "")
         if code in self.BAD_NUMBER:
             return DeliveryResult.permanent(detail)

@@ -75,6 +75,16 @@ def test_smsru_bad_number_is_permanent_and_limits_are_temporary(gateway):
     gateway.answer = lambda req: (200, {"status": "ERROR", "status_code": 201, "status_text": "Не хватает средств"})
     r = ch.send(message())
     assert r.status == "temporary" and "201" in r.detail
+    gateway.answer = lambda req: (200, {"status": "ERROR", "status_code": 200, "status_text": "Неправильный api_id"})
+    assert ch.send(message()).status == "temporary"  # the operator fixes the token; the messages wait
+    gateway.answer = lambda req: (200, {"status": "OK", "status_code": 100, "balance": 3})
+    assert ch.send(message()).status == "delivered"
+    gateway.answer = lambda req: (200, "100\n000000-1\nbalance=3")  # the answer without json=1
+    assert ch.send(message()).status == "temporary"
+    gateway.answer = lambda req: (403, "Forbidden")
+    assert ch.send(message()).status == "temporary"  # a proxy refusing us: not this number's fault
+    gateway.answer = lambda req: (400, "Bad Request")
+    assert ch.send(message()).status == "permanent"
 
 
 @pytest.mark.parametrize("status, body, outcome", [

@@ -117,7 +117,9 @@ class SmsRuProvider(Provider):
     The gateway answers HTTP 200 with a JSON status: the request's ``status_code``
     (100: accepted; otherwise the account or request is wrong) and, per number,
     ``sms[<number>].status_code`` (100: accepted with ``sms_id``; 202/207/209:
-    the number is wrong, unreachable or stopped — a permanent failure).
+    the number is wrong, unreachable or stopped — a permanent failure). Account and
+    service codes (a wrong ``api_id``, no money, limits, the service down) and HTTP
+    401/403 wait for a retry; other refusals are permanent.
     """
     name = "smsru"
     #: per-number codes meaning "this number will never get it"

@@ -25,7 +25,9 @@ def tg_live_url(tg_app):  # noqa: F811
 def test_a_parent_links_and_unlinks_their_chat_on_a_phone(phone_page, tg_live_url, tg_app, bot_api):  # noqa: F811
     page = phone_page
     ui_login(page, tg_live_url, "parent1")
-    page.click("nav.mainnav >> text=Telegram")
+    page.goto(f"{tg_live_url}/notifications/preferences")  # profile -> notifications -> Telegram
+    page.click("text=Настроить")
+    assert page.url == f"{tg_live_url}/notify_telegram/"
     assert page.inner_text("#tg-unlinked") == "К вашей учётной записи не привязан чат Telegram."
     page.click("text=Получить код")
     code = page.inner_text("#tg-code")
@@ -40,6 +42,9 @@ def test_a_parent_links_and_unlinks_their_chat_on_a_phone(phone_page, tg_live_ur
         assert poll_updates_job.call_local() == 1
     page.goto(f"{tg_live_url}/notify_telegram/")
     assert "@anna_petrova" in page.inner_text("#tg-linked")
+    page.goto(f"{tg_live_url}/notifications/preferences")
+    assert page.is_visible("text=@anna_petrova")
+    page.click("nav.mainnav >> text=Telegram")
     assert bot_api.sent()[0]["chat_id"] == 555001
 
     page.click("text=Отвязать Telegram")

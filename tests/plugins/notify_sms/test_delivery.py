@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-
 from core.identity.models import User
 from core.notify import prefs
 from core.notify.models import CANCELLED, FAILED, QUEUED, SENT, Delivery

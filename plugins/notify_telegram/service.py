@@ -16,6 +16,7 @@ import hmac
 import logging
 import re
 import secrets
+import time
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
@@ -228,7 +229,10 @@ def _poll_once() -> int:
         log.warning("telegram getUpdates: %s", answer.description)
         return 0
     n = 0
+    started = time.monotonic()
     for update in answer.result:
+        if time.monotonic() - started > LEASE_SECONDS / 2:
+            break  # slow replies: the rest waits for the next poll, well inside this poller's lease
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             continue
         handle_update(update, api)

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g, has_app_context
 
 from ..db import database, utcnow
-from ..prepared import Prepared, _Slot, slot
+from ..prepared import Prepared, slot
 from . import channels_for
 from .events import DIGEST, INSTANT, OFF, event as event_info
 from .models import CANCELLED, QUEUED, Delivery, Notification, Preference, QuietHours
@@ -253,12 +253,8 @@ def insert_many(rows: list[dict]) -> None:
     """Write delivery rows (a repeated idempotency key is skipped)."""
     if not rows:
         return
-    sql, params, _names = _INSERT_DELIVERY._sql()
     fields = Delivery._meta.fields
-    order = [(p.name, fields[p.name]) if isinstance(p, _Slot) else (None, p) for p in params]
-    values = [[f.db_value(r[c]) if c is not None else f for c, f in order] for r in rows]
-    cursor = database.obj.cursor()
-    cursor.executemany(sql, values)
+    _INSERT_DELIVERY.execute_many(rows, {c: fields[c].db_value for c in _DELIVERY_COLUMNS})
 
 
 def wake(app=None) -> None:

@@ -3,6 +3,7 @@ and the web keeps working while the job queue (Redis) is down."""
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import time
 import types
@@ -21,7 +22,7 @@ from tests.plugins.journal.helpers import journal_ids
 
 from .test_notify_pipeline import notify_app, smtp  # noqa: F401  (fixtures)
 
-REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_URL = os.environ.get("ZHURNAL_TEST_REDIS_URL") or "redis://127.0.0.1:6379/3"
 
 
 def _raising_plugin(calls):

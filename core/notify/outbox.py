@@ -77,9 +77,17 @@ def audience(school_id, student_id: int) -> list[dict]:
     ext = current_app.extensions["zhurnal"]
     hooks = ext.plugins.hook_for(ext.school_by_id(school_id))
     people = hooks.zhurnal_notification_audience(student_id=student_id) or []
-    if not ext.settings.notify["students"]:
+    if not students_allowed(school_id):
         people = [p for p in people if p.get("role") != "student"]
     return people
+
+
+def students_allowed(school_id) -> bool:
+    """Do students of the school receive notifications? The school's setting, else ``[notify] students``."""
+    from .models import SchoolSettings
+    row = SchoolSettings.select(SchoolSettings.students).where(SchoolSettings.school == school_id).tuples().first() \
+        if school_id is not None else None
+    return bool(row[0]) if row is not None else current_app.extensions["zhurnal"].settings.notify["students"]
 
 
 def consent(user_id: int, school_id, student_id: int) -> bool:

@@ -122,3 +122,28 @@ def test_failed_page_api_and_cli_retry(notify_app, smtp):  # noqa: F811
     with app.app_context():
         assert Delivery.get_by_id(row.id).status == SENT
     assert admin.post("/api/v1/notifications/retry", json={"ids": ["x"]}).status_code == 422
+
+
+def test_a_school_lets_its_students_receive_notifications(notify_app, smtp):  # noqa: F811
+    app = notify_app(email=smtp.settings(), consent={"all": True})
+    ids, p1, p1_email = _people(app)
+    with app.app_context():
+        from plugins.roster.models import Student
+        Student.update(email="vova@example.ru").where(Student.id == ids["student1"]).execute()
+    _mark(app, ids, "5")
+    with app.app_context():
+        deliver_due()
+    assert smtp.to("vova@example.ru") == []                 # by default only guardians
+    admin = login(app, "admin")
+    assert admin.put(f"/api/v1/schools/{ids['school']}/notification-settings", json={"students": "yes"}).status_code == 422
+    r = admin.put(f"/api/v1/schools/{ids['school']}/notification-settings", json={"students": True})
+    assert r.status_code == 200 and r.get_json() == {"school_id": ids["school"], "students": True}
+    assert admin.get("/api/v1/schools/999999/notification-settings").status_code == 404
+    assert login(app, "director").put(f"/api/v1/schools/{ids['school']}/notification-settings",
+                                      json={"students": False}).status_code == 403
+    _mark(app, ids, "4")
+    with app.app_context():
+        deliver_due()
+    got = smtp.to("vova@example.ru")
+    assert len(got) == 1 and "оценку 4" in got[0].get_body(("plain",)).get_content()
+    assert len(smtp.to(p1_email)) == 2

@@ -116,6 +116,10 @@ def test_failed_page_api_and_cli_retry(notify_app, smtp):  # noqa: F811
     assert r.exit_code != 0 and "not a failed delivery: 999999" in r.output
     r = runner.invoke(zhurnal_main, ["notify", "retry", str(row.id)], obj={"app": app})
     assert r.exit_code == 0 and "queued again: 1" in r.output
+    r = runner.invoke(zhurnal_main, ["notify", "status"], obj={"app": app})
+    assert r.exit_code == 0 and "queued: 1" in r.output and "failed: 0" in r.output
+    r = runner.invoke(zhurnal_main, ["notify", "retry"], obj={"app": app})
+    assert r.exit_code != 0 and "name delivery ids or use --all" in r.output
     r = runner.invoke(zhurnal_main, ["notify", "deliver"], obj={"app": app})
     assert r.exit_code == 0 and "sent: 1" in r.output
     assert len(smtp.to("anna@example.ru")) == 1

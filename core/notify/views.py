@@ -78,7 +78,8 @@ def preferences():
             errors = e.fields
     return render_template("notify/preferences.html", channels=channels, choices=prefs.choices(g.user),
                            events={k: v for k, v in EVENTS.items() if v.optional}, modes=MODES,
-                           quiet=prefs.quiet_hours(g.user), errors=errors)
+                           quiet=prefs.quiet_hours(g.user), errors=errors, all_events=EVENTS,
+                           recent=list(deliveries_of(g.user.id).limit(20)))
 
 
 @bp.get("/outbox")

@@ -100,6 +100,8 @@ def test_failed_page_api_and_cli_retry(notify_app, smtp):  # noqa: F811
     with app.app_context():
         assert deliver_due()["failed"] == 1
         row = Delivery.get(Delivery.user == p1.id)
+    own = login(app, "parent1").get("/notifications/preferences").get_data(as_text=True)
+    assert "Последние уведомления" in own and "не доставлено — 550" in own   # the guardian sees why too
     admin = login(app, "admin")
     page = admin.get("/notifications/failed").get_data(as_text=True)
     assert "550" in page and "nobody@bad.example" in page

@@ -239,7 +239,10 @@ def _expand(n: Notification) -> None:
             address = addresses[code].get(uid)
             if address is None:
                 continue  # no address for this channel: nothing to record
-            due = next_digest(now, quiet.get(uid)) if mode == DIGEST else after_quiet(base_due, quiet.get(uid))
+            if mode == DIGEST:
+                due = next_digest(now, quiet.get(uid))
+            else:  # urgent events (security alerts, which nobody may switch off) ignore quiet hours
+                due = after_quiet(base_due, quiet.get(uid)) if event_info(n.event).optional else base_due
             rows.append({
                 "notification": n.id, "user": uid, "channel": code, "address": address[:300],
                 "idempotency_key": f"{n.key}:{code}:{uid}"[:300],

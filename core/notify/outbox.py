@@ -27,7 +27,7 @@ from flask import current_app, g, has_app_context
 from ..db import database, utcnow
 from ..prepared import Prepared, slot
 from . import channels_for
-from .events import DIGEST, INSTANT, OFF, event as event_info
+from .events import DIGEST, OFF, event as event_info
 from .models import CANCELLED, QUEUED, Delivery, Notification, Preference, QuietHours
 
 log = logging.getLogger("zhurnal.notify")

@@ -10,9 +10,8 @@ from click.testing import CliRunner
 from core.cli import main as zhurnal_main
 from core.db import utcnow
 from core.identity.models import User
-from core.notify.models import FAILED, QUEUED, SENT, Delivery
-from core.notify.outbox import after_quiet, fan_out
-from core.notify.models import QuietHours
+from core.notify.models import FAILED, QUEUED, SENT, Delivery, QuietHours
+from core.notify.outbox import after_quiet
 from core.notify.worker import deliver_due
 from plugins.roster.models import Guardian
 from tests.conftest import login

@@ -17,7 +17,7 @@ from core.notify.models import SENT, Delivery, Notification
 from plugins.journal.models import Mark
 from plugins.roster.models import Guardian
 from tests.conftest import REQUIRE_SERVICES, login
-from tests.notify_support import SmtpServer, free_port
+from tests.notify_support import free_port
 from tests.plugins.journal.helpers import journal_ids
 
 from .test_notify_pipeline import notify_app, smtp  # noqa: F401  (fixtures)

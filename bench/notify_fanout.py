@@ -71,7 +71,8 @@ def _school(n: int):
 def run(n: int, postgres: str | None) -> dict:
     from core.db import database, utcnow
     from core.notify.models import Delivery, Notification
-    from core.notify.outbox import fan_out, notify
+    from core.notify import outbox
+    from core.notify.outbox import notify
     from core.notify.worker import deliver_due
     from plugins.diary import service as diary
     from plugins.notify_email.channel import build
@@ -111,7 +112,7 @@ def run(n: int, postgres: str | None) -> dict:
             Notification.delete().where(Notification.key.startswith("bench:")).execute()
             # --- enqueue: fan-out into one delivery per guardian vs a raw INSERT of the same rows
             t = time.perf_counter()
-            fan_out()
+            outbox.fan_out()
             out["fanout_s"] = time.perf_counter() - t
             rows = list(Delivery.select(Delivery.notification, Delivery.user, Delivery.channel, Delivery.address,
                                         Delivery.idempotency_key, Delivery.status, Delivery.due_at,

@@ -55,6 +55,7 @@ def kernel_vocabulary() -> AuditVocabulary:
             "core.audit.verified": _l("checked the audit log"), "core.audit.export": _l("exported the audit log"), "core.event": _l("system event"),
             "core.notify.retry": _l("queued failed notifications again"),
             "core.notify.outbox.read": _l("read a notification sent to someone else"),
+            "core.notify.school": _l("changed the school's notification settings"),
         },
         objects={"core_user": users},
         kinds={_l("Sign-ins and accounts"): ["core.login", "core.account", "core.user", "core.password", "core.token"],

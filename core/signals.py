@@ -144,7 +144,24 @@ def disconnect_app(app) -> None:
 
 
 def send(signal, sender=None, **kwargs):
-    """Send a domain signal. Call after commit; ``school_id`` is required."""
+    """Send a domain signal. Call after commit; ``school_id`` is required.
+
+    Every receiver runs even if one before it raised: the exception is logged (the
+    change is committed; a receiver cannot undo it and must not turn it into an error).
+    :returns: ``[(receiver, result)]`` of the receivers that returned.
+    """
     if "school_id" not in kwargs:
         raise TypeError(f"signal {signal.name!r} sent without school_id")
-    return signal.send(sender, **kwargs)
+    if getattr(signal, "is_muted", False):
+        return []
+    results = []
+    for receiver in signal.receivers_for(sender):
+        try:
+            results.append((receiver, receiver(sender, **kwargs)))
+        except Exception:
+            name = getattr(receiver, "__name__", repr(receiver))
+            log.exception("receiver %s of signal %r failed (school %s); the change it reacted to stands",
+                          name, signal.name, kwargs.get("school_id"))
+            _failures.append((name, signal.name))
+            del _failures[:-100]
+    return results

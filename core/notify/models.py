@@ -83,6 +83,17 @@ class QuietHours(BaseModel):
         table_name = "core_notify_quiet"
 
 
+class SchoolSettings(BaseModel):
+    """A school's own notification settings (absent: the deployment's ``[notify]``)."""
+    school = pw.ForeignKeyField(School, primary_key=True, on_delete="CASCADE")
+    #: students (not only guardians) receive notifications
+    students = pw.BooleanField(default=False)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "core_notify_school"
+
+
 class LocalMessage(BaseModel):
     """A message a channel without a server delivered here (the "Outbox" page)."""
     idempotency_key = pw.CharField(max_length=300, unique=True)
@@ -111,4 +122,4 @@ class UsedLink(BaseModel):
 #: the version of the notify tables (recorded as ``core.notify`` in core_schema)
 SCHEMA_VERSION = 1
 
-MODELS = [Notification, Delivery, Preference, QuietHours, LocalMessage, UsedLink]
+MODELS = [Notification, Delivery, Preference, QuietHours, SchoolSettings, LocalMessage, UsedLink]

@@ -15,11 +15,12 @@ from marshmallow import Schema, fields, validate
 
 from .. import access, audit
 from ..db import database
-from ..api import ApiError, PageArgs, endpoint, forbidden, load_args, paginate
+from ..api import ApiError, PageArgs, endpoint, forbidden, load_args, not_found, paginate
 from ..identity.models import User
 from . import prefs
 from .events import EVENTS, MODES
 from .models import FAILED, Delivery, LocalMessage, Notification
+from .outbox import students_allowed
 from .worker import retry
 
 bp = Blueprint("notify", __name__, url_prefix="/notifications")
@@ -88,7 +89,8 @@ def preferences():
             errors = e.fields
     return render_template("notify/preferences.html", channels=channels, choices=prefs.choices(g.user),
                            events={k: v for k, v in EVENTS.items() if v.optional}, modes=MODES,
-                           quiet=prefs.quiet_hours(g.user), errors=errors)
+                           quiet=prefs.quiet_hours(g.user), errors=errors, all_events=EVENTS,
+                           recent=list(deliveries_of(g.user.id).limit(20)))
 
 
 @bp.get("/outbox")
@@ -133,6 +135,30 @@ def failed():
                            total=total, page=args["page"], per_page=args["per_page"])
 
 
+@bp.route("/school", methods=["GET", "POST"])
+@login_required
+def school_settings():
+    school = g.school
+    if school is None or not access.can(g.user, MANAGE, school):
+        abort(403)
+    if request.method == "POST":
+        _save_school(school, request.form.get("students") == "1")
+        flash(_("Saved."), "ok")
+        return redirect(url_for("notify.school_settings"))
+    return render_template("notify/school.html", school=school, students=students_allowed(school.id))
+
+
+def _save_school(school, students: bool) -> None:
+    from ..db import utcnow
+    from .models import SchoolSettings
+    with database.atomic():
+        before = students_allowed(school.id)
+        SchoolSettings.insert(school=school.id, students=students, updated_at=utcnow()).on_conflict(
+            conflict_target=[SchoolSettings.school],
+            update={SchoolSettings.students: students, SchoolSettings.updated_at: utcnow()}).execute()
+        audit.record("core.notify.school", school, school_id=school.id, data={"students": [before, students]})
+
+
 # --- API --------------------------------------------------------------------------------------------
 
 class QuietIn(Schema):
@@ -167,6 +193,35 @@ def put_preferences(body):
     except prefs.Invalid as e:
         raise ApiError(422, "invalid", _("Invalid input."), e.fields)
     return _prefs_out(g.user)
+
+
+class SchoolNotifyIn(Schema):
+    students = fields.Bool(required=True, truthy={True}, falsy={False})
+
+
+def _managed_school(school_id: int):
+    from ..identity.models import School
+    school = School.get_or_none(School.id == school_id) if school_id < 2**63 else None
+    if school is None or not access.can(g.user, MANAGE, school):
+        if school is not None and school.id == g.user.school_id:
+            raise forbidden()        # their own school: known, not theirs to change
+        raise not_found()
+    return school
+
+
+@endpoint(api_bp, "/schools/<int:school_id>/notification-settings",
+          summary="A school's notification settings (students receive notifications or not)")
+def get_school_settings(school_id):
+    school = _managed_school(school_id)
+    return {"school_id": school.id, "students": students_allowed(school.id)}
+
+
+@endpoint(api_bp, "/schools/<int:school_id>/notification-settings", ["PUT"], body=SchoolNotifyIn,
+          summary="Let a school's students receive notifications, or not (audited)")
+def put_school_settings(school_id, body):
+    school = _managed_school(school_id)
+    _save_school(school, body["students"])
+    return {"school_id": school.id, "students": students_allowed(school.id)}
 
 
 class LocalOut(Schema):
@@ -242,4 +297,5 @@ def nav_items(user) -> list:
     if not access.can(user, MANAGE):
         return []
     return [NavItem(_("Outbox"), "notify.outbox", priority=940),
-            NavItem(_("Failed notifications"), "notify.failed", priority=941)]
+            NavItem(_("Failed notifications"), "notify.failed", priority=941),
+            NavItem(_("Notification settings"), "notify.school_settings", priority=942)]

@@ -75,11 +75,11 @@ def _finish(row: Delivery, token: str, **changes) -> bool:
     return bool(n)
 
 
-def _still_allowed(row: Delivery, n: Notification, data: dict, user) -> str | None:
-    """Why this delivery must not go out now (``None``: it may)."""
+def _still_allowed(row: Delivery, n: Notification, data: dict, user, links: dict) -> str | None:
+    """Why this delivery must not go out now (``None``: it may). ``links``: :func:`.outbox.links_of`
+    of the notification, read once per batch."""
     if row.user_id and (user is None or not user.is_active):
         return "the account is no longer active"
-    links = links_of(n, data)
     if row.user_id not in links:
         return "no longer a guardian of the student" if "_recipients" not in data else "no longer a recipient"
     if not allowed(row.user_id, n, links[row.user_id]):
@@ -143,9 +143,13 @@ def _deliver_rows(rows: list[Delivery], token: str, stats: dict) -> None:
     users = {u.id: u for u in User.select().where(User.id.in_({r.user_id for r in rows if r.user_id}))}
     by_channel: dict[str, list] = {}
     digests: dict[tuple[int, str], list] = {}
+    parsed: dict[int, tuple[dict, dict]] = {}   # notification id -> (data, current audience)
     for row in rows:
         n = notes[row.notification_id]
-        data = json.loads(n.data or "{}")
+        if n.id not in parsed:
+            d = json.loads(n.data or "{}")
+            parsed[n.id] = (d, links_of(n, d))
+        data, links = parsed[n.id]
         chans = channels_for(ext.school_by_id(n.school_id))
         channel = chans.get(row.channel)
         if channel is None:
@@ -153,7 +157,7 @@ def _deliver_rows(rows: list[Delivery], token: str, stats: dict) -> None:
             stats[CANCELLED] += 1
             continue
         user = users.get(row.user_id)
-        why = _still_allowed(row, n, data, user)
+        why = _still_allowed(row, n, data, user, links)
         if why:
             _finish(row, token, status=CANCELLED, last_error=why)
             stats[CANCELLED] += 1

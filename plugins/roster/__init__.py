@@ -88,24 +88,30 @@ def zhurnal_personal_data(user_id, person):
 
 @hookimpl
 def zhurnal_contact_address(user, kind):
-    """A guardian's e-mail and phone live in their Guardian record, not on the account."""
+    """A guardian's e-mail and phone live in their Guardian record, not on the account; a
+    student's in their Student record when it has them."""
     if kind not in ("email", "phone"):
         return None
-    from .models import Guardian
+    from .models import Guardian, Student
     row = Guardian.select(getattr(Guardian, kind)).where(Guardian.user == user.id).tuples().first()
-    if row is None:
-        return None
-    return (row[0] or "").strip()
+    if row is not None:
+        return (row[0] or "").strip()
+    # a student's own contact, when the roster has one (else the account's)
+    row = Student.select(getattr(Student, kind)).where(Student.user == user.id).tuples().first()
+    return (row[0] or "").strip() or None if row is not None else None
 
 
 @hookimpl
 def zhurnal_contact_addresses(user_ids, kind):
     if kind not in ("email", "phone"):
         return None
-    from .models import Guardian
+    from .models import Guardian, Student
     out = {}
     ids = list(user_ids)
     for i in range(0, len(ids), 500):
+        for uid, value in Student.select(Student.user, getattr(Student, kind)).where(
+                Student.user.in_(ids[i:i + 500]) & (getattr(Student, kind) != "")).tuples():
+            out[uid] = value.strip()
         for uid, value in Guardian.select(Guardian.user, getattr(Guardian, kind)).where(
                 Guardian.user.in_(ids[i:i + 500])).tuples():
             out[uid] = (value or "").strip()

@@ -71,4 +71,9 @@ CASES = [
     Case("notify_api.my_deliveries", "GET", "/api/v1/me/deliveries", allow=EVERYONE),
     Case("notify_api.list_failed", "GET", "/api/v1/notifications/failed", allow=("admin",)),
     Case("notify_api.retry_failed", "POST", "/api/v1/notifications/retry", json={"ids": [999999]}, allow=("admin",)),
+    Case("notify.school_settings", "GET", "/notifications/school", allow=("admin",)),
+    Case("notify_api.get_school_settings", "GET", "/api/v1/schools/{school}/notification-settings",
+         allow=("admin",)),
+    Case("notify_api.put_school_settings", "PUT", "/api/v1/schools/{school}/notification-settings",
+         json={"students": False}, allow=("admin",)),
 ]

@@ -7,7 +7,7 @@ import pytest
 
 from core.db import database, utcnow
 from core.identity.models import User
-from core.notify.models import CANCELLED, FAILED, QUEUED, SENT, Delivery, Notification
+from core.notify.models import CANCELLED, FAILED, QUEUED, Delivery, Notification
 from core.notify.worker import deliver_due, retry
 from plugins.journal import service
 from plugins.journal.models import Lesson

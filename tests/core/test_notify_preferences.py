@@ -10,9 +10,8 @@ from click.testing import CliRunner
 from core.cli import main as zhurnal_main
 from core.db import utcnow
 from core.identity.models import User
-from core.notify.models import FAILED, QUEUED, SENT, Delivery
-from core.notify.outbox import after_quiet, fan_out
-from core.notify.models import QuietHours
+from core.notify.models import FAILED, QUEUED, SENT, Delivery, QuietHours
+from core.notify.outbox import after_quiet
 from core.notify.worker import deliver_due
 from plugins.roster.models import Guardian
 from tests.conftest import login
@@ -100,6 +99,8 @@ def test_failed_page_api_and_cli_retry(notify_app, smtp):  # noqa: F811
     with app.app_context():
         assert deliver_due()["failed"] == 1
         row = Delivery.get(Delivery.user == p1.id)
+    own = login(app, "parent1").get("/notifications/preferences").get_data(as_text=True)
+    assert "Последние уведомления" in own and "не доставлено — 550" in own   # the guardian sees why too
     admin = login(app, "admin")
     page = admin.get("/notifications/failed").get_data(as_text=True)
     assert "550" in page and "nobody@bad.example" in page
@@ -116,9 +117,38 @@ def test_failed_page_api_and_cli_retry(notify_app, smtp):  # noqa: F811
     assert r.exit_code != 0 and "not a failed delivery: 999999" in r.output
     r = runner.invoke(zhurnal_main, ["notify", "retry", str(row.id)], obj={"app": app})
     assert r.exit_code == 0 and "queued again: 1" in r.output
+    r = runner.invoke(zhurnal_main, ["notify", "status"], obj={"app": app})
+    assert r.exit_code == 0 and "queued: 1" in r.output and "failed: 0" in r.output
+    r = runner.invoke(zhurnal_main, ["notify", "retry"], obj={"app": app})
+    assert r.exit_code != 0 and "name delivery ids or use --all" in r.output
     r = runner.invoke(zhurnal_main, ["notify", "deliver"], obj={"app": app})
     assert r.exit_code == 0 and "sent: 1" in r.output
     assert len(smtp.to("anna@example.ru")) == 1
     with app.app_context():
         assert Delivery.get_by_id(row.id).status == SENT
     assert admin.post("/api/v1/notifications/retry", json={"ids": ["x"]}).status_code == 422
+
+
+def test_a_school_lets_its_students_receive_notifications(notify_app, smtp):  # noqa: F811
+    app = notify_app(email=smtp.settings(), consent={"all": True})
+    ids, p1, p1_email = _people(app)
+    with app.app_context():
+        from plugins.roster.models import Student
+        Student.update(email="vova@example.ru").where(Student.id == ids["student1"]).execute()
+    _mark(app, ids, "5")
+    with app.app_context():
+        deliver_due()
+    assert smtp.to("vova@example.ru") == []                 # by default only guardians
+    admin = login(app, "admin")
+    assert admin.put(f"/api/v1/schools/{ids['school']}/notification-settings", json={"students": "yes"}).status_code == 422
+    r = admin.put(f"/api/v1/schools/{ids['school']}/notification-settings", json={"students": True})
+    assert r.status_code == 200 and r.get_json() == {"school_id": ids["school"], "students": True}
+    assert admin.get("/api/v1/schools/999999/notification-settings").status_code == 404
+    assert login(app, "director").put(f"/api/v1/schools/{ids['school']}/notification-settings",
+                                      json={"students": False}).status_code == 403
+    _mark(app, ids, "4")
+    with app.app_context():
+        deliver_due()
+    got = smtp.to("vova@example.ru")
+    assert len(got) == 1 and "оценку 4" in got[0].get_body(("plain",)).get_content()
+    assert len(smtp.to(p1_email)) == 2

@@ -3,6 +3,7 @@ and the web keeps working while the job queue (Redis) is down."""
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import time
 import types
@@ -16,12 +17,12 @@ from core.notify.models import SENT, Delivery, Notification
 from plugins.journal.models import Mark
 from plugins.roster.models import Guardian
 from tests.conftest import REQUIRE_SERVICES, login
-from tests.notify_support import SmtpServer, free_port
+from tests.notify_support import free_port
 from tests.plugins.journal.helpers import journal_ids
 
 from .test_notify_pipeline import notify_app, smtp  # noqa: F401  (fixtures)
 
-REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_URL = os.environ.get("ZHURNAL_TEST_REDIS_URL") or "redis://127.0.0.1:6379/3"
 
 
 def _raising_plugin(calls):
@@ -102,3 +103,24 @@ def test_redis_down_the_web_works_and_notifications_go_out_when_it_is_back(notif
     assert len(smtp.to(p1_email)) == 1
     with live.app_context():
         assert Delivery.get(Delivery.address == p1_email).status == SENT
+
+
+def test_every_receiver_runs_even_after_one_raised(notify_app):  # noqa: F811
+    app = notify_app(consent={"all": True})
+    seen = []
+
+    def first(sender, **kw):
+        raise ValueError("first receiver broke")
+
+    def second(sender, **kw):
+        seen.append(kw["school_id"])
+    signals.mark_saved.connect(first, weak=False)
+    signals.mark_saved.connect(second, weak=False)
+    try:
+        with app.app_context():
+            results = signals.send(signals.mark_saved, mark_id=1, school_id=7)
+    finally:
+        signals.mark_saved.disconnect(first)
+        signals.mark_saved.disconnect(second)
+    assert seen == [7] and (second, None) in results
+    assert ("first", "mark-saved") in signals.recent_failures()

@@ -9,15 +9,8 @@ import pytest
 from core.notify.channel import Message
 from plugins.notify_sms import SmsSettings, phone
 from plugins.notify_sms.channel import SmsChannel
-from tests.httpserver import LocalHTTPServer
 
 TEXT = "Петров Иван: 5 по математике (контрольная работа), 26.11"
-
-
-@pytest.fixture
-def gateway():
-    with LocalHTTPServer() as srv:
-        yield srv
 
 
 def channel(**settings) -> SmsChannel:

@@ -224,3 +224,25 @@ def test_homework_remarks_and_messages_reach_families_in_their_language(notify_a
     texts = " ".join(m.get_body(("plain",)).get_content() for m in smtp.to(p1_email))
     assert "№ 245, 247 (учебник, с. 80)" in texts and "Забыл тетрадь" in texts and "Нужна подпись" in texts
     assert "Hello," in texts and "Здравствуйте" not in texts
+
+
+def test_a_message_about_a_child_does_not_reach_a_guardian_unlinked_before_it_was_sent(notify_app, smtp):
+    app = notify_app(email=smtp.settings(), consent={"all": True})
+    ids, p1, p1_email = _people(app)
+    from plugins.diary import service as diary
+    with app.app_context():
+        klass = User.get(User.login == "klass5a")
+        User.update(email="klass5a@school-17.example").where(User.id == klass.id).execute()
+        diary.start_thread(klass, Student.get_by_id(ids["student1"]), side="staff", recipient_ids=[p1.id],
+                           subject="Экскурсия", body="Нужна подпись")
+        diary.start_thread(p1, Student.get_by_id(ids["student1"]), side="guardian", recipient_ids=[klass.id],
+                           subject="Подпись", body="Подпишу завтра")
+        from core.notify.outbox import fan_out
+        fan_out()
+        g1 = Guardian.get(Guardian.user == p1.id)
+        StudentGuardian.delete().where((StudentGuardian.guardian == g1.id) &
+                                       (StudentGuardian.student == ids["student1"])).execute()
+        deliver_due()
+        to_parent = Delivery.get(Delivery.user == p1.id)
+    assert smtp.to(p1_email) == [] and to_parent.last_error == "no longer a recipient"
+    assert len(smtp.to("klass5a@school-17.example")) == 1      # staff need no family link (nor consent)

@@ -246,3 +246,33 @@ def test_a_message_about_a_child_does_not_reach_a_guardian_unlinked_before_it_wa
         to_parent = Delivery.get(Delivery.user == p1.id)
     assert smtp.to(p1_email) == [] and to_parent.last_error == "no longer a recipient"
     assert len(smtp.to("klass5a@school-17.example")) == 1      # staff need no family link (nor consent)
+
+
+def test_a_slow_batch_keeps_its_lease_so_no_other_worker_takes_its_rows(notify_app, smtp):
+    """The server takes longer per message than a quarter of the lease: the worker renews the lease of
+    the rows it has not sent yet; a second worker claiming meanwhile finds nothing to take."""
+    from core.notify.worker import claim
+    app = notify_app(email=smtp.settings(), notify={"lease_seconds": 1})
+    from tests.plugins.notify_email.helpers import announce, guardian_accounts
+    with app.app_context():
+        cls, users, emails = guardian_accounts(5)
+        announce(cls, users)
+    smtp.data_delay = 0.4   # 5 messages: 2 s, twice the lease
+    stolen = []
+
+    def thief():
+        import time
+        with app.app_context():
+            for _ in range(8):
+                time.sleep(0.25)
+                stolen.extend(claim(10, "thief"))
+    import threading
+    with app.app_context():
+        from core.notify.outbox import fan_out
+        fan_out()
+        t = threading.Thread(target=thief)
+        t.start()
+        stats = deliver_due()
+        t.join()
+    assert stats["sent"] == 5 and stolen == []
+    assert sorted(r for rcpt, _m in smtp.messages for r in rcpt) == sorted(emails.values())

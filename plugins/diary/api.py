@@ -3,6 +3,7 @@ the timetable with control works and holidays, the class teacher's control, and 
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
+from flask_babel import gettext as _
 
 from core import clock
 from core.api import ApiError, PageArgs, endpoint, invalid, not_found
@@ -28,9 +29,9 @@ def _consent(st) -> None:
     """403 ``consent_required`` when a family member has no standing consent (see :mod:`.consent`)."""
     from .reading import viewer_role
     if withheld(g.user, st, viewer_role(g.user, st)):
-        raise ApiError(403, "consent_required",
-                       "No consent to the processing and electronic delivery of this child's data is registered; "
-                       "the school gives the data on paper. Sign the consent form with the class teacher.")
+        raise ApiError(403, "consent_required", _(
+            "No consent to the processing and electronic delivery of this child's data is registered; "
+            "the school gives the data on paper. Sign the consent form with the class teacher."))
 
 
 # --- the diary ---------------------------------------------------------------------------------

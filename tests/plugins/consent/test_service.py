@@ -200,15 +200,20 @@ def test_the_hook_answers(demo_app, cids):
                 roster.give_guardian_account(gd, by=User.get(User.login == "admin"))
                 gd = Guardian.get_by_id(gd.id)
             assert ask(gd.user_id, service.children_of(gd.id)[0].id) is False
-    register(demo_app, cids["guardian_parent1"], "withdrawn", TODAY, by_login="admin")
+    with demo_app.app_context():
+        family = [g.id for g, _rel in roster.guardians_of(Student.get_by_id(cids["student1"]))]
+    for gid in family:  # every guardian of student1 withdraws (or refuses) for them
+        status = "withdrawn" if _status(demo_app, gid, cids["student1"]) == "granted" else "refused"
+        register(demo_app, gid, status, TODAY, student_ids=[cids["student1"]], by_login="admin")
     with demo_app.test_request_context("/"):
         assert ask(cids["user_parent1"], cids["student1"]) is False
-        # student1's father has no standing consent either (demo): the student follows
-        others = [g.id for g, _rel in roster.guardians_of(Student.get_by_id(cids["student1"]))
-                  if g.id != cids["guardian_parent1"]]
-        latest = service.latest_records(guardian_ids=others, student_ids=[cids["student1"]])
-        expected = any(r.status == "granted" for r in latest.values())
-        assert ask(cids["user_student1"], cids["student1"]) is expected
+        assert ask(cids["user_student1"], cids["student1"]) is False
+        assert ask(cids["user_parent1"], cids["sibling"]) is True  # the other child is untouched
+    other = next((gid for gid in family if gid != cids["guardian_parent1"]), cids["guardian_parent1"])
+    register(demo_app, other, "granted", TODAY, student_ids=[cids["student1"]], by_login="admin")
+    with demo_app.test_request_context("/"):
+        assert ask(cids["user_student1"], cids["student1"]) is True  # one guardian's consent is enough
+        assert ask(cids["user_parent1"], cids["student1"]) is (other == cids["guardian_parent1"])
 
 
 def test_the_guardians_answer_is_one_query(demo_app, cids):

@@ -27,14 +27,20 @@ class DocumentField(fields.Field):
             raise ValidationError("Invalid input type.")
         return DocumentIn().load(value)
 
-    def _jsonschema_type_mapping(self):  # pragma: no cover - read by apispec only
-        return {"oneOf": [{"type": "string"}, {"$ref": "#/components/schemas/DocumentIn"}]}
+
+_DOCUMENT_OPENAPI = [
+    {"type": "string", "minLength": 1, "maxLength": 50},
+    {"type": "object", "additionalProperties": False, "required": ["number"],
+     "properties": {"number": {"type": "string", "minLength": 1, "maxLength": 50},
+                    "kept_at": {"type": "string", "maxLength": 200}}},
+]
 
 
 class ConsentIn(Schema):
     status = fields.Str(required=True, validate=validate.OneOf(STATUSES))
     date = fields.Date(required=True, metadata={"description": "the date on the signed paper"})
-    document = DocumentField(required=True, metadata={"description": "{number, kept_at} or the number alone"})
+    document = DocumentField(required=True, metadata={"description": "{number, kept_at} or the number alone",
+                                                      "oneOf": _DOCUMENT_OPENAPI})
     student_ids = fields.List(fields.Int(strict=True, validate=validate.Range(min=1, max=MAX_ID)),
                               validate=validate.Length(min=1, max=30), load_default=None,
                               metadata={"description": "the children the paper covers (default: all the "

@@ -8,14 +8,15 @@ children may consent for one and not for the other, and a child's data is
 delivered to a guardian only under that guardian's consent for that child. A
 record never changes: a withdrawal, a renewed consent or a correction is a new
 record, and the current status of (guardian, child) is its latest record.
-:class:`ConsentRecord` refuses updates and deletions through the ORM; only
-:mod:`plugins.consent.service` inserts.
+:class:`ConsentRecord` refuses updates and deletions through the ORM, and a
+database trigger refuses any UPDATE of ``consent_record`` (rows go only when their
+guardian, child or school is deleted); only :mod:`plugins.consent.service` inserts.
 """
 from __future__ import annotations
 
 import peewee as pw
 
-from core.db import BaseModel, utcnow
+from core.db import BaseModel, is_postgres, utcnow
 from core.i18n import N_
 from core.identity.models import School, User
 from plugins.roster.models import Guardian, Student
@@ -78,6 +79,22 @@ class ConsentRecord(BaseModel):
 
     def delete_instance(self, *args, **kwargs):
         raise ImmutableRecord("a consent record is never deleted; register a new one")
+
+    @classmethod
+    def create_table(cls, safe=True, **options):
+        """The table, and a trigger refusing every UPDATE of it (whoever runs the SQL)."""
+        super().create_table(safe=safe, **options)
+        db = cls._meta.database
+        if is_postgres():
+            db.execute_sql(
+                "CREATE OR REPLACE FUNCTION consent_record_frozen() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'consent records are append-only'; END; $$ LANGUAGE plpgsql")
+            db.execute_sql("DROP TRIGGER IF EXISTS consent_record_no_update ON consent_record")
+            db.execute_sql("CREATE TRIGGER consent_record_no_update BEFORE UPDATE ON consent_record "
+                           "FOR EACH ROW EXECUTE FUNCTION consent_record_frozen()")
+        else:
+            db.execute_sql("CREATE TRIGGER IF NOT EXISTS consent_record_no_update BEFORE UPDATE ON consent_record "
+                           "BEGIN SELECT RAISE(ABORT, 'consent records are append-only'); END")
 
     @classmethod
     def update(cls, *args, **kwargs):

@@ -62,6 +62,18 @@ def test_the_model_refuses_updates_and_deletions(demo_app, cids):
     assert _records(demo_app) == before
 
 
+def test_the_database_refuses_an_update_by_raw_sql(demo_app):
+    import peewee as pw
+    from core.db import database
+    before = _records(demo_app)
+    with demo_app.app_context():
+        with pytest.raises((pw.IntegrityError, pw.InternalError, pw.DatabaseError)) as e:
+            with database.atomic():
+                database.execute_sql("UPDATE consent_record SET status = 'refused'")
+        assert "append-only" in str(e.value)
+    assert _records(demo_app) == before
+
+
 @pytest.mark.parametrize("current,status,ok", [
     ("none", "granted", True), ("none", "refused", True), ("none", "withdrawn", False),
     ("refused", "withdrawn", False), ("refused", "granted", True), ("granted", "withdrawn", True),

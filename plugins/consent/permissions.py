@@ -11,10 +11,12 @@ from core.access import Permission
 
 READ = "consent.record.read"
 WRITE = "consent.record.write"
+TEXT = "consent.text.manage"
 
 PERMISSIONS = [
     Permission(READ, "See who consented to the processing and electronic delivery of a child's data",
                roles=("admin", "director", "class_teacher")),
     Permission(WRITE, "Register a guardian's signed consent, refusal or withdrawal",
                roles=("admin", "director", "class_teacher")),
+    Permission(TEXT, "Publish a new version of the school's consent form", roles=("admin", "director")),
 ]

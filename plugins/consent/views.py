@@ -20,7 +20,7 @@ from plugins.roster.models import Guardian, SchoolClass
 
 from . import service, texts
 from .models import ALL_STATUSES, STATUS_LABELS, STATUSES
-from .permissions import READ, WRITE
+from .permissions import READ, TEXT, WRITE
 
 bp = Blueprint("consent", __name__, url_prefix="/consent", template_folder="templates")
 
@@ -199,6 +199,39 @@ def form_print():
                  for c in r["children"] if wanted(c["status"])]
     body = texts.render(text.body, school.name)
     return render_template("consent/form_print.html", text=text, body=body, forms=forms)
+
+
+@bp.route("/texts", methods=["GET", "POST"])
+@login_required
+def texts_page():
+    """The versions of the school's consent form; the director publishes a new one."""
+    school = g.get("school")
+    if school is None or not access.can(g.user, TEXT, school):
+        abort(403)
+    errors: dict = {}
+    form = {"title": "", "body": "", "valid_from": clock.today().isoformat()}
+    if request.method == "POST":
+        form = {k: (request.form.get(k) or "").strip() for k in form}
+        try:
+            valid_from = dt.date.fromisoformat(form["valid_from"])
+        except ValueError:
+            errors["valid_from"] = _("Not a valid date (use YYYY-MM-DD).")
+        else:
+            if len(form["title"]) > 300 or len(form["body"]) > 20000:
+                errors["body"] = _("The text is too long.")
+            else:
+                try:
+                    text = service.publish_text(school, form["title"], form["body"], valid_from, by=g.user)
+                except service.Refused as e:
+                    errors[e.field] = _(e.message, **e.params)
+                else:
+                    flash(_("Version %(v)d of the form is published.", v=text.version), "ok")
+                    return redirect(url_for("consent.texts_page"))
+    versions = service.text_versions(school)
+    if not form["title"]:
+        form["title"], form["body"] = versions[0].title, form["body"] or versions[0].body
+    return render_template("consent/texts.html", versions=versions, form=form, errors=errors), \
+        (422 if errors else 200)
 
 
 # --- navigation and dashboard ---------------------------------------------------------------------

@@ -28,4 +28,7 @@ CASES = [
     Case("consent.class_export", "GET", "/consent/classes/{class_5a}/export.csv", allow=STAFF),
     Case("consent.guardian_page", "GET", "/consent/guardians/{guardian_parent1}", allow=STAFF),
     Case("consent.form_print", "GET", "/consent/form", allow=STAFF),
+    Case("consent.texts_page", "GET", "/consent/texts", allow=("admin", "director")),
+    Case("consent.texts_page", "POST", "/consent/texts", allow=("admin", "director"),
+         data={"title": "Согласие (ред. {school})", "body": "Текст согласия {school}", "valid_from": "2026-11-26"}),
 ]

@@ -137,3 +137,26 @@ def test_menu_and_dashboard_widget(demo_app, cids):
     assert re.search(rf"{n} родител\w* без оформленного согласия", html)
     assert 'href="/consent/"' not in login(demo_app, "parent1").get("/").get_data(as_text=True)
     assert 'href="/consent/"' not in login(demo_app, "teacher").get("/").get_data(as_text=True)
+
+
+def test_the_director_publishes_a_new_form_version(demo_app, cids):
+    from plugins.consent.models import ConsentRecord
+    c = login(demo_app, "director")
+    r = c.post("/consent/texts", data={"title": "Согласие (редакция 2027 г.)", "valid_from": "2026-11-26",
+                                       "body": "Я, ____, даю согласие {school} на обработку персональных данных."})
+    assert r.status_code == 302
+    html = c.get("/consent/texts").get_data(as_text=True)
+    assert 'data-version="2"' in html and "Согласие (редакция 2027 г.)" in html
+    printed = c.get("/consent/form").get_data(as_text=True)
+    assert "Редакция бланка 2" in printed and "Средняя общеобразовательная школа № 17" in printed
+    assert "Редакция бланка 1" in c.get("/consent/form?version=1").get_data(as_text=True)
+    login(demo_app, "klass5a").post(f"/consent/classes/{cids['class_5a']}", data={
+        "guardian_id": cids["guardian_none"], "status": "granted", "date": "2026-11-26", "number": "С-9"})
+    with demo_app.app_context():
+        assert ConsentRecord.select().order_by(ConsentRecord.id.desc()).get().text.version == 2
+    r = c.post("/consent/texts", data={"title": "", "valid_from": "2026-11-26", "body": "x"})
+    assert r.status_code == 422 and "Обязательное поле" in r.get_data(as_text=True)
+    r = c.post("/consent/texts", data={"title": "T", "valid_from": "26.11", "body": "x"})
+    assert r.status_code == 422
+    assert 'data-version="3"' not in c.get("/consent/texts").get_data(as_text=True)
+    assert login(demo_app, "klass5a").get("/consent/texts").status_code == 403

@@ -135,23 +135,32 @@ def summary_status(statuses: Iterable[str]) -> str:
 
 
 def class_overview(class_id: int) -> list[dict]:
-    """One row per guardian of the class's current students (three queries).
+    """One row per guardian of the class's current students (two queries).
 
     Each row: ``guardian_id``, ``guardian`` (full name), ``login`` (or None), ``phone``,
     ``email``, ``student_ids`` (their children in this class), ``children`` (each with
-    ``student_id``, ``student``, ``status`` and the latest ``record`` or None) and ``status``
-    (:func:`summary_status`).
+    ``student_id``, ``student``, ``status`` and the latest ``record`` or None), ``status``
+    (:func:`summary_status`) and ``last`` (the latest record of any of these children).
     """
+    return class_overviews([class_id])[class_id]
+
+
+def class_overviews(class_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """:func:`class_overview` of several classes at once (two queries whatever their number)."""
     from core.identity.models import User
+    ids = list(class_ids)
+    out: dict[int, dict[int, dict]] = {cid: {} for cid in ids}
+    if not ids:
+        return {}
     links = list(StudentGuardian.select(StudentGuardian, Student, Guardian, User)
                  .join(Student).switch(StudentGuardian).join(Guardian)
                  .join(User, pw.JOIN.LEFT_OUTER, on=(Guardian.user == User.id))
-                 .where((Student.school_class == class_id) & Student.left_at.is_null())
+                 .where(Student.school_class.in_(ids) & Student.left_at.is_null())
                  .order_by(Student.last_name, Student.first_name, Student.id, StudentGuardian.id))
     latest = latest_records(student_ids={lk.student_id for lk in links})
-    rows: dict[int, dict] = {}
     for lk in links:
         gd, st = lk.guardian, lk.student
+        rows = out[st.school_class_id]
         row = rows.get(gd.id)
         if row is None:
             user = gd.user if gd.user_id else None
@@ -162,12 +171,14 @@ def class_overview(class_id: int) -> list[dict]:
         row["student_ids"].append(st.id)
         row["children"].append({"student_id": st.id, "student": st.short_name,
                                 "status": rec.status if rec else "none", "record": rec})
-    out = list(rows.values())
-    for row in out:
-        row["status"] = summary_status(c["status"] for c in row["children"])
-        dated = [c["record"] for c in row["children"] if c["record"]]
-        row["last"] = max(dated, key=lambda r: r.id) if dated else None
-    return out
+    result = {}
+    for cid, rows in out.items():
+        for row in rows.values():
+            row["status"] = summary_status(c["status"] for c in row["children"])
+            dated = [c["record"] for c in row["children"] if c["record"]]
+            row["last"] = max(dated, key=lambda r: r.id) if dated else None
+        result[cid] = list(rows.values())
+    return result
 
 
 def paper_delivery_guardians(class_id: int) -> list[int]:
@@ -177,10 +188,9 @@ def paper_delivery_guardians(class_id: int) -> list[int]:
             if any(c["status"] != "granted" for c in r["children"])]
 
 
-def nothing_registered_count(class_ids: Iterable[int]) -> int:
-    """Guardians of these classes with nothing registered for some child (the dashboard's number)."""
-    return sum(1 for cid in class_ids for r in class_overview(cid)
-               if any(c["status"] == "none" for c in r["children"]))
+def nothing_registered(rows: list[dict]) -> int:
+    """How many guardians of an overview have nothing registered for some child (the dashboard's number)."""
+    return sum(1 for r in rows if any(c["status"] == "none" for c in r["children"]))
 
 
 # --- the hook's answer (the diary's week and every notification ask it) ----------------------------

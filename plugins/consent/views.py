@@ -58,7 +58,7 @@ def index():
     led = [c for c in classes if c.class_teacher_id == g.user.id]
     if len(classes) == 1 or (led and len(led) == len(classes)):
         return redirect(url_for("consent.class_page", class_id=classes[0].id))
-    counts = {c.id: _counts(service.class_overview(c.id)) for c in classes}
+    counts = {cid: _counts(rows) for cid, rows in service.class_overviews([c.id for c in classes]).items()}
     return render_template("consent/index.html", classes=classes, counts=counts, labels=labels())
 
 
@@ -248,10 +248,8 @@ def dashboard_widgets(user, school):
     led = [c for c in roster.classes_led_by(user) if access.can(user, READ, c)]
     if not led:
         return []
-    stats = []
-    for c in led[:3]:
-        rows = service.class_overview(c.id)
-        stats.append({"class": c, "none": sum(1 for r in rows if any(ch["status"] == "none" for ch in r["children"])),
-                      "guardians": len(rows)})
+    overviews = service.class_overviews([c.id for c in led[:3]])
+    stats = [{"class": c, "none": service.nothing_registered(overviews[c.id]), "guardians": len(overviews[c.id])}
+             for c in led[:3]]
     return [Widget(_("Consents"), template="consent/_widget.html", context={"stats": stats}, priority=16)]
 

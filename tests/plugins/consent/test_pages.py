@@ -160,3 +160,12 @@ def test_the_director_publishes_a_new_form_version(demo_app, cids):
     assert r.status_code == 422
     assert 'data-version="3"' not in c.get("/consent/texts").get_data(as_text=True)
     assert login(demo_app, "klass5a").get("/consent/texts").status_code == 403
+
+
+def test_the_administrations_overview_takes_a_constant_number_of_queries(demo_app, cids):
+    from tests.utils import count_queries
+    c = login(demo_app, "director")
+    c.get("/consent/")
+    with count_queries() as q:
+        assert c.get("/consent/").status_code == 200
+    assert q.count <= 12, q.queries

@@ -99,6 +99,12 @@ def zhurnal_dashboard_widgets(user, school):
 
 
 @hookimpl
+def zhurnal_student_card_sections(student, user):
+    from .views import card_sections
+    return card_sections(student, user)
+
+
+@hookimpl
 def zhurnal_personal_data(user_id, person):
     if person.get("kind") not in ("guardian", "student"):
         return None

@@ -242,6 +242,19 @@ def nav_items(user, school):
     return []
 
 
+def card_sections(student, user):
+    """The consent of each guardian for this child, on the student's card (for those who read consent)."""
+    if not access.can(user, READ, student):
+        return []
+    from plugins.roster.models import StudentGuardian
+    links = list(StudentGuardian.select(StudentGuardian, Guardian).join(Guardian)
+                 .where(StudentGuardian.student == student.id).order_by(StudentGuardian.id))
+    latest = service.latest_records(guardian_ids=[lk.guardian_id for lk in links], student_ids=[student.id])
+    rows = [{"guardian": lk.guardian, "record": latest.get((lk.guardian_id, student.id))} for lk in links]
+    return [Widget(_("Consent"), template="consent/_card.html", context={"rows": rows, "labels": labels()},
+                   priority=65)]
+
+
 def dashboard_widgets(user, school):
     if not access.can(user, READ):
         return []

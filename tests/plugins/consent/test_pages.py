@@ -169,3 +169,13 @@ def test_the_administrations_overview_takes_a_constant_number_of_queries(demo_ap
     with count_queries() as q:
         assert c.get("/consent/").status_code == 200
     assert q.count <= 12, q.queries
+
+
+def test_the_student_card_shows_the_guardians_consent(demo_app, cids):
+    html = login(demo_app, "klass5a").get(f"/roster/students/{cids['student1']}").get_data(as_text=True)
+    assert 'id="consent-card"' in html
+    assert f'data-guardian="{cids["guardian_parent1"]}" data-status="granted"' in html
+    # the parent and the student open the card too, without this section
+    for who in ("parent1", "student1"):
+        r = login(demo_app, who).get(f"/roster/students/{cids['student1']}")
+        assert r.status_code == 200 and 'id="consent-card"' not in r.get_data(as_text=True)

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from core import access
 from core.api import ApiError, endpoint, invalid
-from plugins.roster.models import Guardian, SchoolClass, Student
+from plugins.roster.models import Guardian, SchoolClass
 
 from . import schemas, service
 from .permissions import READ, WRITE

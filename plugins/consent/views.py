@@ -32,7 +32,7 @@ def labels() -> dict:
 
 
 def _class(class_id: int, perm: str = READ) -> SchoolClass:
-    cls = SchoolClass.get_or_none(SchoolClass.id == class_id)
+    cls = SchoolClass.get_or_none(SchoolClass.id == class_id) if class_id < 2 ** 63 else None
     if cls is None or not any(a.scope_type == "deployment" or a.school_id == cls.school_id
                               for a in access.assignments(g.user)):
         abort(404)

@@ -76,7 +76,11 @@ def test_the_page_form_only_takes_guardians_of_the_class(demo_app, cids):
 
 def test_the_class_page_of_another_class_is_403(demo_app, cids):
     assert login(demo_app, "klass5a").get(f"/consent/classes/{cids['class_6b']}").status_code == 403
-    assert login(demo_app, "klass5a").get("/consent/classes/999999").status_code == 404
+    for cid in (999999, 2 ** 63, 10 ** 30):
+        assert login(demo_app, "klass5a").get(f"/consent/classes/{cid}").status_code == 404
+        assert login(demo_app, "klass5a").get(f"/consent/classes/{cid}/export.csv").status_code == 404
+        assert login(demo_app, "klass5a").get(f"/consent/form?class_id={cid}").status_code == 404
+        assert login(demo_app, "klass5a").get(f"/consent/guardians/{cid}").status_code == 404
 
 
 def test_csv_export(demo_app, cids):

@@ -105,6 +105,12 @@ def zhurnal_student_card_sections(student, user):
 
 
 @hookimpl
+def zhurnal_audit_vocabulary():
+    from .audit_words import vocabulary
+    return vocabulary()
+
+
+@hookimpl
 def zhurnal_personal_data(user_id, person):
     if person.get("kind") not in ("guardian", "student"):
         return None

@@ -21,7 +21,7 @@ def seed(ctx: DemoContext) -> None:
     p1 = Guardian.get(Guardian.user == r["parent1"].id)
     p2 = Guardian.get(Guardian.user == r["parent2"].id)
     classes = r["classes"]
-    teachers = {c.id: c.class_teacher_id for c in classes.values()}
+    teachers = {c.id: c.class_teacher for c in classes.values()}  # the registrar, as the audit names them
     number = 0
 
     def paper(gd: Guardian, status: str, day: dt.date, student_ids, cls) -> None:

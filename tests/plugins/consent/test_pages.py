@@ -183,3 +183,11 @@ def test_the_student_card_shows_the_guardians_consent(demo_app, cids):
     for who in ("parent1", "student1"):
         r = login(demo_app, who).get(f"/roster/students/{cids['student1']}")
         assert r.status_code == 200 and 'id="consent-card"' not in r.get_data(as_text=True)
+
+
+def test_the_audit_page_reads_consent_entries_in_words(demo_app, cids):
+    login(demo_app, "klass5a").post(f"/consent/classes/{cids['class_5a']}", data={
+        "guardian_id": cids["guardian_none"], "status": "granted", "date": "2026-11-26", "number": "С-77"},
+        follow_redirects=True)
+    html = login(demo_app, "director").get("/admin/audit?person=klass5a").get_data(as_text=True)
+    assert "зарегистрировал(а) бланк согласия" in html and "просмотрел(а) реестр согласий" in html

@@ -264,3 +264,21 @@ def test_personal_data_export_lists_the_records(demo_app, cids):
         data = service.personal_data({"kind": "guardian", "id": cids["guardian_parent1"]})
         assert {r["student_id"] for r in data["records"]} == {cids["student1"], cids["sibling"]}
         assert service.personal_data({"kind": "guardian", "id": cids["guardian_none"]}) is None
+
+
+def test_the_demo(demo_app, cids):
+    """parent1 and parent2 consented; in 5А one guardian refused and one has nothing registered;
+    the papers are registered (and audited) by the class teachers."""
+    from core.audit import AuditEntry
+    from plugins.consent import service
+    with demo_app.app_context():
+        assert service.current_status(cids["guardian_parent1"], cids["student1"]) == "granted"
+        assert service.current_status(cids["guardian_parent1"], cids["sibling"]) == "granted"
+        assert service.current_status(cids["guardian_parent2"], cids["parent2_child"]) == "granted"
+        rows = service.class_overview(cids["class_5a"])
+        assert {"granted", "refused", "none"} <= {r["status"] for r in rows}
+        everywhere = [r for cid in (cids["class_6b"],) for r in service.class_overview(cid)]
+        assert {"granted", "none"} <= {r["status"] for r in everywhere}
+        demo = list(AuditEntry.select().where(AuditEntry.action == "consent.record.register"))
+        assert demo and all(e.login for e in demo)
+        assert {e.login for e in demo} >= {"klass5a", "klass6b"}

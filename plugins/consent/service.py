@@ -24,7 +24,7 @@ from typing import Iterable
 import peewee as pw
 
 from core import audit, clock, signals as core_signals
-from core.db import database
+from core.db import database, is_postgres
 from core.i18n import N_
 from core.prepared import Prepared, slot
 from plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
@@ -262,6 +262,8 @@ def register(guardian: Guardian, status: str, day: dt.date, document_number: str
     if len(kept_at) > 200:
         raise Refused(422, "document.kept_at", N_("Longer than the maximum length %(a)s."), a=200)
     with database.atomic():
+        if is_postgres():  # registrations of one guardian queue up (SQLite's write transaction already does)
+            Guardian.select(Guardian.id).where(Guardian.id == guardian.id).for_update().execute()
         children = {s.id: s for s in children_of(guardian.id)}
         if student_ids is None:
             chosen = list(children)

@@ -282,3 +282,28 @@ def test_the_demo(demo_app, cids):
         demo = list(AuditEntry.select().where(AuditEntry.action == "consent.record.register"))
         assert demo and all(e.login for e in demo)
         assert {e.login for e in demo} >= {"klass5a", "klass6b"}
+
+
+def test_concurrent_withdrawals_register_one(demo_app, cids):
+    """Two registrars withdraw the same consent at once: one record, the other is refused (409)."""
+    import threading
+    from core.db import database
+    from plugins.consent import service
+    results, barrier = [], threading.Barrier(2)
+
+    def withdraw(n):
+        try:
+            barrier.wait(5)
+            register(demo_app, cids["guardian_parent2"], "withdrawn", TODAY, f"ОТЗ-{n}")
+            results.append("ok")
+        except service.Refused as e:
+            results.append(e.status)
+        finally:
+            database.close()
+    threads = [threading.Thread(target=withdraw, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results, key=str) == [409, "ok"]
+    assert [r[3] for r in _records(demo_app, guardian=cids["guardian_parent2"])] == ["granted", "withdrawn"]

@@ -41,3 +41,8 @@ def test_a_withdrawal_registered_on_the_control_page_closes_the_web_diary(page, 
     assert phone_page.locator("section.dy-day").count() == 0
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= phone_page.viewport_size["width"]
+    # the control page fits a phone too (the table scrolls inside its box)
+    ui_login(phone_page, live_url, "klass5a")
+    phone_page.goto(f"{live_url}/consent/classes/{ids['class_5a']}")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= phone_page.viewport_size["width"]
+    assert phone_page.locator("#register button").is_visible()

@@ -7,7 +7,8 @@ from tests.browser.conftest import ui_login
 from tests.plugins.consent.conftest import ids_of
 
 
-def test_a_withdrawal_registered_on_the_control_page_closes_the_web_diary(page, phone_page, live_url, demo_app):
+def test_a_withdrawal_registered_on_the_control_page_closes_the_web_diary(page, phone_page, browser, live_url,
+                                                                          demo_app):
     ids = ids_of(demo_app)
     ui_login(page, live_url, "klass5a")
     page.click("nav >> text=Согласия")
@@ -42,7 +43,12 @@ def test_a_withdrawal_registered_on_the_control_page_closes_the_web_diary(page, 
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= phone_page.viewport_size["width"]
     # the control page fits a phone too (the table scrolls inside its box)
-    ui_login(phone_page, live_url, "klass5a")
-    phone_page.goto(f"{live_url}/consent/classes/{ids['class_5a']}")
-    assert phone_page.evaluate("document.documentElement.scrollWidth") <= phone_page.viewport_size["width"]
-    assert phone_page.locator("#register button").is_visible()
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="ru-RU")
+    try:
+        teacher_phone = ctx.new_page()
+        ui_login(teacher_phone, live_url, "klass5a")
+        teacher_phone.goto(f"{live_url}/consent/classes/{ids['class_5a']}")
+        assert teacher_phone.evaluate("document.documentElement.scrollWidth") <= 390
+        assert teacher_phone.locator("#register button").is_visible()
+    finally:
+        ctx.close()

@@ -104,9 +104,13 @@ def register_consent(guardian_id: int, body):
 
 @endpoint(bp, "/classes/<int:class_id>/consents",
           summary="Consent of each guardian of a class: one row per guardian with their children in the class",
-          response=schemas.ClassConsentsOut)
-def class_consents(class_id: int):
+          query=schemas.ClassArgs, response=schemas.ClassConsentsOut)
+def class_consents(class_id: int, args: dict):
     cls = find_class(class_id, READ)
     rows = service.class_overview(cls.id)
+    if args["status"] == "paper":
+        rows = [r for r in rows if any(c["status"] != "granted" for c in r["children"])]
+    elif args["status"]:
+        rows = [r for r in rows if r["status"] == args["status"]]
     service.record_read(cls, via="api", school_id=cls.school_id)
     return {"class_id": cls.id, "items": [schemas.class_row(r) for r in rows], "total": len(rows)}

@@ -113,6 +113,12 @@ class HistoryArgs(PageArgs):
     pass
 
 
+class ClassArgs(Schema):
+    status = fields.Str(load_default=None, validate=validate.OneOf(ALL_STATUSES + ("mixed", "paper")),
+                        metadata={"description": "only guardians with this status; paper: those who get paper "
+                                                 "(refused, withdrawn or nothing registered for some child)"})
+
+
 def record(r, users: dict) -> dict:
     u = users.get(r.registered_by_id)
     return {"id": r.id, "guardian_id": r.guardian_id, "student_id": r.student_id, "status": r.status, "date": r.date,

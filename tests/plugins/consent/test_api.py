@@ -63,6 +63,19 @@ def test_class_list_one_row_per_guardian(demo_app, cids):
     assert by_id[no_account.id]["login"] is None
 
 
+def test_class_list_filters(demo_app, cids):
+    from plugins.consent import service
+    c = login(demo_app, "klass5a")
+    url = f"/api/v1/classes/{cids['class_5a']}/consents"
+    paper = c.get(f"{url}?status=paper").get_json()["items"]
+    with demo_app.app_context():
+        assert sorted(i["guardian_id"] for i in paper) == sorted(service.paper_delivery_guardians(cids["class_5a"]))
+    none = c.get(f"{url}?status=none").get_json()["items"]
+    assert none and {i["status"] for i in none} == {"none"}
+    r = c.get(f"{url}?status=maybe")
+    assert r.status_code == 422 and "status" in r.get_json()["error"]["fields"]
+
+
 BAD = [
     ({"status": "granted", "date": "2027-01-01", "document": "N"}, "date"),
     ({"status": "granted", "date": "9999-12-31", "document": "N"}, "date"),

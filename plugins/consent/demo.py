@@ -36,24 +36,22 @@ def seed(ctx: DemoContext) -> None:
     paper(p1, "granted", start + dt.timedelta(days=2), None, classes["5А"])
     paper(p2, "granted", start + dt.timedelta(days=3), None, classes["5А"])
     done |= {p1.id, p2.id}
-    refused_5a = withdrawn = False
+    withdrawn = False
     for cname, cls in classes.items():
         students = r["students"][cname]
-        links = (StudentGuardian.select(StudentGuardian.guardian, StudentGuardian.student)
+        links = (StudentGuardian.select(StudentGuardian.guardian)
                  .where(StudentGuardian.student.in_([s.id for s in students]))
                  .order_by(StudentGuardian.student, StudentGuardian.id).tuples())
-        for i, (gid, sid) in enumerate(links):
-            if gid in done:
-                continue
-            done.add(gid)
+        family = list(dict.fromkeys(gid for (gid,) in links if gid not in done))
+        done.update(family)
+        for i, gid in enumerate(family):
             gd = Guardian.get_by_id(gid)
             day = start + dt.timedelta(days=rng.randint(1, 20))
             roll = rng.random()
-            if cname == "5А" and not refused_5a:
-                paper(gd, "refused", day, None, cls)
-                refused_5a = True
-            elif cname == "5А" and i % 7 == 3:
-                continue  # nothing registered: the paper is not back yet
+            if cname == "5А" and i == 0:
+                paper(gd, "refused", day, None, cls)  # 5А: one family refused ...
+            elif cname == "5А" and (i == len(family) - 1 or i % 7 == 3):
+                continue  # ... and some papers are not back yet: nothing registered
             elif not withdrawn and cname != "5А" and roll < 0.5:
                 paper(gd, "granted", day, None, cls)
                 paper(gd, "withdrawn", day + dt.timedelta(days=30), None, cls)

@@ -105,6 +105,12 @@ def zhurnal_student_card_sections(student, user):
 
 
 @hookimpl
+def zhurnal_metrics():
+    from .service import metrics
+    return metrics()
+
+
+@hookimpl
 def zhurnal_audit_vocabulary():
     from .audit_words import vocabulary
     return vocabulary()

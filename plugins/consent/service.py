@@ -230,6 +230,18 @@ def granted(user_id: int, student_id: int) -> bool | None:
     return None
 
 
+def metrics() -> list[tuple[str, str, float]]:
+    """The operator's figures (``zhurnal_metrics``): two aggregate queries over the deployment."""
+    latest = (ConsentRecord.select(ConsentRecord.status)
+              .where((ConsentRecord.guardian == StudentGuardian.guardian) & (ConsentRecord.student == StudentGuardian.student))
+              .order_by(ConsentRecord.id.desc()).limit(1))
+    without = (StudentGuardian.select(pw.fn.COUNT(StudentGuardian.id)).join(Student)
+               .where(Student.left_at.is_null() & (pw.fn.COALESCE(latest, "none") != "granted")).scalar())
+    return [("records", "Consent records registered (all schools)", float(ConsentRecord.select().count())),
+            ("links_without_consent", "Guardian-child pairs of current students without a standing consent "
+                                      "(they get paper, nothing electronic)", float(without or 0))]
+
+
 # --- writes ---------------------------------------------------------------------------------------
 
 def _check_date(day, last_dates: dict[int, dt.date]) -> None:

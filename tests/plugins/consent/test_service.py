@@ -307,3 +307,29 @@ def test_concurrent_withdrawals_register_one(demo_app, cids):
         t.join()
     assert sorted(results, key=str) == [409, "ok"]
     assert [r[3] for r in _records(demo_app, guardian=cids["guardian_parent2"])] == ["granted", "withdrawn"]
+
+
+def test_metrics_for_the_operator(databases, demo_template):
+    from core.app import create_app
+    from core.config import load_settings
+    from tests.conftest import BUILTIN_PLUGINS, _close_app, base_settings
+    from plugins.consent import service
+    from plugins.roster.models import Student, StudentGuardian
+    template, _info = demo_template
+    url = databases.new_url(template=template)
+    token = "metrics-token-0123456789"
+    app = create_app(settings=load_settings(base_settings(database_url=url, plugins={"enabled": BUILTIN_PLUGINS},
+                                                          metrics_token=token), env={}))
+    try:
+        with app.app_context():
+            links = list(StudentGuardian.select(StudentGuardian.guardian, StudentGuardian.student).join(Student)
+                         .where(Student.left_at.is_null()).tuples())
+            latest = service.latest_records()
+            expected = sum(1 for gid, sid in links if getattr(latest.get((gid, sid)), "status", "none") != "granted")
+            total = len(_records(app))
+        text = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {token}"}).get_data(as_text=True)
+        assert f"zhurnal_consent_records {float(total)}" in text
+        assert f"zhurnal_consent_links_without_consent {float(expected)}" in text and expected > 0
+    finally:
+        _close_app(app)
+        databases.drop(url)

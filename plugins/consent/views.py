@@ -197,6 +197,7 @@ def form_print():
                     or child_status == status)
         forms = [{"guardian": r["guardian"], "student": c["student"]} for r in service.class_overview(cls.id)
                  for c in r["children"] if wanted(c["status"])]
+        service.record_read(cls, via="web:forms", school_id=cls.school_id)
     body = texts.render(text.body, school.name)
     return render_template("consent/form_print.html", text=text, body=body, forms=forms)
 

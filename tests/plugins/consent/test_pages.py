@@ -128,6 +128,10 @@ def test_the_printable_form(demo_app, cids):
     from plugins.roster.models import Guardian
     with demo_app.app_context():
         assert Guardian.get_by_id(cids["guardian_none"]).full_name in filled
+    from core.audit import AuditEntry
+    with demo_app.app_context():
+        e = AuditEntry.select().where(AuditEntry.action == "consent.record.read").order_by(AuditEntry.id.desc()).get()
+        assert (e.login, e.object_id, e.payload["via"]) == ("klass5a", str(cids["class_5a"]), "web:forms")
     assert c.get("/consent/form?version=7").status_code == 404
     assert c.get(f"/consent/form?class_id={cids['class_6b']}").status_code == 403
 

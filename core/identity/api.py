@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from .. import access
 from ..api import ApiError, endpoint, not_found, schema_instance
 from .models import ApiToken
-from . import service
+from . import service, sessions
 from .views import _client_ip, refusal_message
 
 bp = Blueprint("core_api", __name__, url_prefix="/api/v1")
@@ -136,3 +136,34 @@ def report_compromised(body):
     report = service.report_compromised(g.user, ip=_client_ip(), note=body["note"], since=body["since"])
     logout_user()
     return {"report_id": report.id, "status": "account_stopped"}, 202
+
+
+class SessionOut(Schema):
+    id = fields.Int()
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime()
+    ip = fields.Str(allow_none=True)
+    user_agent = fields.Str()
+    via = fields.Str()
+    current = fields.Method("is_current")
+
+    def is_current(self, row):
+        return row.id == g.get("zh_session_id")
+
+
+@endpoint(bp, "/me/sessions", summary="Own open sessions (browsers and API clients), newest first",
+          response=SessionOut, many=True)
+def list_sessions():
+    return sessions.open_sessions(g.user)
+
+
+@endpoint(bp, "/me/sessions/<int:session_id>", ["DELETE"], summary="End one of one's own sessions")
+def end_session(session_id):
+    if not sessions.end(g.user, session_id):
+        raise not_found()
+    return None
+
+
+@endpoint(bp, "/me/sessions/end-others", ["POST"], summary="End all one's sessions but this one")
+def end_other_sessions():
+    return {"ended": sessions.end_others(g.user)}

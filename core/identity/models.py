@@ -124,4 +124,24 @@ class LoginFailure(BaseModel):
         table_name = "core_login_failure"
 
 
-MODELS = [School, User, RoleAssignment, ApiToken, CompromiseReport, LoginFailure]
+class UserSession(BaseModel):
+    """One signed-in browser or API client. The session cookie carries a random key whose
+    SHA-256 is stored here: ending the row (logout, "end this one", a password change, a
+    compromise report) refuses the cookie on every worker at its next request."""
+    user = pw.ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    key_hash = pw.CharField(max_length=64, unique=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    last_seen_at = pw.DateTimeField(default=utcnow)
+    ended_at = pw.DateTimeField(null=True)
+    ip = pw.CharField(max_length=64, null=True)
+    user_agent = pw.CharField(max_length=200, default="")
+    #: the long-lived device cookie's id (hashed): a sign-in from a device never seen is announced
+    device = pw.CharField(max_length=64, default="", index=True)
+    via = pw.CharField(max_length=16, default="web")
+
+    class Meta:
+        table_name = "core_session"
+        indexes = ((("user", "ended_at"), False),)
+
+
+MODELS = [School, User, RoleAssignment, ApiToken, CompromiseReport, LoginFailure, UserSession]

@@ -16,6 +16,7 @@ from .. import audit, signals
 from ..db import database, utcnow
 from ..i18n import N_
 from .models import ApiToken, CompromiseReport, LoginFailure, User
+from . import sessions
 from .passwords import generate, weakness
 
 
@@ -152,6 +153,7 @@ def _end_sessions(user: User) -> None:
     """End every session and token of the user now (not at cookie expiry)."""
     User.update(session_epoch=User.session_epoch + 1).where(User.id == user.id).execute()
     ApiToken.update(revoked_at=utcnow()).where((ApiToken.user == user.id) & ApiToken.revoked_at.is_null()).execute()
+    sessions.end_all(user.id)
     user.session_epoch += 1
 
 

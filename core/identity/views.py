@@ -7,7 +7,7 @@ from flask_login import login_user, logout_user
 
 from ..db import database
 from ..ui import login_required
-from . import service
+from . import service, sessions
 from .models import ApiToken
 
 bp = Blueprint("identity", __name__)
@@ -89,7 +89,8 @@ def change_password():
 def account():
     tokens = list(ApiToken.select().where((ApiToken.user == g.user.id) & ApiToken.revoked_at.is_null())
                   .order_by(ApiToken.id.desc()))
-    return render_template("core/account.html", tokens=tokens, new_token=None)
+    return render_template("core/account.html", tokens=tokens, new_token=None,
+                           sessions=sessions.open_sessions(g.user), current_session=g.get("zh_session_id"))
 
 
 @bp.post("/account/tokens")
@@ -99,7 +100,8 @@ def create_token():
     issued = service.issue_token(g.user, name)
     tokens = list(ApiToken.select().where((ApiToken.user == g.user.id) & ApiToken.revoked_at.is_null())
                   .order_by(ApiToken.id.desc()))
-    return render_template("core/account.html", tokens=tokens, new_token=issued.secret)
+    return render_template("core/account.html", tokens=tokens, new_token=issued.secret,
+                           sessions=sessions.open_sessions(g.user), current_session=g.get("zh_session_id"))
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
@@ -123,3 +125,20 @@ def report_compromised():
         logout_user()
         return render_template("core/compromised_done.html")
     return render_template("core/compromised.html", error=None)
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    if not sessions.end(g.user, session_id):
+        abort(404)
+    flash(_("Session ended."), "ok")
+    return redirect(url_for("identity.account"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    n = sessions.end_others(g.user)
+    flash(ngettext("%(num)d other session ended.", "%(num)d other sessions ended.", n), "ok")
+    return redirect(url_for("identity.account"))

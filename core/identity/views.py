@@ -6,7 +6,7 @@ from flask_babel import gettext as _, ngettext
 from flask_login import login_user, logout_user
 
 from ..db import database
-from ..ui import login_required
+from ..ui import login_required, safe_next
 from . import service, sessions
 from .models import ApiToken
 
@@ -31,9 +31,7 @@ def refusal_message(e: service.LoginRefused) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("ui.dashboard")
+    return safe_next(target, url_for("ui.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -91,6 +91,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     _install_i18n(app, host)
     _install_db_lifecycle(app)
     _install_login(app)
+    from . import csrf
+    csrf.install(app)
     CSRFProtect(app)
     api.install_error_handlers(app)
 

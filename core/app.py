@@ -91,8 +91,9 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     _install_i18n(app, host)
     _install_db_lifecycle(app)
     _install_login(app)
-    from . import csrf
+    from . import csrf, headers
     csrf.install(app)
+    headers.install(app)
     CSRFProtect(app)
     api.install_error_handlers(app)
 

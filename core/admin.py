@@ -26,22 +26,21 @@ class ToggleRefused(Exception):
 
 def set_plugin_enabled(school: School, name: str, enabled: bool, *, by: User) -> None:
     """Switch a loaded plugin on or off for one school, at once and audited. Data is kept."""
+    from . import plugin_switch
     host = current_app.extensions["zhurnal"].plugins
     if name not in host.infos:
         raise LookupError(name)
-    off = set(school.disabled_plugin_names())
-    if enabled:
-        missing = [d for d in host.infos[name].depends if d in off]
+
+    def refuse(off: set[str]) -> None:  # read under the school's lock
+        missing = [d for d in host.infos[name].depends if d in off] if enabled else []
         if missing:
             raise ToggleRefused(_("Switch on %(dep)s first: %(name)s depends on it.", dep=missing[0], name=name))
-        off.discard(name)
-    else:
-        off.add(name)
+
     with database.atomic():
-        School.update(disabled_plugins=",".join(sorted(off))).where(School.id == school.id).execute()
+        off = plugin_switch.switch(school.id, name, enabled, by_id=by.id if by else None, refuse=refuse)
         audit.record("core.plugin.enable" if enabled else "core.plugin.disable", school, user=by,
                      school_id=school.id, data={"plugin": name})
-    school.disabled_plugins = ",".join(sorted(off))
+    school.disabled_plugins = off
     signals.send(signals.plugin_toggled, plugin=name, enabled=enabled, by=by, school_id=school.id)
 
 

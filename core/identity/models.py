@@ -107,6 +107,13 @@ class CompromiseReport(BaseModel):
     #: when the head of school and support were told (the 1-working-day rule)
     notified_at = pw.DateTimeField(null=True)
     resolved_at = pw.DateTimeField(null=True)
+    #: by when the incident must be handled: one working day after the report (weekends and
+    #: the school's holidays skipped), fixed when reported
+    deadline_at = pw.DateTimeField(null=True)
+    #: when the director was told the deadline passed with the incident still open
+    overdue_flagged_at = pw.DateTimeField(null=True)
+    #: when the writes of the suspect window were reverted (one audited action)
+    reverted_at = pw.DateTimeField(null=True)
 
     class Meta:
         table_name = "core_compromise_report"

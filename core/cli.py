@@ -303,6 +303,11 @@ def users_create(login, display_name, role, school_id, password):
             raise click.ClickException("name the school with --school ID" if schools or school_id is None
                                        else f"no school with id {school_id}")
         school = schools[0]
+    if password is not None:
+        from .identity.passwords import weakness
+        problem = weakness(password, login, display_name)
+        if problem:
+            raise click.ClickException(problem)
     with db.database.atomic():
         try:
             user, pw = service.create_user(login, display_name, school=school, password=password)

@@ -164,7 +164,7 @@ def change_password(user: User, new_password: str, *, by: User | None = None, cu
     """
     if current is not None and not _ext().passwords.verify(user.password_hash, current):
         raise ValueError(N_("Current password is wrong."))
-    problem = weakness(new_password, user.login)
+    problem = weakness(new_password, user.login, user.display_name)
     if problem:
         raise ValueError(problem)
     if _ext().passwords.verify(user.password_hash, new_password):

@@ -269,8 +269,8 @@ def create_user(body):
     return {"user": UserOut().dump(user), "password": password}, 201
 
 
-@endpoint(api_bp, "/users/<int:user_id>/<any(lock,unlock,'reset-password'):action>", ["POST"],
-          summary="Lock, unlock or reset the password of an account")
+@endpoint(api_bp, "/users/<int:user_id>/<any(lock,unlock,'reset-password','unlock-code'):action>", ["POST"],
+          summary="Lock, unlock, reset the password of an account, or issue a one-time unlock code for a slip")
 def user_action_api(user_id, action):
     user = User.get_or_none(User.id == user_id)
     if user is None or not access.can(g.user, "core.users.read", user):
@@ -281,6 +281,8 @@ def user_action_api(user_id, action):
         service.lock(user, by=g.user)
     elif action == "unlock":
         service.unlock(user, by=g.user)
+    elif action == "unlock-code":
+        return {"user": UserOut().dump(user), "unlock_code": service.issue_unlock_code(user, by=g.user)}
     else:
         return {"user": UserOut().dump(user), "password": service.reset_password(user, by=g.user)}
     return {"user": UserOut().dump(user)}

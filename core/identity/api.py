@@ -20,6 +20,12 @@ bp = Blueprint("core_api", __name__, url_prefix="/api/v1")
 class LoginSchema(Schema):
     login = fields.Str(required=True, validate=validate.Length(min=1, max=64))
     password = fields.Str(required=True, validate=validate.Length(min=1, max=256))
+    #: opens an account locked by failed logins (a slip from staff or a message)
+    unlock_code = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=32))
+
+
+class UnlockRequest(Schema):
+    login = fields.Str(required=True, validate=validate.Length(min=1, max=64))
 
 
 class RoleSchema(Schema):
@@ -74,7 +80,8 @@ class CompromisedIn(Schema):
           response=MeSchema, public=True)
 def login(body):
     try:
-        user = service.authenticate(body["login"], body["password"], ip=_client_ip(), via="api")
+        user = service.authenticate(body["login"], body["password"], ip=_client_ip(), via="api",
+                                    unlock_code=body["unlock_code"])
     except service.LoginRefused as e:
         status = 429 if e.code in ("throttled", "locked") else 401
         extra = {"retry_after": e.retry_after} if e.retry_after else {}
@@ -82,6 +89,14 @@ def login(body):
     login_user(user)
     g.user = user
     return user
+
+
+@endpoint(bp, "/auth/unlock-code", ["POST"], summary="Send a one-time unlock code to the owner of a locked "
+          "account (through the channels that take security notices); the answer never tells whether it exists",
+          body=UnlockRequest, status=202, public=True)
+def request_unlock_code(body):
+    service.send_unlock_code(body["login"], ip=_client_ip())
+    return {"status": "accepted"}, 202
 
 
 @endpoint(bp, "/auth/logout", ["POST"], summary="End this session", public=True)

@@ -131,6 +131,32 @@ class LoginFailure(BaseModel):
         table_name = "core_login_failure"
 
 
+class LoginAddress(BaseModel):
+    """Failed logins from one client address, over all accounts: one address trying many
+    accounts is slowed down, whoever it tries."""
+    ip = pw.CharField(max_length=64, primary_key=True)
+    failed_logins = pw.IntegerField(default=0)
+    last_failed_at = pw.DateTimeField(null=True)
+    locked_until = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "core_login_address"
+
+
+class UnlockCode(BaseModel):
+    """A one-time code that opens an account locked by failed logins (a slip from staff, or
+    sent to the owner); only its SHA-256 is stored."""
+    user = pw.ForeignKeyField(User, backref="unlock_codes", on_delete="CASCADE")
+    code_hash = pw.CharField(max_length=64, unique=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    expires_at = pw.DateTimeField()
+    used_at = pw.DateTimeField(null=True)
+    issued_by = pw.IntegerField(null=True)
+
+    class Meta:
+        table_name = "core_unlock_code"
+
+
 class UserSession(BaseModel):
     """One signed-in browser or API client. The session cookie carries a random key whose
     SHA-256 is stored here: ending the row (logout, "end this one", a password change, a
@@ -151,4 +177,5 @@ class UserSession(BaseModel):
         indexes = ((("user", "ended_at"), False),)
 
 
-MODELS = [School, User, RoleAssignment, ApiToken, CompromiseReport, LoginFailure, UserSession]
+MODELS = [School, User, RoleAssignment, ApiToken, CompromiseReport, LoginFailure, LoginAddress, UnlockCode,
+          UserSession]

@@ -25,6 +25,8 @@ def refusal_message(e: service.LoginRefused) -> str:
         minutes = max(1, (e.retry_after or 60) // 60)
         return ngettext("The account is locked after failed attempts. Try again in %(num)d minute.",
                         "The account is locked after failed attempts. Try again in %(num)d minutes.", minutes)
+    if e.code == "locked" and e.retry_after is None:
+        return _("The account is locked.")
     if e.code == "blocked":
         return _("This account is stopped. Contact the school administrator.")
     return _("Wrong login or password.")
@@ -40,20 +42,24 @@ def login():
         return redirect(url_for("ui.dashboard"))
     error = None
     status = 200
+    ask_unlock = False
     if request.method == "POST":
         try:
             user = service.authenticate(request.form.get("login", ""), request.form.get("password", ""),
-                                        ip=_client_ip(), via="web")
+                                        ip=_client_ip(), via="web",
+                                        unlock_code=request.form.get("unlock_code") or None)
         except service.LoginRefused as e:
             error = refusal_message(e)
             status = 429 if e.code in ("throttled", "locked") else 401
+            ask_unlock = e.code == "locked"
         else:
             login_user(user)
             g.user = user
             if user.must_change_password:
                 return redirect(url_for("identity.change_password"))
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("core/login.html", error=error, login=request.form.get("login", "")), status
+    return render_template("core/login.html", error=error, login=request.form.get("login", ""),
+                           ask_unlock_code=ask_unlock), status
 
 
 @bp.post("/logout")

@@ -12,6 +12,7 @@ from .api import ApiError, PageArgs, endpoint, load_args, not_found, paginate
 from .db import database
 from .identity import service
 from .identity.models import CompromiseReport, RoleAssignment, School, User
+from .clientip import client_ip
 from .ui import login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -302,7 +303,7 @@ def report_compromised_for(user_id, body):
     if not access.can(g.user, "core.incidents.report", user):
         raise ApiError(403, "forbidden", _("You are not allowed to do this."))
     report = service.report_compromised(user, by=g.user, note=body["note"], since=body["since"],
-                                        ip=(request.remote_addr or ""))
+                                        ip=client_ip())
     return {"report_id": report.id, "status": "account_stopped"}, 202
 
 
@@ -317,13 +318,25 @@ class AuditOut(Schema):
     object_id = fields.Str(allow_none=True)
     school_id = fields.Int(allow_none=True)
     data = fields.Function(lambda e: e.payload)
+    #: the entry was made with credentials reported compromised: its action is void
+    void = fields.Function(lambda e: getattr(e, "void_report_id", None) is not None)
+    void_report_id = fields.Function(lambda e: getattr(e, "void_report_id", None))
 
 
-@endpoint(api_bp, "/audit", summary="Audit log, newest first (paged, filterable)", query=AuditArgs)
+@endpoint(api_bp, "/audit", summary="Audit log, newest first (paged, filterable; entries made with "
+          "compromised credentials are flagged void)", query=AuditArgs)
 def audit_api(args):
     if not access.can(g.user, "core.audit.read"):
         raise ApiError(403, "forbidden", _("You are not allowed to do this."))
-    return paginate(_audit_query(args), AuditOut(), args=args)
+    q = _audit_query(args)
+    total = q.count()
+    rows = list(q.paginate(args["page"], args["per_page"]))
+    void = {r.entry_id: r.report_id for r in audit.AuditInvalid.select().where(
+        audit.AuditInvalid.entry_id.in_([r.id for r in rows] or [-1]))}
+    for r in rows:
+        r.void_report_id = void.get(r.id)
+    return {"items": AuditOut().dump(rows, many=True), "total": total, "page": args["page"],
+            "per_page": args["per_page"]}
 
 
 @endpoint(api_bp, "/audit/verify", ["POST"], status=202,

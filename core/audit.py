@@ -128,10 +128,8 @@ def keys(app=None) -> tuple[str, dict[str, bytes]]:
 
 def _actor():
     if has_request_context():
-        user = getattr(g, "user", None)
-        ip = request.headers.get("X-Forwarded-For", request.remote_addr or "")
-        ip = ip.split(",")[0].strip() if ip else None
-        return user, ip
+        from .clientip import client_ip
+        return getattr(g, "user", None), client_ip() or None
     return getattr(g, "user", None) if _has_g() else None, "cli"
 
 

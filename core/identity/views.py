@@ -14,7 +14,8 @@ bp = Blueprint("identity", __name__)
 
 
 def _client_ip() -> str:
-    return (request.headers.get("X-Forwarded-For") or request.remote_addr or "").split(",")[0].strip()
+    from ..clientip import client_ip
+    return client_ip()
 
 
 def refusal_message(e: service.LoginRefused) -> str:

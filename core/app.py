@@ -97,9 +97,9 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     CSRFProtect(app)
     api.install_error_handlers(app)
 
-    from . import admin, ui
+    from . import admin, incidents_api, ui
     from .identity import api as identity_api, views as identity_views
-    for bp in (identity_api.bp, identity_views.bp, ui.bp, admin.bp, admin.api_bp):
+    for bp in (identity_api.bp, identity_views.bp, ui.bp, admin.bp, admin.api_bp, incidents_api.api_bp):
         app.register_blueprint(bp)
         ext.blueprint_owner[bp.name] = "core"
     for name, bps in host.per_plugin("zhurnal_blueprints").items():

@@ -239,17 +239,19 @@ def report_compromised(user: User, *, by: User | None = None, ip: str | None = N
     :param since: from when the credentials were in other hands (UTC; default now, never later);
         every audit entry made with the account from then on is marked invalid
     """
+    from ..incidents import deadline_for
     now = utcnow()
     since = min(since or now, now)
+    deadline = deadline_for(now, user.school_id)
     with database.atomic():
         report = CompromiseReport.create(user=user, reported_at=now, reported_by=by or user, ip=ip,
-                                         note=note[:2000], compromised_since=since)
+                                         note=note[:2000], compromised_since=since, deadline_at=deadline)
         User.update(is_active=False, blocked_reason="compromised").where(User.id == user.id).execute()
         _end_sessions(user)
         voided = audit.invalidate_after(user.id, since, report.id)
         audit.record("core.credentials.compromised", user, user=by or user, ip=ip,
                      data={"report_id": report.id, "note": note[:200], "since": since.isoformat(),
-                           "invalidated_entries": voided})
+                           "invalidated_entries": voided, "deadline": deadline.isoformat()})
     user.is_active, user.blocked_reason = False, "compromised"
     signals.send(signals.credentials_compromised, user=user, reported_at=now, report_id=report.id,
                  school_id=user.school_id)

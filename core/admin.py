@@ -178,12 +178,9 @@ def audit_log():
 def incidents():
     if not access.can(g.user, "core.incidents.read"):
         abort(403)
-    v = access.visible(g.user, "core.incidents.read")
-    q = CompromiseReport.select(CompromiseReport, User).join(User, on=(CompromiseReport.user == User.id)).order_by(
-        CompromiseReport.reported_at.desc())
-    if not v.everything:
-        q = q.where(User.school.in_(list(v.schools) or [-1]))
-    return render_template("core/incidents.html", rows=list(q.limit(200)))
+    from . import incidents as inc
+    rows = list(inc.visible(g.user).limit(200))
+    return render_template("core/incidents.html", rows=rows, notices=inc.notifications([r.id for r in rows]))
 
 
 # --- API -------------------------------------------------------------------------------------

@@ -154,6 +154,11 @@ def role_label(role: str) -> str:
     return _(ROLE_LABELS.get(role, role))
 
 
+def _incident_state(report) -> str:
+    from .incidents import state
+    return state(report)
+
+
 def install(app) -> None:
     """Context processors, filters and the forced-password-change gate."""
     @app.context_processor
@@ -175,6 +180,7 @@ def install(app) -> None:
             "lang": str(get_locale() or "ru"),
             "role_label": role_label,
             "user_roles": sorted(access.roles(user)) if user else [],
+            "incident_state": _incident_state,
         }
 
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""

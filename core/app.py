@@ -92,8 +92,10 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     _install_db_lifecycle(app)
     _install_login(app)
     from . import csrf, headers
+    from .identity import totp
     csrf.install(app)
     headers.install(app)
+    totp.install(app)
     CSRFProtect(app)
     api.install_error_handlers(app)
 

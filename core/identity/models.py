@@ -157,6 +157,32 @@ class UnlockCode(BaseModel):
         table_name = "core_unlock_code"
 
 
+class TotpSecret(BaseModel):
+    """A staff member's TOTP second factor (RFC 6238, 30-second steps, 6 digits)."""
+    user = pw.ForeignKeyField(User, primary_key=True, on_delete="CASCADE")
+    secret = pw.CharField(max_length=64)
+    created_at = pw.DateTimeField(default=utcnow)
+    #: None until the first code was entered (enrolment not finished: not asked at sign-in)
+    confirmed_at = pw.DateTimeField(null=True)
+    #: the time step of the last accepted code: a code is accepted once
+    last_step = pw.BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "core_totp"
+
+
+class SchoolSecurity(BaseModel):
+    """Per-school security settings."""
+    school = pw.ForeignKeyField(School, primary_key=True, on_delete="CASCADE")
+    #: staff (every role but parent and student) must sign in with a TOTP code
+    staff_totp_required = pw.BooleanField(default=False)
+    updated_at = pw.DateTimeField(default=utcnow)
+    updated_by = pw.IntegerField(null=True)
+
+    class Meta:
+        table_name = "core_school_security"
+
+
 class UserSession(BaseModel):
     """One signed-in browser or API client. The session cookie carries a random key whose
     SHA-256 is stored here: ending the row (logout, "end this one", a password change, a
@@ -178,4 +204,4 @@ class UserSession(BaseModel):
 
 
 MODELS = [School, User, RoleAssignment, ApiToken, CompromiseReport, LoginFailure, LoginAddress, UnlockCode,
-          UserSession]
+          TotpSecret, SchoolSecurity, UserSession]

@@ -16,7 +16,7 @@ from .. import audit, signals
 from ..db import database, utcnow
 from ..i18n import N_
 from .models import ApiToken, CompromiseReport, LoginFailure, User
-from . import sessions, throttle
+from . import sessions, throttle, totp
 from .passwords import generate, weakness
 
 
@@ -42,10 +42,11 @@ def find_by_login(login: str) -> User | None:
 
 
 def authenticate(login: str, password: str, *, ip: str | None = None, via: str = "web",
-                 unlock_code: str | None = None) -> User:
+                 unlock_code: str | None = None, totp_code: str | None = None) -> User:
     """Check a login and password; count failures (per account and per address), slow down and lock.
 
     :param unlock_code: a one-time code that opens the account if failed logins locked it
+    :param totp_code: the second factor, asked of accounts that enrolled (``totp_required`` without it)
     :raises LoginRefused: the same ``bad_credentials`` whether or not the login exists.
     """
     sec = _sec()
@@ -84,6 +85,15 @@ def authenticate(login: str, password: str, *, ip: str | None = None, via: str =
             signals.send(signals.account_locked, user=user, until=until, reason="failed_logins",
                          school_id=user.school_id)
         raise LoginRefused("bad_credentials")
+    second = totp.confirmed(user)
+    if second is not None and not totp_code:
+        raise LoginRefused("totp_required")
+    if second is not None and not totp.verify(second, totp_code):
+        with database.atomic():
+            failures, until = throttle.account_failure(user, sec, now)
+            throttle.address_failure(ip, now)
+            audit.record("core.login.failed", user, data={"failures": failures, "factor": "totp"}, ip=ip, user=user)
+        raise LoginRefused("totp_invalid")
     with database.atomic():
         if locked:
             if not unlock_code or not throttle.use_unlock_code(user, unlock_code, now):

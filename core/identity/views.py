@@ -1,13 +1,13 @@
 """Login, logout, password change, personal tokens and the "my credentials are compromised" page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import login_user, logout_user
 
 from ..db import database
 from ..ui import login_required, safe_next
-from . import service, sessions
+from . import service, sessions, totp
 from .models import ApiToken
 
 bp = Blueprint("identity", __name__)
@@ -26,6 +26,10 @@ def refusal_message(e: service.LoginRefused) -> str:
         minutes = max(1, (e.retry_after or 60) // 60)
         return ngettext("The account is locked after failed attempts. Try again in %(num)d minute.",
                         "The account is locked after failed attempts. Try again in %(num)d minutes.", minutes)
+    if e.code == "totp_required":
+        return _("Enter the code from your authenticator app.")
+    if e.code == "totp_invalid":
+        return _("Wrong code from the authenticator app.")
     if e.code == "locked" and e.retry_after is None:
         return _("The account is locked.")
     if e.code == "blocked":
@@ -43,24 +47,29 @@ def login():
         return redirect(url_for("ui.dashboard"))
     error = None
     status = 200
-    ask_unlock = False
+    ask_unlock = ask_totp = False
     if request.method == "POST":
         try:
             user = service.authenticate(request.form.get("login", ""), request.form.get("password", ""),
                                         ip=_client_ip(), via="web",
-                                        unlock_code=request.form.get("unlock_code") or None)
+                                        unlock_code=request.form.get("unlock_code") or None,
+                                        totp_code=request.form.get("totp") or None)
         except service.LoginRefused as e:
             error = refusal_message(e)
             status = 429 if e.code in ("throttled", "locked") else 401
             ask_unlock = e.code == "locked"
+            ask_totp = e.code in ("totp_required", "totp_invalid")
         else:
             login_user(user)
             g.user = user
+            totp.after_login(user)
+            if session.get(totp.ENROL_FLAG):
+                return redirect(url_for("identity.totp"))
             if user.must_change_password:
                 return redirect(url_for("identity.change_password"))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("core/login.html", error=error, login=request.form.get("login", ""),
-                           ask_unlock_code=ask_unlock), status
+                           ask_unlock_code=ask_unlock, ask_totp=ask_totp), status
 
 
 @bp.post("/logout")
@@ -147,3 +156,28 @@ def end_other_sessions():
     n = sessions.end_others(g.user)
     flash(ngettext("%(num)d other session ended.", "%(num)d other sessions ended.", n), "ok")
     return redirect(url_for("identity.account"))
+
+
+@bp.route("/account/totp", methods=["GET", "POST"], endpoint="totp")
+@login_required
+def totp_page():
+    """Enrol in (or leave) the second factor."""
+    error, started = None, None
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "start":
+            started = totp.start(g.user)
+        elif action == "confirm":
+            if totp.confirm(g.user, request.form.get("code", "")):
+                flash(_("Second factor switched on."), "ok")
+                return redirect(url_for("identity.account"))
+            error = _("Wrong code from the authenticator app.")
+        elif action == "disable" and not totp.required_for(g.user):
+            row = totp.confirmed(g.user)
+            if row is not None and totp.verify(row, request.form.get("code", "")):
+                totp.disable(g.user, by=g.user)
+                flash(_("Second factor switched off."), "ok")
+                return redirect(url_for("identity.account"))
+            error = _("Wrong code from the authenticator app.")
+    return render_template("core/totp.html", error=error, started=started, enabled=totp.confirmed(g.user) is not None,
+                           required=totp.required_for(g.user)), (422 if error else 200)

@@ -25,6 +25,7 @@ from flask import current_app
 
 from . import audit
 from .db import database, utcnow
+from .i18n import N_
 from .identity.models import CompromiseReport, User
 from .queue import SecurityAlert, _crontab, task
 
@@ -124,9 +125,9 @@ def writes(report: CompromiseReport) -> list[audit.AuditEntry]:
 def set_window(report: CompromiseReport, since: dt.datetime, *, by: User) -> int:
     """Mark the suspect window: from ``since`` (before the report) the account's entries are void."""
     if since > report.reported_at:
-        raise Refused("The suspect window must start before the report.")
+        raise Refused(N_("The suspect window must start before the report."))
     if report.reverted_at is not None:
-        raise Refused("The writes of this incident were already reverted.")
+        raise Refused(N_("The writes of this incident were already reverted."))
     with database.atomic():
         CompromiseReport.update(compromised_since=since).where(CompromiseReport.id == report.id).execute()
         voided = audit.invalidate_after(report.user_id, since, report.id)
@@ -139,11 +140,11 @@ def set_window(report: CompromiseReport, since: dt.datetime, *, by: User) -> int
 def revert(report: CompromiseReport, *, by: User) -> list[dict]:
     """Undo every write of the suspect window, newest first, each through its plugin; one audited action."""
     if report.reverted_at is not None:
-        raise Refused("The writes of this incident were already reverted.")
+        raise Refused(N_("The writes of this incident were already reverted."))
     claimed = CompromiseReport.update(reverted_at=utcnow()).where(
         (CompromiseReport.id == report.id) & CompromiseReport.reverted_at.is_null()).execute()
     if not claimed:
-        raise Refused("The writes of this incident were already reverted.")
+        raise Refused(N_("The writes of this incident were already reverted."))
     hooks = _hooks_for(report.user.school_id)
     results = []
     for entry in reversed(writes(report)):
@@ -164,7 +165,7 @@ def revert(report: CompromiseReport, *, by: User) -> list[dict]:
 
 def resolve(report: CompromiseReport, *, by: User, note: str = "") -> None:
     if report.resolved_at is not None:
-        raise Refused("The incident is already resolved.")
+        raise Refused(N_("The incident is already resolved."))
     with database.atomic():
         CompromiseReport.update(resolved_at=utcnow()).where(CompromiseReport.id == report.id).execute()
         audit.record("core.incident.resolve", report, user=by, school_id=report.user.school_id,

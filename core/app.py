@@ -99,9 +99,10 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     CSRFProtect(app)
     api.install_error_handlers(app)
 
-    from . import admin, incidents_api, ui
+    from . import admin, incidents_api, incidents_pages, ui
     from .identity import api as identity_api, views as identity_views
-    for bp in (identity_api.bp, identity_views.bp, ui.bp, admin.bp, admin.api_bp, incidents_api.api_bp):
+    for bp in (identity_api.bp, identity_views.bp, ui.bp, admin.bp, admin.api_bp, incidents_api.api_bp,
+               incidents_pages.bp):
         app.register_blueprint(bp)
         ext.blueprint_owner[bp.name] = "core"
     for name, bps in host.per_plugin("zhurnal_blueprints").items():

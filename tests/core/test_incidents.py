@@ -165,3 +165,28 @@ def test_a_queued_job_rechecks_the_account_when_it_runs(make_app, tmp_path):
     with app.app_context():
         assert audit.AuditEntry.select().where(audit.AuditEntry.action == "test.job").count() == 0
         assert audit.AuditEntry.select().where(audit.AuditEntry.action == "core.job.refused").count() == 2
+
+
+def test_the_incident_page_marks_the_window_and_reverts(demo_app):
+    import re
+    teacher_id, lesson_id, (s1, _), _ = _teacher_lesson_and_students(demo_app)
+    before = utcnow() - dt.timedelta(seconds=2)
+    mark = login(demo_app, "teacher").post("/api/v1/marks", json={"student_id": s1, "lesson_id": lesson_id,
+                                                                   "value": "2"}).get_json()
+    rid = login(demo_app, "support").post(f"/api/v1/users/{teacher_id}/compromised", json={}).get_json()["report_id"]
+    admin = login(demo_app, "admin")
+    page = admin.get(f"/admin/incidents/{rid}").get_data(as_text=True)
+    assert "Срок" in page and 'class="write-row"' not in page           # the window is empty so far
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = admin.post(f"/admin/incidents/{rid}/window", data={"csrf_token": token,
+                                                           "since": before.isoformat(timespec="seconds")})
+    assert r.status_code == 302
+    page = admin.get(f"/admin/incidents/{rid}").get_data(as_text=True)
+    assert "journal.mark.create" in page
+    assert admin.post(f"/admin/incidents/{rid}/revert", data={"csrf_token": token}).status_code == 302
+    with demo_app.app_context():
+        assert Mark.get_or_none(Mark.id == mark["id"]) is None
+    director = login(demo_app, "director")
+    assert director.get(f"/admin/incidents/{rid}").status_code == 200
+    assert director.post(f"/admin/incidents/{rid}/resolve", data={"csrf_token": token}).status_code in (400, 403)
+    assert login(demo_app, "deputy").get(f"/admin/incidents/{rid}").status_code == 403

@@ -250,7 +250,9 @@ def zhurnal_security_alert(alert):
     Also called with kind ``"incident_overdue"`` (to the school's directors, when an
     incident passed its deadline unresolved), ``"new_device_login"`` (to the account's
     owner, at a sign-in from a device never used) and ``"unlock_code"`` (to the owner of
-    a locked account who asked for one; ``data["code"]`` is the one-time code). Write the message to your outbox here (do not send
+    a locked account who asked for one; ``data["code"]`` is the one-time code) and
+    ``"audit_digest"`` (daily, to support and directors: ``data`` is the signed digest of
+    the audit chain's head, to keep outside the database; ``account`` is ``None``). Write the message to your outbox here (do not send
     synchronously); raising rolls the notice back and the job is retried.
     ``alert`` is a :class:`core.queue.SecurityAlert` (``kind``, ``key`` for
     idempotency, ``school_id``, ``account``, ``at``, ``recipients``, ``data``).

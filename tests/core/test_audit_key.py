@@ -143,3 +143,27 @@ def test_a_saved_digest_finds_truncation_even_when_the_rest_is_consistent(demo_a
     saved.write_text(json.dumps(forged))
     r = cli(demo_app, "audit", "verify", "--anchor", str(saved))
     assert r.exit_code == 1 and "signature is wrong" in r.stderr
+
+
+def test_the_daily_digest_is_recorded_and_offered_to_the_channels(demo_app):
+    from core import incidents
+    from core.hookspecs import hookimpl
+    seen = []
+
+    class Channel:
+        @hookimpl
+        def zhurnal_security_alert(self, alert):
+            seen.append(alert)
+            return "test-channel"
+
+    demo_app.extensions["zhurnal"].plugins.pm.register(Channel(), name="test-channel")
+    try:
+        with demo_app.test_request_context():
+            d = incidents.audit_digest_job.call_local()
+            assert audit.check_anchor(d) == []
+            e = audit.AuditEntry.select().where(audit.AuditEntry.action == "core.audit.digest").get()
+    finally:
+        demo_app.extensions["zhurnal"].plugins.pm.unregister(name="test-channel")
+    assert seen and seen[0].kind == "audit_digest" and seen[0].data["mac"] == d["mac"]
+    assert {u.login for u in seen[0].recipients} >= {"director", "support"}
+    assert e.payload["channels"] == ["test-channel"]

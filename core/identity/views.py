@@ -72,6 +72,15 @@ def login():
                            ask_unlock_code=ask_unlock, ask_totp=ask_totp), status
 
 
+@bp.post("/login/unlock-code")
+def send_unlock_code():
+    """Ask for a one-time code that opens an account locked by failed logins (the answer is the same
+    whether or not the login exists and is locked)."""
+    service.send_unlock_code(request.form.get("login", "")[:64], ip=_client_ip())
+    flash(_("If this account is locked and has an address for notices, a one-time code has been sent to it."), "ok")
+    return redirect(url_for("identity.login"))
+
+
 @bp.post("/logout")
 def logout():
     logout_user()

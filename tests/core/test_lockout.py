@@ -95,3 +95,18 @@ def test_parallel_wrong_passwords_all_count(make_app):
     assert codes == [401] * n
     with app.app_context():
         assert User.get(User.login == "target").failed_logins == n
+
+
+def test_the_login_form_offers_the_code_when_locked(demo_app):
+    import re
+    _lock(demo_app, "teacher")
+    c = _client(demo_app, "198.51.100.31")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").get_data(as_text=True)).group(1)
+    r = c.post("/login", data={"login": "teacher", "password": DEMO_PASSWORD, "csrf_token": token})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 429 and 'name="unlock_code"' in html and "/login/unlock-code" in html
+    r = c.post("/login/unlock-code", data={"login": "teacher", "csrf_token": token})
+    assert r.status_code == 302
+    with demo_app.app_context():
+        from core import audit
+        assert audit.AuditEntry.select().where(audit.AuditEntry.action == "core.unlock_code.sent").exists()

@@ -89,7 +89,7 @@ def _teacher_lesson_and_students(app):
 
 
 def test_suspect_window_writes_are_listed_and_reverted_in_one_audited_action(demo_app):
-    teacher_id, lesson_id, (s1, _s2), _ = _teacher_lesson_and_students(demo_app)
+    teacher_id, lesson_id, (s1, s2), _ = _teacher_lesson_and_students(demo_app)
     before = utcnow() - dt.timedelta(seconds=1)
     thief = login(demo_app, "teacher")
     given = thief.post("/api/v1/marks", json={"student_id": s1, "lesson_id": lesson_id, "value": "2"})
@@ -97,6 +97,8 @@ def test_suspect_window_writes_are_listed_and_reverted_in_one_audited_action(dem
     changed = thief.post("/api/v1/marks", json={"student_id": s1, "lesson_id": lesson_id, "value": "5"}).get_json()
     r = thief.patch(f"/api/v1/marks/{changed['id']}", json={"version": changed["version"], "value": "3"})
     assert r.status_code == 200
+    r = thief.put("/api/v1/attendance", json={"student_id": s2, "lesson_id": lesson_id, "status": "absent"})
+    assert r.status_code == 200, r.get_json()
     # the owner calls support, who reports the account; the admin marks the suspect window
     support = login(demo_app, "support")
     rid = support.post(f"/api/v1/users/{teacher_id}/compromised", json={"note": "чужой вход"}).get_json()["report_id"]
@@ -106,16 +108,19 @@ def test_suspect_window_writes_are_listed_and_reverted_in_one_audited_action(dem
     assert r.status_code == 200 and r.get_json()["compromised_since"]
     writes = admin.get(f"/api/v1/incidents/{rid}/writes").get_json()
     journal = [w for w in writes if w["action"].startswith("journal.")]
-    assert [w["action"] for w in journal] == ["journal.mark.create", "journal.mark.create", "journal.mark.update"]
+    assert [w["action"] for w in journal] == ["journal.mark.create", "journal.mark.create", "journal.mark.update",
+                                              "journal.attendance.set"]
     assert all(w["entry_id"] for w in writes)
     r = admin.post(f"/api/v1/incidents/{rid}/revert")
     assert r.status_code == 200
     results = r.get_json()["results"]
-    assert [x["status"] for x in results if x["action"].startswith("journal.")] == ["reverted"] * 3
+    assert [x["status"] for x in results if x["action"].startswith("journal.")] == ["reverted"] * 4
     assert {x["status"] for x in results if not x["action"].startswith("journal.")} <= {"not_revertable"}
     with demo_app.app_context():
         assert Mark.get_or_none(Mark.id == given.get_json()["id"]) is None
         assert Mark.get_or_none(Mark.id == changed["id"]) is None      # given and changed in the window: gone
+        from plugins.journal.models import Attendance
+        assert Attendance.get_or_none((Attendance.lesson == lesson_id) & (Attendance.student == s2)) is None
         acts = [(e.action, e.login) for e in audit.AuditEntry.select().order_by(audit.AuditEntry.id)]
         void = {i.entry_id for i in audit.AuditInvalid.select()}
     assert ("journal.mark.update", "teacher") in acts and ("journal.mark.update", "admin") in acts

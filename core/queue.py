@@ -199,17 +199,26 @@ def _bound(app, job: Job) -> Callable:
     """``job`` running inside ``app``'s context, as the system. A job queued for an account that
     has been stopped since (locked, credentials reported compromised) does not run."""
     def run(*args, **kwargs):
+        import time
+        from .ops import log_job
         actor = kwargs.pop(ACTOR_KW, None)
-        with job_context(app):
-            if actor is not None and not _account_still_usable(actor):
-                from . import audit
-                from .db import database
-                with database.atomic():
-                    audit.record("core.job.refused", object_type="job", object_id=job.key[:64], ip="job",
-                                 data={"account_id": actor, "reason": "account stopped"})
-                log.warning("job %s not run: account %s is stopped", job.key, actor)
-                return None
-            return job.fn(*args, **kwargs)
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            with job_context(app):
+                if actor is not None and not _account_still_usable(actor):
+                    from . import audit
+                    from .db import database
+                    with database.atomic():
+                        audit.record("core.job.refused", object_type="job", object_id=job.key[:64], ip="job",
+                                     data={"account_id": actor, "reason": "account stopped"})
+                    log.warning("job %s not run: account %s is stopped", job.key, actor)
+                    outcome = "refused"
+                    return None
+                result = job.fn(*args, **kwargs)
+            outcome = "done"
+            return result
+        finally:
+            log_job(job.name, time.perf_counter() - started, outcome)
     run.__module__, run.__name__, run.__doc__ = job.module, job.name, job.__doc__
     return run
 
@@ -269,6 +278,19 @@ def audit_verify_job() -> dict:
     if problems:
         log.error("audit log: %d problem(s), first: %s", len(problems), problems[0])
     return result
+
+
+@task(periodic=_crontab(minute="40", hour="1"))
+def backup_job() -> str | None:
+    """Nightly backup into ``backup_dir``, then drop backups older than ``backup_keep_days``."""
+    from . import backup
+    settings = current_app.extensions["zhurnal"].settings
+    if not settings.backup_keep_days:
+        return None
+    info = backup.make_backup(settings, settings.backup_dir)
+    backup.prune(settings.backup_dir, settings.backup_keep_days)
+    log.info("backup written: %s (%d bytes)", info.path, info.size)
+    return str(info.path)
 
 
 @task(periodic=_crontab(minute="20", hour="3"))

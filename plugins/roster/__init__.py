@@ -94,3 +94,9 @@ def zhurnal_school_holidays(school_id, date_from, date_to):
             days.add(d)
             d += dt.timedelta(days=1)
     return days
+
+
+@hookimpl
+def zhurnal_audit_vocabulary():
+    from .audit_words import vocabulary
+    return vocabulary()

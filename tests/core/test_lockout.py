@@ -110,3 +110,37 @@ def test_the_login_form_offers_the_code_when_locked(demo_app):
     with demo_app.app_context():
         from core import audit
         assert audit.AuditEntry.select().where(audit.AuditEntry.action == "core.unlock_code.sent").exists()
+
+
+class _Channel:
+    """A channel plugin as the email one is: takes security notices (kept here to read them back)."""
+
+    def __init__(self):
+        self.alerts = []
+
+    from core.hookspecs import hookimpl
+
+    @hookimpl
+    def zhurnal_security_alert(self, alert):
+        self.alerts.append(alert)
+        return "test-channel"
+
+
+def test_a_code_sent_to_the_owner_opens_the_account(demo_app):
+    channel = _Channel()
+    pm = demo_app.extensions["zhurnal"].plugins.pm
+    pm.register(channel, name="test-channel")
+    try:
+        _lock(demo_app, "teacher")
+        c = _client(demo_app, "198.51.100.40")
+        assert c.post("/api/v1/auth/unlock-code", json={"login": "teacher"}).status_code == 202
+        sent = [a for a in channel.alerts if a.kind == "unlock_code"]
+        assert len(sent) == 1 and [u.login for u in sent[0].recipients] == ["teacher"]
+        code = sent[0].data["code"]
+        r = c.post("/api/v1/auth/login", json={"login": "teacher", "password": DEMO_PASSWORD, "unlock_code": code})
+        assert r.status_code == 200
+        # nothing is sent for an account that is not locked
+        assert c.post("/api/v1/auth/unlock-code", json={"login": "teacher"}).status_code == 202
+        assert len([a for a in channel.alerts if a.kind == "unlock_code"]) == 1
+    finally:
+        pm.unregister(name="test-channel")

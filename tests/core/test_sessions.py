@@ -97,3 +97,24 @@ def test_requests_fail_closed_when_the_session_store_is_unreachable(demo_app):
 def _entries(app):
     with app.app_context():
         return list(audit.AuditEntry.select().order_by(audit.AuditEntry.id))
+
+
+def test_the_new_device_notice_reaches_the_channels(demo_app):
+    from core.hookspecs import hookimpl
+    seen = []
+
+    class Channel:
+        @hookimpl
+        def zhurnal_security_alert(self, alert):
+            seen.append(alert)
+            return "test-channel"
+
+    pm = demo_app.extensions["zhurnal"].plugins.pm
+    pm.register(Channel(), name="test-channel")
+    try:
+        login(demo_app, "nurse")
+        login(demo_app, "nurse")
+    finally:
+        pm.unregister(name="test-channel")
+    notices = [a for a in seen if a.kind == "new_device_login"]
+    assert len(notices) == 1 and [u.login for u in notices[0].recipients] == ["nurse"]

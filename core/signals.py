@@ -38,6 +38,9 @@ account_locked = zhurnal_signals.signal("account-locked", doc="An account was lo
 credentials_compromised = zhurnal_signals.signal(
     "credentials-compromised",
     doc="Credentials reported compromised; the account is stopped (user, reported_at, report_id, school_id).")
+#: a user signed in from a device (browser) the account never used before. kwargs: user, session_id, ip, school_id
+new_device_login = zhurnal_signals.signal(
+    "new-device-login", doc="A sign-in from a device never used by the account (user, session_id, ip, school_id).")
 #: a password was changed or reset. kwargs: user, by (user), school_id
 password_changed = zhurnal_signals.signal("password-changed", doc="A password was changed (user, by, school_id).")
 #: a plugin was switched on or off for a school. kwargs: plugin, enabled, by, school_id

@@ -21,6 +21,7 @@ from .models import HEALTH_GROUPS, PE_GROUP_LABELS, PE_GROUPS, REASON_LABELS, RE
 from .permissions import CERT_WRITE, IMPORT, PE_READ, READ, WRITE, pe_teaching, teaches_pe_anywhere, view_for
 
 bp = Blueprint("health_sheet", __name__, url_prefix="/health_sheet", template_folder="templates")
+service.audit_refusals(bp)
 
 HISTORY_PER_PAGE = 10
 

@@ -16,8 +16,9 @@ from typing import Any, Callable
 import orjson
 from flask import Blueprint, current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, validate
 
+from . import fields
 from .i18n import N_
 
 API_PREFIX = "/api/v1"
@@ -44,7 +45,7 @@ class JSONProvider(DefaultJSONProvider):
     ``__html__``) as it would.
     """
 
-    OPTIONS = orjson.OPT_NON_STR_KEYS
+    OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_NAIVE_UTC   # naive datetimes are UTC: "+00:00"
 
     @staticmethod
     def _default(o):
@@ -208,9 +209,13 @@ class LazyBody(MutableMapping):
         return f"LazyBody({self._data!r})"
 
 
+#: the last page anyone may ask for (its offset stays far within a database integer)
+MAX_PAGE = 100_000
+
+
 class PageArgs(Schema):
     # marshmallow 4: a validator must raise; one returning False would let anything through
-    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=500))
 
 
@@ -367,7 +372,7 @@ def openapi(app) -> dict:
         for op in ops:
             path = _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", op.rule)
             params = [{"name": m.group(2), "in": "path", "required": True,
-                       "schema": {"type": "integer" if m.group(1) == "int" else "string"}}
+                       "schema": fields.ID_SCHEMA if m.group(1) in ("int", "id") else {"type": "string"}}
                       for m in _CONVERTER.finditer(op.rule)]
             o: dict[str, Any] = {"summary": op.summary, "tags": op.tags, "operationId": f"{name}.{op.method}",
                                  "responses": {"default": {"description": "error",

@@ -78,6 +78,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
         JSON_SORT_KEYS=False,
     )
     app.json = api.JSONProvider(app)
+    from .fields import IdConverter
+    app.url_map.converters["id"] = IdConverter   # every id in a route: <id:student_id>
 
     db.init_database(settings.database_url)
     host = PluginHost(resolve(settings.enabled_plugins, extra=extra_plugins), settings)

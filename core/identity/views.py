@@ -102,7 +102,7 @@ def create_token():
     return render_template("core/account.html", tokens=tokens, new_token=issued.secret)
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     tok = ApiToken.get_or_none((ApiToken.id == token_id) & (ApiToken.user == g.user.id))

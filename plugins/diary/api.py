@@ -25,7 +25,7 @@ def _refused(e: service.Refused) -> ApiError:
 
 # --- the diary ---------------------------------------------------------------------------------
 
-@endpoint(bp, "/students/<int:student_id>/diary", summary="A week of a student's diary", query=WeekArgs,
+@endpoint(bp, "/students/<id:student_id>/diary", summary="A week of a student's diary", query=WeekArgs,
           response=WeekOut)
 def week(student_id: int, args):
     st = guard.student(student_id)
@@ -35,7 +35,7 @@ def week(student_id: int, args):
     return jsonify(week_json(open_week(g.user, st, monday, via="api")))
 
 
-@endpoint(bp, "/students/<int:student_id>/diary/acknowledgements", ["POST"], status=201,
+@endpoint(bp, "/students/<id:student_id>/diary/acknowledgements", ["POST"], status=201,
           summary="A guardian acknowledges a week («Ознакомлен»); 200 with the standing one if nothing changed since",
           body=AckIn, response=AckOut)
 def acknowledge(student_id: int, body):
@@ -47,7 +47,7 @@ def acknowledge(student_id: int, body):
     return ack, (201 if created else 200)
 
 
-@endpoint(bp, "/students/<int:student_id>/marks", summary="A student's marks per subject in a reporting period",
+@endpoint(bp, "/students/<id:student_id>/marks", summary="A student's marks per subject in a reporting period",
           query=PeriodArgs, response=PeriodMarksOut)
 def period_marks(student_id: int, args):
     st = guard.student(student_id)
@@ -67,7 +67,7 @@ def period_marks(student_id: int, args):
     return data
 
 
-@endpoint(bp, "/students/<int:student_id>/calendar",
+@endpoint(bp, "/students/<id:student_id>/calendar",
           summary="A student's timetable, the control works ahead and the holidays of the school year",
           response=CalendarOut)
 def calendar(student_id: int):
@@ -81,7 +81,7 @@ def _is_own(st) -> bool:
 
 # --- the class teacher's control ------------------------------------------------------------------
 
-@endpoint(bp, "/classes/<int:class_id>/acknowledgements", summary="Who acknowledged a week of the diary in a class",
+@endpoint(bp, "/classes/<id:class_id>/acknowledgements", summary="Who acknowledged a week of the diary in a class",
           query=WeekArgs, response=ControlOut)
 def class_acknowledgements(class_id: int, args):
     cls = guard.school_class(class_id)
@@ -125,13 +125,13 @@ def _detail(thread, member) -> dict:
             "members": messaging.thread_members(thread, member), "messages": msgs}
 
 
-@endpoint(bp, "/messages/threads/<int:thread_id>", summary="A conversation; reading it marks it read",
+@endpoint(bp, "/messages/threads/<id:thread_id>", summary="A conversation; reading it marks it read",
           response=ThreadDetailOut)
 def get_thread(thread_id: int):
     return _detail(*guard.thread(thread_id))
 
 
-@endpoint(bp, "/messages/threads/<int:thread_id>/messages", ["POST"], status=201,
+@endpoint(bp, "/messages/threads/<id:thread_id>/messages", ["POST"], status=201,
           summary="Answer in a conversation (families cannot answer announcements)", body=MessageIn,
           response=MessageOut)
 def post_message(thread_id: int, body):
@@ -144,7 +144,7 @@ def post_message(thread_id: int, body):
             "created_at": msg.created_at}
 
 
-@endpoint(bp, "/classes/<int:class_id>/announcements", ["POST"], status=201,
+@endpoint(bp, "/classes/<id:class_id>/announcements", ["POST"], status=201,
           summary="The class teacher's announcement to every guardian of the class", body=AnnouncementIn,
           response=ThreadDetailOut)
 def announce(class_id: int, body):

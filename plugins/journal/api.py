@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, g
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+from core import fields
 
 from core import access, clock
 from core.api import ApiError, conflict, endpoint, forbidden, invalid, not_found
@@ -179,14 +180,14 @@ def create_lesson(body):
     return service._lesson_query().where(Lesson.id == lesson.id).get(), 201
 
 
-@endpoint(bp, "/lessons/<int:lesson_id>", ["GET"], summary="One lesson", response=JournalLessonOut)
+@endpoint(bp, "/lessons/<id:lesson_id>", ["GET"], summary="One lesson", response=JournalLessonOut)
 def get_lesson(lesson_id: int):
     lesson = _lesson_or_404(lesson_id)
     _require("journal.read", lesson)
     return lesson
 
 
-@endpoint(bp, "/lessons/<int:lesson_id>", ["PATCH"], summary="Change a lesson's topic, homework, control work",
+@endpoint(bp, "/lessons/<id:lesson_id>", ["PATCH"], summary="Change a lesson's topic, homework, control work",
           body=LessonPatch, response=JournalLessonOut)
 def update_lesson(lesson_id: int, body):
     lesson = _lesson_or_404(lesson_id)
@@ -231,14 +232,14 @@ def _closed_override(ctx: service.MarkContext) -> bool:
     return ctx.closed and _override(ctx.lesson)
 
 
-@endpoint(bp, "/marks/<int:mark_id>", ["GET"], summary="One mark")
+@endpoint(bp, "/marks/<id:mark_id>", ["GET"], summary="One mark")
 def get_mark(mark_id: int):
     mark, lesson = _mark_and_lesson(mark_id)
     _require("journal.read", lesson)
     return _mark_out(mark)
 
 
-@endpoint(bp, "/marks/<int:mark_id>", ["PATCH"], summary="Change a mark (409 on a stale version)", body=MarkPatch)
+@endpoint(bp, "/marks/<id:mark_id>", ["PATCH"], summary="Change a mark (409 on a stale version)", body=MarkPatch)
 def update_mark(mark_id: int, body):
     ctx = _mark_context(mark_id)
     _require("journal.mark.write", ctx.lesson)
@@ -248,7 +249,7 @@ def update_mark(mark_id: int, body):
     return mark_json(fresh)
 
 
-@endpoint(bp, "/marks/<int:mark_id>", ["DELETE"], summary="Delete a mark", query=MarkDelete)
+@endpoint(bp, "/marks/<id:mark_id>", ["DELETE"], summary="Delete a mark", query=MarkDelete)
 def delete_mark(mark_id: int, args):
     ctx = _mark_context(mark_id)
     _require("journal.mark.write", ctx.lesson)
@@ -257,7 +258,7 @@ def delete_mark(mark_id: int, args):
     return None
 
 
-@endpoint(bp, "/marks/<int:mark_id>/history", ["GET"], summary="Change history of a mark", response=HistoryOut,
+@endpoint(bp, "/marks/<id:mark_id>/history", ["GET"], summary="Change history of a mark", response=HistoryOut,
           many=True)
 def mark_history(mark_id: int):
     mark = Mark.select(Mark, Lesson).join(Lesson).where(Mark.id == mark_id).first()
@@ -272,7 +273,7 @@ def mark_history(mark_id: int):
     return service.history_for("mark", mark_id)
 
 
-@endpoint(bp, "/lessons/<int:lesson_id>/students/<int:student_id>/history", ["GET"],
+@endpoint(bp, "/lessons/<id:lesson_id>/students/<id:student_id>/history", ["GET"],
           summary="Change history of one journal cell (marks and attendance)", response=HistoryOut, many=True)
 def cell_history(lesson_id: int, student_id: int):
     lesson = _lesson_or_404(lesson_id)
@@ -295,7 +296,7 @@ def set_attendance(body):
 
 # --- the grid ----------------------------------------------------------------------------------------
 
-@endpoint(bp, "/classes/<int:class_id>/journal", ["GET"], summary="The journal grid of a class in a subject",
+@endpoint(bp, "/classes/<id:class_id>/journal", ["GET"], summary="The journal grid of a class in a subject",
           query=JournalQuery)
 def class_journal(class_id: int, args):
     cls = _class_or_404(class_id)
@@ -312,7 +313,7 @@ def class_journal(class_id: int, args):
     return grid.to_json()
 
 
-@endpoint(bp, "/groups/<int:group_id>/journal", ["GET"], summary="The journal grid of a study group",
+@endpoint(bp, "/groups/<id:group_id>/journal", ["GET"], summary="The journal grid of a study group",
           query=GroupJournalQuery)
 def group_journal(group_id: int, args):
     grp = _group_or_404(group_id)
@@ -449,7 +450,7 @@ def _teacher_ref(teacher_id):
     return teacher
 
 
-@endpoint(bp, "/classes/<int:class_id>/timetable", ["GET"], summary="Weekly timetable of a class, bell times "
+@endpoint(bp, "/classes/<id:class_id>/timetable", ["GET"], summary="Weekly timetable of a class, bell times "
                                                                        "and the week's changes", query=TimetableQuery)
 def class_timetable(class_id: int, args):
     cls = _class_or_404(class_id)
@@ -487,7 +488,7 @@ def _entry_or_404(entry_id: int) -> TimetableEntry:
     return e
 
 
-@endpoint(bp, "/timetable/<int:entry_id>", ["DELETE"], summary="Remove a weekly timetable slot")
+@endpoint(bp, "/timetable/<id:entry_id>", ["DELETE"], summary="Remove a weekly timetable slot")
 def delete_timetable_entry(entry_id: int):
     e = _entry_or_404(entry_id)
     _require("journal.timetable.manage", g.school)
@@ -495,7 +496,7 @@ def delete_timetable_entry(entry_id: int):
     return None
 
 
-@endpoint(bp, "/timetable/<int:entry_id>/changes", ["PUT"], summary="Change one day of a slot: substitution, "
+@endpoint(bp, "/timetable/<id:entry_id>/changes", ["PUT"], summary="Change one day of a slot: substitution, "
                                                                      "cancelled lesson, other room",
           body=TimetableChangeIn)
 def set_timetable_change(entry_id: int, body):
@@ -507,7 +508,7 @@ def set_timetable_change(entry_id: int, body):
     return _change_json(ch)
 
 
-@endpoint(bp, "/timetable/changes/<int:change_id>", ["DELETE"], summary="Withdraw a one-day timetable change")
+@endpoint(bp, "/timetable/changes/<id:change_id>", ["DELETE"], summary="Withdraw a one-day timetable change")
 def delete_timetable_change(change_id: int):
     ch = TimetableChange.select(TimetableChange, TimetableEntry).join(TimetableEntry).where(
         TimetableChange.id == change_id).first()
@@ -541,7 +542,7 @@ def set_bells(body):
                       for b in service.bells(g.school)]}
 
 
-@endpoint(bp, "/periods/<int:period_id>/generate-lessons", ["POST"],
+@endpoint(bp, "/periods/<id:period_id>/generate-lessons", ["POST"],
           summary="Create a period's lessons from the timetable (holidays skipped)", body=GenerateIn)
 def generate_lessons(period_id: int, body):
     period = _period_or_404(period_id)
@@ -556,7 +557,7 @@ def generate_lessons(period_id: int, body):
 
 # --- control works -----------------------------------------------------------------------------------
 
-@endpoint(bp, "/classes/<int:class_id>/control-works", ["GET"], summary="Control and test works of a class",
+@endpoint(bp, "/classes/<id:class_id>/control-works", ["GET"], summary="Control and test works of a class",
           query=Range, response=JournalLessonOut, many=True)
 def class_control_works(class_id: int, args):
     cls = _class_or_404(class_id)
@@ -565,7 +566,7 @@ def class_control_works(class_id: int, args):
     return service.control_works(class_id=cls.id, date_from=a, date_to=b)
 
 
-@endpoint(bp, "/students/<int:student_id>/control-works", ["GET"], summary="Control and test works a student "
+@endpoint(bp, "/students/<id:student_id>/control-works", ["GET"], summary="Control and test works a student "
                                                                            "will write", query=Range,
           response=JournalLessonOut, many=True)
 def student_control_works(student_id: int, args):
@@ -596,7 +597,7 @@ def list_periods():
     return periods(year) if year else []
 
 
-@endpoint(bp, "/periods/<int:period_id>/close", ["POST"], summary="Close a period for editing",
+@endpoint(bp, "/periods/<id:period_id>/close", ["POST"], summary="Close a period for editing",
           response=JournalPeriodOut)
 def close_period(period_id: int):
     period = _period_or_404(period_id)
@@ -604,7 +605,7 @@ def close_period(period_id: int):
     return service.close_period(period, by=g.user)
 
 
-@endpoint(bp, "/periods/<int:period_id>/reopen", ["POST"], summary="Reopen a closed period", response=JournalPeriodOut)
+@endpoint(bp, "/periods/<id:period_id>/reopen", ["POST"], summary="Reopen a closed period", response=JournalPeriodOut)
 def reopen_period(period_id: int):
     period = _period_or_404(period_id)
     _require("journal.period.close", period)
@@ -656,7 +657,7 @@ class SubjectScaleIn(Schema):
     scale = fields.Str(required=True, allow_none=True)
 
 
-@endpoint(bp, "/subjects/<int:subject_id>/scale", ["PUT"], summary="Mark a subject on another scale",
+@endpoint(bp, "/subjects/<id:subject_id>/scale", ["PUT"], summary="Mark a subject on another scale",
           body=SubjectScaleIn)
 def set_subject_scale(subject_id: int, body):
     subject = Subject.get_or_none(Subject.id == subject_id)

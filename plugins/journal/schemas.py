@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
+from core import fields
 
 from .models import ATTENDANCE, CHANGE_KINDS, REMARK_KINDS
 
@@ -145,8 +146,7 @@ def mark_json(m) -> dict:
             "version": m.version}
 
 
-def _iso(value):
-    return None if value is None else value.isoformat()
+_iso = fields.iso
 
 
 class AttendanceIn(Schema):

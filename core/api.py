@@ -275,7 +275,7 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
             if response is not None and rv is not None:
                 rv = schema_instance(response).dump(rv, many=many)
             if rv is None:
-                return "", 204 if code == 200 else code
+                return _empty(204 if code == 200 else code)
             return jsonify(rv), code
         name = f"{bp.name}.{fn.__name__}"
         full = (bp.url_prefix or "") + rule
@@ -284,6 +284,13 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
         bp.add_url_rule(rule, fn.__name__, view, methods=list(methods))
         return view
     return deco
+
+
+def _empty(code: int):
+    """An answer without a body, and so without a content type (documented as such)."""
+    resp = current_app.response_class(status=code)
+    del resp.headers["Content-Type"]
+    return resp
 
 
 def require_api_login():
@@ -388,6 +395,8 @@ def openapi(app) -> dict:
                 sch = {"type": "array", "items": op.response} if op.many else op.response
                 ok["content"] = {"application/json": {"schema": sch}}
             o["responses"][str(op.status)] = ok
+            if op.response is None or op.method == "delete":   # a view returning nothing answers 204
+                o["responses"].setdefault("204", {"description": "Done; no content"})
             if not op.public:
                 o["security"] = [{"bearer": []}, {"cookie": []}]
             paths.setdefault(path, {})[op.method] = o

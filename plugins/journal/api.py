@@ -24,7 +24,7 @@ from .schemas import (AttendanceIn, GenerateIn, GroupJournalQuery, HistoryOut, J
                       LessonPatch, LessonQuery, MarkDelete, MarkIn, JournalMarkOut, MarkPatch, JournalPeriodOut, RemarkIn,
                       JournalRemarkOut, RemarkQuery, Range, TermMarkIn, TermMarkQuery, TimetableChangeIn, TimetableIn,
                       TimetableQuery, mark_json)
-from .scope import JournalOf, PupilOf
+from .scope import JournalOf, PupilOf, may_in_subject, student_groups
 
 bp = Blueprint("journal_api", __name__, url_prefix="/api/v1")
 
@@ -401,6 +401,12 @@ def create_remark(body):
     _require("journal.remark.write", PupilOf.of(student))
     subject = _ref(Subject, body["subject_id"], "subject_id", "subject")
     lesson = _lesson_ref(body["lesson_id"]) if body["lesson_id"] is not None else None
+    # only under a subject or a lesson of one's own (a class teacher: of their class)
+    if lesson is not None:
+        _require("journal.remark.write", lesson)
+    if subject is not None and not may_in_subject(g.user, "journal.remark.write", student, subject.id,
+                                                  student_groups([student.id]).get(student.id, [])):
+        raise forbidden("You do not teach this subject to the student.")
     return _call(service.add_remark, student, body["text"], kind=body["kind"], subject=subject, lesson=lesson,
                  date=body["date"], by=g.user), 201
 
@@ -422,7 +428,12 @@ def list_remarks(args):
         ids = [s.id for s in Student.select(Student.id).where(Student.school_class == cls.id)]
     else:
         raise invalid({"student_id": "Give student_id or class_id."})
-    return service.remarks_for(ids, args["date_from"], args["date_to"])
+    remarks = service.remarks_for(ids, args["date_from"], args["date_to"])
+    # a teacher sees the remarks of the subjects they teach the student (and their own)
+    students = {x.id: x for x in Student.select().where(Student.id.in_({r.student_id for r in remarks}))}
+    groups = student_groups(students) if remarks else {}
+    return [r for r in remarks if r.teacher_id == g.user.id or may_in_subject(
+        g.user, "journal.read", students[r.student_id], r.subject_id, groups.get(r.student_id, []))]
 
 
 # --- timetable ---------------------------------------------------------------------------------------

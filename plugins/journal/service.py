@@ -1527,6 +1527,8 @@ def add_remark(student: Student, text: str, *, kind: str = "remark", subject: Su
         fields["kind"] = f"Must be one of: {', '.join(REMARK_KINDS)}."
     if lesson is not None and not student_in_lesson(student, lesson):
         fields["lesson_id"] = N_("The student is not in this lesson's class or group.")
+    if lesson is not None and subject is not None and _id(subject) != lesson.subject_id:
+        fields["subject_id"] = N_("The lesson is in another subject.")
     if fields:
         raise Invalid(fields)
     if lesson is not None and subject is None:

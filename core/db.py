@@ -36,6 +36,20 @@ class BaseModel(pw.Model):
         legacy_table_names = False
 
 
+class IdNeverReused(pw.AutoField):
+    """The primary key of a table whose rows carry a version or a history: an id, once
+    given, is never given again, even after its row is deleted (a stale ``PATCH`` of a
+    deleted mark must find nothing rather than the next mark, and a history must never
+    mix two rows). PostgreSQL sequences never reuse a value; on SQLite the column is
+    ``INTEGER PRIMARY KEY AUTOINCREMENT`` (without it SQLite gives the newest row's id
+    again once that row is deleted). Existing SQLite tables are rebuilt by :func:`migrate`.
+    """
+
+    def ddl(self, ctx):
+        nodes = super().ddl(ctx)
+        return pw.NodeList((nodes, pw.SQL("AUTOINCREMENT"))) if is_sqlite() else nodes
+
+
 class SchemaVersion(BaseModel):
     """Schema version of each plugin's tables (the kernel is the plugin ``core``)."""
     plugin = pw.CharField(primary_key=True, max_length=64)
@@ -269,4 +283,50 @@ def migrate(owner: str, models: list[type[pw.Model]], version: int,
             conflict_target=[SchemaVersion.plugin],
             update={SchemaVersion.version: version, SchemaVersion.updated_at: utcnow()},
         ).execute()
+    if is_sqlite():
+        for model in models:
+            if isinstance(model._meta.primary_key, IdNeverReused):
+                _rebuild_with_autoincrement(model)
     return before, version
+
+
+def _rebuild_with_autoincrement(model: type[pw.Model]) -> bool:
+    """Rebuild an SQLite table made before its id became :class:`IdNeverReused`.
+
+    SQLite cannot add AUTOINCREMENT to a column: the table is renamed, created anew (with
+    its indexes), its rows copied with their ids, and the old one dropped, in one
+    transaction with foreign keys off (dropping must not cascade to the rows referring
+    to it; references to the table by name stay as they are) and checked before commit.
+    ``sqlite_sequence`` starts from the largest id kept, or the one already recorded.
+
+    :returns: whether the table was rebuilt
+    """
+    table = model._meta.table_name
+    row = database.execute_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    if row is None or "AUTOINCREMENT" in row[0].upper():
+        return False
+    old = f"{table}__before_autoincrement"
+    columns = ", ".join(f'"{c.name}"' for c in database.get_columns(table))
+    database.execute_sql("PRAGMA foreign_keys = OFF")
+    database.execute_sql("PRAGMA legacy_alter_table = ON")   # other tables keep referring to the name
+    try:
+        with database.atomic():
+            seq = database.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone() \
+                if database.table_exists("sqlite_sequence") else None
+            database.execute_sql(f'ALTER TABLE "{table}" RENAME TO "{old}"')
+            for (name,) in database.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                                "tbl_name = ? AND sql IS NOT NULL", (old,)).fetchall():
+                database.execute_sql(f'DROP INDEX "{name}"')
+            model.create_table(safe=True)   # (a model may declare one index twice: IF NOT EXISTS)
+            database.execute_sql(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{old}"')
+            database.execute_sql(f'DROP TABLE "{old}"')
+            if seq is not None:
+                database.execute_sql("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq[0], table))
+            broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise SchemaError(f"rebuilding {table} would break {len(broken)} references: {broken[:3]}")
+    finally:
+        database.execute_sql("PRAGMA legacy_alter_table = OFF")
+        database.execute_sql("PRAGMA foreign_keys = ON")
+    log.info("%s: ids are never reused (AUTOINCREMENT)", table)
+    return True

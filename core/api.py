@@ -241,6 +241,7 @@ class Operation:
     public: bool = False
     tags: list[str] = field(default_factory=list)
     many: bool = False
+    idempotent: bool = False
 
 
 #: endpoint name -> operations (filled as blueprints are defined; read by openapi())
@@ -248,12 +249,15 @@ OPERATIONS: dict[str, list[Operation]] = {}
 
 
 def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=None, response=None,
-             query=None, status: int = 200, public: bool = False, many: bool = False) -> Callable:
+             query=None, status: int = 200, public: bool = False, many: bool = False,
+             idempotent: bool = False) -> Callable:
     """Declare an API route on ``bp``.
 
     The view receives ``body`` (validated dict) when ``body`` is a schema and
     ``args`` when ``query`` is a schema. It returns a model/dict/list (dumped with
     ``response`` if given, status ``status``), a ``(data, status)`` tuple or a Response.
+    ``idempotent=True`` (creating writes): an ``Idempotency-Key`` header makes a repeat of
+    the request answer with the first result (:mod:`core.idempotency`).
     """
     def deco(fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -266,7 +270,12 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
                 kwargs["body"] = LazyBody(body)
             if query is not None:
                 kwargs["args"] = load_args(query)
-            rv = fn(**kwargs)
+            if idempotent:   # the header is honoured: see core.idempotency
+                from . import idempotency
+                return idempotency.run(lambda: fn(**kwargs), respond)
+            return respond(fn(**kwargs))
+
+        def respond(rv):
             if isinstance(rv, current_app.response_class):
                 return rv
             code = status
@@ -276,11 +285,13 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
                 rv = schema_instance(response).dump(rv, many=many)
             if rv is None:
                 return _empty(204 if code == 200 else code)
-            return jsonify(rv), code
+            resp = jsonify(rv)
+            resp.status_code = code
+            return resp
         name = f"{bp.name}.{fn.__name__}"
         full = (bp.url_prefix or "") + rule
         OPERATIONS[name] = [Operation(full, m.lower(), name, summary, body, response, query, status, public,
-                                      [bp.name], many) for m in methods]
+                                      [bp.name], many, idempotent) for m in methods]
         bp.add_url_rule(rule, fn.__name__, view, methods=list(methods))
         return view
     return deco
@@ -386,6 +397,9 @@ def openapi(app) -> dict:
                                                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
             if op.query is not None:
                 params.append({"in": "query", "schema": op.query})
+            if op.idempotent:
+                from .idempotency import PARAMETER
+                params.append(PARAMETER)
             if params:
                 o["parameters"] = params
             if op.body is not None:

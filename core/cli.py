@@ -105,9 +105,10 @@ CORE_MIGRATIONS = {2: _core_v2, 3: _core_v3}
 
 
 def migrate_all(app, echo=click.echo) -> None:
-    from . import audit, db
+    from . import audit, db, idempotency
     from .identity.models import MODELS as ID_MODELS
-    before, after = db.migrate("core", ID_MODELS + audit.MODELS, CORE_SCHEMA_VERSION, CORE_MIGRATIONS)
+    before, after = db.migrate("core", ID_MODELS + audit.MODELS + idempotency.MODELS, CORE_SCHEMA_VERSION,
+                               CORE_MIGRATIONS)
     echo(f"core: schema {before} -> {after}" if before != after else f"core: schema {after} (up to date)")
     host = app.extensions["zhurnal"].plugins
     models = host.per_plugin("zhurnal_models")

@@ -37,7 +37,7 @@ def week(student_id: int, args):
 
 @endpoint(bp, "/students/<id:student_id>/diary/acknowledgements", ["POST"], status=201,
           summary="A guardian acknowledges a week («Ознакомлен»); 200 with the standing one if nothing changed since",
-          body=AckIn, response=AckOut)
+          body=AckIn, response=AckOut, idempotent=True)
 def acknowledge(student_id: int, body):
     st = guard.student(student_id, "diary.acknowledge")
     try:
@@ -99,7 +99,7 @@ def list_threads(args):
 
 
 @endpoint(bp, "/messages/threads", ["POST"], status=201, summary="Start a conversation about a student",
-          body=ThreadIn, response=ThreadDetailOut)
+          body=ThreadIn, response=ThreadDetailOut, idempotent=True)
 def create_thread(body):
     guard.require("diary.message.read")
     st = guard.student(body["student_id"], "diary.message.send")
@@ -133,7 +133,7 @@ def get_thread(thread_id: int):
 
 @endpoint(bp, "/messages/threads/<id:thread_id>/messages", ["POST"], status=201,
           summary="Answer in a conversation (families cannot answer announcements)", body=MessageIn,
-          response=MessageOut)
+          response=MessageOut, idempotent=True)
 def post_message(thread_id: int, body):
     thread, member = guard.thread(thread_id)
     try:
@@ -146,7 +146,7 @@ def post_message(thread_id: int, body):
 
 @endpoint(bp, "/classes/<id:class_id>/announcements", ["POST"], status=201,
           summary="The class teacher's announcement to every guardian of the class", body=AnnouncementIn,
-          response=ThreadDetailOut)
+          response=ThreadDetailOut, idempotent=True)
 def announce(class_id: int, body):
     cls = guard.school_class(class_id, "diary.announce")
     recipients = messaging.class_guardian_users(cls.id)

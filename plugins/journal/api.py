@@ -198,7 +198,7 @@ def update_lesson(lesson_id: int, body):
 
 # --- marks -----------------------------------------------------------------------------------------
 
-@endpoint(bp, "/marks", ["POST"], summary="Give a mark", body=MarkIn, status=201)
+@endpoint(bp, "/marks", ["POST"], summary="Give a mark", body=MarkIn, status=201, idempotent=True)
 def create_mark(body):
     # the lesson, the student and the kind of work are read at once, then checked in the usual order
     target = service.mark_target(body["lesson_id"], body["student_id"], body["kind"])
@@ -284,7 +284,7 @@ def cell_history(lesson_id: int, student_id: int):
 # --- attendance --------------------------------------------------------------------------------------
 
 @endpoint(bp, "/attendance", ["PUT"], summary="Set a student's attendance at a lesson (null/present clears)",
-          body=AttendanceIn)
+          body=AttendanceIn, idempotent=True)
 def set_attendance(body):
     lesson = _lesson_ref(body["lesson_id"])
     _require("journal.attendance.write", lesson)
@@ -395,7 +395,7 @@ def set_term_mark(body):
 # --- remarks -----------------------------------------------------------------------------------------
 
 @endpoint(bp, "/remarks", ["POST"], summary="Write a remark, recommendation or praise to a student", body=RemarkIn,
-          response=JournalRemarkOut, status=201)
+          response=JournalRemarkOut, status=201, idempotent=True)
 def create_remark(body):
     student = _ref(Student, body["student_id"], "student_id", "student")
     _require("journal.remark.write", PupilOf.of(student))

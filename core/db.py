@@ -9,6 +9,7 @@ numbered upgrade steps, recording each step as it completes. It never drops.
 from __future__ import annotations
 
 import datetime as dt
+import contextvars
 import fcntl
 import logging
 import os
@@ -16,9 +17,9 @@ import threading
 from urllib.parse import urlparse
 
 import peewee as pw
-from playhouse.db_url import connect as url_connect
 from playhouse.db_url import parseresult_to_dict
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+from playhouse.pool import PooledPostgresqlDatabase
 
 log = logging.getLogger("zhurnal.db")
 
@@ -77,10 +78,41 @@ def init_database(url: str) -> pw.Database:
         })
     else:
         # a pool: connections are kept open and handed back at the end of each request
-        pooled = url.replace("postgresql://", "postgresql+pool://", 1)
-        db = url_connect(pooled, max_connections=16, stale_timeout=300)
+        params = parseresult_to_dict(parsed)
+        db = PostgresqlDatabase(params.pop("database"), **params, max_connections=16, stale_timeout=300)
     database.initialize(db)
     return db
+
+
+#: whether the current request (thread) has sent a statement that may change data; a request
+#: whose connection is lost before it wrote anything may safely be run again (see core.app)
+wrote: contextvars.ContextVar[bool] = contextvars.ContextVar("zhurnal_wrote", default=False)
+_READS = ("SELECT", "WITH", "SET", "SHOW", "BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+class PostgresqlDatabase(PooledPostgresqlDatabase):
+    """PostgreSQL through a pool of kept-open connections, which notes when a request writes
+    and can drop a connection whose backend has gone (terminated, server restarted)."""
+
+    def execute_sql(self, sql, params=None):
+        if not wrote.get() and not sql[:12].lstrip().upper().startswith(_READS):
+            wrote.set(True)
+        return super().execute_sql(sql, params)
+
+    def connection_lost(self) -> bool:
+        conn = self._state.conn
+        return conn is not None and bool(getattr(conn, "closed", 0))
+
+    def discard_connection(self) -> None:
+        """Forget this thread's (dead) connection, and the idle ones: a terminated backend
+        rarely comes alone. The next ``connect()`` opens a fresh one."""
+        conn = self._state.conn
+        self._state.reset()
+        if conn is not None:
+            with self._pool_lock:
+                self._in_use.pop(self.conn_key(conn), None)
+            self._close_raw(conn)
+        self.close_idle()
 
 
 class SqliteDatabase(pw.SqliteDatabase):

@@ -12,8 +12,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import get_locale, gettext as _
 from markupsafe import Markup
 
-from core.fields import bounded_date, bounded_int
 from core import access, clock
+from core.fields import bounded_date, bounded_int
 from core.ui import NavItem, Widget, login_required
 from plugins.roster import service as roster
 

@@ -9,9 +9,9 @@ from flask import Blueprint, abort, flash, g, has_request_context, redirect, ren
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from core.fields import bounded_int
 from core import access
 from core.clock import today
+from core.fields import bounded_int
 from core.i18n import N_
 from core.ui import NavItem, Widget, login_required
 from plugins.roster import service as roster

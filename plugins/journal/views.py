@@ -15,8 +15,8 @@ from markupsafe import Markup, escape
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 
-from core.fields import bounded_date, bounded_int
 from core import access, clock
+from core.fields import bounded_date, bounded_int
 from core.ui import NavItem, Widget, login_required
 from plugins.roster import service as roster
 from plugins.roster.models import AcademicYear, Period, SchoolClass, Student, StudyGroup, Subject, TeachingAssignment

@@ -12,9 +12,9 @@ from flask import (Blueprint, abort, current_app, flash, g, make_response, redir
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, ValidationError
 
-from core.fields import bounded_int
 from core import access
 from core.api import load_args
+from core.fields import bounded_int
 from core.identity.models import School, User
 from core.ui import NavItem, Widget, login_required
 

@@ -137,3 +137,22 @@ def test_class_letter_empty_is_422(demo_app, demo_path_ids):
     r = admin.patch(path, json={"letter": "", "version": version})
     assert r.status_code == 422, r.get_data(as_text=True)[:500]
     assert "letter" in r.get_json()["error"]["fields"]
+
+
+def test_huge_numbers_in_page_query_strings(demo_app):
+    from tests.access import demo_ids
+    ids = demo_ids(demo_app)
+    cases = {
+        "parent1": ["/diary/messages?page={n}", "/diary/students/%d/marks?period_id={n}" % ids["student1"]],
+        "teacher": ["/journal/class/%d?subject_id={n}" % ids["class_5a"],
+                    "/journal/class/%d?subject_id=%d&period_id={n}" % (ids["class_5a"], ids["subject_math"]),
+                    "/journal/group/%d?subject_id={n}" % ids["group_5a_english1"]],
+        "admin": ["/roster/school?year_id={n}"],
+        "nurse": ["/health_sheet/?page={n}"],
+    }
+    for who, paths in cases.items():
+        client = login(demo_app, who)
+        for path in paths:
+            for n in (HUGE, -HUGE, 2 ** 31):
+                r = client.get(path.format(n=n))
+                assert r.status_code < 500, (who, path, n, r.status_code)

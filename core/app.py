@@ -81,6 +81,7 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     app.json = api.JSONProvider(app)
     from .fields import IdConverter
     app.url_map.converters["id"] = IdConverter   # every id in a route: <id:student_id>
+    app.url_map.converters["int"] = IdConverter  # and a third-party plugin's <int:...>, bounded alike
 
     db.init_database(settings.database_url)
     host = PluginHost(resolve(settings.enabled_plugins, extra=extra_plugins), settings)

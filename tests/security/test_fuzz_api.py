@@ -38,34 +38,34 @@ def _token(app, login_name: str) -> str:
     return r.get_json()["token"]
 
 
-def _student_ids(obj, under: str = "") -> set[int]:
-    """Ids of students an answer names: ``student_id`` anywhere, ``id`` of a student object."""
+def _ids_named(obj, what: str, under: str = "") -> set[int]:
+    """Ids of ``what`` ("student", "guardian") an answer names: ``<what>_id`` anywhere, ``id`` of
+    such an object (under a key ``<what>``, ``<what>s``; children are students)."""
+    keys = {what, what + "s"} | ({"children", "child"} if what == "student" else set())
     found: set[int] = set()
     if isinstance(obj, dict):
         for k, v in obj.items():
-            if k == "student_id" and isinstance(v, int):
+            if k == f"{what}_id" and isinstance(v, int):
                 found.add(v)
-            elif k == "id" and under in ("student", "students", "children", "child") and isinstance(v, int):
+            elif k == "id" and under in keys and isinstance(v, int):
                 found.add(v)
             elif isinstance(v, (dict, list)):
-                found |= _student_ids(v, k)
+                found |= _ids_named(v, what, k)
     elif isinstance(obj, list):
         for x in obj:
-            found |= _student_ids(x, under)
+            found |= _ids_named(x, what, under)
     return found
 
 
-def _own_children(app, login_name: str) -> set[int]:
+def _family(app, login_name: str) -> tuple[set[int], set[int]]:
+    """The user's children and their guardians (the user among them)."""
     from core.identity.models import User
     from plugins.roster.models import Guardian, Student, StudentGuardian
     with app.app_context():
         uid = User.get(User.login == login_name).id
-        return {s.id for s in Student.select().join(StudentGuardian).join(Guardian).where(Guardian.user == uid)}
-
-
-def _students_path_ids(case) -> set[int]:
-    """A student an answer is about because the caller named them in the path (404/403 otherwise)."""
-    return {v for k, v in (case.path_parameters or {}).items() if k == "student_id" and isinstance(v, int)}
+        children = {s.id for s in Student.select().join(StudentGuardian).join(Guardian).where(Guardian.user == uid)}
+        guardians = {sg.guardian_id for sg in StudentGuardian.select().where(StudentGuardian.student.in_(children))}
+    return children, guardians
 
 
 def _known_ids(app) -> dict[str, list[int]]:
@@ -97,7 +97,7 @@ def test_fuzz_api_per_role(demo_app):
     from schemathesis import GenerationMode
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", demo_app)
     schema = schema.exclude(path_regex=EXCLUDE)
-    children = _own_children(demo_app, "parent2")
+    children, guardians = _family(demo_app, "parent2")
     known = _known_ids(demo_app)
     stats: Counter = Counter()
     failures: dict[str, str] = {}
@@ -127,12 +127,17 @@ def test_fuzz_api_per_role(demo_app):
                         except (Exception, BaseExceptionGroup) as e:  # noqa: BLE001 - collected and reported together below
                             failures.setdefault(key, str(e)[:600])
                     if role == "parent2" and response.status_code < 300 and response.content:
-                        others = _student_ids(response.json()) - children
-                        if others:
-                            failures.setdefault(key, f"names students {sorted(others)} of another family")
+                        body = response.json()
+                        others = _ids_named(body, "student") - children
+                        strangers = _ids_named(body, "guardian") - guardians
+                        stats["parent2 answers about their child"] += bool(_ids_named(body, "student") & children)
+                        if others or strangers:
+                            failures.setdefault(key, f"names students {sorted(others)} or guardians "
+                                                     f"{sorted(strangers)} of another family")
                 run()
     print(f"\nschemathesis: {stats['operations']} operations, {stats['requests']} requests, "
           f"{len(failures)} failing operation/role pairs")
     print(sorted((k, v) for k, v in stats.items()))
     assert stats["operations"] > 60
+    assert stats["parent2 answers about their child"] > 10   # the family check has something to look at
     assert not failures, "\n\n".join(f"{k}: {v}" for k, v in sorted(failures.items()))

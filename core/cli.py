@@ -124,10 +124,10 @@ CORE_MIGRATIONS = {2: _core_v2, 3: _core_v3, 4: _core_v4}
 
 
 def migrate_all(app, echo=click.echo) -> None:
-    from . import audit, db
-    from . import plugin_switch
+    from . import audit, db, idempotency, plugin_switch
     from .identity.models import MODELS as ID_MODELS
-    before, after = db.migrate("core", ID_MODELS + audit.MODELS + plugin_switch.MODELS, CORE_SCHEMA_VERSION,
+    before, after = db.migrate("core", ID_MODELS + audit.MODELS + plugin_switch.MODELS + idempotency.MODELS,
+                               CORE_SCHEMA_VERSION,
                                CORE_MIGRATIONS)
     echo(f"core: schema {before} -> {after}" if before != after else f"core: schema {after} (up to date)")
     host = app.extensions["zhurnal"].plugins

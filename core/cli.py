@@ -121,6 +121,38 @@ def migrate_all(app, echo=click.echo) -> None:
         echo(f"{name}: schema {before} -> {after}" if before != after else f"{name}: schema {after} (up to date)")
 
 
+def schema_behind(app) -> str | None:
+    """Why this database cannot be served by this code, as one line naming what to run; None when it can.
+
+    Compares the schema versions recorded by ``zhurnal init`` with the kernel's and every loaded
+    plugin's: a database nobody initialised, or one behind the code, is refused before it
+    answers a request with a 500.
+    """
+    from . import db
+    try:
+        with app.app_context():
+            db.database.connect(reuse_if_open=True)
+            try:
+                recorded = db.current_versions()
+            finally:
+                db.database.close()
+    except Exception as e:  # noqa: BLE001 - unreachable or unreadable database: one line all the same
+        return f"the database cannot be opened ({type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''})"
+    if not recorded:
+        return "the database is not initialised: run `zhurnal init` (or `zhurnal demo` for a demo school)"
+    host = app.extensions["zhurnal"].plugins
+    models = host.per_plugin("zhurnal_models")
+    wanted = {"core": CORE_SCHEMA_VERSION}
+    for name in host.order:
+        info = host.infos[name]
+        if models.get(name) or info.schema_version:
+            wanted[name] = info.schema_version or 1
+    behind = sorted(name for name, version in wanted.items() if recorded.get(name, 0) < version)
+    if behind:
+        return f"the database schema is behind the code ({', '.join(behind)}): run `zhurnal init`"
+    return None
+
+
 @main.command()
 @with_app
 def init():
@@ -181,6 +213,9 @@ def serve(ctx, host, port, workers):
     """Serve the web UI and API."""
     root = ctx.find_root()
     app = root.command._app(root)
+    problem = schema_behind(app)
+    if problem:
+        raise click.ClickException(problem)
     click.echo(f"Zhurnal is at http://{host}:{port}/  (Ctrl+C to stop)")
     if workers:
         import os

@@ -9,9 +9,14 @@ from .config import ConfigError
 
 def _load():
     try:
-        return ready_to_serve(create_app())
+        app = create_app()
     except ConfigError as e:  # one line in the server's log, not a traceback
         sys.exit(f"zhurnal: {e}")
+    from .cli import schema_behind
+    problem = schema_behind(app)
+    if problem:
+        sys.exit(f"zhurnal: {problem}")
+    return ready_to_serve(app)
 
 
 app = _load()

@@ -76,6 +76,7 @@ class Step:
     endpoint: str
     hint: str
     count: int = 0
+    anchor: str = ""
 
 
 def checklist(school) -> list[Step]:
@@ -91,16 +92,17 @@ def checklist(school) -> list[Step]:
     teaching = TeachingAssignment.select().where(TeachingAssignment.school == sid).count()
     students = Student.select().where((Student.school == sid) & Student.left_at.is_null()).count()
     return [
-        Step("year", N_("School year with its reporting periods"), year is not None, "roster.years",
-             N_("Add the school year: its dates and quarters, trimesters or half-years."), 1 if year else 0),
-        Step("holidays", N_("Holidays"), holidays > 0, "roster.years",
-             N_("Add the holidays of the school year."), holidays),
-        Step("staff", N_("Staff accounts"), staff > 0, "core_ui.admin_users",
-             N_("Create accounts for the teachers and the administration."), staff),
-        Step("classes", N_("Classes"), classes > 0, "roster.classes",
-             N_("Add the classes of the school year and their class teachers."), classes),
-        Step("subjects", N_("Subjects and who teaches them"), subjects > 0 and teaching > 0, "roster.subjects",
-             N_("Add the subjects and assign teachers to classes."), subjects),
+        Step("year", N_("School year with its reporting periods"), year is not None, "roster.school",
+             N_("Add the school year: its dates and quarters, trimesters or half-years."), 1 if year else 0,
+             "new-year"),
+        Step("holidays", N_("Holidays"), holidays > 0, "roster.school",
+             N_("Add the holidays of the school year."), holidays, "years"),
+        Step("staff", N_("Staff accounts"), staff > 0, "roster.setup_page",
+             N_("Create accounts for the teachers and the administration."), staff, "staff"),
+        Step("classes", N_("Classes"), classes > 0, "roster.school",
+             N_("Add the classes of the school year and their class teachers."), classes, "classes"),
+        Step("subjects", N_("Subjects and who teaches them"), subjects > 0 and teaching > 0, "roster.school",
+             N_("Add the subjects and assign teachers to classes."), subjects, "subjects"),
         Step("students", N_("Class lists"), students > 0, "roster.import_page",
              N_("Import the class lists from a file or add the pupils by hand."), students),
     ]

@@ -47,8 +47,9 @@ def _form(fields: tuple, *, checkboxes: tuple = (), nullable: tuple = ("birth_da
 
 
 def _school() -> School:
-    if g.get("school") is None:
-        abort(404)
+    if g.get("school") is None:  # a fresh deployment: lead to the set-up, never a 404
+        from .setup_views import no_school_response
+        abort(no_school_response())
     return g.school
 
 
@@ -709,6 +710,9 @@ def nav_items(user, school):
         items.append(NavItem(_("Classes"), "roster.classes", priority=30))
     if school is not None and access.can(user, "roster.school.manage", school):
         items.append(NavItem(_("School"), "roster.school", priority=800))
+    from .setup_views import may_set_up
+    if may_set_up(user, school):
+        items.append(NavItem(_("Set-up"), "roster.setup_page", priority=790))
     return items
 
 
@@ -743,6 +747,14 @@ def dashboard_widgets(user, school):
     if teaching:
         widgets.append(Widget(_("What I teach"), template="roster/widget_teaching.html",
                               context={"rows": teaching}, priority=20))
+    from .setup_views import may_set_up
+    if may_set_up(user, school):
+        from .setup import checklist
+        steps = checklist(school) if school is not None else []
+        if school is None or not all(s.done for s in steps):
+            widgets.append(Widget(_("Setting the school up"), template="roster/widget_setup.html",
+                                  context={"school": school, "steps": steps,
+                                           "upcoming": next((s for s in steps if not s.done), None)}, priority=5))
     if school is not None and access.can(user, "roster.school.manage", school):
         classes = service.classes(school)
         counts = service.student_counts(c.id for c in classes)
@@ -775,3 +787,6 @@ def _teaching_rows(user, year) -> list[dict]:
             targets.append(((99, "", grp.name), grp.name, url_for("roster.group", group_id=grp.id)))
     return [{"subject": name, "targets": [(label, url) for _key, label, url in sorted(targets)]}
             for name, targets in by_subject.items()]
+
+
+from . import setup_views  # noqa: E402,F401  (the first-run pages share this blueprint)

@@ -82,8 +82,9 @@ def clean(value):
     """A cell as Python sees it: trimmed text, ints for whole numbers, dates for midnight datetimes."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        value = re.sub(r"\s+", " ", value.replace("\u00a0", " ")).strip()
+    if isinstance(value, str):  # spaces collapsed; line breaks inside a cell kept (one guardian per line)
+        lines = (re.sub(r"\s+", " ", line).strip() for line in value.replace("\u00a0", " ").splitlines())
+        value = "\n".join(line for line in lines if line)
         return value[1:] if value.startswith("'") and _FORMULA.match(value[1:]) else value
     if isinstance(value, bool):
         return value

@@ -49,7 +49,10 @@ def save_mapping(school, mapping: dict[str, str], *, by=None) -> None:
     from core import audit
     with database.atomic():
         for caption, k in mapping.items():
-            ImportMapping.insert(school=school.id, caption=caption[:200], key=k or "").on_conflict(
+            caption = normalize_header(caption)[:200]
+            if not caption:
+                continue
+            ImportMapping.insert(school=school.id, caption=caption, key=k or "").on_conflict(
                 conflict_target=[ImportMapping.school, ImportMapping.caption],
                 update={ImportMapping.key: k or ""}).execute()
         audit.record("roster.import.mapping", object_type="roster_import_mapping", school_id=school.id, user=by,

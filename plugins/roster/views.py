@@ -25,7 +25,8 @@ from .schemas import (Args, ClassIn, GuardianIn, GuardianPatch, HolidayIn, Stude
 
 bp = Blueprint("roster", __name__, url_prefix="/roster", template_folder="templates")
 
-STUDENT_FORM = ("last_name", "first_name", "middle_name", "birth_date", "gender", "address", "phone", "email")
+STUDENT_FORM = ("last_name", "first_name", "middle_name", "birth_date", "gender", "address", "phone", "email",
+                "snils")
 GUARDIAN_FORM = ("last_name", "first_name", "middle_name", "phone", "email")
 
 
@@ -389,20 +390,8 @@ def import_page(class_id: int | None):
     else:
         cls = lookup.find_class(class_id, "roster.import")
         school = School.get_by_id(cls.school_id)
-    report, status = None, 200
-    if request.method == "POST":
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            flash(_("Choose a CSV or XLSX file."), "error")
-            status = 422
-        else:
-            from .importer import import_students
-            report = import_students(upload.stream, upload.filename, school, g.user,
-                                     request.form.get("dry_run") in ("1", "on"), only_class=cls)
-            status = 200 if report.ok else 422
-    from .importer import COLUMNS, EXPORT_KEYS, TITLE
-    return render_template("roster/import.html", cls=cls, report=report, titles=[TITLE[k] for k in EXPORT_KEYS],
-                           aliases=COLUMNS), status
+    from .import_views import import_post
+    return import_post(school, cls)
 
 
 @bp.get("/export.<any(csv,xlsx):fmt>", defaults={"class_id": None})

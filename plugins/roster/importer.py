@@ -82,7 +82,9 @@ def import_students(stream, filename: str, school, user, dry_run: bool, *, only_
 
     header = find_header(rows, recog, lambda keys: header_ok(keys - {IGNORE}))
     if header is None:
-        seen = next((cells for _n, cells in rows if sum(1 for c in cells if as_text(c)) >= 2), [])
+        seen = next((cells for _n, cells in rows if len({as_text(c) for c in cells if as_text(c)}) >= 2), [])
+        # the likeliest header, for the preview page to map by hand
+        report.columns = [(as_text(c), recog(as_text(c))) for c in seen if as_text(c)]
         report.error(None, None, N_("No header row found: the columns are captioned %(seen)s; expected captions "
                                     "such as %(expected)s."),
                      seen=", ".join(f"«{as_text(c)}»" for c in seen if as_text(c)) or "—",

@@ -190,7 +190,8 @@ class Planner:
 
     def add(self, row: Row) -> None:
         d = row.student
-        k = key(d["last_name"], d["first_name"], d["middle_name"], d["birth_date"])
+        # the same pupil: same name, birth date and СНИЛС (two namesakes born the same day differ by СНИЛС)
+        k = key(d["last_name"], d["first_name"], d["middle_name"], d["birth_date"], d["snils"])
         if d["snils"]:
             first_no, same = self.snils_rows.get(d["snils"]), self.first.get(k)
             if first_no is not None and (same is None or same.no != first_no):

@@ -630,6 +630,16 @@ def link_guardian(student: Student, guardian: Guardian, relation: str = "guardia
     return True
 
 
+def _link_new(student: Student, guardian: Guardian, relation: str, *, by=None) -> None:
+    """Link a guardian to a pupil just created in this transaction (an import): what
+    :func:`link_guardian` does, without looking for a link that cannot exist."""
+    StudentGuardian.insert(student=student.id, guardian=guardian.id, relation=relation).execute()
+    if guardian.user_id:
+        access.grant(guardian.user_id, "parent", school=student.school_id, scope_type="student", scope_id=student.id)
+    audit.record("roster.guardian.link", student, user=by, school_id=student.school_id,
+                 data={"guardian": guardian.id, "relation": relation})
+
+
 def unlink_guardian(student: Student, guardian: Guardian, *, by=None) -> None:
     with database.atomic():
         StudentGuardian.delete().where((StudentGuardian.student == student) &
@@ -852,7 +862,9 @@ def apply_import(school, plans: list[StudentPlan], *, source: str = "", by=None)
                             audit.record("roster.guardian.update", gp.existing, user=by, school_id=sid,
                                          data={**gdiff, "via": "import"})
                             touched = True
-                if link_guardian(st, gp.record, relation, by=by):
+                if plan.existing is None:  # a new pupil has no links yet: no look-up
+                    _link_new(st, gp.record, relation, by=by)
+                elif link_guardian(st, gp.record, relation, by=by):
                     touched = True
             if touched and plan.existing is not None:
                 changed += 1

@@ -121,7 +121,8 @@ def list_schools(args):
 def create_school(body):
     if not access.can(g.user, "core.schools.manage"):
         raise forbidden()
-    return service.create_school(body["name"], body["short_name"], by=g.user), 201
+    from .setup import create_school as create_with_profile
+    return create_with_profile(body["name"], body["short_name"], body["address"], body["timezone"], by=g.user), 201
 
 
 @endpoint(bp, "/schools/<int:school_id>", summary="A school", response=SchoolOut)

@@ -72,6 +72,11 @@ class Checker:
                 self.bad(no, k, e)
             for p in guardians:
                 p.rows.append(no)
+                if p.extra_phones:
+                    self.report.note(no, self.titles.get(p.extra_column, TITLE.get(p.extra_column)),
+                                     N_("One phone is stored for %(name)s; %(value)s is not."),
+                                     name=" ".join(x for x in (p.data["last_name"], p.data["first_name"]) if x),
+                                     value=", ".join(p.extra_phones))
         if len(self.report.errors) > before or cls is None:
             return None
         return Row(no, cls, student, guardians)

@@ -35,6 +35,9 @@ class Person:
     relation: str
     column: str  # the column key problems are reported under
     rows: list[int] = field(default_factory=list)
+    #: more phones written for this guardian than the one stored (the report names them)
+    extra_phones: list[str] = field(default_factory=list)
+    extra_column: str = ""
 
 
 def _entry(text: str) -> dict:
@@ -144,7 +147,11 @@ def guardians_of_row(cells: dict, problems: list) -> list[Person]:
             if e["relation"] and fixed is None:
                 rel = RELATION_IN.get(e["relation"].lower().replace("ё", "е"), relation)
             if not bad:
-                out.append(Person(data, rel, name_col))
+                extra = list(e["phones"][1:])
+                if len(entries) == 1 and not e["phones"]:
+                    extra += phone_cells[1:]
+                out.append(Person(data, rel, name_col, extra_phones=[p.strip() for p in extra],
+                                  extra_column=name_col if e["phones"] else prefix + "phone"))
     return out
 
 

@@ -134,9 +134,18 @@ class SchoolOut(Schema):
     short_name = fields.Str()
 
 
+def _timezone(value: str) -> None:
+    from .setup import timezone_problem
+    problem = timezone_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 class SchoolIn(Schema):
     name = Text(300, required=True)
     short_name = Text(100, required=True)
+    address = Text(300)
+    timezone = Text(64, load_default="Europe/Moscow", validate=_timezone)
 
 
 class SchoolPatch(Schema):

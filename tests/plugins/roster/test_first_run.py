@@ -122,3 +122,17 @@ def test_others_see_an_empty_state_without_a_school(fresh):
     for link in nav_links(client):
         assert client.get(link, follow_redirects=True).status_code < 400, link
     assert client.get("/roster/setup").status_code == 403
+
+
+def test_the_api_creates_a_school_with_its_address_and_time_zone(fresh):
+    app, client = fresh
+    r = client.post("/api/v1/schools", json={"name": "Школа № 8", "short_name": "Школа № 8", "timezone": "Asia/Omsk",
+                                             "address": "г. Омск, ул. Мира, 8"})
+    assert r.status_code == 201, r.get_json()
+    r = client.post("/api/v1/schools", json={"name": "Школа № 9", "short_name": "Школа № 9", "timezone": "Omsk"})
+    assert r.status_code == 422 and "timezone" in r.get_json()["error"]["fields"]
+    from core.identity.models import School
+    from plugins.roster.setup import profile
+    with app.app_context():
+        assert [(profile(s).address, profile(s).timezone) for s in School.select()] == [
+            ("г. Омск, ул. Мира, 8", "Asia/Omsk")]

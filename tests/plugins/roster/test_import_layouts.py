@@ -172,6 +172,16 @@ def test_several_guardians_in_one_cell_and_following_lines(school):
     assert p["_guardians"] == 2
 
 
+def test_a_second_phone_of_a_guardian_is_named_in_the_report(school):
+    rows = [["Класс", "ФИО", "ФИО законного представителя", "Телефон законного представителя"],
+            ["5А", "Дроздов Кирилл", "Дроздова Алла Петровна", "8 912 000-00-01, 8 343 200-00-02"]]
+    report, lines = run(school, csv_file(rows), "5a.csv")
+    assert report.ok, lines
+    assert any(line.startswith("Строка 2, «Телефон законного представителя»") and "8 343 200-00-02" in line
+               for line in lines), lines
+    assert people(school)["Дроздов Кирилл"][3] == [("Дроздова Алла Петровна", "+79120000001", "guardian")]
+
+
 def test_one_row_per_person_with_a_role_and_a_family_code(school):
     rows = [["Роль", "Код семьи", "Фамилия", "Имя", "Отчество", "Дата рождения", "Класс", "Телефон", "Кем приходится"],
             ["ученик", "F-1", "Егоров", "Тимур", "Русланович", "02.02.2015", "5А", "", ""],

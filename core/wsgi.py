@@ -10,6 +10,8 @@ from .config import ConfigError
 def _load():
     try:
         app = create_app()
+        from .ops import configure_logging
+        configure_logging(app.extensions["zhurnal"].settings.log_format)
     except ConfigError as e:  # one line in the server's log, not a traceback
         sys.exit(f"zhurnal: {e}")
     from .cli import schema_behind

@@ -102,6 +102,10 @@ def import_students(stream, filename: str, school, user, dry_run: bool, *, only_
                          other=header.captions[found[k]])
             continue
         found[k], titles[k] = i, header.captions[i]
+    if "role" not in found:  # codes and references mean something only in the one-row-per-person layout
+        for k in ("person_id", "family", "child"):
+            if k in found:
+                report.note(header.rows[-1], titles[k], N_("This column is not imported."))
     for caption in header.unknown:
         report.note(header.rows[-1], caption, N_("This column is not recognised and is not imported; "
                                                  "map it on the preview page."))

@@ -198,6 +198,23 @@ def test_one_row_per_person_with_a_role_and_a_family_code(school):
     assert p["Белов Лев"][3] == [] and p["_guardians"] == 2
 
 
+def test_role_rows_linked_by_the_pupil_s_code_or_name(school):
+    rows = [["Код", "Тип", "ФИО", "Дата рождения", "Класс", "Ребенок", "Телефон", "Степень родства"],
+            ["u1", "обучающийся", "Ким Дана Сергеевна", "01.01.2013", "7А", "", "", ""],
+            ["u2", "обучающийся", "Ким Ли Сергеевич", "02.02.2009", "11А", "", "", ""],
+            ["p1", "законный представитель", "Ким Сергей Ильич", "", "", "u1; Ким Ли Сергеевич", "+79990001122",
+             "отец"],
+            ["p2", "родитель", "Ким Ольга", "", "", "Пак Юна", "", "мать"]]
+    report, lines = run(school, csv_file(rows), "people.csv")
+    assert not report.ok and report.bad_rows() == [5], lines
+    assert "Ученика «Пак Юна» нет в файле" in lines[0]
+    report, lines = run(school, csv_file(rows[:4]), "people.csv")
+    assert report.ok, lines
+    p = people(school)
+    father = [("Ким Сергей Ильич", "+79990001122", "father")]
+    assert p["Ким Дана Сергеевна"][3] == father and p["Ким Ли Сергеевич"][3] == father
+
+
 def test_a_file_with_bad_rows_is_refused_whole_naming_exactly_those_rows(school):
     rows = [["Список класса"], [],
             ["Класс", "Фамилия", "Имя", "Дата рождения", "СНИЛС", "ФИО законного представителя", "Телефон родителя",

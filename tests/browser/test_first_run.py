@@ -82,6 +82,9 @@ def test_first_admin_sets_up_the_school_and_imports_a_class_list(fresh_url, page
     page.click("button:has-text('Предпросмотр')")
     page.wait_for_selector("#preview")
     assert "Не найдена строка заголовков" in page.inner_text("#report")
+    from tests.browser.test_accessibility import ARTIFACTS  # the reviewer's screenshots folder
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / "first-run-import-preview.png"), full_page=True)
     page.select_option("#preview select[aria-label='Фам.']", "last_name")
     page.click("#preview button[value=check]")
     page.wait_for_selector("#counts")

@@ -286,8 +286,13 @@ class Planner:
                              key(self.by_id[g].last_name, self.by_id[g].first_name,
                                  self.by_id[g].middle_name) == name), None)
         if existing is None:  # a guardian of the school: same name and phone or e-mail
-            existing = next((gd for gd in self.guardians.get(name, [])
+            same_name = self.guardians.get(name, [])
+            existing = next((gd for gd in same_name
                              if (phone and digits(gd.phone) == phone) or (email and gd.email.lower() == email)), None)
+            if existing is None:  # or the one namesake whose contacts do not contradict the file's
+                fits = [gd for gd in same_name if (not phone or not gd.phone or digits(gd.phone) == phone) and
+                        (not email or not gd.email or gd.email.lower() == email)]
+                existing = fits[0] if len(fits) == 1 else None
         if existing is None:
             data = dict(d)
         else:

@@ -252,6 +252,18 @@ def test_existing_pupils_are_updated_not_duplicated(school):
     assert list(p) == ["Орехов Никита Сергеевич", "_guardians"] and p["_guardians"] == 1
 
 
+def test_a_new_sibling_gets_the_guardian_the_school_has(school):
+    rows = [["Класс", "ФИО", "Дата рождения", "ФИО матери", "Телефон матери"],
+            ["7А", "Гришин Фёдор", "01.05.2013", "Гришина Зоя Петровна", ""]]
+    assert run(school, csv_file(rows), "7a.csv")[0].ok
+    rows = [rows[0], ["5А", "Гришин Пётр", "01.05.2015", "Гришина Зоя Петровна", "8 901 000 22 33"]]
+    report, lines = run(school, csv_file(rows), "5a.csv")
+    assert report.ok and report.guardians_created == 0, lines
+    p = people(school)
+    assert p["_guardians"] == 1 and p["Гришин Пётр"][3] == [("Гришина Зоя Петровна", "+79010002233", "mother")]
+    assert p["Гришин Фёдор"][3] == [("Гришина Зоя Петровна", "+79010002233", "mother")]
+
+
 def test_unknown_caption_is_mapped_by_the_user_and_remembered(school):
     rows = [["Класс", "Фам.", "Имя", "Д/р"], ["5А", "Щукин", "Карп", "01.01.2015"]]
     report, lines = run(school, csv_file(rows), "odd.csv")

@@ -79,8 +79,9 @@ class Step:
     anchor: str = ""
 
 
-def checklist(school) -> list[Step]:
-    """What a new school has and has not set up yet, in the order to do it (a few counting queries)."""
+def checklist(school, user=None) -> list[Step]:
+    """What a new school has and has not set up yet, in the order to do it (a few counting queries).
+    ``user``: who follows it (one who may not import class lists is led to the classes instead)."""
     sid = school.id
     year = service.current_year(school) or (AcademicYear.select().where(AcademicYear.school == sid)
                                             .order_by(AcademicYear.start.desc()).first())
@@ -91,6 +92,8 @@ def checklist(school) -> list[Step]:
     staff = User.select().where((User.school == sid) & User.is_active).count()
     teaching = TeachingAssignment.select().where(TeachingAssignment.school == sid).count()
     students = Student.select().where((Student.school == sid) & Student.left_at.is_null()).count()
+    from core import access
+    may_import = user is None or access.can(user, "roster.import", school)
     return [
         Step("year", N_("School year with its reporting periods"), year is not None, "roster.school",
              N_("Add the school year: its dates and quarters, trimesters or half-years."), 1 if year else 0,
@@ -103,7 +106,7 @@ def checklist(school) -> list[Step]:
              N_("Add the classes of the school year and their class teachers."), classes, "classes"),
         Step("subjects", N_("Subjects and who teaches them"), subjects > 0 and teaching > 0, "roster.school",
              N_("Add the subjects and assign teachers to classes."), subjects, "subjects"),
-        Step("students", N_("Class lists"), students > 0, "roster.import_page",
+        Step("students", N_("Class lists"), students > 0, "roster.import_page" if may_import else "roster.classes",
              N_("Import the class lists from a file or add the pupils by hand."), students),
     ]
 

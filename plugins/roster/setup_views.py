@@ -50,7 +50,7 @@ def setup_page():
 
 def _render(school, *, errors: dict | None = None, form: str = "", values: dict | None = None,
             new_account=None):
-    steps = setup.checklist(school) if school is not None else []
+    steps = setup.checklist(school, g.user) if school is not None else []
     upcoming = next((s for s in steps if not s.done), None)
     prof = setup.profile(school) if school is not None else None
     return render_template("roster/setup.html", school=school, steps=steps, upcoming=upcoming, profile=prof,

@@ -739,7 +739,7 @@ def dashboard_widgets(user, school):
     from .setup_views import may_set_up
     if may_set_up(user, school):
         from .setup import checklist
-        steps = checklist(school) if school is not None else []
+        steps = checklist(school, user) if school is not None else []
         if school is None or not all(s.done for s in steps):
             widgets.append(Widget(_("Setting the school up"), template="roster/widget_setup.html",
                                   context={"school": school, "steps": steps,

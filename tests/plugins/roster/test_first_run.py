@@ -136,3 +136,28 @@ def test_the_api_creates_a_school_with_its_address_and_time_zone(fresh):
     with app.app_context():
         assert [(profile(s).address, profile(s).timezone) for s in School.select()] == [
             ("г. Омск, ул. Мира, 8", "Asia/Omsk")]
+
+
+@pytest.mark.parametrize("role", ["director", "deputy", "teacher", "nurse"])
+def test_staff_of_an_empty_school_reach_no_broken_page(fresh, role):
+    app, client = fresh
+    client.post("/roster/setup/school", data={"name": "Школа № 5", "short_name": "Школа № 5", "address": "",
+                                              "timezone": "Europe/Moscow"})
+    from core import access
+    from core.identity import service
+    from core.identity.models import School
+    with app.app_context():
+        user, _pw = service.create_user(f"x{role}", "Сотрудник", password="staff-pass-12345", must_change=False,
+                                        school=School.get())
+        access.grant(user, role, school=School.get())
+    c = app.test_client()
+    assert c.post("/api/v1/auth/login", json={"login": f"x{role}", "password": "staff-pass-12345"}).status_code == 200
+    links = nav_links(c)
+    seen = walk(c, links)
+    deeper = set()
+    for link in links:
+        html = c.get(link, follow_redirects=True).get_data(as_text=True)
+        deeper |= {h for h in HREF.findall(html) if h.startswith("/") and not h.startswith(("/static", "/lang"))
+                   and "logout" not in h and "export." not in h and h not in seen}
+    seen.update(walk(c, sorted(deeper)))
+    assert not {k: v for k, v in seen.items() if v >= 400}, seen

@@ -151,8 +151,12 @@ def _delimiter(text: str) -> str:
 def _csv_rows(data: bytes) -> list[tuple[int, list]]:
     text = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    out, line = [], 1
     try:
-        return [(n, [clean(c) for c in row]) for n, row in enumerate(reader, 1)]
+        for row in reader:  # numbered by the line each record starts on (a quoted cell may span lines)
+            out.append((line, [clean(c) for c in row]))
+            line = reader.line_num + 1
+        return out
     except csv.Error as e:
         raise FileError(N_("The CSV file cannot be read: %(reason)s."), reason=str(e)) from None
 
@@ -185,7 +189,8 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
 
 
 def raw_rows(data: bytes, filename: str = "") -> list[tuple[int, list]]:
-    """(row number, cells) of the first sheet of an XLSX file or of a CSV file."""
+    """(row number, cells) of the first sheet of an XLSX file (Excel's row numbers) or of a CSV file
+    (the line each record starts on)."""
     name = (filename or "").lower()
     if data.startswith(b"PK\x03\x04"):
         return _xlsx_rows(data)

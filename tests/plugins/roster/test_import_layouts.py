@@ -97,6 +97,14 @@ def test_cp1251_portal_export_with_preamble_quoted_breaks_and_one_guardian_colum
     assert any("«№ п/п»" in line for line in ignored)
 
 
+def test_csv_rows_are_named_by_the_line_they_start_on(school):
+    rows = [["Класс", "Фамилия", "Имя", "Адрес", "Телефон родителя", "ФИО родителя"],
+            ["5А", "Ершов", "Иван", "г. Чита,\r\nул. Мира, 1", "", ""],        # lines 2-3
+            ["5А", "Ершова", "Ада", "", "123", "Ершова Анна"]]                  # line 4
+    report, lines = run(school, csv_file(rows), "5a.csv")
+    assert report.bad_rows() == [4], lines
+
+
 def test_latin_captions_of_another_system_utf8_bom_commas(school):
     rows = [["lastname", "firstname", "middlename", "birthday", "class", "snils", "email", "phone",
              "parent_name", "parent_phone", "parent_email"],

@@ -150,6 +150,17 @@ def _fresh_url(base: str, tmp: Path, name: str) -> str:
     return f"{base}_{name}"
 
 
+def _drop(base: str, names: list[str]) -> None:
+    import psycopg2
+    admin, db = base.rsplit("/", 1)
+    conn = psycopg2.connect(admin + "/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for name in names:
+            cur.execute(f'DROP DATABASE IF EXISTS "{db}_{name}" WITH (FORCE)')
+    conn.close()
+
+
 def run_once(pupils: int, postgres: str, tmp: Path, n: int) -> dict:
     from core.identity.models import School
     from plugins.roster.importer import import_students
@@ -171,6 +182,8 @@ def run_once(pupils: int, postgres: str, tmp: Path, n: int) -> dict:
         from core import db
         with app.app_context():
             db.database.close()
+    if postgres:  # the databases made for this run go again
+        _drop(postgres, [f"import{n}", f"raw{n}"])
     return {"pupils": report.created, "guardians": len(rows["guardians"]), "links": len(rows["links"]),
             "import_s": t_import, "raw_s": t_raw, "ratio": t_import / t_raw}
 

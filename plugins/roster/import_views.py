@@ -43,7 +43,8 @@ def import_post(school, cls):
             mapping = None
             if action in ("check", "import") and request.form.get("mapped") == "1":
                 mapping = {}
-                for i in range(int(request.form.get("columns") or 0)):
+                count = request.form.get("columns", "")
+                for i in range(min(int(count), 300) if count.isdigit() else 0):
                     caption = (request.form.get(f"caption-{i}") or "")[:200]
                     key = request.form.get(f"map-{i}") or ""
                     if caption and key in MAPPABLE + ("",):

@@ -58,6 +58,8 @@ def test_web_preview_mapping_dry_run_and_import(demo_app, ids):
     assert 'id="preview"' in html and 'data-caption="Фам." data-key="last_name"' in html
     assert "Только проверка" in html or "будет добавлено учеников — 2" in html
     assert outcome(demo_app)["kids"] == {}  # a dry run wrote nothing
+    for odd in ({"columns": "x"}, {"columns": "99999999999"}, {"payload": "%%%"}, {"map-0": "nonsense"}):
+        assert c.post("/roster/import", data=dict(form, **odd)).status_code in (200, 422), odd
     r = c.post("/roster/import", data=dict(form, action="import"))
     assert r.status_code == 200 and "Загружено строк: 2" in r.get_data(as_text=True)
     assert outcome(demo_app) == EXPECTED

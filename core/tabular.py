@@ -233,10 +233,21 @@ class Header:
 
 
 def _captions(top: list, below: list | None) -> dict[int, str]:
+    """Captions of one header row, or of two read as one. A group caption written once over its
+    sub-captions (a CSV saved from merged cells: "Мать;;" over "ФИО;Телефон") covers the empty
+    cells after it while the row below goes on."""
     out = {}
+    group = ""
     for i in range(max(len(top), len(below or []))):
         a = as_text(top[i]) if i < len(top) else ""
         b = as_text(below[i]) if below is not None and i < len(below) else ""
+        if below is not None:
+            if a and b:
+                group = a
+            elif not a and b and group:
+                a = group
+            else:
+                group = ""
         text = a if not b or b == a else b if not a else f"{a} {b}"
         if text:
             out[i] = text

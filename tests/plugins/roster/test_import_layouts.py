@@ -166,6 +166,16 @@ def test_xlsx_merged_title_two_level_header_footer_and_siblings(school):
     assert not any("Итого" in line for line in lines)
 
 
+def test_csv_saved_from_a_two_level_header(school):
+    rows = [["Класс", "ФИО обучающегося", "Мать", "", "Отец", ""],
+            ["", "", "ФИО", "Телефон", "ФИО", "Телефон"],
+            ["5А", "Зимин Олег", "Зимина Ева", "8 900 100-00-01", "Зимин Лев", "8 900 100-00-02"]]
+    report, lines = run(school, csv_file(rows), "5a.csv")
+    assert report.ok, lines
+    assert people(school)["Зимин Олег"][3] == [("Зимин Лев", "+79001000002", "father"),
+                                               ("Зимина Ева", "+79001000001", "mother")]
+
+
 def test_several_guardians_in_one_cell_and_following_lines(school):
     rows = [["Класс", "ФИО", "Дата рождения", "Родители (ФИО, телефон)"],
             ["11А", "Соколов Максим Олегович", "12.06.2009",

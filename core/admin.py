@@ -69,6 +69,8 @@ def _school_or_404(school_id: int) -> School:
 @login_required
 def plugins():
     school = g.school
+    if school is None and access.can(g.user, "core.plugins.manage"):  # a fresh deployment: an empty state
+        return render_template("core/admin_plugins.html", rows=[], school=None)
     if school is None or not access.can(g.user, "core.plugins.manage", school):
         abort(403)
     if request.method == "POST":

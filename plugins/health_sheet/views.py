@@ -90,7 +90,7 @@ def _own_students(user) -> list[Student]:
 def index():
     classes = _visible_classes(g.user)
     students = _own_students(g.user)
-    if not classes and not students:
+    if not classes and not students and not access.can(g.user, READ, g.get("school")):
         abort(403)
     return render_template("health_sheet/index.html", classes=classes, students=students)
 

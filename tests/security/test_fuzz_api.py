@@ -139,5 +139,5 @@ def test_fuzz_api_per_role(demo_app):
           f"{len(failures)} failing operation/role pairs")
     print(sorted((k, v) for k, v in stats.items()))
     assert stats["operations"] > 60
-    assert stats["parent2 answers about their child"] > 10   # the family check has something to look at
+    assert stats["parent2 answers about their child"] >= 10  # the family check has something to look at
     assert not failures, "\n\n".join(f"{k}: {v}" for k, v in sorted(failures.items()))

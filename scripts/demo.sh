@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Install Zhurnal into .venv, build the demo school on SQLite and serve it, with the notification worker.
+# The database is the default one, ./zhurnal.db (unless ZHURNAL_DATABASE_URL says otherwise),
+# so a later plain `zhurnal serve` in this directory serves the same demo.
 #   bash scripts/demo.sh            -> http://127.0.0.1:5000/
 #   HOST=0.0.0.0 PORT=8080 bash scripts/demo.sh
 set -euo pipefail
@@ -7,7 +9,6 @@ cd "$(dirname "$0")/.."
 . scripts/_venv.sh
 ensure_venv
 "$VENV/bin/pip" install -q -e .
-export ZHURNAL_DATABASE_URL="${ZHURNAL_DATABASE_URL:-sqlite:///$PWD/demo.db}"
 "$VENV/bin/zhurnal" demo --reset
 # the notification worker beside the server: with no mail server configured, e-mail goes to the
 # «Исходящие» page (profile -> Исходящие; the administrator sees all)

@@ -48,6 +48,9 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.server.data_delay:
+            import asyncio
+            await asyncio.sleep(self.server.data_delay)
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         with self.server.lock:
             self.server.messages.append((list(envelope.rcpt_tos), msg))
@@ -64,6 +67,8 @@ class SmtpServer:
         self.lock = threading.Lock()
         self.rcpt_count = 0
         self.hold_at: int | None = None
+        #: seconds the server takes to accept each message (a slow server)
+        self.data_delay = 0.0
         self.holding = threading.Event()
         self.release = threading.Event()
         kw = {}

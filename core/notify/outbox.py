@@ -187,8 +187,22 @@ def links_of(n: Notification, data: dict) -> dict[int, list[int]]:
         for p in audience(n.school_id, sid):
             family.setdefault(p["user_id"], []).append(sid)
     if "_recipients" in data:
-        return {u: family.get(u, []) for u in data["_recipients"]}
+        if not students:
+            return {u: [] for u in data["_recipients"]}
+        # a message about a student: to their family, or to staff; a parent's or student's account
+        # that is no longer this student's (unlinked meanwhile) is no recipient any more
+        return {u: family.get(u, []) for u in data["_recipients"] if u in family or _is_staff(u)}
     return family
+
+
+FAMILY_ROLES = {"parent", "student"}
+
+
+def _is_staff(user_id: int) -> bool:
+    from .. import access
+    from ..identity.models import User
+    user = User.get_or_none(User.id == user_id)
+    return user is not None and bool(access.roles(user) - FAMILY_ROLES)
 
 
 def allowed(user_id: int, n: Notification, via: list[int]) -> bool:

@@ -6,8 +6,9 @@ queued notifications, every minute as a sweep, and once at start-up):
 1. :func:`~.outbox.fan_out` expands new notifications into deliveries;
 2. :func:`claim` takes a batch of due deliveries in one UPDATE: ``status='sending'``,
    ``lease_until = now + [notify] lease_seconds``, ``leased_by = <this pass>``,
-   ``attempts + 1``. Rows of a worker that died (``kill -9``) stay ``sending`` until
-   their lease runs out, then any worker claims them again;
+   ``attempts + 1``. A live worker renews the lease of the rows it has not sent yet
+   while it works through a slow batch; rows of a worker that died (``kill -9``) stay
+   ``sending`` until their lease runs out, then any worker claims them again;
 3. for each row: consent, access and "still current" are checked again, the
    channel's ``send`` is called, and the outcome is committed at once (``sent``;
    ``queued`` with a backoff for a temporary failure; ``failed`` for a permanent
@@ -169,6 +170,7 @@ def _deliver_rows(rows: list[Delivery], token: str, stats: dict) -> None:
             by_channel.setdefault(row.channel, []).append(([row], message, channel))
     for (_uid, code), parts in digests.items():
         by_channel.setdefault(code, []).append(([r for r, _m, _c in parts], _digest(parts), parts[0][2]))
+    lease = _Lease(token)
     for code, items in by_channel.items():
         channel = items[0][2]
         try:
@@ -177,11 +179,31 @@ def _deliver_rows(rows: list[Delivery], token: str, stats: dict) -> None:
                 for (group, _m, _c), result in zip(chunk, _send_batch(channel, [m for _r, m, _c in chunk])):
                     for row in group:
                         stats[_record(row, token, result)] += 1
+                    lease.keep()
         finally:
             try:
                 channel.close()
             except Exception:
                 log.exception("channel %s: close failed", code)
+
+
+class _Lease:
+    """Keeps a live worker's claim: while it works through a slow batch, the rows it has not sent
+    yet get their lease extended (every quarter lease), so no other worker takes them over."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.seconds = _cfg()["lease_seconds"]
+        self.renewed = utcnow()
+
+    def keep(self) -> None:
+        now = utcnow()
+        if (now - self.renewed).total_seconds() < self.seconds / 4:
+            return
+        self.renewed = now
+        with database.atomic():
+            Delivery.update(lease_until=now + dt.timedelta(seconds=self.seconds)).where(
+                (Delivery.leased_by == self.token) & (Delivery.status == SENDING)).execute()
 
 
 def _digest(parts: list) -> Message:

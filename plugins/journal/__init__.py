@@ -97,6 +97,12 @@ def zhurnal_notification_details(event, student_id, data):
 
 
 @hookimpl
+def zhurnal_revert_write(entry, by):
+    from .revert import revert
+    return revert(entry, by)
+
+
+@hookimpl
 def zhurnal_audit_vocabulary():
     from .audit_words import vocabulary
     return vocabulary()

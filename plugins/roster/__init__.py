@@ -7,7 +7,7 @@ name = "roster"
 title = "Школа и классы"
 version = "1.0"
 depends: tuple[str, ...] = ()
-schema_version = 3
+schema_version = 4
 
 
 def _upgrade_to_2(migrator):
@@ -16,12 +16,17 @@ def _upgrade_to_2(migrator):
 
 
 def _upgrade_to_3(migrator):
+    from .models import upgrade_to_3
+    upgrade_to_3(migrator)
+
+
+def _upgrade_to_4(migrator):
     from .models import contacts_to_guardians
     contacts_to_guardians()
 
 
 #: numbered schema upgrades, run by ``zhurnal init`` (see core.db.migrate)
-migrations = {2: _upgrade_to_2, 3: _upgrade_to_3}
+migrations = {2: _upgrade_to_2, 3: _upgrade_to_3, 4: _upgrade_to_4}
 
 
 @hookimpl
@@ -66,6 +71,12 @@ def zhurnal_nav_items(user, school):
 def zhurnal_dashboard_widgets(user, school):
     from .views import dashboard_widgets
     return dashboard_widgets(user, school)
+
+
+@hookimpl
+def zhurnal_cli_commands():
+    from .cli import COMMANDS
+    return COMMANDS
 
 
 @hookimpl
@@ -133,6 +144,22 @@ def zhurnal_notification_audience(student_id):
     if row[0] is not None:
         people.append({"user_id": row[0], "role": "student"})
     return people
+
+
+@hookimpl
+def zhurnal_school_holidays(school_id, date_from, date_to):
+    """The school's holidays (every academic year overlapping the dates), for the kernel's working days."""
+    from .models import AcademicYear, Holiday
+    rows = (Holiday.select(Holiday.start, Holiday.end).join(AcademicYear)
+            .where((AcademicYear.school == school_id) & (Holiday.start <= date_to) & (Holiday.end >= date_from)))
+    import datetime as dt
+    days = set()
+    for h in rows:
+        d = max(h.start, date_from)
+        while d <= min(h.end, date_to):
+            days.add(d)
+            d += dt.timedelta(days=1)
+    return days
 
 
 @hookimpl

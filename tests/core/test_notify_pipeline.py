@@ -224,3 +224,55 @@ def test_homework_remarks_and_messages_reach_families_in_their_language(notify_a
     texts = " ".join(m.get_body(("plain",)).get_content() for m in smtp.to(p1_email))
     assert "№ 245, 247 (учебник, с. 80)" in texts and "Забыл тетрадь" in texts and "Нужна подпись" in texts
     assert "Hello," in texts and "Здравствуйте" not in texts
+
+
+def test_a_message_about_a_child_does_not_reach_a_guardian_unlinked_before_it_was_sent(notify_app, smtp):
+    app = notify_app(email=smtp.settings(), consent={"all": True})
+    ids, p1, p1_email = _people(app)
+    from plugins.diary import service as diary
+    with app.app_context():
+        klass = User.get(User.login == "klass5a")
+        User.update(email="klass5a@school-17.example").where(User.id == klass.id).execute()
+        diary.start_thread(klass, Student.get_by_id(ids["student1"]), side="staff", recipient_ids=[p1.id],
+                           subject="Экскурсия", body="Нужна подпись")
+        diary.start_thread(p1, Student.get_by_id(ids["student1"]), side="guardian", recipient_ids=[klass.id],
+                           subject="Подпись", body="Подпишу завтра")
+        from core.notify.outbox import fan_out
+        fan_out()
+        g1 = Guardian.get(Guardian.user == p1.id)
+        StudentGuardian.delete().where((StudentGuardian.guardian == g1.id) &
+                                       (StudentGuardian.student == ids["student1"])).execute()
+        deliver_due()
+        to_parent = Delivery.get(Delivery.user == p1.id)
+    assert smtp.to(p1_email) == [] and to_parent.last_error == "no longer a recipient"
+    assert len(smtp.to("klass5a@school-17.example")) == 1      # staff need no family link (nor consent)
+
+
+def test_a_slow_batch_keeps_its_lease_so_no_other_worker_takes_its_rows(notify_app, smtp):
+    """The server takes longer per message than a quarter of the lease: the worker renews the lease of
+    the rows it has not sent yet; a second worker claiming meanwhile finds nothing to take."""
+    from core.notify.worker import claim
+    app = notify_app(email=smtp.settings(), notify={"lease_seconds": 1})
+    from tests.plugins.notify_email.helpers import announce, guardian_accounts
+    with app.app_context():
+        cls, users, emails = guardian_accounts(5)
+        announce(cls, users)
+    smtp.data_delay = 0.4   # 5 messages: 2 s, twice the lease
+    stolen = []
+
+    def thief():
+        import time
+        with app.app_context():
+            for _ in range(8):
+                time.sleep(0.25)
+                stolen.extend(claim(10, "thief"))
+    import threading
+    with app.app_context():
+        from core.notify.outbox import fan_out
+        fan_out()
+        t = threading.Thread(target=thief)
+        t.start()
+        stats = deliver_due()
+        t.join()
+    assert stats["sent"] == 5 and stolen == []
+    assert sorted(r for rcpt, _m in smtp.messages for r in rcpt) == sorted(emails.values())

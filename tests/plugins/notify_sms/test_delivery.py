@@ -194,3 +194,31 @@ def test_a_bad_setting_in_the_environment_stops_start_up_in_one_line(tmp_path):
                                                  "ZHURNAL_DATABASE_URL": f"sqlite:///{tmp_path / 'z.db'}"})
     assert r.returncode != 0
     assert stderr_lines(r) == ["Error: invalid setting ZHURNAL_NOTIFY_SMS__URL: Not a valid URL."]
+
+
+def test_the_consent_registry_decides_and_a_withdrawal_stops_the_sms(channel_apps, gateway):
+    """With the real ``consent`` plugin: parent1 consented in the demo and gets the SMS; after the class
+    teacher registers a withdrawal, the next mark sends nothing."""
+    from tests.conftest import BUILTIN_PLUGINS
+    assert "consent" in BUILTIN_PLUGINS
+    app = channel_apps(_env(gateway), plugins=BUILTIN_PLUGINS)
+    ids, people = _setup(app, sms_for=("parent1",))
+    _mark(app, ids, "student1", "5")
+    assert _deliver(app)["sent"] == 1 and len(gateway.to("/send")) == 1
+    from tests.conftest import TODAY, login
+    guardian = _guardian_id(app, people["parent1"])
+    r = login(app, "klass5a").post(f"/api/v1/guardians/{guardian}/consents", json={
+        "status": "withdrawn", "date": TODAY.isoformat(), "document": {"number": "О-17/2", "kept_at": "папка 5А"}})
+    assert r.status_code == 201, r.get_json()
+    _mark(app, ids, "student1", "4")
+    _deliver(app)
+    assert len(gateway.to("/send")) == 1
+    with app.app_context():
+        rows = [(r.status, r.last_error) for r in Delivery.select().where(
+            (Delivery.user == people["parent1"]) & (Delivery.channel == "sms")).order_by(Delivery.id)]
+    assert rows == [(SENT, ""), (CANCELLED, "no consent registered for electronic delivery")]
+
+
+def _guardian_id(app, user_id):
+    with app.app_context():
+        return Guardian.get(Guardian.user == user_id).id

@@ -47,7 +47,7 @@ def test_roster_migration_moves_guardian_account_contacts_into_the_guardian_reco
         kept = service.create_guardian(school, {"last_name": "Орлов", "first_name": "Пётр", "middle_name": "",
                                                 "phone": "+79001112233", "email": "orlov@example.ru"})
         kept_user, _pw = service.give_guardian_account(kept)
-X
+        # what schema 3 left behind: contacts on the guardians' accounts
         User.update(email="anna@example.ru", phone="+79120000000").where(User.id == user.id).execute()
         User.update(email="old-orlov@example.ru").where(User.id == kept_user.id).execute()
         staff, _pw = create_user("teacher3", "Сидорова", school=school.id, email="sidorova@school.example")

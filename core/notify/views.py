@@ -127,8 +127,12 @@ def failed():
 @bp.route("/school", methods=["GET", "POST"])
 @login_required
 def school_settings():
-    school = g.school
-    if school is None or not access.can(g.user, MANAGE, school):
+    school = g.get("school")
+    if school is None:   # a fresh deployment: nothing to set yet
+        if not access.can(g.user, MANAGE):
+            abort(403)
+        return render_template("notify/school.html", school=None, students=False)
+    if not access.can(g.user, MANAGE, school):
         abort(403)
     if request.method == "POST":
         _save_school(school, request.form.get("students") == "1")
@@ -285,6 +289,8 @@ def nav_items(user) -> list:
     from ..ui import NavItem
     if not access.can(user, MANAGE):
         return []
-    return [NavItem(_("Outbox"), "notify.outbox", priority=940),
-            NavItem(_("Failed notifications"), "notify.failed", priority=941),
-            NavItem(_("Notification settings"), "notify.school_settings", priority=942)]
+    items = [NavItem(_("Outbox"), "notify.outbox", priority=940),
+             NavItem(_("Failed notifications"), "notify.failed", priority=941)]
+    if g.get("school") is not None:
+        items.append(NavItem(_("Notification settings"), "notify.school_settings", priority=942))
+    return items

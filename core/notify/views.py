@@ -11,9 +11,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
-from .. import access, audit
+from .. import access, audit, fields
 from ..db import database
 from ..api import ApiError, PageArgs, endpoint, forbidden, load_args, not_found, paginate
 from ..identity.models import User
@@ -267,7 +267,7 @@ def list_failed(args):
 
 
 class RetryIn(Schema):
-    ids = fields.List(fields.Int(strict=True, validate=validate.Range(min=1, max=2**53)), load_default=None,
+    ids = fields.List(fields.Int(strict=True, validate=validate.Range(min=1)), load_default=None,
                       validate=validate.Length(max=10000))
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
-from .. import access, audit
+from .. import access, audit, fields
 from ..db import database
 from ..api import ApiError, PageArgs, endpoint, forbidden, load_args, not_found, paginate
 from ..identity.models import User
@@ -138,8 +138,12 @@ def failed():
 @bp.route("/school", methods=["GET", "POST"])
 @login_required
 def school_settings():
-    school = g.school
-    if school is None or not access.can(g.user, MANAGE, school):
+    school = g.get("school")
+    if school is None:   # a fresh deployment: nothing to set yet
+        if not access.can(g.user, MANAGE):
+            abort(403)
+        return render_template("notify/school.html", school=None, students=False)
+    if not access.can(g.user, MANAGE, school):
         abort(403)
     if request.method == "POST":
         _save_school(school, request.form.get("students") == "1")
@@ -274,7 +278,7 @@ def list_failed(args):
 
 
 class RetryIn(Schema):
-    ids = fields.List(fields.Int(strict=True, validate=validate.Range(min=1, max=2**53)), load_default=None,
+    ids = fields.List(fields.Int(strict=True, validate=validate.Range(min=1)), load_default=None,
                       validate=validate.Length(max=10000))
 
 
@@ -296,6 +300,8 @@ def nav_items(user) -> list:
     from ..ui import NavItem
     if not access.can(user, MANAGE):
         return []
-    return [NavItem(_("Outbox"), "notify.outbox", priority=940),
-            NavItem(_("Failed notifications"), "notify.failed", priority=941),
-            NavItem(_("Notification settings"), "notify.school_settings", priority=942)]
+    items = [NavItem(_("Outbox"), "notify.outbox", priority=940),
+             NavItem(_("Failed notifications"), "notify.failed", priority=941)]
+    if g.get("school") is not None:
+        items.append(NavItem(_("Notification settings"), "notify.school_settings", priority=942))
+    return items

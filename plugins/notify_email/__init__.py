@@ -7,8 +7,9 @@ which the recipient (and the administrator) can open as the "Outbox" page.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
 
+from core import fields
 from core.hookspecs import hookimpl
 
 name = "notify_email"

@@ -271,7 +271,7 @@ def _from_env(fld, text: str):
     Scalars go to the schema as text (marshmallow reads ``"25"``, ``"true"``, dates); a list is
     the comma-separated items (``a,b,c``; empty: none); a table (``Dict``/``Nested``) is JSON.
     """
-    from marshmallow import fields
+    from . import fields  # marshmallow's fields, as every schema sees them
     if isinstance(fld, fields.List):
         return [item.strip() for item in text.split(",") if item.strip()]
     if isinstance(fld, (fields.Dict, fields.Nested)):

@@ -7,8 +7,9 @@ worker decide who gets what and retry; this plugin only delivers.
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, validate
 
+from core import fields
 from core.hookspecs import hookimpl
 
 name = "notify_sms"

@@ -8,8 +8,9 @@ go into the local outbox page.
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, validate
 
+from core import fields
 from core.hookspecs import hookimpl
 
 name = "notify_telegram"

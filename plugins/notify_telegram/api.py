@@ -9,8 +9,9 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, request
-from marshmallow import INCLUDE, Schema, fields, validate
+from marshmallow import INCLUDE, Schema, validate
 
+from core import fields
 from core.api import endpoint, forbidden, not_found
 
 from . import service
@@ -26,7 +27,7 @@ class UpdateIn(Schema):
     class Meta:
         unknown = INCLUDE
 
-    update_id = fields.Int(required=True, strict=True, validate=validate.Range(min=0, max=2**53))
+    update_id = fields.Int(required=True, strict=True, validate=validate.Range(min=0))
     message = fields.Dict(load_default=None, allow_none=True)
 
 

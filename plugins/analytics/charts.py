@@ -56,8 +56,9 @@ def _table(caption: str, head: list[str], rows: list[list]) -> str:
 
 
 def _figure(svg: str, title: str, table: str) -> Markup:
+    data = _("Figures of the chart")
     return Markup(f'<figure class="an-figure">{svg}<figcaption>{escape(title)}</figcaption>'
-                  f'<details class="an-data" open><summary>{escape(_("Figures of the chart"))}</summary>'
+                  f'<details class="an-data" open><summary>{escape(data)}</summary>'
                   f'{table}</details></figure>')
 
 

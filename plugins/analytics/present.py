@@ -57,7 +57,7 @@ def class_charts(rep: dict) -> list:
     if missed:
         missed.sort(key=lambda s: -s["attendance"]["missed"])
         labels = [s["name"] for s in missed]
-        series = [(_("ill"), [s["attendance"]["ill"] for s in missed]),
+        series = [(_("missed: ill"), [s["attendance"]["ill"] for s in missed]),
                   (_("valid reason"), [s["attendance"]["valid"] for s in missed]),
                   (_("without reason"), [s["attendance"]["absent"] for s in missed])]
         desc = "; ".join(f"{s['name']}: {s['attendance']['missed']}" for s in missed)
@@ -103,7 +103,7 @@ def school_charts(rep: dict) -> list:
 
 def export_rows(rep: dict) -> tuple[list[str], list[list]]:
     """One table per report: a section column, a name column, then the figures."""
-    titles = [_("Section"), _("Name"), _("Average"), _("Previous average"), _("Quality, %"), _("Success, %"),
+    titles = [_("Section"), _("Title or name"), _("Average"), _("Previous average"), _("Quality, %"), _("Success, %"),
               _("Marks"), _("Lessons"), _("Missed"), _("Ill"), _("Valid reason"), _("Without reason"), _("Late"),
               _("Missed, %"), _("Notes")]
     rows: list[list] = []
@@ -111,7 +111,7 @@ def export_rows(rep: dict) -> tuple[list[str], list[list]]:
         ov = rep["overall"]
         for s in rep["subjects"]:
             prev = s["previous"]["average"] if "previous" in s else s.get("previous_average")
-            rows.append([_("Subject"), s["name"], s["average"], prev, s.get("quality"), s.get("success"),
+            rows.append([_("School subject"), s["name"], s["average"], prev, s.get("quality"), s.get("success"),
                          s["marks"], s.get("lessons"), None, None, None, None, None, None,
                          _("few marks") if s.get("few_marks") is True else ""])
         att = rep["attendance"]

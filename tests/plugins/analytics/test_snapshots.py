@@ -1,0 +1,125 @@
+"""A sent report is a snapshot: a later correction in the journal does not change it; a fresh one does.
+Also: the flow (who received, who opened), bad input, and who may do what on the hand-built class."""
+from __future__ import annotations
+
+from tests.conftest import login
+
+BODY = {"from": "2026-11-05", "to": "2026-12-28"}
+
+
+def test_snapshot_unchanged_after_correction(small):
+    app, ids = small
+    deputy = login(app, "deputy")
+    r = deputy.post("/api/v1/reports", json={"class_id": ids["class"], **BODY})
+    assert r.status_code == 201, r.json
+    [sent] = r.json["reports"]
+    assert sent["recipients"][0]["user_id"] == ids["klass"] and sent["recipients"][0]["opened_at"] is None
+
+    # the maths teacher corrects Волков's control work 2 -> 4
+    from plugins.journal import service as journal
+    from plugins.journal.models import Mark
+    with app.app_context():
+        m = Mark.get_by_id(ids["c_control"])
+        journal.update_mark(m, {"value": "4"}, version=m.version)
+
+    klass = login(app, "klass")
+    old = klass.get(f"/api/v1/reports/{sent['id']}").json
+    wolf = next(s for s in old["figures"]["students"] if s["name"] == "Волков Пётр")
+    assert wolf["subjects"][str(ids["math"])] == 2.0
+    assert old["figures"] == sent["figures"]
+    fresh = klass.get(f"/api/v1/classes/{ids['class']}/report?from=2026-11-05&to=2026-12-28").json
+    wolf = next(s for s in fresh["students"] if s["name"] == "Волков Пётр")
+    assert wolf["subjects"][str(ids["math"])] == round((2 + 4 * 2) / 3, 2)
+    assert [x["code"] for x in next(x for x in fresh["at_risk"] if x["name"] == "Волков Пётр")["reasons"]] == ["absences"]
+
+    # the deputy sees that it was received and opened
+    again = deputy.get(f"/api/v1/reports/{sent['id']}").json
+    assert again["recipients"][0]["opened_at"] is not None
+    page = deputy.get("/analytics/").data.decode()
+    assert "Иванова Ольга Николаевна" in page and "не открыт" not in page
+
+
+def test_class_teacher_gets_a_notice(small):
+    app, ids = small
+    login(app, "deputy").post("/analytics/send", data={"target": str(ids["class"]), **BODY})
+    klass = login(app, "klass")
+    home = klass.get("/").data.decode()
+    assert "Аналитические отчёты для вас" in home and "не открыт" in home
+    sent = klass.get("/analytics/").data.decode()
+    assert "5А" in sent
+
+
+def test_bad_input(small):
+    app, ids = small
+    c = login(app, "deputy")
+    cases = [
+        (f"/api/v1/classes/{ids['class']}/report?from=2026-12-01&to=2026-11-01", "to"),
+        (f"/api/v1/classes/{ids['class']}/report?from=0001-01-01&to=2026-11-01", "from"),
+        (f"/api/v1/classes/{ids['class']}/report?from=2026-11-01&to=9999-12-31", "to"),
+        (f"/api/v1/classes/{ids['class']}/report?from=2026-11-01", "to"),
+        (f"/api/v1/classes/{ids['class']}/report?from=2020-01-01&to=2026-11-01", "to"),
+        (f"/api/v1/students/{ids['a']}/report?from=не-дата&to=2026-11-01", "from"),
+    ]
+    for url, field in cases:
+        r = c.get(url)
+        assert r.status_code == 422 and field in r.json["error"]["fields"], (url, r.json)
+    assert c.get(f"/api/v1/classes/{2**63}/report").status_code == 404
+    assert c.get(f"/api/v1/students/{10**30}/report").status_code == 404
+    assert c.get(f"/api/v1/reports/{2**40}").status_code == 404
+    for body, field in [({"class_id": 2**40, **BODY}, "class_id"), ({**BODY}, "class_id"),
+                        ({"class_id": ids["class"], "school": True, **BODY}, "class_id"),
+                        ({"class_id": ids["class"], "from": "2026-12-01", "to": "2026-11-01"}, "to"),
+                        ({"class_id": ids["class"]}, "from"), ({"class_id": "пятый", **BODY}, "class_id")]:
+        r = c.post("/api/v1/reports", json=body)
+        assert r.status_code == 422 and field in r.json["error"]["fields"], (body, r.json)
+    assert c.post("/api/v1/reports", json={"class_id": 999999, **BODY}).status_code == 404
+    from plugins.analytics.models import SentReport
+    with app.app_context():
+        assert SentReport.select().count() == 0
+    assert c.get(f"/analytics/classes/{ids['class']}?from=2026-12-01&to=2026-11-01").status_code == 400
+
+
+def test_who_may(small):
+    app, ids = small
+    cls, st = ids["class"], ids["a"]
+    teacher, klass, parent = login(app, "teacher"), login(app, "klass"), login(app, "parent")
+    assert klass.get(f"/api/v1/classes/{ids['other_class']}/report").status_code == 403
+    assert parent.get(f"/api/v1/classes/{cls}/report").status_code in (403, 404)
+    assert parent.get(f"/api/v1/students/{st}/report").status_code == 403
+    assert parent.get(f"/api/v1/students/{ids['b']}/report").status_code == 404
+    assert teacher.post("/api/v1/reports", json={"class_id": cls, **BODY}).status_code == 403
+    assert klass.post("/api/v1/reports", json={"school": True, **BODY}).status_code == 403
+    assert teacher.get("/analytics/school").status_code == 403
+    # the school lets guardians see their own child's report
+    from plugins.analytics import service
+    with app.app_context():
+        service.save_settings(ids["school"], {"guardians_see_reports": True})
+    r = parent.get(f"/api/v1/students/{st}/report")
+    assert r.status_code == 200 and r.json["student"]["name"] == "Алексеев Иван"
+    assert parent.get(f"/api/v1/students/{ids['b']}/report").status_code == 404
+    assert parent.get(f"/api/v1/classes/{cls}/report").status_code in (403, 404)
+    # a class teacher never reads another class's snapshot; a school snapshot is the administration's
+    sent = login(app, "deputy").post("/api/v1/reports", json={"school": True, **BODY}).json["reports"]
+    school_id = next(x["id"] for x in sent if x["kind"] == "school")
+    other = next(x["id"] for x in sent if x["class_id"] == ids["other_class"])
+    assert klass.get(f"/api/v1/reports/{school_id}").status_code == 404
+    assert klass.get(f"/api/v1/reports/{other}").status_code == 404
+    assert teacher.get(f"/api/v1/reports/{school_id}").status_code == 404
+
+
+def test_exports_and_charts(small):
+    app, ids = small
+    c = login(app, "deputy")
+    page = c.get(f"/analytics/classes/{ids['class']}?from=2026-11-05&to=2026-12-28").data.decode()
+    assert page.count("<svg") >= 3 and "<title id=" in page and "<desc id=" in page and "an-chart-data" in page
+    assert "Средний балл по предметам" in page
+    csv = c.get(f"/analytics/classes/{ids['class']}?from=2026-11-05&to=2026-12-28&format=csv")
+    assert csv.status_code == 200
+    text = csv.data.decode("utf-8-sig")
+    assert "Волков Пётр" in text and "Математика" in text and "3,67" in text or "3.67" in text
+    x = c.get(f"/analytics/students/{ids['c']}?from=2026-11-05&to=2026-12-28&format=xlsx")
+    from openpyxl import load_workbook
+    import io
+    ws = load_workbook(io.BytesIO(x.data)).active
+    values = [[cell.value for cell in row] for row in ws.iter_rows()]
+    assert any(r[1] == "Математика" and r[2] == 2.0 for r in values)

@@ -36,7 +36,7 @@ import peewee as pw
 from peewee import fn
 
 from core import clock
-from core.db import is_postgres
+from core.db import database, is_postgres
 from plugins.journal.models import Attendance, Lesson, Mark, MarkScale, SubjectScale
 from plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, Student, Subject
 
@@ -98,6 +98,12 @@ def year_start(school_id: int, day: dt.date) -> dt.date:
 
 # --- the aggregate queries ----------------------------------------------------------------------
 
+def fetch(q) -> list[tuple]:
+    """All rows of a query as plain tuples from the cursor: an aggregate may return thousands of
+    rows, and peewee's row-by-row wrapping would cost more than the query."""
+    return database.execute(q).fetchall()
+
+
 def _dates(q, a, b):
     return q.where((Lesson.date >= a) & (Lesson.date <= b))
 
@@ -109,22 +115,50 @@ def _subjects(q, subject_ids):
 _NUMERIC = Mark.numeric.is_null(False)
 
 
-def mark_rows(students, a, b, subject_ids=None) -> list[tuple]:
-    """``(student, subject, marks, weighted sum, weight sum)`` per pair: one GROUP BY."""
-    q = (Mark.select(Mark.student, Lesson.subject, fn.COUNT(Mark.id),
+def mark_rows(students, a, b, subject_ids=None, *, by_value: bool = False) -> list[tuple]:
+    """``(student, subject, marks, weighted sum, weight sum)`` per pair — with ``by_value``,
+    ``(student, subject, value, marks, weighted sum, weight sum)`` (the distribution comes from
+    the same pass). One GROUP BY."""
+    extra = [Mark.value] if by_value else []
+    q = (Mark.select(Mark.student, Lesson.subject, *extra, fn.COUNT(Mark.id),
                      fn.SUM(pw.Case(None, [(_NUMERIC, Mark.numeric * Mark.weight)], None)),
                      fn.SUM(pw.Case(None, [(_NUMERIC, Mark.weight)], None)))
          .join(Lesson, on=(Mark.lesson == Lesson.id)).where(Mark.student.in_(students))
-         .group_by(Mark.student, Lesson.subject))
-    return list(_subjects(_dates(q, a, b), subject_ids).tuples())
+         .group_by(Mark.student, Lesson.subject, *extra))
+    return fetch(_subjects(_dates(q, a, b), subject_ids))
 
 
-def distribution_rows(students, a, b, subject_ids=None) -> list[tuple]:
-    """``(subject, mark value, how many)``: one GROUP BY."""
-    q = (Mark.select(Lesson.subject, Mark.value, fn.COUNT(Mark.id))
+def mark_rows_two(students, prev: tuple, a, b, subject_ids=None) -> tuple[list[tuple], list[tuple]]:
+    """This period's rows by value (as :func:`mark_rows` ``by_value``) and the previous period's
+    per pair, from one pass over the marks (GROUP BY the period, student, subject, value)."""
+    bucket = pw.Case(None, [(Lesson.date >= a, 1), (Lesson.date <= prev[1], 0)], None)
+    q = (Mark.select(bucket, Mark.student, Lesson.subject, Mark.value, fn.COUNT(Mark.id),
+                     fn.SUM(pw.Case(None, [(_NUMERIC, Mark.numeric * Mark.weight)], None)),
+                     fn.SUM(pw.Case(None, [(_NUMERIC, Mark.weight)], None)))
          .join(Lesson, on=(Mark.lesson == Lesson.id)).where(Mark.student.in_(students))
-         .group_by(Lesson.subject, Mark.value))
-    return list(_subjects(_dates(q, a, b), subject_ids).tuples())
+         .group_by(pw.SQL("1"), Mark.student, Lesson.subject, Mark.value))
+    now, before = [], []
+    for cur, *row in fetch(_subjects(_dates(q, prev[0], b), subject_ids)):
+        if cur == 1:
+            now.append(tuple(row))
+        elif cur == 0:
+            before.append(tuple(row))
+    return now, split_values(before)[0]
+
+
+def split_values(rows) -> tuple[list[tuple], list[tuple]]:
+    """:func:`mark_rows` ``by_value`` -> (rows per (student, subject), (subject, value, marks))."""
+    pairs: dict = {}
+    dist: dict = defaultdict(int)
+    for st, subj, value, n, num, den in rows:
+        dist[(subj, value)] += n
+        p = pairs.setdefault((st, subj), [0, None, None])
+        p[0] += n
+        if den:
+            p[1] = (p[1] or 0) + num
+            p[2] = (p[2] or 0) + den
+    return ([(st, subj, n, num, den) for (st, subj), (n, num, den) in pairs.items()],
+            [(subj, value, n) for (subj, value), n in dist.items()])
 
 
 def attendance_rows(students, a, b, subject_ids=None) -> list[tuple]:
@@ -133,21 +167,40 @@ def attendance_rows(students, a, b, subject_ids=None) -> list[tuple]:
          .join(Lesson, on=(Attendance.lesson == Lesson.id))
          .where(Attendance.student.in_(students) & (Lesson.cancelled == False))  # noqa: E712
          .group_by(Attendance.student, Attendance.status))
-    return list(_subjects(_dates(q, a, b), subject_ids).tuples())
+    return fetch(_subjects(_dates(q, a, b), subject_ids))
 
 
-def held_rows(student_cond, a, b, subject_ids=None) -> list[tuple]:
-    """``(student, subject, lessons held)``: the class's whole-class lessons plus the lessons
-    of the student's own groups, not cancelled, up to today. One GROUP BY."""
+def held_rows(student_ids: list[int], class_id: int | None, a, b, subject_ids=None) -> list[tuple]:
+    """``(student, subject, lessons held)``: the class's whole-class lessons plus the lessons of
+    the student's own groups, not cancelled, up to today. Two queries: lessons per (group,
+    subject) — GROUP BYs — and the students' group memberships."""
     b = min(b, clock.today())
-    st = Student.alias("st")
-    mine = GroupMember.select(GroupMember.group).where(GroupMember.student == st.id)
-    q = (st.select(st.id, Lesson.subject, fn.COUNT(Lesson.id))
-         .join(Lesson, on=(((Lesson.school_class == st.school_class) & Lesson.group.is_null()) |
-                           Lesson.group.in_(mine)))
-         .where(student_cond(st) & (Lesson.cancelled == False))  # noqa: E712
-         .group_by(st.id, Lesson.subject))
-    return list(_subjects(_dates(q, a, b), subject_ids).tuples())
+    if not student_ids or a > b:
+        return []
+    members = list(GroupMember.select(GroupMember.student, GroupMember.group)
+                   .where(GroupMember.student.in_(student_ids)).tuples())
+    groups = sorted({gr for _s, gr in members})
+    conds = []  # two queries, each on its own index (class, subject, date) / (group, date): an OR uses neither
+    if class_id is not None:
+        conds.append((Lesson.school_class == class_id) & Lesson.group.is_null())
+    if groups:
+        conds.append(Lesson.group.in_(groups))
+    per_group: dict = defaultdict(list)
+    for cond in conds:
+        q = (Lesson.select(Lesson.group, Lesson.subject, fn.COUNT(Lesson.id))
+             .where(cond & (Lesson.cancelled == False))  # noqa: E712
+             .group_by(Lesson.group, Lesson.subject))
+        for gr, subj, n in _subjects(_dates(q, a, b), subject_ids).tuples():
+            per_group[gr].append((subj, n))
+    mine: dict = defaultdict(list)
+    for st, gr in members:
+        mine[st].append(gr)
+    out: dict = defaultdict(int)
+    for st in student_ids:
+        for gr in [None] * (class_id is not None) + mine.get(st, []):
+            for subj, n in per_group.get(gr, ()):
+                out[(st, subj)] += n
+    return [(st, subj, n) for (st, subj), n in out.items()]
 
 
 # --- combining the rows ---------------------------------------------------------------------------

@@ -135,7 +135,7 @@ def export_rows(rep: dict) -> tuple[list[str], list[list]]:
     for par in rep["parallels"]:
         for c in par["classes"]:
             o, a = c["overall"], c["attendance"]
-            rows.append([_("Class"), c["name"], o["average"], o["previous"]["average"], o["quality"], o["success"],
+            rows.append([_("Class"), c["name"], o["average"], None, o["quality"], o["success"],
                          None, None, a["missed"], a["ill"], a["valid"], a["absent"], a["late"], None, ""])
             for sid, cell in c["subjects"].items():
                 rows.append([_("Class and subject"), f"{c['name']} — {subjects.get(sid, sid)}", cell["average"], None,

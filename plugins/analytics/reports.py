@@ -67,10 +67,9 @@ def class_report(cls: SchoolClass, a: dt.date, b: dt.date, settings: dict, subje
     students = _students_of_class(cls, a)
     sids = [s.id for s in students]
     in_class = Student.select(Student.id).where(Student.school_class == cls.id)
-    rows = F.mark_rows(in_class, a, b, subject_ids)
-    prev_rows = F.mark_rows(in_class, prev[0], prev[1], subject_ids)
-    held = F.held_rows(lambda st: st.school_class == cls.id, a, b, subject_ids)
-    dist_rows = F.distribution_rows(in_class, a, b, subject_ids)
+    now_rows, prev_rows = F.mark_rows_two(in_class, prev, a, b, subject_ids)
+    rows, dist_rows = F.split_values(now_rows)
+    held = F.held_rows(sids, cls.id, a, b, subject_ids)
     att = F.attendance_of(F.attendance_rows(in_class, a, b, subject_ids))
 
     avg, count = F.averages_of(rows)
@@ -151,10 +150,12 @@ def student_report(student: Student, a: dt.date, b: dt.date, settings: dict, sub
     school_id = student.school_id
     prev = F.previous_range(school_id, a, b)
     me = [student.id]
-    avg, count = F.averages_of(F.mark_rows(me, a, b, subject_ids))
-    prev_avg, _ = F.averages_of(F.mark_rows(me, prev[0], prev[1], subject_ids))
-    held = {subj: n for _st, subj, n in F.held_rows(lambda st: st.id == student.id, a, b, subject_ids)}
-    per_dist, total_dist = _distribution(F.distribution_rows(me, a, b, subject_ids))
+    now_rows, prev_rows = F.mark_rows_two(me, prev, a, b, subject_ids)
+    rows, dist_rows = F.split_values(now_rows)
+    avg, count = F.averages_of(rows)
+    prev_avg, _ = F.averages_of(prev_rows)
+    held = {subj: n for _st, subj, n in F.held_rows(me, student.__data__.get("school_class"), a, b, subject_ids)}
+    per_dist, total_dist = _distribution(dist_rows)
     att = F.attendance_of(F.attendance_rows(me, a, b, subject_ids)).get(student.id, {})
     start = F.year_start(school_id, b)
     trend = _trend(student.id, start, b, subject_ids)

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 
 from core import access, audit, tabular
 from core.access import Scope
@@ -101,7 +101,8 @@ def _show(rep: dict, filename: str, **ctx):
         return _export(rep, filename)
     maker = {"class": present.class_charts, "student": present.student_charts, "school": present.school_charts}
     return render_template("analytics/report.html", rep=rep, charts=maker[rep["kind"]](rep), periods=_periods(),
-                           reason_text=present.reason_text, title=present.title(rep), **ctx)
+                           reason_text=present.reason_text, title=present.title(rep),
+                           d=lambda iso: format_date(dt.date.fromisoformat(iso)), **ctx)
 
 
 @bp.get("/")

@@ -30,7 +30,14 @@ def nav_items(user, school):
         items.append(NavItem(_("Analytics"), "analytics.index", priority=60))
     elif access.can(user, P.RECEIVED_READ) or access.can(user, P.CLASS_READ) or access.can(user, P.CLASS_SUBJECT_READ):
         items.append(NavItem(_("Analytics"), "analytics.index", priority=60))
+    elif _guardian_view(user, school.id):
+        items.append(NavItem(_("Analytics"), "analytics.index", priority=60))
     return items
+
+
+def _guardian_view(user, school_id: int) -> bool:
+    """A guardian sees the analytics page when the school lets guardians see their child's report."""
+    return "parent" in access.roles(user) and service.settings_for(school_id)["guardians_see_reports"]
 
 
 def dashboard_widgets(user, school):
@@ -120,7 +127,9 @@ def index():
         for d in ReportDelivery.select().where(ReportDelivery.report.in_([r.id for r in sent])):
             deliveries.setdefault(d.report_id, []).append(d)
     received = service.received(g.user) if access.can(g.user, P.RECEIVED_READ) else []
-    if not (admin or classes or received or access.can(g.user, P.RECEIVED_READ)):
+    children = ([s for s in roster.children_of(g.user) if access.can(g.user, P.STUDENT_READ, s)]
+                if _guardian_view(g.user, sid) else [])
+    if not (admin or classes or received or children or access.can(g.user, P.RECEIVED_READ)):
         abort(403)
     names = {c.id: c.name for c in roster.classes(sid)}
     from core.identity.models import User
@@ -128,7 +137,7 @@ def index():
     users = dict(User.select(User.id, User.display_name).where(User.id.in_(list(uids) or [0])).tuples())
     a, b = schemas.default_range(sid)
     return render_template("analytics/index.html", admin=admin, classes=classes, sent=sent, deliveries=deliveries,
-                           received=received, class_names=names, users=users, periods=_periods(),
+                           received=received, children=children, class_names=names, users=users, periods=_periods(),
                            date_from=a, date_to=b)
 
 

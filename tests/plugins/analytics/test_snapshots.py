@@ -123,3 +123,35 @@ def test_exports_and_charts(small):
     ws = load_workbook(io.BytesIO(x.data)).active
     values = [[cell.value for cell in row] for row in ws.iter_rows()]
     assert any(r[1] == "Математика" and r[2] == 2.0 for r in values)
+
+
+def test_guardian_page_only_when_the_school_enables_it(small):
+    app, ids = small
+    parent = login(app, "parent")
+    assert parent.get("/analytics/").status_code == 403
+    assert "/analytics/" not in parent.get("/").data.decode()
+    from plugins.analytics import service
+    with app.app_context():
+        service.save_settings(ids["school"], {"guardians_see_reports": True})
+    page = parent.get("/analytics/")
+    assert page.status_code == 200 and "Алексеев Иван" in page.data.decode()
+    r = parent.get(f"/analytics/students/{ids['a']}?from=2026-11-05&to=2026-12-28")
+    assert r.status_code == 200 and "<svg" in r.data.decode()
+    assert parent.get(f"/analytics/students/{ids['b']}").status_code == 404
+    assert parent.get(f"/analytics/classes/{ids['class']}").status_code in (403, 404)
+
+
+def test_settings_page_validates(small):
+    app, ids = small
+    c = login(app, "deputy")
+    r = c.post("/analytics/settings", data={"min_marks": "-1", "risk_absences": "abc", "risk_drop": "0,7"})
+    assert r.status_code == 422
+    from plugins.analytics import service
+    with app.app_context():
+        assert service.settings_for(ids["school"])["min_marks"] == 2
+    r = c.post("/analytics/settings", data={"min_marks": "4", "risk_absences": "5", "risk_drop": "0,7",
+                                            "guardians_see_reports": "on"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert service.settings_for(ids["school"]) == {"min_marks": 4, "risk_absences": 5, "risk_drop": 0.7,
+                                                       "guardians_see_reports": True}

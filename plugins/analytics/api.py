@@ -43,7 +43,9 @@ def class_report(class_id: int, args: dict):
     cls = get_or_404(SchoolClass, class_id)
     only = P.class_subjects(g.user, cls)
     a, b = _range(args, cls.school_id)
-    return service.class_report(cls, a, b, only)
+    out = service.class_report(cls, a, b, only)
+    service.record_class_read(cls, via="analytics_api.class_report", by=g.user)
+    return out
 
 
 @endpoint(bp, "/students/<int:student_id>/report", summary="A student's performance and attendance for a period",

@@ -25,27 +25,27 @@ from . import figures as F
 
 
 def student_subject_rows(school_id: int, a: dt.date, b: dt.date) -> list[tuple]:
-    """``(student, class, subject, weighted sum, weight sum)`` over numeric marks: one GROUP BY."""
-    return F.fetch(Mark.select(Mark.student, Student.school_class, Lesson.subject,
-                            fn.SUM(Mark.numeric * Mark.weight), fn.SUM(Mark.weight))
-                .join(Lesson, on=(Mark.lesson == Lesson.id))
-                .switch(Mark).join(Student, on=(Mark.student == Student.id))
-                .where((Student.school == school_id) & Student.school_class.is_null(False) &
-                       Mark.numeric.is_null(False) & (Lesson.date >= a) & (Lesson.date <= b))
-                .group_by(Mark.student, Student.school_class, Lesson.subject))
+    """``(student, subject, weighted sum, weight sum)`` over the numeric marks of the school's lessons
+    in the period: one GROUP BY (the lesson knows its school: no join with the students)."""
+    return F.fetch(Mark.select(Mark.student, Lesson.subject, fn.SUM(Mark.numeric * Mark.weight), fn.SUM(Mark.weight))
+                   .join(Lesson, on=(Mark.lesson == Lesson.id))
+                   .where((Lesson.school == school_id) & Mark.numeric.is_null(False) &
+                          (Lesson.date >= a) & (Lesson.date <= b))
+                   .group_by(Mark.student, Lesson.subject))
 
 
 def _count_if(cond):
     return fn.SUM(pw.Case(None, [(cond, 1)], 0))
 
 
-def class_figures(rows, graded: dict) -> tuple[dict, dict]:
-    """From :func:`student_subject_rows`: per (class, subject) and per class — average of the
-    students' averages, students, качество and успеваемость (see :mod:`.figures`)."""
+def class_figures(rows, class_of: dict, graded: dict) -> tuple[dict, dict]:
+    """From :func:`student_subject_rows` and each student's class: per (class, subject) and per
+    class — average of the students' averages, students, качество and успеваемость (see :mod:`.figures`)."""
     cells: dict = defaultdict(list)
     per_student: dict = {}
-    for st, cls, subj, num, den in rows:
-        if not den:
+    for st, subj, num, den in rows:
+        cls = class_of.get(st)
+        if not den or cls is None:
             continue
         avg = float(num) / float(den)
         cells[(cls, subj)].append(avg)
@@ -101,13 +101,15 @@ def school_report(school, a: dt.date, b: dt.date, settings: dict, year_id: int |
     if year_id is not None:
         q = q.where(SchoolClass.year == year_id)
     classes = {c.id: c for c in q.order_by(SchoolClass.parallel, SchoolClass.letter)}
+    class_of = dict(F.fetch(Student.select(Student.id, Student.school_class)
+                            .where((Student.school == school_id) & Student.school_class.in_(list(classes) or [0]))))
     counts = dict(Student.select(Student.school_class, fn.COUNT(Student.id))
                   .where((Student.school == school_id) & Student.left_at.is_null())
                   .group_by(Student.school_class).tuples())
     rows = student_subject_rows(school_id, a, b)
-    names = F.subject_names({r[2] for r in rows})
+    names = F.subject_names({r[1] for r in rows})
     graded = F.graded_subjects(school_id, names)
-    cells, overall = class_figures(rows, graded)
+    cells, overall = class_figures(rows, class_of, graded)
     att: dict = defaultdict(lambda: defaultdict(int))
     for cls, status, n in attendance_rows(school_id, a, b):
         att[cls][status] += n

@@ -80,6 +80,12 @@ def record_student_read(student: Student, *, via: str, by=None) -> None:
                      data={"via": via})
 
 
+def record_class_read(cls: SchoolClass, *, via: str, by=None) -> None:
+    """A class report lists each student's averages and absences: the read is audited."""
+    with database.atomic():
+        audit.record("analytics.class_report.read", cls, school_id=cls.school_id, user=by, data={"via": via})
+
+
 # --- sending --------------------------------------------------------------------------------------
 
 def _classes(school_id: int, a: dt.date, b: dt.date) -> list[SchoolClass]:

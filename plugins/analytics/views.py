@@ -148,6 +148,7 @@ def class_page(class_id: int):
     only = P.class_subjects(g.user, cls)
     a, b = _range()
     rep = service.class_report(cls, a, b, only)
+    service.record_class_read(cls, via="analytics.class_page", by=g.user)
     return _show(rep, f"analytics-{cls.name}-{a}-{b}", cls=cls, can_send=access.can(g.user, P.SEND, cls),
                  student_link=lambda st: access.can(g.user, P.STUDENT_READ, st) or access.can(g.user, P.STUDENT_SUBJECT_READ, st))
 

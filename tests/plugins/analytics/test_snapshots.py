@@ -155,3 +155,16 @@ def test_settings_page_validates(small):
     with app.app_context():
         assert service.settings_for(ids["school"]) == {"min_marks": 4, "risk_absences": 5, "risk_drop": 0.7,
                                                        "guardians_see_reports": True}
+
+
+def test_reads_are_audited(small):
+    app, ids = small
+    from core.audit import AuditEntry
+    c = login(app, "klass")
+    c.get(f"/api/v1/students/{ids['c']}/report")
+    c.get(f"/analytics/classes/{ids['class']}")
+    with app.app_context():
+        got = [(e.action, e.object_id) for e in AuditEntry.select().where(AuditEntry.action.startswith("analytics."))
+               .order_by(AuditEntry.id)]
+    assert ("analytics.student_report.read", str(ids["c"])) in got
+    assert ("analytics.class_report.read", str(ids["class"])) in got

@@ -200,6 +200,18 @@ def zhurnal_personal_data(user_id, person):
     """
 
 
+@hookspec
+def zhurnal_metrics():
+    """Report this plugin's own figures for the operator's ``GET /metrics``.
+
+    Called each time the metrics endpoint is scraped (a few times a minute), for
+    every loaded plugin; keep it to a few cheap aggregate queries.
+
+    :returns: list of ``(name, help, value)`` gauges; each is published as
+        ``zhurnal_<plugin>_<name>``. Lists are not merged across plugins: every
+        plugin's names live under its own prefix.
+    """
+
 # --- consent and paper delivery -------------------------------------------------
 
 @hookspec(firstresult=True)

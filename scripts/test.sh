@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
 
-# --- system packages: the browser, fonts and PDF tools used by tests --------------------------------
-apt_install chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+# --- system packages: the browser, fonts and PDF tools, nginx for the deployment test -------------------
+apt_install chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils nginx openssl
 
 # --- services: PostgreSQL and Redis on 127.0.0.1 -----------------------------------------------------
 PG_URL="${ZHURNAL_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/test}"

@@ -72,3 +72,11 @@ def zhurnal_nav_items(user, school):
 def zhurnal_dashboard_widgets(user, school):
     from .views import dashboard_widgets
     return dashboard_widgets(user, school)
+
+
+@hookimpl
+def zhurnal_metrics():
+    from .models import ReportDelivery, SentReport
+    return [("reports_sent", "Analytic reports sent (snapshots stored)", SentReport.select().count()),
+            ("reports_unopened", "Reports delivered to a class teacher and not opened yet",
+             ReportDelivery.select().where(ReportDelivery.opened_at.is_null()).count())]

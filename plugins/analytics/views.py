@@ -14,7 +14,7 @@ from core.access import Scope
 from core.db import database
 from core.ui import NavItem, Widget, login_required
 from plugins.roster import service as roster
-from plugins.roster.models import SchoolClass, Student
+from plugins.roster.models import AcademicYear, Period, SchoolClass, Student
 
 from . import permissions as P, present, schemas, service
 from .models import SentReport
@@ -66,7 +66,18 @@ def _get(model, ident: int):
 
 
 def _range() -> tuple[dt.date, dt.date]:
-    """``from``/``to`` of the query string (400 for junk, 422 page for a bad pair), or the current period."""
+    """A reporting period chosen by ``period_id``, else ``from``/``to`` of the query string (400 for
+    junk or a bad pair), else the current period."""
+    pid = request.args.get("period_id", "").strip()
+    if pid:
+        if not pid.isdigit() or int(pid) > schemas.MAX_ID:
+            abort(400)
+        period = (Period.select().join(AcademicYear)
+                  .where((Period.id == int(pid)) & (AcademicYear.school == _school_id())).first())
+        if period is None:
+            abort(404)
+        return period.start, period.end
+
     def parse(name):
         v = request.args.get(name, "").strip()
         if not v:

@@ -168,3 +168,26 @@ def test_reads_are_audited(small):
                .order_by(AuditEntry.id)]
     assert ("analytics.student_report.read", str(ids["c"])) in got
     assert ("analytics.class_report.read", str(ids["class"])) in got
+
+
+def test_period_chosen_by_its_id(small):
+    app, ids = small
+    from plugins.roster.models import Period
+    with app.app_context():
+        q2 = Period.get(Period.number == 2)
+    c = login(app, "deputy")
+    page = c.get(f"/analytics/classes/{ids['class']}?period_id={q2.id}").data.decode()
+    assert "5 нояб" in page and "3,67" in page or "3.67" in page
+    assert c.get(f"/analytics/classes/{ids['class']}?period_id=99999").status_code == 404
+    assert c.get(f"/analytics/classes/{ids['class']}?period_id={2**70}").status_code == 400
+    assert c.get(f"/analytics/classes/{ids['class']}?period_id=x").status_code == 400
+
+
+def test_metrics_count_sent_and_unopened(make_app):
+    from tests.plugins.analytics.conftest import PLUGINS, build_small_class
+    token = "metrics-token-0123456789"
+    app = make_app(plugins=PLUGINS, metrics_token=token)
+    ids = build_small_class(app)
+    login(app, "deputy").post("/api/v1/reports", json={"class_id": ids["class"], **BODY})
+    text = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {token}"}).data.decode()
+    assert "zhurnal_analytics_reports_sent 1.0" in text and "zhurnal_analytics_reports_unopened 1.0" in text

@@ -43,6 +43,8 @@ def test_deputy_sends_the_5a_report_and_the_class_teacher_opens_it(browser, live
     assert page.get_by_role("img", name="Средний балл по предметам").count() == 1
     table = page.locator("figure.an-figure table.an-chart-data").first
     assert table.is_visible() and "Математика" in table.inner_text()
+    from tests.browser.test_accessibility import critical
+    assert critical(page) == []
     page.emulate_media(media="print")
     assert charts.first.is_visible() and not page.locator("form").first.is_visible()
     ctx.close()
@@ -53,3 +55,15 @@ def test_deputy_sends_the_5a_report_and_the_class_teacher_opens_it(browser, live
     page.goto(f"{live_url}/analytics/")
     assert "не открыт" not in page.locator("#an-sent tbody tr").first.inner_text()
     ctx.close()
+
+
+def test_class_report_on_a_phone(phone_page, live_url, demo_app):
+    from tests.access import demo_ids
+    from tests.browser.test_accessibility import critical
+    ids = demo_ids(demo_app)
+    page = phone_page
+    ui_login(page, live_url, "klass5a")
+    page.goto(f"{live_url}/analytics/classes/{ids['class_5a']}?from=2026-09-01&to=2026-11-26")
+    assert page.locator("figure.an-figure svg").count() >= 3
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert critical(page) == []

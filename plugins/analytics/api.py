@@ -38,7 +38,7 @@ def _range(args: dict, school_id: int):
 
 
 @endpoint(bp, "/classes/<int:class_id>/report", summary="A class's performance and attendance for a period",
-          query=schemas.ReportArgs)
+          query=schemas.ReportArgs, response=schemas.ReportFigures)
 def class_report(class_id: int, args: dict):
     cls = get_or_404(SchoolClass, class_id)
     only = P.class_subjects(g.user, cls)
@@ -49,7 +49,7 @@ def class_report(class_id: int, args: dict):
 
 
 @endpoint(bp, "/students/<int:student_id>/report", summary="A student's performance and attendance for a period",
-          query=schemas.ReportArgs)
+          query=schemas.ReportArgs, response=schemas.ReportFigures)
 def student_report(student_id: int, args: dict):
     student = get_or_404(Student, student_id)
     only = P.student_subjects(g.user, student)
@@ -60,7 +60,7 @@ def student_report(student_id: int, args: dict):
 
 
 def report_out(r: SentReport, with_figures: bool = True) -> dict:
-    out = {"id": r.id, "kind": r.kind, "class_id": r.class_id, "from": r.date_from, "to": r.date_to,
+    out = {"id": r.id, "kind": r.kind, "class_id": r.class_id, "date_from": r.date_from, "date_to": r.date_to,
            "created_at": r.created_at, "created_by": r.created_by_id, "batch": r.batch,
            "recipients": [{"user_id": d.recipient_id, "delivered_at": d.delivered_at, "opened_at": d.opened_at}
                           for d in service.deliveries(r.id)]}
@@ -70,7 +70,7 @@ def report_out(r: SentReport, with_figures: bool = True) -> dict:
 
 
 @endpoint(bp, "/reports", ["POST"], summary="Generate a class's or the whole school's report and send it",
-          body=schemas.SendReport, status=201)
+          body=schemas.SendReport, response=schemas.SentReportsOut, status=201)
 def send_report(body):
     school = g.get("school")
     if school is None or not access.can(g.user, P.SEND, Scope.of(school.id)):
@@ -85,7 +85,8 @@ def send_report(body):
     return {"reports": [report_out(r) for r in sent]}, 201
 
 
-@endpoint(bp, "/reports/<int:report_id>", summary="A sent report: its figures as they were when it was sent")
+@endpoint(bp, "/reports/<int:report_id>", summary="A sent report: its figures as they were when it was sent",
+          response=schemas.SentReportOut)
 def sent_report(report_id: int):
     r = get_or_404(SentReport, report_id)
     if not access.can(g.user, P.RECEIVED_READ, r):

@@ -69,3 +69,52 @@ def default_range(school_id: int) -> tuple[dt.date, dt.date]:
     if period is not None:
         return period.start, period.end
     return today - dt.timedelta(days=29), today
+
+
+# --- responses (documented in the OpenAPI description) ---------------------------------------------
+
+class ReportFigures(Schema):
+    """A class or student report (see README «Analytics» for what each figure means)."""
+    kind = fields.Str(metadata={"description": "class | student | school"})
+    date_from = fields.Str(data_key="from", attribute="from")
+    date_to = fields.Str(data_key="to", attribute="to")
+    previous = fields.Dict(metadata={"description": "the period compared with: {from, to}"})
+    generated_at = fields.Str()
+    only_subjects = fields.List(fields.Int(), allow_none=True,
+                                metadata={"description": "a subject teacher's report: only these subjects"})
+    settings = fields.Dict(metadata={"description": "the school's thresholds used"})
+    school_class = fields.Dict(data_key="class", attribute="class", metadata={"description": "{id, name, parallel}"})
+    student = fields.Dict(metadata={"description": "{id, name, class_id}"})
+    overall = fields.Dict(metadata={"description": "average, quality, success (per cent), marks, distribution, previous"})
+    subjects = fields.List(fields.Dict(), metadata={"description": "per subject: average, quality, success, "
+                                                                   "previous, marks, lessons, distribution"})
+    attendance = fields.Dict(metadata={"description": "lessons, missed, ill, valid, absent, late, missed_pct"})
+    students = fields.List(fields.Dict(), metadata={"description": "per student: average, previous_average, marks, "
+                                                                   "subjects, few_marks, attendance"})
+    few_marks = fields.List(fields.Dict())
+    at_risk = fields.Raw(metadata={"description": "students at risk, each with reasons "
+                                                  "(failing / drop / absences)"})
+    months = fields.List(fields.Str(), metadata={"description": "student report: months of the trend"})
+
+
+class Recipient(Schema):
+    user_id = fields.Int()
+    delivered_at = fields.DateTime()
+    opened_at = fields.DateTime(allow_none=True)
+
+
+class SentReportOut(Schema):
+    id = fields.Int()
+    kind = fields.Str(metadata={"description": "class | school"})
+    class_id = fields.Int(allow_none=True)
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    created_at = fields.DateTime()
+    created_by = fields.Int(allow_none=True)
+    batch = fields.Int(allow_none=True)
+    recipients = fields.List(fields.Nested(Recipient))
+    figures = fields.Dict(metadata={"description": "the report's figures as they were when it was sent"})
+
+
+class SentReportsOut(Schema):
+    reports = fields.List(fields.Nested(SentReportOut))

@@ -80,3 +80,9 @@ def zhurnal_metrics():
     return [("reports_sent", "Analytic reports sent (snapshots stored)", SentReport.select().count()),
             ("reports_unopened", "Reports delivered to a class teacher and not opened yet",
              ReportDelivery.select().where(ReportDelivery.opened_at.is_null()).count())]
+
+
+@hookimpl
+def zhurnal_demo_seed(ctx):
+    from .demo import seed
+    seed(ctx)

@@ -191,3 +191,25 @@ def test_metrics_count_sent_and_unopened(make_app):
     login(app, "deputy").post("/api/v1/reports", json={"class_id": ids["class"], **BODY})
     text = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {token}"}).data.decode()
     assert "zhurnal_analytics_reports_sent 1.0" in text and "zhurnal_analytics_reports_unopened 1.0" in text
+
+
+def test_send_from_the_class_page_and_export_the_snapshot(small):
+    app, ids = small
+    c = login(app, "deputy")
+    page = c.get(f"/analytics/classes/{ids['class']}?from=2026-11-05&to=2026-12-28").data.decode()
+    assert "Отправить этот отчёт классному руководителю" in page
+    assert "Отправить этот отчёт" not in login(app, "klass").get(f"/analytics/classes/{ids['class']}").data.decode()
+    r = c.post("/analytics/send", data={"target": str(ids["class"]), "from": "2026-11-05", "to": "2026-12-28"})
+    assert r.status_code == 302
+    from plugins.analytics.models import SentReport
+    with app.app_context():
+        rid = SentReport.select().order_by(SentReport.id.desc()).get().id
+    csv = login(app, "klass").get(f"/analytics/reports/{rid}?format=csv")
+    assert csv.status_code == 200 and "Волков Пётр" in csv.data.decode("utf-8-sig")
+    school = c.get("/analytics/school?from=2026-11-05&to=2026-12-28&format=xlsx")
+    assert school.status_code == 200 and school.data[:2] == b"PK"
+    assert c.get(f"/analytics/classes/{ids['class']}?format=pdf").status_code == 400
+    assert c.post("/analytics/send", data={"target": "5А", "from": "2026-11-05", "to": "2026-12-28"}).status_code == 400
+    r = c.post("/analytics/send", data={"target": "school", "from": "2026-12-05", "to": "2026-11-28"},
+               follow_redirects=True)
+    assert "Окончание срока раньше его начала." in r.data.decode()

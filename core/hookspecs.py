@@ -201,6 +201,21 @@ def zhurnal_personal_data(user_id, person):
 
 
 @hookspec
+def zhurnal_audit_vocabulary():
+    """Say how this plugin's audit entries read on the audit page and in its export.
+
+    Called once per audit page or export, for every loaded plugin (entries of a plugin
+    switched off for a school still have to read well).
+
+    :returns: a :class:`core.audit_view.AuditVocabulary`: ``actions`` (action code or
+        prefix -> translated phrase, «поставил(а) отметку»), ``objects`` (object type ->
+        resolver taking the page's ids and returning ``{id: (label, url)}``; called once
+        per type per page, never per row), ``kinds`` (filter groups: label -> action
+        prefixes) and ``class_objects`` (class id -> ``[(object_type, query of matching
+        ids as text)]`` for the class filter). Dictionaries of all plugins are merged.
+    """
+
+@hookspec
 def zhurnal_metrics():
     """Report this plugin's own figures for the operator's ``GET /metrics``.
 

@@ -46,3 +46,6 @@ echo "== tests on SQLite (with browser tests) =="
 python -m pytest -q -n "$workers" -p no:cacheprovider "$@"
 echo "== tests on PostgreSQL ($PG_URL) =="
 ZHURNAL_TEST_DATABASE_URL="$PG_URL" python -m pytest -q -n "$workers" -p no:cacheprovider -m "not browser" "$@"
+if [ -d test-artifacts/screenshots ]; then
+  echo "== screenshots of every role's home page (desktop and phone): $PWD/test-artifacts/screenshots =="
+fi

@@ -86,3 +86,9 @@ def zhurnal_metrics():
 def zhurnal_demo_seed(ctx):
     from .demo import seed
     seed(ctx)
+
+
+@hookimpl
+def zhurnal_audit_vocabulary():
+    from .audit_words import vocabulary
+    return vocabulary()

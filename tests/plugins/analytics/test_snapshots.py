@@ -213,3 +213,16 @@ def test_send_from_the_class_page_and_export_the_snapshot(small):
     r = c.post("/analytics/send", data={"target": "school", "from": "2026-12-05", "to": "2026-11-28"},
                follow_redirects=True)
     assert "Окончание срока раньше его начала." in r.data.decode()
+
+
+def test_audit_page_reads_analytics_entries_in_russian(demo_app, as_user):
+    from tests.access import demo_ids
+    ids = demo_ids(demo_app)
+    as_user("deputy").post("/api/v1/reports", json={"class_id": ids["class_5a"], **BODY})
+    as_user("klass5a").get(f"/analytics/students/{ids['student1']}")
+    d = as_user("director")
+    page = d.get("/admin/audit?kind=Аналитика").get_data(as_text=True)
+    assert "отправил(а) аналитические отчёты" in page and "открыл(а) аналитический отчёт ученика" in page
+    assert "/analytics/reports/" in page and "analytics_report" not in page
+    of_5a = d.get(f"/admin/audit?class_id={ids['class_5a']}&kind=Аналитика").get_data(as_text=True)
+    assert "отправил(а) аналитические отчёты" in of_5a

@@ -24,7 +24,12 @@ Definitions (the same everywhere in this plugin):
 * **attendance**: lessons held (not cancelled, up to today) for the student — their
   class's whole-class lessons and their groups' lessons — and the lessons missed, by
   reason: ``ill``, ``valid`` (a valid reason) and ``absent`` (without a reason);
-  ``late`` arrivals are counted apart and are not missed lessons.
+  ``late`` arrivals are counted apart and are not missed lessons. (A student on an
+  individual plan in a subject is still counted for the class's lessons of that subject.)
+
+The class report reads this period and the previous one in one pass over the class's
+marks (``GROUP BY`` period, student, subject, mark), attendance in one ``GROUP BY``
+and lessons held per (group, subject).
 """
 from __future__ import annotations
 
@@ -38,7 +43,7 @@ from peewee import fn
 from core import clock
 from core.db import database, is_postgres
 from plugins.journal.models import Attendance, Lesson, Mark, MarkScale, SubjectScale
-from plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, Student, Subject
+from plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, Subject
 
 #: a five-point scale's thresholds on the weighted average (x.5 rounds up, as the journal's proposals)
 GOOD, PASS = 3.5, 2.5

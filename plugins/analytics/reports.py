@@ -96,8 +96,11 @@ def class_report(cls: SchoolClass, a: dt.date, b: dt.date, settings: dict, subje
 
     out_students, risk, totals = [], [], defaultdict(int)
     min_marks = settings["min_marks"]
+    by_student: dict = defaultdict(dict)
+    for (s, subj), v in avg.items():
+        by_student[s][subj] = v
     for st in students:
-        mine = {subj: v for (s, subj), v in avg.items() if s == st.id}
+        mine = by_student.get(st.id, {})
         few = [{"subject_id": subj, "subject": names[subj], "marks": count.get((st.id, subj), 0)}
                for subj in names if held_by[st.id].get(subj) and count.get((st.id, subj), 0) < min_marks]
         a_fig = F.attendance_figures(att.get(st.id, {}), sum(held_by[st.id].values()))

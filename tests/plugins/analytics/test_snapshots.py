@@ -204,6 +204,8 @@ def test_send_from_the_class_page_and_export_the_snapshot(small):
     from plugins.analytics.models import SentReport
     with app.app_context():
         rid = SentReport.select().order_by(SentReport.id.desc()).get().id
+    snap = login(app, "klass").get(f"/analytics/reports/{rid}").data.decode()
+    assert "Отправленный отчёт" in snap and "Тот же период по сегодняшним данным" in snap
     csv = login(app, "klass").get(f"/analytics/reports/{rid}?format=csv")
     assert csv.status_code == 200 and "Волков Пётр" in csv.data.decode("utf-8-sig")
     school = c.get("/analytics/school?from=2026-11-05&to=2026-12-28&format=xlsx")

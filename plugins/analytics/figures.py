@@ -24,8 +24,8 @@ Definitions (the same everywhere in this plugin):
 * **attendance**: lessons held (not cancelled, up to today) for the student — their
   class's whole-class lessons and their groups' lessons — and the lessons missed, by
   reason: ``ill``, ``valid`` (a valid reason) and ``absent`` (without a reason);
-  ``late`` arrivals are counted apart and are not missed lessons. (A student on an
-  individual plan in a subject is still counted for the class's lessons of that subject.)
+  ``late`` arrivals are counted apart and are not missed lessons. A subject studied on an
+  individual plan counts the plan's lessons instead of the class's (as the journal does).
 
 The class report reads this period and the previous one in one pass over the class's
 marks (``GROUP BY`` period, student, subject, mark), attendance in one ``GROUP BY``
@@ -43,7 +43,7 @@ from peewee import fn
 from core import clock
 from core.db import database, is_postgres
 from plugins.journal.models import Attendance, Lesson, Mark, MarkScale, SubjectScale
-from plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, Subject
+from plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, StudyGroup, Subject
 
 #: a five-point scale's thresholds on the weighted average (x.5 rounds up, as the journal's proposals)
 GOOD, PASS = 3.5, 2.5
@@ -177,14 +177,20 @@ def attendance_rows(students, a, b, subject_ids=None) -> list[tuple]:
 
 def held_rows(student_ids: list[int], class_id: int | None, a, b, subject_ids=None) -> list[tuple]:
     """``(student, subject, lessons held)``: the class's whole-class lessons plus the lessons of
-    the student's own groups, not cancelled, up to today. Two queries: lessons per (group,
-    subject) — GROUP BYs — and the students' group memberships."""
+    the student's own groups, not cancelled, up to today; a subject the student studies on an
+    individual plan counts that plan's lessons instead of the class's. Lessons per (group,
+    subject) come from GROUP BYs; the students' group memberships from one query."""
     b = min(b, clock.today())
     if not student_ids or a > b:
         return []
-    members = list(GroupMember.select(GroupMember.student, GroupMember.group)
+    members = list(GroupMember.select(GroupMember.student, GroupMember.group, StudyGroup.kind, StudyGroup.subject)
+                   .join(StudyGroup, on=(GroupMember.group == StudyGroup.id))
                    .where(GroupMember.student.in_(student_ids)).tuples())
-    groups = sorted({gr for _s, gr in members})
+    own_plan: dict = defaultdict(set)
+    for st, _gr, kind, subj in members:
+        if kind == "individual" and subj:
+            own_plan[st].add(subj)
+    groups = sorted({gr for _s, gr, _k, _subj in members})
     conds = []  # two queries, each on its own index (class, subject, date) / (group, date): an OR uses neither
     if class_id is not None:
         conds.append((Lesson.school_class == class_id) & Lesson.group.is_null())
@@ -198,11 +204,15 @@ def held_rows(student_ids: list[int], class_id: int | None, a, b, subject_ids=No
         for gr, subj, n in _subjects(_dates(q, a, b), subject_ids).tuples():
             per_group[gr].append((subj, n))
     mine: dict = defaultdict(list)
-    for st, gr in members:
+    for st, gr, _k, _subj in members:
         mine[st].append(gr)
     out: dict = defaultdict(int)
     for st in student_ids:
-        for gr in [None] * (class_id is not None) + mine.get(st, []):
+        skip = own_plan.get(st, ())
+        for subj, n in per_group.get(None, ()) if class_id is not None else ():
+            if subj not in skip:
+                out[(st, subj)] += n
+        for gr in mine.get(st, []):
             for subj, n in per_group.get(gr, ()):
                 out[(st, subj)] += n
     return [(st, subj, n) for (st, subj), n in out.items()]

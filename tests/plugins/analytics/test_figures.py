@@ -111,3 +111,30 @@ def test_school_report_by_hand(small):
     assert len(classes) == 2
     got = {x["class_id"]: [d["user_id"] for d in x["recipients"]] for x in classes}
     assert got == {ids["class"]: [ids["klass"]], ids["other_class"]: []}
+
+
+def test_lessons_held_follow_groups_and_individual_plans(small):
+    """A maths split group (Алексеев, Борисова) has one lesson of its own; Волков studies Russian on
+    an individual plan with one lesson: his Russian counts that lesson, not the class's two."""
+    import datetime as dt
+    from plugins.journal import service as journal
+    from plugins.roster import service as roster
+    from plugins.roster.models import AcademicYear, SchoolClass, Subject
+    from core.identity.models import User
+    app, ids = small
+    with app.app_context():
+        cls = SchoolClass.get_by_id(ids["class"])
+        year = AcademicYear.get_by_id(cls.year_id)
+        math, rus = Subject.get_by_id(ids["math"]), Subject.get_by_id(ids["rus"])
+        teacher, klass = User.get_by_id(ids["teacher"]), User.get_by_id(ids["klass"])
+        split = roster.create_group(ids["school"], year, "5А математика, группа 1", "split", subject=math,
+                                    school_class=cls, student_ids=[ids["a"], ids["b"]])
+        own = roster.create_group(ids["school"], year, "Волков: русский язык (ИУП)", "individual", subject=rus,
+                                  school_class=cls, student_ids=[ids["c"]])
+        journal.create_lesson(ids["school"], date=dt.date(2026, 11, 12), subject=math, teacher=teacher, group=split)
+        journal.create_lesson(ids["school"], date=dt.date(2026, 11, 13), subject=rus, teacher=klass, group=own)
+    rep = login(app, "deputy").get(f"/api/v1/classes/{ids['class']}/report?{Q2}").json
+    lessons = {s["name"]: s["attendance"]["lessons"] for s in rep["students"]}
+    assert lessons == {"Алексеев Иван": 3 + 1 + 2, "Борисова Анна": 3 + 1 + 2, "Волков Пётр": 3 + 1}
+    st = login(app, "deputy").get(f"/api/v1/students/{ids['c']}/report?{Q2}").json
+    assert {s["name"]: s["lessons"] for s in st["subjects"]} == {"Математика": 3, "Русский язык": 1}

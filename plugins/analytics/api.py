@@ -41,9 +41,9 @@ def _range(args: dict, school_id: int):
           query=schemas.ReportArgs, response=schemas.ReportFigures)
 def class_report(class_id: int, args: dict):
     cls = get_or_404(SchoolClass, class_id)
-    only = P.class_subjects(g.user, cls)
+    only, pupils = P.class_view(g.user, cls)
     a, b = _range(args, cls.school_id)
-    out = service.class_report(cls, a, b, only)
+    out = service.class_report(cls, a, b, only, pupils)
     service.record_class_read(cls, via="analytics_api.class_report", by=g.user)
     return out
 

@@ -116,6 +116,22 @@ def class_subjects(user, cls: SchoolClass) -> set[int] | None:
     deny(user, cls)
 
 
+def class_view(user, cls: SchoolClass) -> tuple[set[int] | None, set[int] | None]:
+    """``(subjects, students)`` of the class report ``user`` may see (``None``: all). A subject
+    teacher sees their subjects; one who teaches the class only in groups (an English group, a
+    split) sees only those groups' students. Aborts 403/404 when nothing."""
+    subjects = class_subjects(user, cls)
+    if subjects is None:
+        return None, None
+    rows = teaching(user)
+    if any(c == cls.id for _s, c, _g in rows):
+        return subjects, None
+    groups = [gr for _s, _c, gr in rows if gr]
+    students = {st for (st,) in GroupMember.select(GroupMember.student).join(Student)
+                .where(GroupMember.group.in_(groups or [0]) & (Student.school_class == cls.id)).tuples()}
+    return subjects, students
+
+
 def student_subjects(user, student: Student) -> set[int] | None:
     if access.can(user, STUDENT_READ, student):
         return None

@@ -60,13 +60,18 @@ def at_risk_reasons(subject_avgs: dict, graded: dict, names: dict, now: float | 
     return reasons
 
 
-def class_report(cls: SchoolClass, a: dt.date, b: dt.date, settings: dict, subject_ids=None) -> dict:
-    """The class's figures for ``a..b``; ``subject_ids``: only these subjects (a subject teacher)."""
+def class_report(cls: SchoolClass, a: dt.date, b: dt.date, settings: dict, subject_ids=None,
+                 student_ids=None) -> dict:
+    """The class's figures for ``a..b``; ``subject_ids``: only these subjects, ``student_ids``:
+    only these students (a subject teacher: their subjects, their groups)."""
     school_id = cls.school_id
     prev = F.previous_range(school_id, a, b)
     students = _students_of_class(cls, a)
-    sids = [s.id for s in students]
     in_class = Student.select(Student.id).where(Student.school_class == cls.id)
+    if student_ids is not None:
+        students = [s for s in students if s.id in student_ids]
+        in_class = [s.id for s in students] or [0]
+    sids = [s.id for s in students]
     now_rows, prev_rows = F.mark_rows_two(in_class, prev, a, b, subject_ids)
     rows, dist_rows = F.split_values(now_rows)
     held = F.held_rows(sids, cls.id, a, b, subject_ids)

@@ -58,8 +58,8 @@ def save_settings(school_id: int, values: dict, *, by=None) -> dict:
 
 # --- live reports -------------------------------------------------------------------------------
 
-def class_report(cls: SchoolClass, a: dt.date, b: dt.date, subject_ids=None) -> dict:
-    return reports.class_report(cls, a, b, settings_for(cls.school_id), subject_ids)
+def class_report(cls: SchoolClass, a: dt.date, b: dt.date, subject_ids=None, student_ids=None) -> dict:
+    return reports.class_report(cls, a, b, settings_for(cls.school_id), subject_ids, student_ids)
 
 
 def student_report(student: Student, a: dt.date, b: dt.date, subject_ids=None) -> dict:

@@ -156,9 +156,9 @@ def index():
 @login_required
 def class_page(class_id: int):
     cls = _get(SchoolClass, class_id)
-    only = P.class_subjects(g.user, cls)
+    only, pupils = P.class_view(g.user, cls)
     a, b = _range()
-    rep = service.class_report(cls, a, b, only)
+    rep = service.class_report(cls, a, b, only, pupils)
     service.record_class_read(cls, via="analytics.class_page", by=g.user)
     return _show(rep, f"analytics-{cls.name}-{a}-{b}", cls=cls, can_send=access.can(g.user, P.SEND, cls),
                  student_link=lambda st: access.can(g.user, P.STUDENT_READ, st) or access.can(g.user, P.STUDENT_SUBJECT_READ, st))

@@ -138,3 +138,30 @@ def test_lessons_held_follow_groups_and_individual_plans(small):
     assert lessons == {"Алексеев Иван": 3 + 1 + 2, "Борисова Анна": 3 + 1 + 2, "Волков Пётр": 3 + 1}
     st = login(app, "deputy").get(f"/api/v1/students/{ids['c']}/report?{Q2}").json
     assert {s["name"]: s["lessons"] for s in st["subjects"]} == {"Математика": 3, "Русский язык": 1}
+
+
+def test_a_group_teacher_sees_only_their_group(small):
+    """A teacher of a Russian split group (Алексеев, Волков) gets Russian, and only those two."""
+    from core import access
+    from core.identity.models import User
+    from plugins.roster import service as roster
+    from plugins.roster.models import AcademicYear, SchoolClass, Subject
+    from tests.conftest import DEMO_PASSWORD
+    app, ids = small
+    with app.app_context():
+        cls = SchoolClass.get_by_id(ids["class"])
+        rus = Subject.get_by_id(ids["rus"])
+        u = User.create(login="group_t", display_name="Орлова Екатерина Андреевна", school=ids["school"],
+                        password_hash=app.extensions["zhurnal"].passwords.hash(DEMO_PASSWORD),
+                        must_change_password=False)
+        access.grant(u, "teacher", school=ids["school"])
+        grp = roster.create_group(ids["school"], AcademicYear.get_by_id(cls.year_id), "5А русский, группа 1", "split",
+                                  subject=rus, school_class=cls, student_ids=[ids["a"], ids["c"]])
+        roster.assign_teaching(u, rus, group=grp)
+    rep = login(app, "group_t").get(f"/api/v1/classes/{ids['class']}/report?{Q2}").json
+    assert [s["name"] for s in rep["subjects"]] == ["Русский язык"]
+    assert [s["name"] for s in rep["students"]] == ["Алексеев Иван", "Волков Пётр"]
+    assert by_name(rep["subjects"])["Русский язык"]["average"] == 4.0  # 4 and 4
+    assert login(app, "group_t").get(f"/api/v1/students/{ids['b']}/report").status_code == 403
+    st = login(app, "group_t").get(f"/api/v1/students/{ids['a']}/report?{Q2}").json
+    assert [s["name"] for s in st["subjects"]] == ["Русский язык"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from core import audit, signals
 from core.db import database, utcnow
@@ -33,17 +33,22 @@ def _plugin_defaults() -> dict:
 
 
 def settings_for(school_id: int) -> dict:
-    """The school's thresholds: its own row, else the deployment's ``[plugins.analytics]``."""
-    row = SchoolSettings.get_or_none(SchoolSettings.school == school_id)
-    if row is None:
-        return _plugin_defaults()
-    return {"min_marks": row.min_marks, "risk_absences": row.risk_absences, "risk_drop": row.risk_drop,
+    """The school's thresholds: its own row, else the deployment's ``[plugins.analytics]``.
+    Read once per request (the menu asks it for guardians on every page)."""
+    cache = g.setdefault("_analytics_settings", {}) if has_request_context() else {}
+    if school_id not in cache:
+        row = SchoolSettings.get_or_none(SchoolSettings.school == school_id)
+        cache[school_id] = _plugin_defaults() if row is None else {
+            "min_marks": row.min_marks, "risk_absences": row.risk_absences, "risk_drop": row.risk_drop,
             "guardians_see_reports": bool(row.guardians_see_reports)}
+    return dict(cache[school_id])
 
 
 def save_settings(school_id: int, values: dict, *, by=None) -> dict:
     old = settings_for(school_id)
     new = {k: values.get(k, old[k]) for k in DEFAULTS}
+    if has_request_context():
+        g.pop("_analytics_settings", None)
     with database.atomic():
         SchoolSettings.insert(school=school_id, updated_by=getattr(by, "id", by), updated_at=utcnow(), **new) \
             .on_conflict(conflict_target=[SchoolSettings.school],

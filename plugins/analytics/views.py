@@ -12,6 +12,7 @@ from flask_babel import format_date, gettext as _
 from core import access, audit, tabular
 from core.access import Scope
 from core.db import database
+from core.identity.models import User
 from core.ui import NavItem, Widget, login_required
 from plugins.roster import service as roster
 from plugins.roster.models import AcademicYear, Period, SchoolClass, Student
@@ -98,7 +99,7 @@ def _periods():
     return roster.periods(year) if year else []
 
 
-def _export(rep: dict, filename: str, *, subject_of=None):
+def _export(rep: dict, filename: str):
     fmt = request.args.get("format")
     if fmt not in ("csv", "xlsx"):
         abort(400)
@@ -132,18 +133,13 @@ def index():
     if not admin:
         classes = [c for c in classes if access.can(g.user, P.CLASS_READ, c) or access.can(g.user, P.CLASS_SUBJECT_READ, c)]
     sent = service.sent_reports(sid) if admin else []
-    deliveries = {}
-    if sent:
-        from .models import ReportDelivery
-        for d in ReportDelivery.select().where(ReportDelivery.report.in_([r.id for r in sent])):
-            deliveries.setdefault(d.report_id, []).append(d)
+    deliveries = service.deliveries_of([r.id for r in sent])
     received = service.received(g.user) if access.can(g.user, P.RECEIVED_READ) else []
     children = ([s for s in roster.children_of(g.user) if access.can(g.user, P.STUDENT_READ, s)]
                 if _guardian_view(g.user, sid) else [])
     if not (admin or classes or received or children or access.can(g.user, P.RECEIVED_READ)):
         abort(403)
     names = {c.id: c.name for c in roster.classes(sid)}
-    from core.identity.models import User
     uids = {d.recipient_id for ds in deliveries.values() for d in ds}
     users = dict(User.select(User.id, User.display_name).where(User.id.in_(list(uids) or [0])).tuples())
     a, b = schemas.default_range(sid)

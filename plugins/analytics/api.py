@@ -16,19 +16,10 @@ from core.api import endpoint
 from plugins.roster.models import SchoolClass, Student
 
 from . import permissions as P, schemas, service
+from .guard import get_or_404
 from .models import SentReport
 
 bp = Blueprint("analytics_api", __name__, url_prefix="/api/v1")
-
-
-def get_or_404(model, ident: int):
-    """The row of the user's school, else 404 (a huge id names nothing)."""
-    if ident > schemas.MAX_ID:
-        abort(404)
-    obj = model.get_or_none(model.id == ident)
-    if obj is None or (g.get("school") is not None and obj.school_id != g.school.id):
-        abort(404)
-    return obj
 
 
 def _range(args: dict, school_id: int):

@@ -18,6 +18,7 @@ from plugins.roster import service as roster
 from plugins.roster.models import AcademicYear, Period, SchoolClass, Student
 
 from . import permissions as P, present, schemas, service
+from .guard import get_or_404
 from .models import SentReport
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics", template_folder="templates")
@@ -58,12 +59,8 @@ def _school_id() -> int:
 
 
 def _get(model, ident: int):
-    if ident > schemas.MAX_ID:
-        abort(404)
-    obj = model.get_or_none(model.id == ident)
-    if obj is None or obj.school_id != _school_id():
-        abort(404)
-    return obj
+    _school_id()  # a page needs the user's school
+    return get_or_404(model, ident)
 
 
 def _range() -> tuple[dt.date, dt.date]:

@@ -142,6 +142,7 @@ def export_rows(rep: dict) -> tuple[list[str], list[list]]:
                              cell["quality"], cell["success"], None, None, None, None, None, None, None, None, ""])
     for t in rep["completeness"]:
         rows.append([_("Teacher"), t["teacher"], None, None, None, None, None, t["lessons"], None, None, None, None,
-                     None, None, _("without topic: %(a)s, without marks: %(b)s, without homework: %(c)s",
-                                   a=t["without_topic"], b=t["without_marks"], c=t["without_homework"])])
+                     None, None, _("without topic: %(a)s, without marks: %(b)s, without homework: %(c)s, "
+                                   "control works without marks: %(d)s", a=t["without_topic"], b=t["without_marks"],
+                                   c=t["without_homework"], d=t["control_without_marks"])])
     return titles, rows

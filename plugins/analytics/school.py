@@ -83,12 +83,13 @@ def attendance_rows(school_id: int, a: dt.date, b: dt.date) -> list[tuple]:
 
 
 def completeness_rows(school_id: int, a: dt.date, b: dt.date) -> list[tuple]:
-    """``(teacher, lessons held, without topic, without any mark, without homework)`` for lessons
-    held up to today: one GROUP BY with a correlated EXISTS."""
+    """``(teacher, lessons held, without topic, without any mark, without homework, control works
+    without marks)`` for lessons held up to today: one GROUP BY with a correlated EXISTS."""
     b = min(b, clock.today())
-    marked = Mark.select(Mark.id).where(Mark.lesson == Lesson.id)
-    q = (Lesson.select(Lesson.teacher, fn.COUNT(Lesson.id), _count_if(Lesson.topic == ""),
-                       fn.SUM(pw.Case(None, [(fn.EXISTS(marked), 0)], 1)), _count_if(Lesson.homework == ""))
+    unmarked = pw.Case(None, [(fn.EXISTS(Mark.select(Mark.id).where(Mark.lesson == Lesson.id)), 0)], 1)
+    q = (Lesson.select(Lesson.teacher, fn.COUNT(Lesson.id), _count_if(Lesson.topic == ""), fn.SUM(unmarked),
+                       _count_if(Lesson.homework == ""),
+                       fn.SUM(pw.Case(None, [(Lesson.is_control == True, unmarked)], 0)))  # noqa: E712
          .where((Lesson.school == school_id) & (Lesson.cancelled == False) &  # noqa: E712
                 (Lesson.date >= a) & (Lesson.date <= b))
          .group_by(Lesson.teacher))
@@ -130,9 +131,9 @@ def school_report(school, a: dt.date, b: dt.date, settings: dict, year_id: int |
                     .tuples())
     completeness = sorted(({"teacher_id": t, "teacher": teachers.get(t, ""), "lessons": n,
                             "without_topic": int(no_topic or 0), "without_marks": int(no_marks or 0),
-                            "without_homework": int(no_hw or 0),
+                            "without_homework": int(no_hw or 0), "control_without_marks": int(no_ctl or 0),
                             "complete_pct": F.pct(n - int(no_topic or 0), n)}
-                           for t, n, no_topic, no_marks, no_hw in comp),
+                           for t, n, no_topic, no_marks, no_hw, no_ctl in comp),
                           key=lambda r: (-(r["without_topic"]), r["teacher"]))
     report = {"kind": "school", "from": a.isoformat(), "to": b.isoformat(),
               "generated_at": clock.now().replace(microsecond=0).isoformat(),

@@ -90,6 +90,15 @@ def test_school_report_by_hand(small):
     client = login(app, "deputy")
     page = client.get(f"/analytics/school?{Q2}")
     assert page.status_code == 200
+    # a control work in 5Б with no marks entered yet
+    import datetime as dt
+    from core.identity.models import User
+    from plugins.journal import service as journal
+    from plugins.roster.models import SchoolClass, Subject
+    with app.app_context():
+        journal.create_lesson(ids["school"], date=dt.date(2026, 11, 16), subject=Subject.get_by_id(ids["math"]),
+                              teacher=User.get_by_id(ids["teacher"]), is_control=True, control_title="Дроби",
+                              school_class=SchoolClass.get_by_id(ids["other_class"]), topic="Дроби")
     r = client.post("/api/v1/reports", json={"school": True, "from": "2026-11-05", "to": "2026-12-28"})
     assert r.status_code == 201, r.json
     school = next(x for x in r.json["reports"] if x["kind"] == "school")["figures"]
@@ -101,10 +110,11 @@ def test_school_report_by_hand(small):
     assert a5["attendance"]["absent"] == 2 and a5["attendance"]["missed"] == 4
     comp = {t["teacher"]: t for t in school["completeness"]}
     # the quarter's lessons (L1-L3, R1-R2) were made without a topic or homework; each has a mark
-    assert comp["Соколова Марина Сергеевна"]["lessons"] == 3
-    assert comp["Соколова Марина Сергеевна"]["without_topic"] == 3
-    assert comp["Соколова Марина Сергеевна"]["without_homework"] == 3
-    assert comp["Соколова Марина Сергеевна"]["without_marks"] == 0
+    # ... and the 5Б control work has a topic, no homework and no marks
+    sok = comp["Соколова Марина Сергеевна"]
+    assert (sok["lessons"], sok["without_topic"], sok["without_homework"]) == (4, 3, 4)
+    assert (sok["without_marks"], sok["control_without_marks"]) == (1, 1)
+    assert comp["Иванова Ольга Николаевна"]["control_without_marks"] == 0
     assert comp["Иванова Ольга Николаевна"]["lessons"] == 2
     # every class teacher got theirs: 5А has one, 5Б none
     classes = [x for x in r.json["reports"] if x["kind"] == "class"]

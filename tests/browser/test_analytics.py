@@ -26,6 +26,8 @@ def test_deputy_sends_the_5a_report_and_the_class_teacher_opens_it(browser, live
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ru-RU")
     page = ctx.new_page()
     page.set_default_timeout(15000)
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     ui_login(page, live_url, "klass5a")
     page.goto(f"{live_url}/")
     widget = page.get_by_text("Аналитические отчёты для вас")
@@ -45,6 +47,12 @@ def test_deputy_sends_the_5a_report_and_the_class_teacher_opens_it(browser, live
     assert table.is_visible() and "Математика" in table.inner_text()
     from tests.browser.test_accessibility import critical
     assert critical(page) == []
+    # the period list submits itself (a behaviour of the shell's script: no inline code on the page)
+    page.get_by_role("link", name="Тот же период по сегодняшним данным").click()
+    page.locator("select[name=period_id]").select_option(label="1 четверть")
+    page.wait_for_url("**period_id=*")
+    assert "1 сент. 2026" in page.inner_text("main") and page.locator("figure.an-figure svg").count() >= 3
+    assert refused == []
     page.emulate_media(media="print")
     assert charts.first.is_visible() and not page.locator("form").first.is_visible()
     ctx.close()

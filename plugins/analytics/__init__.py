@@ -8,8 +8,9 @@ server-rendered SVG (:mod:`.charts`); a sent report is a stored snapshot
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from core import fields
 from core.hookspecs import hookimpl
 
 name = "analytics"

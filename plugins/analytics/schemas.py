@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
 
-from core import clock
+from core import clock, fields
 from core.i18n import N_
 
 #: ids are 32-bit in the database: anything larger names nothing

@@ -3,9 +3,9 @@
 A sent report stores its figures as JSON with the date it was made: a later
 correction in the journal does not change it (a fresh report shows the correction).
 Sending writes the snapshots, their deliveries and the audit entry in one
-transaction, then tells the world with the ``analytics_report_sent`` signal
-(a notification pipeline may listen; until then the class teacher sees it on their
-dashboard and on «Отчёты»).
+transaction, then tells the world with the ``analytics_report_sent`` signal; the class
+teacher is told through the kernel's notification outbox in the same
+transaction, and sees the report on their dashboard and under «Аналитика».
 """
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ import datetime as dt
 import json
 
 from flask import current_app, g, has_request_context
+from flask_babel import gettext
 
 from core import audit, signals
 from core.db import database, utcnow
+from core.notify.outbox import notify
 from plugins.roster.models import AcademicYear, SchoolClass, Student
 
 from . import reports, school as school_mod
@@ -130,6 +132,7 @@ def _send(school_id: int, classes: list[SchoolClass], a, b, *, school: bool, by)
             teacher = cls.__data__.get("class_teacher")
             if teacher:
                 ReportDelivery.create(report=r, recipient=teacher)
+                _notify(r, cls, teacher, by)
             sent.append(r)
         audit.record("analytics.report.send", object_type="analytics_report", object_id=sent[0].id if sent else None,
                      school_id=school_id, user=by,
@@ -139,6 +142,21 @@ def _send(school_id: int, classes: list[SchoolClass], a, b, *, school: bool, by)
         signals.send(analytics_report_sent, report_id=r.id, kind=r.kind, class_id=r.class_id,
                      recipient_user_ids=[d.recipient_id for d in deliveries(r.id)], by=uid, school_id=school_id)
     return sent
+
+
+def _text(msgid: str, **kw) -> str:
+    """Translated in a request (the sender's language); outside one (the demo) the text as is."""
+    return gettext(msgid, **kw) if has_request_context() else msgid % kw
+
+
+def _notify(r: SentReport, cls: SchoolClass, teacher_id: int, by) -> None:
+    """The class teacher is told through the notification outbox, in the sending transaction."""
+    notify("announcement", key=f"analytics.report:{r.id}", school_id=r.school_id, recipients=[teacher_id],
+           data={"subject": _text("Analytic report of %(cls)s for %(a)s – %(b)s", cls=cls.name,
+                                  a=r.date_from.strftime("%d.%m.%Y"), b=r.date_to.strftime("%d.%m.%Y")),
+                 "author": getattr(by, "display_name", "") or "",
+                 "text": _text("The report is on the «Analytics» page."),
+                 "_link": f"/analytics/reports/{r.id}"})
 
 
 # --- reading what was sent ----------------------------------------------------------------------------

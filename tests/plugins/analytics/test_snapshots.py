@@ -228,3 +228,16 @@ def test_audit_page_reads_analytics_entries_in_russian(demo_app, as_user):
     assert "/analytics/reports/" in page and "analytics_report" not in page
     of_5a = d.get(f"/admin/audit?class_id={ids['class_5a']}&kind=Аналитика").get_data(as_text=True)
     assert "отправил(а) аналитические отчёты" in of_5a
+
+
+def test_the_class_teacher_is_notified_through_the_outbox(small):
+    app, ids = small
+    r = login(app, "deputy").post("/api/v1/reports", json={"class_id": ids["class"], **BODY})
+    rid = r.json["reports"][0]["id"]
+    from core.notify.models import Notification
+    import json
+    with app.app_context():
+        [n] = list(Notification.select().where(Notification.key == f"analytics.report:{rid}"))
+        data = json.loads(n.data)
+    assert n.event == "announcement" and data["_recipients"] == [ids["klass"]]
+    assert "5А" in data["subject"] and data["_link"] == f"/analytics/reports/{rid}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from functools import update_wrapper
+from pathlib import Path
 
 import click
 
@@ -100,14 +101,34 @@ def _core_v3(migrator) -> None:
     with the tables)."""
 
 
-CORE_SCHEMA_VERSION = 3
-CORE_MIGRATIONS = {2: _core_v2, 3: _core_v3}
+def _core_v4(migrator) -> None:
+    """core 4: audit entries name the key that signed them (entries before it stay plain
+    SHA-256, see docs/SECURITY.md); incidents keep their deadline, overdue flag and revert;
+    the per-school plugin switch becomes one row per school and plugin."""
+    from playhouse.migrate import migrate
+    from . import audit
+    from .identity.models import CompromiseReport
+    from .plugin_switch import SchoolPlugin, migrate_legacy_column
+    migrate(migrator.add_column("core_audit", "key_id", audit.AuditEntry.key_id),
+            *(migrator.add_column("core_compromise_report", f.column_name, f) for f in (
+                CompromiseReport.deadline_at, CompromiseReport.overdue_flagged_at, CompromiseReport.reverted_at)))
+    SchoolPlugin.create_table(safe=True)
+    migrate_legacy_column()
+    # the first signed entry: it covers the hash of the last plain one, which anchors them all
+    key_id = audit.keys()[0]
+    audit.record("core.audit.keyed", object_type="core_audit", ip="cli", data={"key_id": key_id})
+
+
+CORE_SCHEMA_VERSION = 4
+CORE_MIGRATIONS = {2: _core_v2, 3: _core_v3, 4: _core_v4}
 
 
 def migrate_all(app, echo=click.echo) -> None:
-    from . import audit, db
+    from . import audit, db, idempotency, plugin_switch
     from .identity.models import MODELS as ID_MODELS
-    before, after = db.migrate("core", ID_MODELS + audit.MODELS, CORE_SCHEMA_VERSION, CORE_MIGRATIONS)
+    before, after = db.migrate("core", ID_MODELS + audit.MODELS + plugin_switch.MODELS + idempotency.MODELS,
+                               CORE_SCHEMA_VERSION,
+                               CORE_MIGRATIONS)
     echo(f"core: schema {before} -> {after}" if before != after else f"core: schema {after} (up to date)")
     host = app.extensions["zhurnal"].plugins
     models = host.per_plugin("zhurnal_models")
@@ -347,6 +368,11 @@ def users_create(login, display_name, role, school_id, password):
     school = None
     if role not in ("admin", "support"):
         school = _the_school(school_id)
+    if password is not None:
+        from .identity.passwords import weakness
+        problem = weakness(password, login, display_name)
+        if problem:
+            raise click.ClickException(problem)
     with db.database.atomic():
         try:
             user, pw = service.create_user(login, display_name, school=school, password=password)
@@ -473,11 +499,20 @@ def audit_cmd():
 
 
 @audit_cmd.command("verify")
+@click.option("--anchor", "anchors", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A digest saved by 'zhurnal audit digest' (repeatable): the chain must still hold it.")
 @with_app
-def audit_verify():
+def audit_verify(anchors):
     """Check the hash chain; list every altered, deleted or inserted entry."""
+    import json
     from . import audit
     problems = audit.verify()
+    for path in anchors:
+        try:
+            saved = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise click.ClickException(f"{path}: not a digest ({e})")
+        problems += audit.check_anchor(saved)
     n = audit.AuditEntry.select().count()
     if problems:
         for p in problems:
@@ -485,6 +520,17 @@ def audit_verify():
         click.echo(f"audit log: {len(problems)} problem(s) in {n} entries", err=True)
         sys.exit(1)
     click.echo(f"audit log intact: {n} entries")
+
+
+@audit_cmd.command("digest")
+@with_app
+def audit_digest():
+    """Print a signed digest of the chain's head (JSON): keep it outside the database (mail it,
+    print it) and pass it to 'zhurnal audit verify --anchor' later; truncating the chain or
+    rewriting it from any earlier point is then found even by someone holding the key."""
+    import json
+    from . import audit
+    click.echo(json.dumps(audit.digest(), ensure_ascii=False))
 
 
 @audit_cmd.command("list")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
+from core import fields
 
 from .models import ATTENDANCE, CHANGE_KINDS, REMARK_KINDS
 
@@ -86,14 +87,14 @@ class JournalLessonOut(Schema):
     period_id = fields.Int()
     subject_id = fields.Int()
     subject = fields.Function(lambda x: x.subject.name)
-    teacher_id = fields.Int()
+    teacher_id = fields.Int(allow_none=True)
     teacher = fields.Function(lambda x: x.teacher.display_name if x.teacher_id else None)
     class_id = fields.Function(lambda x: x.school_class_id)
-    group_id = fields.Int()
+    group_id = fields.Int(allow_none=True)
     topic = fields.Str()
     homework = fields.Str()
     homework_links = fields.Function(lambda x: json.loads(x.homework_links or "[]"))
-    homework_due = fields.Date()
+    homework_due = fields.Date(allow_none=True)
     is_control = fields.Bool()
     control_title = fields.Str()
     cancelled = fields.Bool()
@@ -154,8 +155,7 @@ def mark_json(m) -> dict:
             "version": m.version}
 
 
-def _iso(value):
-    return None if value is None else value.isoformat()
+_iso = fields.iso
 
 
 class AttendanceIn(Schema):
@@ -216,9 +216,9 @@ class RemarkIn(Schema):
 class JournalRemarkOut(Schema):
     id = fields.Int()
     student_id = fields.Int()
-    teacher_id = fields.Int()
-    subject_id = fields.Int()
-    lesson_id = fields.Int()
+    teacher_id = fields.Int(allow_none=True)
+    subject_id = fields.Int(allow_none=True)
+    lesson_id = fields.Int(allow_none=True)
     date = fields.Date()
     kind = fields.Str()
     text = fields.Str()

@@ -92,6 +92,22 @@ def zhurnal_personal_data(user_id, person):
 
 
 @hookimpl
+def zhurnal_school_holidays(school_id, date_from, date_to):
+    """The school's holidays (every academic year overlapping the dates), for the kernel's working days."""
+    from .models import AcademicYear, Holiday
+    rows = (Holiday.select(Holiday.start, Holiday.end).join(AcademicYear)
+            .where((AcademicYear.school == school_id) & (Holiday.start <= date_to) & (Holiday.end >= date_from)))
+    import datetime as dt
+    days = set()
+    for h in rows:
+        d = max(h.start, date_from)
+        while d <= min(h.end, date_to):
+            days.add(d)
+            d += dt.timedelta(days=1)
+    return days
+
+
+@hookimpl
 def zhurnal_audit_vocabulary():
     from .audit_words import vocabulary
     return vocabulary()

@@ -9,7 +9,7 @@ import datetime as dt
 
 import peewee as pw
 
-from core.db import BaseModel, utcnow
+from core.db import BaseModel, IdNeverReused, utcnow
 from core.identity.models import School, User
 
 PERIOD_KINDS = ("quarters", "trimesters", "halves")
@@ -74,6 +74,7 @@ class Subject(BaseModel):
 
 class SchoolClass(BaseModel):
     """A class of one school year: parallel (grade 1-11) and letter, e.g. 5А."""
+    id = IdNeverReused()
     school = pw.ForeignKeyField(School, backref="classes", on_delete="CASCADE")
     year = pw.ForeignKeyField(AcademicYear, backref="classes", on_delete="CASCADE")
     parallel = pw.SmallIntegerField()
@@ -99,6 +100,7 @@ GENDERS = ("m", "f")
 
 
 class Student(BaseModel):
+    id = IdNeverReused()
     school = pw.ForeignKeyField(School, backref="students", on_delete="CASCADE")
     school_class = pw.ForeignKeyField(SchoolClass, null=True, backref="students", on_delete="SET NULL",
                                       column_name="class_id")
@@ -141,6 +143,7 @@ class Student(BaseModel):
 
 class Guardian(BaseModel):
     """A parent or legal guardian; may have children in several classes."""
+    id = IdNeverReused()
     school = pw.ForeignKeyField(School, backref="guardians", on_delete="CASCADE")
     last_name = pw.CharField(max_length=100)
     first_name = pw.CharField(max_length=100)
@@ -182,6 +185,7 @@ class StudyGroup(BaseModel):
     * ``stream``: students of several classes of one parallel (an elective);
     * ``individual``: one student on an individual plan.
     """
+    id = IdNeverReused()
     school = pw.ForeignKeyField(School, backref="groups", on_delete="CASCADE")
     year = pw.ForeignKeyField(AcademicYear, backref="groups", on_delete="CASCADE")
     name = pw.CharField(max_length=100)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
+from core import fields
 
 from core import clock
 from core.api import PageArgs
@@ -65,9 +66,9 @@ def name_field(required: bool = False, **kw) -> Text:
     return Text(100, required=required, validate=_pattern(_NAME, BAD_NAME), **kw)
 
 
-def _pattern(rx: re.Pattern, message: str):
+def _pattern(rx: re.Pattern, message: str, *, blank: bool = True):
     def check(value: str) -> None:
-        if value and not rx.fullmatch(value):
+        if (value or not blank) and not rx.fullmatch(value):
             raise ValidationError(message)
     return check
 
@@ -262,7 +263,7 @@ class ClassIn(Schema):
 
 class ClassPatch(Schema):
     version = int_field(required=True)
-    letter = Text(4, blank=False, validate=_pattern(_LETTER, BAD_NAME))
+    letter = Text(4, blank=False, validate=_pattern(_LETTER, BAD_NAME, blank=False))
     room = Text(20, blank=False)
     class_teacher_id = int_field(allow_none=True)
 

@@ -14,6 +14,7 @@ from marshmallow import EXCLUDE, ValidationError
 
 from core import access
 from core.api import load_args
+from core.fields import bounded_int
 from core.identity.models import School, User
 from core.ui import NavItem, Widget, login_required
 
@@ -77,7 +78,7 @@ def classes():
     return render_template("roster/classes.html", year=year, rows=rows, counts=counts)
 
 
-@bp.get("/classes/<int:class_id>")
+@bp.get("/classes/<id:class_id>")
 @login_required
 def class_list(class_id: int):
     cls = lookup.find_class(class_id, "roster.class.read")
@@ -106,7 +107,7 @@ def _card_sections(student: Student) -> list[Widget]:
     return sorted((w for r in results for w in (r or [])), key=lambda w: (w.priority, w.title))
 
 
-@bp.get("/students/<int:student_id>")
+@bp.get("/students/<id:student_id>")
 @login_required
 def card(student_id: int):
     st = lookup.find_student(student_id, "roster.student.card")
@@ -127,7 +128,7 @@ def gender_label(gender: str | None) -> str:
     return {"m": _("male"), "f": _("female")}.get(gender or "", "")
 
 
-@bp.route("/classes/<int:class_id>/students/new", methods=["GET", "POST"])
+@bp.route("/classes/<id:class_id>/students/new", methods=["GET", "POST"])
 @login_required
 def add_student(class_id: int):
     cls = lookup.find_class(class_id, "roster.student.write")
@@ -149,7 +150,7 @@ def add_student(class_id: int):
                            genders=GENDERS, gender_label=gender_label, classes=[], stale=None), (422 if errors else 200)
 
 
-@bp.route("/students/<int:student_id>/edit", methods=["GET", "POST"])
+@bp.route("/students/<id:student_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_student(student_id: int):
     st = lookup.find_student(student_id, "roster.student.write")
@@ -187,7 +188,7 @@ def edit_student(student_id: int):
 
 # --- guardians ------------------------------------------------------------------------------------------
 
-@bp.route("/students/<int:student_id>/guardians", methods=["GET", "POST"])
+@bp.route("/students/<id:student_id>/guardians", methods=["GET", "POST"])
 @login_required
 def student_guardians(student_id: int):
     st = lookup.find_student(student_id, "roster.guardian.write")
@@ -207,7 +208,7 @@ def student_guardians(student_id: int):
                 return redirect(url_for("roster.student_guardians", student_id=st.id))
         elif action in ("link", "unlink", "relation"):
             try:
-                gid = int(request.form.get("guardian_id", ""))
+                gid = bounded_int(request.form.get("guardian_id", ""))
             except ValueError:
                 abort(400)
             gd = lookup.find_guardian(gid, "roster.school.read")
@@ -242,7 +243,7 @@ def student_guardians(student_id: int):
                            found=found, relations=RELATIONS, relation_label=relation_label), status
 
 
-@bp.route("/guardians/<int:guardian_id>/edit", methods=["GET", "POST"])
+@bp.route("/guardians/<id:guardian_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_guardian(guardian_id: int):
     gd = lookup.find_guardian(guardian_id, "roster.guardian.write")
@@ -281,7 +282,7 @@ def _members_by_group(group_ids: list[int]) -> dict[int, set[int]]:
     return out
 
 
-@bp.route("/classes/<int:class_id>/groups", methods=["GET", "POST"])
+@bp.route("/classes/<id:class_id>/groups", methods=["GET", "POST"])
 @login_required
 def class_groups(class_id: int):
     cls = lookup.find_class(class_id, "roster.class.read")
@@ -332,7 +333,7 @@ def _eligible(grp: StudyGroup) -> list[Student]:
                 .order_by(SchoolClass.letter, Student.last_name, Student.first_name))
 
 
-@bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
+@bp.route("/groups/<id:group_id>", methods=["GET", "POST"])
 @login_required
 def group(group_id: int):
     grp = lookup.find_group(group_id, "roster.class.read")
@@ -349,7 +350,7 @@ def group(group_id: int):
         subject_id = request.form.get("subject_id", "")
         subject = next((s for s in subjects if str(s.id) == subject_id), None)
         try:
-            version = int(request.form.get("version", ""))
+            version = bounded_int(request.form.get("version", ""))
         except ValueError:
             abort(400)
         if not name:
@@ -379,7 +380,7 @@ def group(group_id: int):
 # --- import and export ---------------------------------------------------------------------------------------
 
 @bp.route("/import", methods=["GET", "POST"], defaults={"class_id": None})
-@bp.route("/classes/<int:class_id>/import", methods=["GET", "POST"])
+@bp.route("/classes/<id:class_id>/import", methods=["GET", "POST"])
 @login_required
 def import_page(class_id: int | None):
     if class_id is None:
@@ -395,7 +396,7 @@ def import_page(class_id: int | None):
 
 
 @bp.get("/export.<any(csv,xlsx):fmt>", defaults={"class_id": None})
-@bp.get("/classes/<int:class_id>/export.<any(csv,xlsx):fmt>")
+@bp.get("/classes/<id:class_id>/export.<any(csv,xlsx):fmt>")
 @login_required
 def export(class_id: int | None, fmt: str):
     from .importer import export_bytes
@@ -435,7 +436,7 @@ def _class_people(cls: SchoolClass):
     return students, by_student, guardians, users
 
 
-@bp.route("/classes/<int:class_id>/accounts", methods=["GET", "POST"])
+@bp.route("/classes/<id:class_id>/accounts", methods=["GET", "POST"])
 @login_required
 def accounts(class_id: int):
     cls = lookup.find_class(class_id, "roster.accounts.issue")
@@ -528,7 +529,7 @@ def _managed_school() -> School:
 @login_required
 def school():
     school = _managed_school()
-    return _school_page(school, request.args.get("year_id", type=int))
+    return _school_page(school, request.args.get("year_id", type=bounded_int))
 
 
 @bp.post("/school/years")
@@ -561,7 +562,7 @@ def create_year():
     return redirect(url_for("roster.school", year_id=year.id) + "#years")
 
 
-@bp.post("/school/years/<int:year_id>/holidays")
+@bp.post("/school/years/<id:year_id>/holidays")
 @login_required
 def add_holiday(year_id: int):
     year = lookup.find_year(year_id, "roster.school.manage")
@@ -581,7 +582,7 @@ def add_holiday(year_id: int):
     return redirect(url_for("roster.school", year_id=year.id) + "#holidays")
 
 
-@bp.post("/school/holidays/<int:holiday_id>/delete")
+@bp.post("/school/holidays/<id:holiday_id>/delete")
 @login_required
 def delete_holiday(holiday_id: int):
     holiday, year = lookup.find_holiday(holiday_id, "roster.school.manage")
@@ -617,7 +618,7 @@ def _form_teacher(school_id: int, raw: str):
     return teacher
 
 
-@bp.post("/school/years/<int:year_id>/classes")
+@bp.post("/school/years/<id:year_id>/classes")
 @login_required
 def add_class(year_id: int):
     year = lookup.find_year(year_id, "roster.school.manage")
@@ -637,7 +638,7 @@ def add_class(year_id: int):
     return redirect(url_for("roster.school", year_id=year.id) + "#classes")
 
 
-@bp.post("/school/classes/<int:class_id>/teacher")
+@bp.post("/school/classes/<id:class_id>/teacher")
 @login_required
 def set_class_teacher(class_id: int):
     cls = lookup.find_class(class_id, "roster.school.manage")
@@ -654,7 +655,7 @@ def add_teaching():
     if not _can("roster.school.manage", school):
         abort(403)
     teacher = next((u for u in service.school_teachers(school) if str(u.id) == request.form.get("teacher_id")), None)
-    subject = Subject.get_or_none((Subject.id == request.form.get("subject_id", type=int)) &
+    subject = Subject.get_or_none((Subject.id == request.form.get("subject_id", type=bounded_int)) &
                                   (Subject.school == school.id))
     target = request.form.get("target", "")
     cls = grp = None
@@ -670,7 +671,7 @@ def add_teaching():
     return redirect(url_for("roster.school", year_id=ta.year_id) + "#teaching")
 
 
-@bp.post("/school/teaching/<int:ta_id>/delete")
+@bp.post("/school/teaching/<id:ta_id>/delete")
 @login_required
 def delete_teaching(ta_id: int):
     ta = lookup.find_teaching(ta_id, "roster.school.manage")

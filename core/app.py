@@ -87,7 +87,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     host = PluginHost(resolve(settings.enabled_plugins, extra=extra_plugins), settings)
     from .access import Permission  # noqa: F401  (hook results are Permission objects)
     declared = [p for ps in host.hook.zhurnal_permissions() for p in (ps or [])]
-    ext = Zhurnal(settings=settings, plugins=host, access=AccessRegistry(declared, settings.grants),
+    roles = [r for rs in host.hook.zhurnal_roles() for r in (rs or [])]
+    ext = Zhurnal(settings=settings, plugins=host, access=AccessRegistry(declared, settings.grants, roles),
                   passwords=Passwords(settings.security["argon2_time_cost"], settings.security["argon2_memory_cost"],
                                       settings.security["argon2_parallelism"]))
     app.extensions["zhurnal"] = ext
@@ -118,7 +119,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
         return api.openapi(app)
 
     app.extensions["csrf"].exempt(openapi_json)
-    from . import audit, queue
+    from . import audit, ops, queue
+    ops.install(app)
     audit.install(app)
     queue.install(app)
     host.hook.zhurnal_app_ready(app=app)

@@ -69,7 +69,8 @@ class DateTime(_DateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         if not DATE_MIN.year <= value.year <= DATE_MAX.year:
-            raise ValidationError(f"Must be between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}.")
+            raise ValidationError(f"Must be greater than or equal to {DATE_MIN.isoformat()} and less than or equal "
+                                  f"to {DATE_MAX.isoformat()}.")   # marshmallow's wording: translated by core.api
         if value.tzinfo is not None:
             value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
         return value

@@ -72,6 +72,20 @@ def zhurnal_permissions():
     """
 
 
+@hookspec
+def zhurnal_roles():
+    """Declare roles beyond the kernel's (admin, director, deputy, teacher, class_teacher, nurse,
+    parent, student, support), e.g. a school psychologist or a speech therapist.
+
+    Called once at start-up, before permissions are registered, for every loaded plugin.
+    Permissions (``zhurnal_permissions``), ``[grants]`` settings and role assignments may
+    then name the role; its label is shown (translated) on account pages.
+
+    :returns: list of :class:`core.access.Role`; all lists are merged, and a name
+        declared twice (or one of the kernel's) stops start-up with one line.
+    """
+
+
 @hookspec(firstresult=True)
 def zhurnal_object_scope(obj):
     """Tell where an object belongs, so that scoped role assignments can match it.
@@ -199,6 +213,33 @@ def zhurnal_personal_data(user_id, person):
         the plugin's name.
     """
 
+
+@hookspec
+def zhurnal_audit_vocabulary():
+    """Say how this plugin's audit entries read on the audit page and in its export.
+
+    Called once per audit page or export, for every loaded plugin (entries of a plugin
+    switched off for a school still have to read well).
+
+    :returns: a :class:`core.audit_view.AuditVocabulary`: ``actions`` (action code or
+        prefix -> translated phrase, «поставил(а) отметку»), ``objects`` (object type ->
+        resolver taking the page's ids and returning ``{id: (label, url)}``; called once
+        per type per page, never per row), ``kinds`` (filter groups: label -> action
+        prefixes) and ``class_objects`` (class id -> ``[(object_type, query of matching
+        ids as text)]`` for the class filter). Dictionaries of all plugins are merged.
+    """
+
+@hookspec
+def zhurnal_metrics():
+    """Report this plugin's own figures for the operator's ``GET /metrics``.
+
+    Called each time the metrics endpoint is scraped (a few times a minute), for
+    every loaded plugin; keep it to a few cheap aggregate queries.
+
+    :returns: list of ``(name, help, value)`` gauges; each is published as
+        ``zhurnal_<plugin>_<name>``. Lists are not merged across plugins: every
+        plugin's names live under its own prefix.
+    """
 
 # --- consent and paper delivery -------------------------------------------------
 

@@ -3,8 +3,6 @@ absences and a mark tapped in, kept across a reload; a tap made without a connec
 and is sent when the connection returns; an answer lost on the way does not save a mark twice."""
 from __future__ import annotations
 
-import pytest
-
 from plugins.journal.models import Attendance, Lesson, Mark
 from plugins.roster.models import Student
 from tests.browser.conftest import ui_login
@@ -99,7 +97,6 @@ def test_a_tap_without_connection_waits_and_is_sent_when_it_returns(phone_page, 
     assert _row(page, a).locator('.jr-att-btn[data-status="absent"]').get_attribute("aria-pressed") == "true"
 
 
-@pytest.mark.xfail(reason="until POST /api/v1/marks honours Idempotency-Key (issue 11, item 16)", strict=False)
 def test_an_answer_lost_on_the_way_does_not_save_the_mark_twice(phone_page, live_url, demo_app):
     page = phone_page
     lesson_id, free = _todays_lesson(demo_app)

@@ -76,12 +76,20 @@ class DateTime(_DateTime):
         return value
 
 
+#: 0 .. 2**31-1 as a regular expression (no sign, no leading zeros beyond a lone 0)
+_UP_TO_INT_MAX = ("(?:0|[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+                  "|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])")
+
+
 class IdConverter(IntegerConverter):
     """``<id:name>`` in a route: a non-negative integer up to ``INT_MAX``; anything else
     (``2**63``, ``-1``, ``1e3``) does not match the route, so the answer is 404."""
 
     def __init__(self, map, *args, **kwargs) -> None:
         super().__init__(map, min=0, max=INT_MAX)
+        # the range in the pattern itself: a number past it matches no route for any method (404), where
+        # a value refused only by to_python leaves the route's other methods matching (a 405)
+        self.regex = _UP_TO_INT_MAX
 
 
 #: how an ``<id:...>`` path parameter is described in the OpenAPI document

@@ -30,7 +30,6 @@ import peewee as pw
 from flask import current_app, g, request
 
 from .db import BaseModel, database, utcnow
-from .i18n import N_
 
 HEADER = "Idempotency-Key"
 #: how long a key is remembered
@@ -95,7 +94,7 @@ def run(view, to_response):
         return to_response(view())
     key = key.strip()
     if not key or len(key) > MAX_KEY or not key.isprintable():
-        raise ApiError(400, "bad_request", N_("Idempotency-Key must be 1 to 200 printable characters."))
+        raise ApiError(400, "bad_request", "Idempotency-Key must be 1 to 200 printable characters.")
     user_id, route, digest = g.user.id, f"{request.method} {request.endpoint}", _request_hash()
     where = (IdempotentRequest.user_id == user_id) & (IdempotentRequest.key == key)
     try:
@@ -123,6 +122,6 @@ def run(view, to_response):
 def _check_same(prior: IdempotentRequest, route: str, digest: str):
     from .api import ApiError
     if prior.route != route or prior.request_hash != digest:
-        raise ApiError(422, "idempotency_key_reused", N_("This Idempotency-Key was already used for another request."),
-                       {HEADER: N_("Already used.")})
+        raise ApiError(422, "idempotency_key_reused",
+                       "This Idempotency-Key was already used for another request.", {HEADER: "Already used."})
     return None

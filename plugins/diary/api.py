@@ -3,11 +3,13 @@ the timetable with control works and holidays, the class teacher's control, and 
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
+from flask_babel import gettext as _
 
 from core import clock
 from core.api import ApiError, PageArgs, endpoint, invalid, not_found
 
 from . import control, guard, messaging, report, service
+from .consent import withheld
 from .reading import open_week
 from .schemas import (AckIn, AckOut, AnnouncementIn, CalendarOut, ControlOut, MessageIn, MessageOut, PeriodArgs,
                       PeriodMarksOut, ThreadDetailOut, ThreadIn, ThreadPageOut, UnreadOut, WeekArgs, WeekOut)
@@ -23,12 +25,22 @@ def _refused(e: service.Refused) -> ApiError:
     return ApiError(e.status, "forbidden" if e.status == 403 else "conflict", str(e))
 
 
+def _consent(st) -> None:
+    """403 ``consent_required`` when a family member has no standing consent (see :mod:`.consent`)."""
+    from .reading import viewer_role
+    if withheld(g.user, st, viewer_role(g.user, st)):
+        raise ApiError(403, "consent_required", _(
+            "No consent to the processing and electronic delivery of this child's data is registered; "
+            "the school gives the data on paper. Sign the consent form with the class teacher."))
+
+
 # --- the diary ---------------------------------------------------------------------------------
 
 @endpoint(bp, "/students/<id:student_id>/diary", summary="A week of a student's diary", query=WeekArgs,
           response=WeekOut)
 def week(student_id: int, args):
     st = guard.student(student_id)
+    _consent(st)
     monday = monday_of(args["week"] or clock.today())
     # WeekOut describes the answer; week_json builds the same dict without marshmallow's
     # nested dump, which cost more than the rest of the request (see week_json)
@@ -40,6 +52,7 @@ def week(student_id: int, args):
           body=AckIn, response=AckOut, idempotent=True)
 def acknowledge(student_id: int, body):
     st = guard.student(student_id, "diary.acknowledge")
+    _consent(st)
     try:
         ack, created = service.acknowledge(g.user, st, body["week"])
     except service.Refused as e:
@@ -51,6 +64,7 @@ def acknowledge(student_id: int, body):
           query=PeriodArgs, response=PeriodMarksOut)
 def period_marks(student_id: int, args):
     st = guard.student(student_id)
+    _consent(st)
     periods = report.periods_of(st)
     if args["period_id"] is None:
         period = report.current_period(periods, clock.today())
@@ -71,7 +85,9 @@ def period_marks(student_id: int, args):
           summary="A student's timetable, the control works ahead and the holidays of the school year",
           response=CalendarOut)
 def calendar(student_id: int):
-    return report.calendar(guard.student(student_id))
+    st = guard.student(student_id)
+    _consent(st)
+    return report.calendar(st)
 
 
 def _is_own(st) -> bool:

@@ -18,6 +18,7 @@ from core.ui import NavItem, Widget, login_required
 from plugins.roster import service as roster
 
 from . import guard, report, service
+from .consent import withheld
 from .reading import kids_of, open_week, viewer_role
 from .week import monday_of
 
@@ -63,10 +64,19 @@ def index():
 def week(student_id: int):
     st = guard.student(student_id)
     monday = week_param()
+    if withheld(g.user, st, viewer_role(g.user, st)):
+        return consent_notice(st, "week")
     data = open_week(g.user, st, monday, via="web")
     kids = kids_of(g.user) if data["role"] == "guardian" else []
     return render_template("diary/week.html", d=data, st=st, kids=kids, labels=week_labels(str(get_locale())),
                            lesson_meta=lesson_meta)
+
+
+def consent_notice(st, tab: str):
+    """The page a family member gets instead of the child's data when no consent stands (403)."""
+    role = viewer_role(g.user, st)
+    kids = kids_of(g.user) if role == "guardian" else []
+    return render_template("diary/consent_missing.html", st=st, kids=kids, role=role, tab=tab), 403
 
 
 def lesson_meta(lesson: dict, room: str) -> str:
@@ -115,6 +125,8 @@ def week_labels(locale: str) -> dict:
 def acknowledge(student_id: int):
     st = guard.student(student_id, "diary.acknowledge")
     monday = week_param()
+    if withheld(g.user, st, viewer_role(g.user, st)):
+        return consent_notice(st, "week")
     try:
         _ack, created = service.acknowledge(g.user, st, monday)
     except service.Refused as e:
@@ -131,6 +143,8 @@ def acknowledge(student_id: int):
 @login_required
 def marks(student_id: int):
     st = guard.student(student_id)
+    if withheld(g.user, st, viewer_role(g.user, st)):
+        return consent_notice(st, "marks")
     periods = report.periods_of(st)
     pid = request.args.get("period_id", type=bounded_int)
     period = next((p for p in periods if p.id == pid), None) if pid else report.current_period(periods, clock.today())
@@ -149,6 +163,8 @@ def marks(student_id: int):
 def calendar(student_id: int):
     st = guard.student(student_id)
     role = viewer_role(g.user, st)
+    if withheld(g.user, st, role):
+        return consent_notice(st, "calendar")
     kids = kids_of(g.user) if role == "guardian" else []
     return render_template("diary/calendar.html", d=report.calendar(st), st=st, kids=kids, role=role)
 

@@ -18,6 +18,7 @@ from .models import MedicalCertificate
 from .permissions import CERT_WRITE, IMPORT, WRITE
 
 bp = Blueprint("health_sheet_api", __name__, url_prefix="/api/v1")
+service.audit_refusals(bp)
 
 
 # --- authorization ----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from .models import HEALTH_GROUPS, PE_GROUP_LABELS, PE_GROUPS, REASON_LABELS, RE
 from .permissions import CERT_WRITE, IMPORT, PE_READ, READ, WRITE, pe_teaching, teaches_pe_anywhere, view_for
 
 bp = Blueprint("health_sheet", __name__, url_prefix="/health_sheet", template_folder="templates")
+service.audit_refusals(bp)
 
 HISTORY_PER_PAGE = 10
 
@@ -89,7 +90,7 @@ def _own_students(user) -> list[Student]:
 def index():
     classes = _visible_classes(g.user)
     students = _own_students(g.user)
-    if not classes and not students:
+    if not classes and not students and not access.can(g.user, READ, g.get("school")):
         abort(403)
     return render_template("health_sheet/index.html", classes=classes, students=students)
 

@@ -101,17 +101,26 @@ class JournalLessonOut(Schema):
     version = fields.Int()
 
 
+class MarkValue(fields.Str):
+    """A mark as a string ("5", "4-", "зачёт") or, for numeric scales, a JSON number (5)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(int(value)) if float(value).is_integer() and abs(value) < 1e9 else str(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class MarkIn(Schema):
     student_id = fields.Int(required=True)
     lesson_id = fields.Int(required=True)
-    value = fields.Str(required=True, validate=validate.Length(min=1, max=8))
+    value = MarkValue(required=True, validate=validate.Length(min=1, max=8))
     kind = fields.Str(load_default="answer", validate=validate.Length(max=20))
     comment = fields.Str(load_default="", validate=validate.Length(max=300))
 
 
 class MarkPatch(Schema):
     version = fields.Int(required=True)
-    value = fields.Str(validate=validate.Length(min=1, max=8))
+    value = MarkValue(validate=validate.Length(min=1, max=8))
     kind = fields.Str(validate=validate.Length(max=20))
     comment = fields.Str(validate=validate.Length(max=300))
 
@@ -191,7 +200,7 @@ class TermMarkIn(Schema):
     #: null: the year mark
     period_id = fields.Int(required=True, allow_none=True)
     #: null removes the mark
-    value = fields.Str(required=True, allow_none=True, validate=validate.Length(min=1, max=8))
+    value = MarkValue(required=True, allow_none=True, validate=validate.Length(min=1, max=8))
     version = fields.Int(load_default=None)
 
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from core import access, clock
 from core.fields import bounded_date, bounded_int
-from core.ui import NavItem, Widget, login_required
+from core.ui import NavItem, Widget, login_required, safe_next
 from plugins.roster import service as roster
 from plugins.roster.models import AcademicYear, Period, SchoolClass, Student, StudyGroup, Subject, TeachingAssignment
 
@@ -298,10 +298,7 @@ def lesson_page(lesson_id: int):
             flash(_("Someone else changed this lesson in the meantime. Check and save again."), "error")
         except service.Invalid as e:
             flash("; ".join(_(m) for m in e.fields.values()), "error")
-        target = request.form.get("next") or ""
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("journal.lesson_page", lesson_id=lesson.id)
-        return redirect(target)
+        return redirect(safe_next(request.form.get("next"), url_for("journal.lesson_page", lesson_id=lesson.id)))
     from . import lesson_roster
     marks_writable = access.can(g.user, "journal.mark.write", lesson) and (
         period.closed_at is None or access.can(g.user, "journal.closed_period.edit", lesson))

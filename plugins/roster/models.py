@@ -112,6 +112,8 @@ class Student(BaseModel):
     address = pw.CharField(max_length=300, default="")
     phone = pw.CharField(max_length=32, default="")
     email = pw.CharField(max_length=200, default="")
+    #: СНИЛС (schema 3), normalised ``XXX-XXX-XXX YY``; personal data
+    snils = pw.CharField(max_length=14, default="")
     #: a student on an individual study plan (e.g. home schooling) has their own subjects
     individual_plan = pw.BooleanField(default=False)
     user = pw.ForeignKeyField(User, null=True, unique=True, backref="student_record", on_delete="SET NULL")
@@ -235,6 +237,34 @@ class TeachingAssignment(BaseModel):
         return self.__data__.get("school_class")
 
 
+class SchoolProfile(BaseModel):
+    """What the roster knows of a school beyond the kernel's name (schema 3): address, time zone."""
+    school = pw.ForeignKeyField(School, unique=True, backref="profile", on_delete="CASCADE")
+    address = pw.CharField(max_length=300, default="")
+    timezone = pw.CharField(max_length=64, default="")
+
+    class Meta:
+        table_name = "roster_school_profile"
+
+
+class ImportMapping(BaseModel):
+    """A caption of a class-list file that a user of the school mapped to a column (schema 3);
+    the next file with that caption is read the same way."""
+    school = pw.ForeignKeyField(School, on_delete="CASCADE")
+    caption = pw.CharField(max_length=200)  # as core.tabular.normalize_header gives it
+    key = pw.CharField(max_length=32)  # a column key of the importer, or "" for "do not import"
+
+    class Meta:
+        table_name = "roster_import_mapping"
+        indexes = ((("school", "caption"), True),)
+
+
+def upgrade_to_3(migrator) -> None:
+    """Schema 3: students get ``snils``; the school profile and saved import mappings are new
+    tables (created by ``zhurnal init`` as any new table)."""
+    migrator.database.execute_sql('ALTER TABLE "roster_student" ADD COLUMN "snils" VARCHAR(14) NOT NULL DEFAULT \'\'')
+
+
 def upgrade_to_2(migrator) -> None:
     """Schema 2: classes and study groups get an optimistic-lock ``version``.
 
@@ -247,4 +277,4 @@ def upgrade_to_2(migrator) -> None:
 
 
 MODELS = [AcademicYear, Period, Holiday, Subject, SchoolClass, Student, Guardian, StudentGuardian,
-          StudyGroup, GroupMember, TeachingAssignment]
+          StudyGroup, GroupMember, TeachingAssignment, SchoolProfile, ImportMapping]

@@ -26,7 +26,8 @@ from .schemas import (Args, ClassIn, GuardianIn, GuardianPatch, HolidayIn, Stude
 
 bp = Blueprint("roster", __name__, url_prefix="/roster", template_folder="templates")
 
-STUDENT_FORM = ("last_name", "first_name", "middle_name", "birth_date", "gender", "address", "phone", "email")
+STUDENT_FORM = ("last_name", "first_name", "middle_name", "birth_date", "gender", "address", "phone", "email",
+                "snils")
 GUARDIAN_FORM = ("last_name", "first_name", "middle_name", "phone", "email")
 
 
@@ -48,8 +49,9 @@ def _form(fields: tuple, *, checkboxes: tuple = (), nullable: tuple = ("birth_da
 
 
 def _school() -> School:
-    if g.get("school") is None:
-        abort(404)
+    if g.get("school") is None:  # a fresh deployment: lead to the set-up, never a 404
+        from .setup_views import no_school_response
+        abort(no_school_response())
     return g.school
 
 
@@ -389,20 +391,8 @@ def import_page(class_id: int | None):
     else:
         cls = lookup.find_class(class_id, "roster.import")
         school = School.get_by_id(cls.school_id)
-    report, status = None, 200
-    if request.method == "POST":
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            flash(_("Choose a CSV or XLSX file."), "error")
-            status = 422
-        else:
-            from .importer import import_students
-            report = import_students(upload.stream, upload.filename, school, g.user,
-                                     request.form.get("dry_run") in ("1", "on"), only_class=cls)
-            status = 200 if report.ok else 422
-    from .importer import COLUMNS, EXPORT_KEYS, TITLE
-    return render_template("roster/import.html", cls=cls, report=report, titles=[TITLE[k] for k in EXPORT_KEYS],
-                           aliases=COLUMNS), status
+    from .import_views import import_post
+    return import_post(school, cls)
 
 
 @bp.get("/export.<any(csv,xlsx):fmt>", defaults={"class_id": None})
@@ -710,6 +700,9 @@ def nav_items(user, school):
         items.append(NavItem(_("Classes"), "roster.classes", priority=30))
     if school is not None and access.can(user, "roster.school.manage", school):
         items.append(NavItem(_("School"), "roster.school", priority=800))
+    from .setup_views import may_set_up
+    if may_set_up(user, school):
+        items.append(NavItem(_("Set-up"), "roster.setup_page", priority=790))
     return items
 
 
@@ -744,6 +737,14 @@ def dashboard_widgets(user, school):
     if teaching:
         widgets.append(Widget(_("What I teach"), template="roster/widget_teaching.html",
                               context={"rows": teaching}, priority=20))
+    from .setup_views import may_set_up
+    if may_set_up(user, school):
+        from .setup import checklist
+        steps = checklist(school, user) if school is not None else []
+        if school is None or not all(s.done for s in steps):
+            widgets.append(Widget(_("Setting the school up"), template="roster/widget_setup.html",
+                                  context={"school": school, "steps": steps,
+                                           "upcoming": next((s for s in steps if not s.done), None)}, priority=5))
     if school is not None and access.can(user, "roster.school.manage", school):
         classes = service.classes(school)
         counts = service.student_counts(c.id for c in classes)
@@ -776,3 +777,6 @@ def _teaching_rows(user, year) -> list[dict]:
             targets.append(((99, "", grp.name), grp.name, url_for("roster.group", group_id=grp.id)))
     return [{"subject": name, "targets": [(label, url) for _key, label, url in sorted(targets)]}
             for name, targets in by_subject.items()]
+
+
+from . import setup_views  # noqa: E402,F401  (the first-run pages share this blueprint)

@@ -28,9 +28,14 @@ def _row(page, student_id):
     return page.locator(f'.jr-roster-row[data-student="{student_id}"]')
 
 
-def _saved(page):
-    page.wait_for_function("document.getElementById('jr-roster-status').textContent.length > 0 && "
-                           "!document.querySelector('.jr-roster-row.jr-pending')")
+def _saved(page, timeout: float = 15):
+    """Wait until every tap was answered (polled from here: the page's CSP forbids evaluated strings)."""
+    import time
+    deadline = time.monotonic() + timeout
+    while not page.evaluate("document.getElementById('jr-roster-status').textContent.length > 0 && "
+                            "!document.querySelector('.jr-roster-row.jr-pending')"):
+        assert time.monotonic() < deadline, "the taps were not all saved"
+        page.wait_for_timeout(100)
 
 
 def _db(app, lesson_id, student_id):

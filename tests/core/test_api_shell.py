@@ -38,7 +38,7 @@ def test_openapi_is_valid_and_lists_every_api_route(demo_app):
     login_op = spec["paths"]["/api/v1/auth/login"]["post"]
     assert "security" not in login_op
     props = spec["components"]["schemas"]["Login"]["properties"]
-    assert set(props) == {"login", "password"}
+    assert set(props) == {"login", "password", "unlock_code", "totp"}
     assert spec["paths"]["/api/v1/me"]["get"]["security"] == [{"bearer": []}, {"cookie": []}]
 
 

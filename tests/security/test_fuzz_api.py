@@ -146,5 +146,5 @@ def test_fuzz_api_per_role(demo_app):
           f"{stats['5xx']} answers 5xx, {len(failures)} failing operation/role pairs")
     print(sorted((k, v) for k, v in stats.items()))
     assert stats["operations"] > 60
-    assert stats["parent2 answers about their child"] > 0   # the family check has something to look at
+    assert stats["parent2 answers about their child"] >= 5   # the family check has something to look at
     assert not failures, "\n\n".join(f"{k}: {v}" for k, v in sorted(failures.items()))

@@ -5,9 +5,9 @@ import datetime as dt
 
 from flask import Blueprint, g
 from flask_babel import gettext as _
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
-from . import access, incidents
+from . import access, fields, incidents
 from .api import ApiError, endpoint, not_found
 from .identity.models import CompromiseReport
 

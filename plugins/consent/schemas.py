@@ -1,8 +1,9 @@
 """Request and response schemas of the consent API."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, validate
 
+from core import fields
 from core.api import PageArgs
 
 from .models import ALL_STATUSES, STATUSES

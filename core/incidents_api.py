@@ -6,8 +6,9 @@ import datetime as dt
 from flask import Blueprint, g
 from flask_babel import gettext as _
 from marshmallow import Schema, validate
+from . import fields
 
-from . import access, fields, incidents
+from . import access, incidents
 from .api import ApiError, endpoint, not_found
 from .identity.models import CompromiseReport
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, validate
-
 from core import fields
+
 from core.api import PageArgs
 
 from .models import ALL_STATUSES, STATUSES

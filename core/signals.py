@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import logging
 import weakref
+from contextlib import contextmanager
 
 from blinker import Namespace
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 
 log = logging.getLogger("zhurnal.signals")
 
@@ -38,6 +39,9 @@ account_locked = zhurnal_signals.signal("account-locked", doc="An account was lo
 credentials_compromised = zhurnal_signals.signal(
     "credentials-compromised",
     doc="Credentials reported compromised; the account is stopped (user, reported_at, report_id, school_id).")
+#: a user signed in from a device (browser) the account never used before. kwargs: user, session_id, ip, school_id
+new_device_login = zhurnal_signals.signal(
+    "new-device-login", doc="A sign-in from a device never used by the account (user, session_id, ip, school_id).")
 #: a password was changed or reset. kwargs: user, by (user), school_id
 password_changed = zhurnal_signals.signal("password-changed", doc="A password was changed (user, by, school_id).")
 #: a plugin was switched on or off for a school. kwargs: plugin, enabled, by, school_id
@@ -123,7 +127,32 @@ def disconnect_app(app) -> None:
 
 
 def send(signal, sender=None, **kwargs):
-    """Send a domain signal. Call after commit; ``school_id`` is required."""
+    """Send a domain signal. Call after commit; ``school_id`` is required.
+
+    Inside :func:`after_commit` (a service's transaction nested in a wider one) the signal
+    is held until that wider transaction has committed, and dropped if it rolls back.
+    """
     if "school_id" not in kwargs:
         raise TypeError(f"signal {signal.name!r} sent without school_id")
+    held = g.get("_zh_held_signals") if has_app_context() else None
+    if held is not None:
+        held.append((signal, sender, kwargs))
+        return []
     return signal.send(sender, **kwargs)
+
+
+@contextmanager
+def after_commit():
+    """Hold the signals sent inside until the block ends without an error, then send them
+    (wrap it around the ``database.atomic()`` that encloses the services' transactions)."""
+    if g.get("_zh_held_signals") is not None:   # already held by an outer block
+        yield
+        return
+    g._zh_held_signals = held = []
+    try:
+        yield
+    finally:
+        g._zh_held_signals = None
+    # reached only when the block (and the transaction inside it) completed
+    for signal, sender, kwargs in held:
+        signal.send(sender, **kwargs)

@@ -36,7 +36,7 @@ def _consent(st) -> None:
 
 # --- the diary ---------------------------------------------------------------------------------
 
-@endpoint(bp, "/students/<int:student_id>/diary", summary="A week of a student's diary", query=WeekArgs,
+@endpoint(bp, "/students/<id:student_id>/diary", summary="A week of a student's diary", query=WeekArgs,
           response=WeekOut)
 def week(student_id: int, args):
     st = guard.student(student_id)
@@ -47,9 +47,9 @@ def week(student_id: int, args):
     return jsonify(week_json(open_week(g.user, st, monday, via="api")))
 
 
-@endpoint(bp, "/students/<int:student_id>/diary/acknowledgements", ["POST"], status=201,
+@endpoint(bp, "/students/<id:student_id>/diary/acknowledgements", ["POST"], status=201,
           summary="A guardian acknowledges a week («Ознакомлен»); 200 with the standing one if nothing changed since",
-          body=AckIn, response=AckOut)
+          body=AckIn, response=AckOut, idempotent=True)
 def acknowledge(student_id: int, body):
     st = guard.student(student_id, "diary.acknowledge")
     _consent(st)
@@ -60,7 +60,7 @@ def acknowledge(student_id: int, body):
     return ack, (201 if created else 200)
 
 
-@endpoint(bp, "/students/<int:student_id>/marks", summary="A student's marks per subject in a reporting period",
+@endpoint(bp, "/students/<id:student_id>/marks", summary="A student's marks per subject in a reporting period",
           query=PeriodArgs, response=PeriodMarksOut)
 def period_marks(student_id: int, args):
     st = guard.student(student_id)
@@ -81,7 +81,7 @@ def period_marks(student_id: int, args):
     return data
 
 
-@endpoint(bp, "/students/<int:student_id>/calendar",
+@endpoint(bp, "/students/<id:student_id>/calendar",
           summary="A student's timetable, the control works ahead and the holidays of the school year",
           response=CalendarOut)
 def calendar(student_id: int):
@@ -97,7 +97,7 @@ def _is_own(st) -> bool:
 
 # --- the class teacher's control ------------------------------------------------------------------
 
-@endpoint(bp, "/classes/<int:class_id>/acknowledgements", summary="Who acknowledged a week of the diary in a class",
+@endpoint(bp, "/classes/<id:class_id>/acknowledgements", summary="Who acknowledged a week of the diary in a class",
           query=WeekArgs, response=ControlOut)
 def class_acknowledgements(class_id: int, args):
     cls = guard.school_class(class_id)
@@ -115,7 +115,7 @@ def list_threads(args):
 
 
 @endpoint(bp, "/messages/threads", ["POST"], status=201, summary="Start a conversation about a student",
-          body=ThreadIn, response=ThreadDetailOut)
+          body=ThreadIn, response=ThreadDetailOut, idempotent=True)
 def create_thread(body):
     guard.require("diary.message.read")
     st = guard.student(body["student_id"], "diary.message.send")
@@ -141,15 +141,15 @@ def _detail(thread, member) -> dict:
             "members": messaging.thread_members(thread, member), "messages": msgs}
 
 
-@endpoint(bp, "/messages/threads/<int:thread_id>", summary="A conversation; reading it marks it read",
+@endpoint(bp, "/messages/threads/<id:thread_id>", summary="A conversation; reading it marks it read",
           response=ThreadDetailOut)
 def get_thread(thread_id: int):
     return _detail(*guard.thread(thread_id))
 
 
-@endpoint(bp, "/messages/threads/<int:thread_id>/messages", ["POST"], status=201,
+@endpoint(bp, "/messages/threads/<id:thread_id>/messages", ["POST"], status=201,
           summary="Answer in a conversation (families cannot answer announcements)", body=MessageIn,
-          response=MessageOut)
+          response=MessageOut, idempotent=True)
 def post_message(thread_id: int, body):
     thread, member = guard.thread(thread_id)
     try:
@@ -160,9 +160,9 @@ def post_message(thread_id: int, body):
             "created_at": msg.created_at}
 
 
-@endpoint(bp, "/classes/<int:class_id>/announcements", ["POST"], status=201,
+@endpoint(bp, "/classes/<id:class_id>/announcements", ["POST"], status=201,
           summary="The class teacher's announcement to every guardian of the class", body=AnnouncementIn,
-          response=ThreadDetailOut)
+          response=ThreadDetailOut, idempotent=True)
 def announce(class_id: int, body):
     cls = guard.school_class(class_id, "diary.announce")
     recipients = messaging.class_guardian_users(cls.id)

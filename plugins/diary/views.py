@@ -13,6 +13,7 @@ from flask_babel import get_locale, gettext as _
 from markupsafe import Markup
 
 from core import access, clock
+from core.fields import bounded_date, bounded_int
 from core.ui import NavItem, Widget, login_required
 from plugins.roster import service as roster
 
@@ -30,7 +31,7 @@ def week_param(name: str = "week") -> dt.date:
     if not raw:
         return monday_of(clock.today())
     try:
-        return monday_of(dt.date.fromisoformat(raw))
+        return monday_of(bounded_date(raw))
     except ValueError:
         abort(400)
 
@@ -58,7 +59,7 @@ def index():
     return render_template("diary/index.html", classes=classes)
 
 
-@bp.get("/students/<int:student_id>")
+@bp.get("/students/<id:student_id>")
 @login_required
 def week(student_id: int):
     st = guard.student(student_id)
@@ -119,7 +120,7 @@ def week_labels(locale: str) -> dict:
     }
 
 
-@bp.post("/students/<int:student_id>/acknowledge")
+@bp.post("/students/<id:student_id>/acknowledge")
 @login_required
 def acknowledge(student_id: int):
     st = guard.student(student_id, "diary.acknowledge")
@@ -138,14 +139,14 @@ def acknowledge(student_id: int):
     return redirect(url_for("diary.week", student_id=st.id, week=monday.isoformat()))
 
 
-@bp.get("/students/<int:student_id>/marks")
+@bp.get("/students/<id:student_id>/marks")
 @login_required
 def marks(student_id: int):
     st = guard.student(student_id)
     if withheld(g.user, st, viewer_role(g.user, st)):
         return consent_notice(st, "marks")
     periods = report.periods_of(st)
-    pid = request.args.get("period_id", type=int)
+    pid = request.args.get("period_id", type=bounded_int)
     period = next((p for p in periods if p.id == pid), None) if pid else report.current_period(periods, clock.today())
     if pid and period is None:
         abort(404)
@@ -157,7 +158,7 @@ def marks(student_id: int):
     return render_template("diary/marks.html", d=data, st=st, periods=periods, kids=kids, role=role)
 
 
-@bp.get("/students/<int:student_id>/calendar")
+@bp.get("/students/<id:student_id>/calendar")
 @login_required
 def calendar(student_id: int):
     st = guard.student(student_id)

@@ -59,7 +59,8 @@ def test_deleted_last_row_reported(demo_app, cli):
 
 
 def test_forged_row_with_a_recomputed_hash_is_still_found(demo_app):
-    """Re-hashing an altered row does not help: the next row no longer follows it."""
+    """Re-hashing an altered row does not help: without the key its HMAC is wrong, and the
+    next row no longer follows it."""
     ids = _ids(demo_app)
     victim = ids[10]
     with demo_app.app_context():
@@ -68,8 +69,9 @@ def test_forged_row_with_a_recomputed_hash_is_still_found(demo_app):
                                e.object_id, e.school_id, '{"forged": true}')
         audit.AuditEntry.update(data='{"forged": true}', hash=forged).where(audit.AuditEntry.id == victim).execute()
         problems = audit.verify()
-    assert [str(p) for p in problems] == [
-        f"entry {ids[11]}: does not follow the previous entry (inserted or reordered)"]
+    assert [str(p) for p in problems][-1] == \
+        f"entry {ids[11]}: does not follow the previous entry (inserted or reordered)"
+    assert str(problems[0]).startswith(f"entry {victim}: was altered")
 
 
 def test_verify_as_a_real_process_exits_1(demo_app, tmp_path):

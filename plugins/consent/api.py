@@ -63,11 +63,13 @@ def _refused(e: service.Refused) -> ApiError:
           query=schemas.HistoryArgs, response=schemas.HistoryOut)
 def guardian_consents(guardian_id: int, args: dict):
     gd = find_guardian(guardian_id, READ)
-    q = service.history(gd.id)
+    # a class teacher reads the records of the children of their class, the administration all
+    visible = {s.id for s in service.linked_students(gd.id) if access.can(g.user, READ, s)}
+    q = service.history(gd.id, visible)
     total = q.count()
     rows = list(q.paginate(args["page"], args["per_page"]))
     users = schemas.users_by_id(r.registered_by_id for r in rows)
-    children = [s.id for s in service.children_of(gd.id)]
+    children = [s.id for s in service.children_of(gd.id) if s.id in visible]
     latest = service.latest_records(guardian_ids=[gd.id], student_ids=children)
     status = service.summary_status(latest[(gd.id, s)].status if (gd.id, s) in latest else "none" for s in children)
     service.record_read(gd, via="api", school_id=gd.school_id)

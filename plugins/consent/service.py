@@ -114,9 +114,18 @@ def current_status(guardian_id: int, student_id: int) -> str:
     return r.status if r else "none"
 
 
-def history(guardian_id: int):
-    """Every record of a guardian, newest first (a query, to be paged)."""
-    return history_query(ConsentRecord.guardian == guardian_id)
+def history(guardian_id: int, student_ids: Iterable[int] | None = None):
+    """Every record of a guardian (for these children only, if given), newest first (a query, to be paged)."""
+    where = ConsentRecord.guardian == guardian_id
+    if student_ids is not None:
+        where &= ConsentRecord.student.in_(list(student_ids) or [0])
+    return history_query(where)
+
+
+def linked_students(guardian_id: int) -> list[Student]:
+    """Every child ever linked to the guardian and still linked (including those who left school)."""
+    return list(Student.select().join(StudentGuardian).where(StudentGuardian.guardian == guardian_id)
+                .order_by(Student.last_name, Student.first_name, Student.id))
 
 
 def children_of(guardian_id: int) -> list[Student]:

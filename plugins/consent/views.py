@@ -161,8 +161,8 @@ def guardian_page(guardian_id: int):
     if not access.can(g.user, READ, gd):
         known = access.can(g.user, "roster.student.card", gd) or access.can(g.user, "roster.class.read", gd)
         abort(403 if known else 404)
-    records = list(service.history(gd.id))
-    children = {s.id: s for s in service.children_of(gd.id)}
+    children = {s.id: s for s in service.linked_students(gd.id) if access.can(g.user, READ, s)}
+    records = list(service.history(gd.id, children))
     from .schemas import users_by_id
     users = users_by_id(r.registered_by_id for r in records)
     service.record_read(gd, via="web", school_id=gd.school_id)

@@ -1,7 +1,9 @@
 """Electronic diary: what families and students see of the journal, acknowledgements, messages.
 
 Reads everything from :mod:`plugins.journal` (nothing is copied); owns only
-acknowledgements, last visits and conversations.
+acknowledgements, last visits and conversations. A guardian (or student) for whom
+the consent registry answers ``zhurnal_consent_granted`` with ``False`` gets a
+notice instead of the child's week, marks and timetable (:mod:`.consent`).
 """
 from __future__ import annotations
 

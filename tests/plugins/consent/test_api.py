@@ -36,6 +36,17 @@ def test_history_is_newest_first_with_document_text_version_and_registrar(demo_a
     assert [i["status"] for i in paged["items"]] == ["granted"]
 
 
+def test_a_class_teacher_reads_the_records_of_their_class_only(demo_app, cids):
+    """parent1 has a child in 5А and one in 6Б: each class teacher sees their child's record, the director both."""
+    url = f"/api/v1/guardians/{cids['guardian_parent1']}/consents"
+    seen = {who: {i["student_id"] for i in login(demo_app, who).get(url).get_json()["items"]}
+            for who in ("klass5a", "klass6b", "director")}
+    assert seen == {"klass5a": {cids["student1"]}, "klass6b": {cids["sibling"]},
+                    "director": {cids["student1"], cids["sibling"]}}
+    page = login(demo_app, "klass6b").get(f"/consent/guardians/{cids['guardian_parent1']}").get_data(as_text=True)
+    assert page.count('<tr data-status=') == 1
+
+
 def test_document_may_be_given_as_a_plain_number(demo_app, cids):
     r = login(demo_app, "admin").post(f"/api/v1/guardians/{cids['guardian_none']}/consents",
                                       json={"status": "granted", "date": "2026-11-26", "document": "С-101"})

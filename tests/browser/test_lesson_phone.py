@@ -31,8 +31,16 @@ def _row(page, student_id):
 
 
 def _saved(page):
-    page.wait_for_function("document.getElementById('jr-roster-status').textContent.length > 0 && "
-                           "!document.querySelector('.jr-roster-row.jr-pending')")
+    # polled from here: wait_for_function evaluates its predicate with eval(), which the pages'
+    # Content-Security-Policy (script-src 'self') refuses
+    import time
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if page.evaluate("document.getElementById('jr-roster-status').textContent.length > 0 && "
+                         "!document.querySelector('.jr-roster-row.jr-pending')"):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the lesson's roster did not finish saving")
 
 
 def _db(app, lesson_id, student_id):

@@ -157,7 +157,9 @@ def issue_unlock_code(user: User, *, by: User | None = None) -> str:
 
 
 def forget_login_failures(older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
-    """Drop the counters of unknown logins and of addresses quiet for ``older_than`` (a nightly job)."""
+    """Drop the counters of unknown logins and of addresses quiet for ``older_than``, and sessions
+    ended or unused for 30 days (a nightly job)."""
+    sessions.forget()
     return throttle.forget(older_than)
 
 

@@ -120,6 +120,12 @@ def open_sessions(user: User) -> list[UserSession]:
                                            & (UserSession.last_seen_at > since)).order_by(UserSession.id.desc()))
 
 
+def forget(older_than: dt.timedelta = dt.timedelta(days=30)) -> int:
+    """Drop sessions ended or unused for ``older_than`` (nightly; the audit keeps the sign-ins)."""
+    cut = utcnow() - older_than
+    return UserSession.delete().where((UserSession.ended_at < cut) | (UserSession.last_seen_at < cut)).execute()
+
+
 def touch(session_id: int, last_seen) -> None:
     """Note the session as used (at most every :data:`TOUCH_EVERY`)."""
     now = utcnow()

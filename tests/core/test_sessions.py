@@ -118,3 +118,18 @@ def test_the_new_device_notice_reaches_the_channels(demo_app):
         pm.unregister(name="test-channel")
     notices = [a for a in seen if a.kind == "new_device_login"]
     assert len(notices) == 1 and [u.login for u in notices[0].recipients] == ["nurse"]
+
+
+def test_old_sessions_are_forgotten_at_night(demo_app):
+    import datetime as dt
+    from core.identity.models import UserSession
+    from core.identity.service import forget_login_failures
+    c = login(demo_app, "parent1")
+    c.post("/api/v1/auth/logout")
+    live = login(demo_app, "parent1")
+    with demo_app.app_context():
+        UserSession.update(ended_at=dt.datetime(2020, 1, 1)).where(UserSession.ended_at.is_null(False)).execute()
+        before = UserSession.select().count()
+        forget_login_failures()
+        assert UserSession.select().count() == before - 1
+    assert live.get("/api/v1/me").status_code == 200

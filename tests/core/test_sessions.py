@@ -133,3 +133,22 @@ def test_old_sessions_are_forgotten_at_night(demo_app):
         forget_login_failures()
         assert UserSession.select().count() == before - 1
     assert live.get("/api/v1/me").status_code == 200
+
+
+def test_a_failing_channel_does_not_stop_the_sign_in(demo_app):
+    from core.hookspecs import hookimpl
+
+    class Broken:
+        @hookimpl
+        def zhurnal_security_alert(self, alert):
+            raise RuntimeError("SMTP down")
+
+    pm = demo_app.extensions["zhurnal"].plugins.pm
+    pm.register(Broken(), name="broken-channel")
+    try:
+        login(demo_app, "nurse")
+        c = login(demo_app, "nurse")          # a new device: the notice fails, the sign-in does not
+    finally:
+        pm.unregister(name="broken-channel")
+    assert c.get("/api/v1/me").status_code == 200
+    assert [e.action for e in _entries(demo_app)].count("core.login.new_device") == 1

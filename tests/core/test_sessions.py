@@ -152,3 +152,12 @@ def test_a_failing_channel_does_not_stop_the_sign_in(demo_app):
         pm.unregister(name="broken-channel")
     assert c.get("/api/v1/me").status_code == 200
     assert [e.action for e in _entries(demo_app)].count("core.login.new_device") == 1
+
+
+def test_a_session_unused_for_session_hours_is_over(demo_app):
+    import datetime as dt
+    from core.identity.models import UserSession
+    c = login(demo_app, "parent1")
+    with demo_app.app_context():
+        UserSession.update(last_seen_at=dt.datetime.utcnow() - dt.timedelta(hours=13)).execute()  # session_hours = 12
+    assert c.get("/api/v1/me").status_code == 401

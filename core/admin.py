@@ -5,7 +5,8 @@ import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+from . import fields
 
 from . import access, audit, audit_view, signals
 from .api import ApiError, PageArgs, endpoint, load_args, not_found, paginate
@@ -68,6 +69,8 @@ def _school_or_404(school_id: int) -> School:
 @login_required
 def plugins():
     school = g.school
+    if school is None and access.can(g.user, "core.plugins.manage"):  # a fresh deployment: an empty state
+        return render_template("core/admin_plugins.html", rows=[], school=None)
     if school is None or not access.can(g.user, "core.plugins.manage", school):
         abort(403)
     if request.method == "POST":
@@ -116,7 +119,7 @@ def _managed_user_or_404(user_id: int) -> User:
     return user
 
 
-@bp.post("/users/<int:user_id>/<action>")
+@bp.post("/users/<id:user_id>/<action>")
 @login_required
 def user_action(user_id: int, action: str):
     user = _managed_user_or_404(user_id)
@@ -247,13 +250,13 @@ class ToggleIn(Schema):
     enabled = fields.Bool(required=True)
 
 
-@endpoint(api_bp, "/schools/<int:school_id>/plugins", summary="Plugins and whether each is on for the school",
+@endpoint(api_bp, "/schools/<id:school_id>/plugins", summary="Plugins and whether each is on for the school",
           response=PluginOut, many=True)
 def school_plugins(school_id):
     return plugin_rows(_school_or_404(school_id))
 
 
-@endpoint(api_bp, "/schools/<int:school_id>/plugins/<name>", ["PUT"], summary="Switch a plugin on or off for a school",
+@endpoint(api_bp, "/schools/<id:school_id>/plugins/<name>", ["PUT"], summary="Switch a plugin on or off for a school",
           body=ToggleIn, response=PluginOut)
 def toggle_plugin(school_id, name, body):
     school = _school_or_404(school_id)
@@ -315,7 +318,7 @@ def create_user(body):
     return {"user": UserOut().dump(user), "password": password}, 201
 
 
-@endpoint(api_bp, "/users/<int:user_id>/<any(lock,unlock,'reset-password','unlock-code'):action>", ["POST"],
+@endpoint(api_bp, "/users/<id:user_id>/<any(lock,unlock,'reset-password','unlock-code'):action>", ["POST"],
           summary="Lock, unlock, reset the password of an account, or issue a one-time unlock code for a slip")
 def user_action_api(user_id, action):
     user = User.get_or_none(User.id == user_id)
@@ -339,7 +342,7 @@ class CompromisedFor(Schema):
     since = fields.NaiveDateTime(load_default=None, allow_none=True, timezone=dt.timezone.utc)
 
 
-@endpoint(api_bp, "/users/<int:user_id>/compromised", ["POST"], status=202, body=CompromisedFor,
+@endpoint(api_bp, "/users/<id:user_id>/compromised", ["POST"], status=202, body=CompromisedFor,
           summary="Report an account's credentials compromised for its owner (who may be locked out)")
 def report_compromised_for(user_id, body):
     user = User.get_or_none(User.id == user_id)

@@ -13,6 +13,7 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
+import peewee as pw
 from peewee import JOIN
 
 from . import api, db, signals
@@ -79,6 +80,9 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
         JSON_SORT_KEYS=False,
     )
     app.json = api.JSONProvider(app)
+    from .fields import IdConverter
+    app.url_map.converters["id"] = IdConverter   # every id in a route: <id:student_id>
+    app.url_map.converters["int"] = IdConverter  # and a third-party plugin's <int:...>, bounded alike
 
     db.init_database(settings.database_url)
     host = PluginHost(resolve(settings.enabled_plugins, extra=extra_plugins), settings)
@@ -303,6 +307,30 @@ def _install_db_lifecycle(app: Flask) -> None:
     @app.before_request
     def _connect():
         db.database.connect(reuse_if_open=True)
+
+    dispatch = app.full_dispatch_request
+
+    def full_dispatch_request():
+        # PostgreSQL: a backend terminated (or a server restarted) while this request was in
+        # flight. If it had not written yet, it is run again, once, on a fresh connection;
+        # otherwise 503: it may have done part of its work (an Idempotency-Key makes a retry safe)
+        db.wrote.set(False)
+        try:
+            return dispatch()
+        except (pw.OperationalError, pw.InterfaceError):
+            if not db.is_postgres() or not db.database.obj.connection_lost():
+                raise
+            db.database.obj.discard_connection()
+            if db.wrote.get():
+                log.warning("database connection lost after %s %s had written: 503", request.method, request.path)
+                from werkzeug.exceptions import ServiceUnavailable
+                return app.finalize_request(app.handle_user_exception(ServiceUnavailable(
+                    "The database connection was lost; the change may not be complete. Try again.")))
+            log.warning("database connection lost during %s %s: running it again", request.method, request.path)
+            db.wrote.set(False)
+            return dispatch()
+
+    app.full_dispatch_request = full_dispatch_request
 
     @app.teardown_appcontext
     def _release(exc):

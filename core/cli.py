@@ -124,10 +124,10 @@ CORE_MIGRATIONS = {2: _core_v2, 3: _core_v3, 4: _core_v4}
 
 
 def migrate_all(app, echo=click.echo) -> None:
-    from . import audit, db
-    from . import plugin_switch
+    from . import audit, db, idempotency, plugin_switch
     from .identity.models import MODELS as ID_MODELS
-    before, after = db.migrate("core", ID_MODELS + audit.MODELS + plugin_switch.MODELS, CORE_SCHEMA_VERSION,
+    before, after = db.migrate("core", ID_MODELS + audit.MODELS + plugin_switch.MODELS + idempotency.MODELS,
+                               CORE_SCHEMA_VERSION,
                                CORE_MIGRATIONS)
     echo(f"core: schema {before} -> {after}" if before != after else f"core: schema {after} (up to date)")
     host = app.extensions["zhurnal"].plugins
@@ -140,6 +140,38 @@ def migrate_all(app, echo=click.echo) -> None:
         steps = getattr(info.module, "migrations", None) or {}
         before, after = db.migrate(name, ms, info.schema_version or 1, steps)
         echo(f"{name}: schema {before} -> {after}" if before != after else f"{name}: schema {after} (up to date)")
+
+
+def schema_behind(app) -> str | None:
+    """Why this database cannot be served by this code, as one line naming what to run; None when it can.
+
+    Compares the schema versions recorded by ``zhurnal init`` with the kernel's and every loaded
+    plugin's: a database nobody initialised, or one behind the code, is refused before it
+    answers a request with a 500.
+    """
+    from . import db
+    try:
+        with app.app_context():
+            db.database.connect(reuse_if_open=True)
+            try:
+                recorded = db.current_versions()
+            finally:
+                db.database.close()
+    except Exception as e:  # noqa: BLE001 - unreachable or unreadable database: one line all the same
+        return f"the database cannot be opened ({type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''})"
+    if not recorded:
+        return "the database is not initialised: run `zhurnal init` (or `zhurnal demo` for a demo school)"
+    host = app.extensions["zhurnal"].plugins
+    models = host.per_plugin("zhurnal_models")
+    wanted = {"core": CORE_SCHEMA_VERSION}
+    for name in host.order:
+        info = host.infos[name]
+        if models.get(name) or info.schema_version:
+            wanted[name] = info.schema_version or 1
+    behind = sorted(name for name, version in wanted.items() if recorded.get(name, 0) < version)
+    if behind:
+        return f"the database schema is behind the code ({', '.join(behind)}): run `zhurnal init`"
+    return None
 
 
 @main.command()
@@ -219,6 +251,9 @@ def serve(ctx, host, port, workers):
     """Serve the web UI and API."""
     root = ctx.find_root()
     app = root.command._app(root)
+    problem = schema_behind(app)
+    if problem:
+        raise click.ClickException(problem)
     from .ops import configure_logging
     configure_logging(app.extensions["zhurnal"].settings.log_format)
     click.echo(f"Zhurnal is at http://{host}:{port}/  (Ctrl+C to stop)")
@@ -295,6 +330,22 @@ def users():
     """Create, list, lock and unlock accounts; reset passwords."""
 
 
+def _the_school(school_id):
+    """The school named by ``--school ID``, or the only one; one line when that cannot be told."""
+    from .identity.models import School
+    if school_id is not None:
+        school = School.get_or_none(School.id == school_id)
+        if school is None:
+            raise click.ClickException(f"no school with id {school_id}")
+        return school
+    schools = list(School.select().order_by(School.id).limit(2))
+    if not schools:
+        raise click.ClickException("there is no school yet: create one with `zhurnal school create`")
+    if len(schools) > 1:
+        raise click.ClickException("there are several schools: name one with --school ID")
+    return schools[0]
+
+
 def _user_or_fail(login):
     from .identity.service import find_by_login
     user = find_by_login(login)
@@ -314,14 +365,9 @@ def users_create(login, display_name, role, school_id, password):
     """Create a staff account; prints the issued password."""
     from . import access, db
     from .identity import service
-    from .identity.models import School
     school = None
     if role not in ("admin", "support"):
-        schools = list(School.select()) if school_id is None else list(School.select().where(School.id == school_id))
-        if len(schools) != 1:
-            raise click.ClickException("name the school with --school ID" if schools or school_id is None
-                                       else f"no school with id {school_id}")
-        school = schools[0]
+        school = _the_school(school_id)
     if password is not None:
         from .identity.passwords import weakness
         problem = weakness(password, login, display_name)
@@ -401,15 +447,12 @@ def _importers(app) -> dict:
 def import_cmd(kind, path, school_id, dry_run):
     """Import a file (KIND: students, ...). Nothing is written unless every row is valid."""
     from flask import current_app
-    from .identity.models import School
     importers = _importers(current_app)
     if kind not in importers:
         raise click.ClickException(f"unknown import kind {kind!r} (known: {', '.join(sorted(importers)) or 'none'})")
-    schools = list(School.select().where(School.id == school_id)) if school_id else list(School.select())
-    if len(schools) != 1:
-        raise click.ClickException("name the school with --school ID")
+    school = _the_school(school_id)
     with open(path, "rb") as fh:
-        report = importers[kind](fh, path, schools[0], None, dry_run)
+        report = importers[kind](fh, path, school, None, dry_run)
     for line in report.lines():
         click.echo(line, err=not report.ok)
     if not report.ok:
@@ -435,17 +478,14 @@ def _exporters(app) -> dict:
 def export_cmd(kind, path, school_id, class_name):
     """Export data to a file (KIND: students, ...); the format follows the extension (.csv, .xlsx)."""
     from flask import current_app
-    from .identity.models import School
     exporters = _exporters(current_app)
     if kind not in exporters:
         raise click.ClickException(f"unknown export kind {kind!r} (known: {', '.join(sorted(exporters)) or 'none'})")
-    schools = list(School.select().where(School.id == school_id)) if school_id else list(School.select())
-    if len(schools) != 1:
-        raise click.ClickException("name the school with --school ID")
+    school = _the_school(school_id)
     if not path.lower().endswith((".csv", ".xlsx")):
         raise click.ClickException("the file name must end in .csv or .xlsx")
     try:
-        n = exporters[kind](path, schools[0], class_name)
+        n = exporters[kind](path, school, class_name)
     except LookupError as e:
         raise click.ClickException(str(e).strip("'\""))
     click.echo(f"exported {n} rows to {path}")

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Install Zhurnal into .venv, build the demo school on SQLite and serve it.
+# The database is the default one, ./zhurnal.db (unless ZHURNAL_DATABASE_URL says otherwise),
+# so a later plain `zhurnal serve` in this directory serves the same demo.
 #   bash scripts/demo.sh            -> http://127.0.0.1:5000/
 #   HOST=0.0.0.0 PORT=8080 bash scripts/demo.sh
 set -euo pipefail
@@ -7,6 +9,5 @@ cd "$(dirname "$0")/.."
 . scripts/_venv.sh
 ensure_venv
 "$VENV/bin/pip" install -q -e .
-export ZHURNAL_DATABASE_URL="${ZHURNAL_DATABASE_URL:-sqlite:///$PWD/demo.db}"
 "$VENV/bin/zhurnal" demo --reset
 exec "$VENV/bin/zhurnal" serve --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"

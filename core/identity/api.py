@@ -6,7 +6,8 @@ import datetime as dt
 from flask import Blueprint, g, request
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+from .. import fields
 
 from .. import access
 from ..api import ApiError, endpoint, not_found, schema_instance
@@ -140,7 +141,7 @@ def create_token(body):
     return issued.token
 
 
-@endpoint(bp, "/me/tokens/<int:token_id>", ["DELETE"], summary="Revoke a personal API token")
+@endpoint(bp, "/me/tokens/<id:token_id>", ["DELETE"], summary="Revoke a personal API token")
 def revoke_token(token_id):
     tok = ApiToken.get_or_none((ApiToken.id == token_id) & (ApiToken.user == g.user.id) & ApiToken.revoked_at.is_null())
     if tok is None:

@@ -127,7 +127,7 @@ def create_token():
                            sessions=sessions.open_sessions(g.user), current_session=g.get("zh_session_id"))
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     tok = ApiToken.get_or_none((ApiToken.id == token_id) & (ApiToken.user == g.user.id))

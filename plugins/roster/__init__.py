@@ -7,7 +7,7 @@ name = "roster"
 title = "Школа и классы"
 version = "1.0"
 depends: tuple[str, ...] = ()
-schema_version = 2
+schema_version = 3
 
 
 def _upgrade_to_2(migrator):
@@ -15,8 +15,13 @@ def _upgrade_to_2(migrator):
     upgrade_to_2(migrator)
 
 
+def _upgrade_to_3(migrator):
+    from .models import upgrade_to_3
+    upgrade_to_3(migrator)
+
+
 #: numbered schema upgrades, run by ``zhurnal init`` (see core.db.migrate)
-migrations = {2: _upgrade_to_2}
+migrations = {2: _upgrade_to_2, 3: _upgrade_to_3}
 
 
 @hookimpl
@@ -60,6 +65,12 @@ def zhurnal_nav_items(user, school):
 def zhurnal_dashboard_widgets(user, school):
     from .views import dashboard_widgets
     return dashboard_widgets(user, school)
+
+
+@hookimpl
+def zhurnal_cli_commands():
+    from .cli import COMMANDS
+    return COMMANDS
 
 
 @hookimpl

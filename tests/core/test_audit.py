@@ -123,12 +123,14 @@ def test_the_audit_listens_to_domain_signals(make_app):
         actor, _ = service.create_user("zavuch", "Завуч", password="long-enough-1")
     before = _ids(app)
     with app.test_request_context("/"):  # a fresh context: nothing audited in it yet
-        signals.send(signals.consent_changed, guardian_id=7, student_id=8, consent=False, by=actor, school_id=None)
+        signals.send(signals.diary_acknowledged, student_id=8, guardian_user_id=7, week="2026-11-23", at=None, by=actor,
+                     school_id=None)
         signals.send(signals.lesson_changed, lesson_id=9, action="created", by=actor, school_id=None)
     with app.app_context():
         new = list(audit.AuditEntry.select().where(audit.AuditEntry.id.not_in(before)).order_by(audit.AuditEntry.id))
     assert [(e.action, e.login, e.payload) for e in new] == [
-        ("core.event.consent-changed", "zavuch", {"guardian_id": 7, "student_id": 8, "consent": False, "by": actor.id}),
+        ("core.event.diary-acknowledged", "zavuch",
+         {"student_id": 8, "guardian_user_id": 7, "week": "2026-11-23", "at": None, "by": actor.id}),
         ("core.event.lesson-changed", "zavuch", {"lesson_id": 9, "action": "created", "by": actor.id}),
     ]
     before = _ids(app)

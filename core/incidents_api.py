@@ -5,7 +5,8 @@ import datetime as dt
 
 from flask import Blueprint, g
 from flask_babel import gettext as _
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+from . import fields
 
 from . import access, incidents
 from .api import ApiError, endpoint, not_found

@@ -13,8 +13,9 @@ relaxed the web part); outgoing channels are never relaxed.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema
 
+from core import fields
 from core.hookspecs import hookimpl
 
 from . import signals  # noqa: F401  (declares consent_changed before the audit connects to every signal)

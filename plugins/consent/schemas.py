@@ -1,7 +1,8 @@
 """Request and response schemas of the consent API."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, validate
+from core import fields
 
 from core.api import PageArgs
 

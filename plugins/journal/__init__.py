@@ -11,7 +11,18 @@ name = "journal"
 title = "Электронный журнал"
 version = "1.0"
 depends: tuple[str, ...] = ("roster",)
-schema_version = 1
+schema_version = 2
+
+
+def _upgrade_to_2(migrator):
+    """Lessons record when attendance was taken."""
+    import peewee as pw
+    from playhouse.migrate import migrate
+    migrate(migrator.add_column("journal_lesson", "attendance_taken_at", pw.DateTimeField(null=True)))
+
+
+#: numbered schema upgrades, run by ``zhurnal init`` (see core.db.migrate)
+migrations = {2: _upgrade_to_2}
 
 
 @hookimpl

@@ -1221,6 +1221,23 @@ def create_lesson(school_id: int, *, date: dt.date, subject: Subject, teacher=No
     return lesson
 
 
+def attendance_taken(lesson: Lesson, *, by=None, allow_closed: bool = False) -> Lesson:
+    """The teacher says attendance at ``lesson`` is recorded: everyone not marked absent or late was there.
+
+    Idempotent (a second call moves the time); refused in a closed period without the override.
+    """
+    period = lesson_period(lesson)
+    now = utcnow()
+    with database.atomic():
+        override = _check_open(period, "lesson_id", allow_closed)
+        Lesson.update(attendance_taken_at=now).where(Lesson.id == lesson.id).execute()
+        audit.record("journal.attendance.taken", lesson, user=by, school_id=lesson.school_id)
+        if override:
+            _audit_override(lesson, period, by, lesson.school_id, "attendance_taken")
+    lesson.attendance_taken_at = now
+    return lesson
+
+
 def update_lesson(lesson: Lesson, changes: dict, *, version: int, by=None, allow_closed: bool = False) -> Lesson:
     """Change a lesson's topic, homework (text, links, due date), control-work flag and title,
     number, date, teacher or cancel it. A stale ``version`` raises :class:`StaleEdit`."""

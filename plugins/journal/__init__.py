@@ -96,6 +96,18 @@ def zhurnal_cli_commands():
 
 
 @hookimpl
+def zhurnal_notification_current(event, student_id, data):
+    from .notices import still_current
+    return still_current(event, student_id, data)
+
+
+@hookimpl
+def zhurnal_notification_details(event, student_id, data):
+    from .notices import details
+    return details(event, student_id, data)
+
+
+@hookimpl
 def zhurnal_revert_write(entry, by):
     from .revert import revert
     return revert(entry, by)

@@ -12,7 +12,7 @@ from . import access, audit, audit_view, signals
 from .api import ApiError, PageArgs, endpoint, load_args, not_found, paginate
 from .db import database
 from .identity import service
-from .identity.models import CompromiseReport, RoleAssignment, School, User
+from .identity.models import RoleAssignment, School, User
 from .clientip import client_ip
 from .ui import login_required
 
@@ -128,14 +128,14 @@ def user_action(user_id: int, action: str):
         service.lock(user, by=g.user)
     elif action == "unlock":
         service.unlock(user, by=g.user)
-    elif action == "reset":
-        new_password = service.reset_password(user, by=g.user)
+    elif action in ("reset", "unlock-code"):
+        new_password = (service.reset_password if action == "reset" else service.issue_unlock_code)(user, by=g.user)
     else:
         abort(404)
     if new_password:
         query = _users_query(user.login)
         return render_template("core/admin_users.html", rows=list(query), q=user.login, total=query.count(),
-                               page=1, per_page=50, new_password=(user, new_password))
+                               page=1, per_page=50, new_password=(user, new_password, action))
     flash(_("Saved."), "ok")
     return redirect(url_for("admin.users", q=request.args.get("q", "")))
 

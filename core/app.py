@@ -1,13 +1,14 @@
 """The application factory: settings -> database -> plugins -> everything they contribute."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
@@ -193,7 +194,7 @@ def _principal_query():
             .switch(User).join(RoleAssignment, JOIN.LEFT_OUTER, on=(RoleAssignment.user == User.id))
             .switch(User).join(UserSession, JOIN.LEFT_OUTER,
                                on=((UserSession.user == User.id) & (UserSession.key_hash == slot("sid"))
-                                   & UserSession.ended_at.is_null()))
+                                   & UserSession.ended_at.is_null() & (UserSession.last_seen_at > slot("idle"))))
             .where(User.id == slot("id")).order_by(RoleAssignment.id))
 
 
@@ -202,14 +203,15 @@ _PRINCIPAL = Prepared(_principal_query)
 
 def _principal(uid: int, sid: str) -> User | None:
     """The account of a session, with its school, role assignments and whether the session
-    ``sid`` (its key's hash) is still open, in one statement.
+    ``sid`` (its key's hash) is still open (not ended, used within ``session_hours``), in one statement.
 
     Every logged-in request needs all of them; the school and the roles are left where
     :meth:`Zhurnal.school_by_id` and :func:`core.access.assignments` look first. None when
     the account or the open session is missing.
     """
     from .identity import sessions
-    rows = _PRINCIPAL.rows(id=uid, sid=sid)
+    idle = db.utcnow() - dt.timedelta(hours=current_app.extensions["zhurnal"].settings.security["session_hours"])
+    rows = _PRINCIPAL.rows(id=uid, sid=sid, idle=idle)
     if not rows or rows[0][-2] is None:
         return None
     (um, ucols), (sm, scols), (rm, rcols) = _principal_columns()
@@ -255,7 +257,8 @@ def _install_login(app: Flask) -> None:
             g._zh_store_down = True
             # fail closed: without the session store nobody is let in, and nobody is told "logged out"
             log.exception("the session store is unreachable")
-            db.database.rollback() if db.database.in_transaction() else None
+            if db.database.in_transaction():
+                db.database.rollback()
             raise ServiceUnavailable("The session store is unreachable; try again shortly.") from None
         if user is None or user.session_epoch != epoch or not user.is_active:
             return None

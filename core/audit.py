@@ -114,14 +114,15 @@ def keys(app=None) -> tuple[str, dict[str, bytes]]:
     if found is None:
         from .config import parse_audit_keys
         settings = app.extensions["zhurnal"].settings
+        derived = hmac.new(settings.secret_key.encode(), b"zhurnal-audit-key", hashlib.sha256).digest()
+        # named by a fingerprint: verifying with another secret_key says "key not configured"
+        derived_pair = ("sk" + hashlib.sha256(derived).hexdigest()[:8], derived)
         configured = settings.security.get("audit_keys")
         if configured:
-            pairs = [(k, hashlib.sha256(b"zhurnal-audit-key:" + v.encode()).digest())
+            pairs = [derived_pair if k == "secret_key" else (k, hashlib.sha256(b"zhurnal-audit-key:" + v.encode()).digest())
                      for k, v in parse_audit_keys(configured)]
         else:
-            key = hmac.new(settings.secret_key.encode(), b"zhurnal-audit-key", hashlib.sha256).digest()
-            # named by a fingerprint: verifying with another secret_key says "key not configured"
-            pairs = [("sk" + hashlib.sha256(key).hexdigest()[:8], key)]
+            pairs = [derived_pair]
         found = app.extensions["zhurnal.audit_keys"] = (pairs[0][0], dict(pairs))
     return found
 

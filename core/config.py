@@ -50,9 +50,13 @@ def _audit_keys(value: str | None) -> None:
 
 
 def parse_audit_keys(value: str) -> list[tuple[str, str]]:
-    """``"id:secret,id:secret"`` -> [(id, secret), ...]; the first is the current key."""
+    """``"id:secret,id:secret"`` -> [(id, secret), ...]; the first is the current key. The word
+    ``secret_key`` stands for the default key derived from ``secret_key`` (its secret is "")."""
     keys = []
     for part in (p.strip() for p in value.split(",") if p.strip()):
+        if part == "secret_key":  # the key derived from secret_key (the default): keeps older entries verifiable
+            keys.append(("secret_key", ""))
+            continue
         kid, sep, secret = part.partition(":")
         if not sep or not kid.isalnum() or len(kid) > 16 or len(secret) < 32:
             raise ValidationError("each key must be ID:SECRET with an alphanumeric ID (at most 16) "

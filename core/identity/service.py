@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from ..i18n import N_
 from .models import ApiToken, CompromiseReport, LoginFailure, User
 from . import sessions, throttle, totp
 from .passwords import generate, weakness
+
+
+log = logging.getLogger("zhurnal.identity")
 
 
 class LoginRefused(Exception):
@@ -132,12 +136,20 @@ def send_unlock_code(login: str, *, ip: str | None = None) -> bool:
     """Send a one-time unlock code to the owner of ``login`` if failed logins locked it, through the
     channel plugins that take security notices (``zhurnal_security_alert``, kind ``unlock_code``).
     Returns whether a channel took it; the caller tells the client nothing either way."""
-    from ..queue import SecurityAlert
     user = find_by_login(login)
     now = utcnow()
     if user is None or not user.is_active or not (user.locked_until and user.locked_until > now):
         return False
     ext = _ext()
+    try:
+        return _send_unlock_code(user, ext, now, ip)
+    except Exception:  # noqa: BLE001 - a channel that fails: no code issued, the client is told nothing
+        log.exception("could not send an unlock code to %s", user.login)
+        return False
+
+
+def _send_unlock_code(user: User, ext, now: dt.datetime, ip: str | None) -> bool:
+    from ..queue import SecurityAlert
     with database.atomic():
         code = throttle.issue_unlock_code(user, by_id=None)
         alert = SecurityAlert(kind="unlock_code", key=f"core.unlock.{user.id}.{now.isoformat()}",
@@ -157,7 +169,9 @@ def issue_unlock_code(user: User, *, by: User | None = None) -> str:
 
 
 def forget_login_failures(older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
-    """Drop the counters of unknown logins and of addresses quiet for ``older_than`` (a nightly job)."""
+    """Drop the counters of unknown logins and of addresses quiet for ``older_than``, and sessions
+    ended or unused for 30 days (a nightly job)."""
+    sessions.forget()
     return throttle.forget(older_than)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 
 from flask import current_app, g, has_request_context, request, session
@@ -20,6 +21,8 @@ from flask import current_app, g, has_request_context, request, session
 from .. import audit, signals
 from ..db import database, utcnow
 from .models import User, UserSession
+
+log = logging.getLogger("zhurnal.sessions")
 
 SESSION_KEY = "_zh_sid"
 DEVICE_COOKIE = "zh_device"
@@ -75,7 +78,11 @@ def _alert_new_device(user: User, row: UserSession) -> None:
     alert = SecurityAlert(kind="new_device_login", key=f"core.new_device.{row.id}", school_id=user.school_id,
                           account=user, at=row.created_at, recipients=[user],
                           data={"session_id": row.id, "ip": row.ip, "user_agent": row.user_agent})
-    ext.plugins.hook_for(ext.school_by_id(user.school_id)).zhurnal_security_alert(alert=alert)
+    try:
+        with database.atomic():  # a savepoint: a channel that fails costs the notice, not the sign-in
+            ext.plugins.hook_for(ext.school_by_id(user.school_id)).zhurnal_security_alert(alert=alert)
+    except Exception:  # noqa: BLE001 - the audit entry and the signal still tell
+        log.exception("a channel refused the new-device notice of %s", user.login)
 
 
 def end_current() -> None:
@@ -118,6 +125,12 @@ def open_sessions(user: User) -> list[UserSession]:
     since = utcnow() - dt.timedelta(hours=current_app.extensions["zhurnal"].settings.security["session_hours"])
     return list(UserSession.select().where((UserSession.user == user.id) & UserSession.ended_at.is_null()
                                            & (UserSession.last_seen_at > since)).order_by(UserSession.id.desc()))
+
+
+def forget(older_than: dt.timedelta = dt.timedelta(days=30)) -> int:
+    """Drop sessions ended or unused for ``older_than`` (nightly; the audit keeps the sign-ins)."""
+    cut = utcnow() - older_than
+    return UserSession.delete().where((UserSession.ended_at < cut) | (UserSession.last_seen_at < cut)).execute()
 
 
 def touch(session_id: int, last_seen) -> None:

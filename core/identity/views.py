@@ -190,3 +190,21 @@ def totp_page():
             error = _("Wrong code from the authenticator app.")
     return render_template("core/totp.html", error=error, started=started, enabled=totp.confirmed(g.user) is not None,
                            required=totp.required_for(g.user)), (422 if error else 200)
+
+
+@bp.route("/admin/security", methods=["GET", "POST"])
+@login_required
+def school_security():
+    """The school's security settings: whether staff must sign in with a second factor."""
+    from .. import access
+    from .models import SchoolSecurity
+    school = g.get("school")
+    if school is None or not access.can(g.user, "core.users.manage", school):
+        abort(403)
+    if request.method == "POST":
+        totp.set_school_requirement(school.id, request.form.get("staff_totp_required") == "1", by=g.user)
+        flash(_("Saved."), "ok")
+        return redirect(url_for("identity.school_security"))
+    row = SchoolSecurity.get_or_none(SchoolSecurity.school == school.id)
+    return render_template("core/school_security.html", school=school,
+                           required=bool(row and row.staff_totp_required))

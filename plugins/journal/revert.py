@@ -10,7 +10,7 @@ from __future__ import annotations
 from plugins.roster.models import Student
 
 from . import service
-from .models import Attendance, Lesson, Mark
+from .models import Attendance, Lesson
 
 
 def _done(note: str = "") -> dict:

@@ -82,6 +82,7 @@ CASES = [
     Case("core_api.totp_disable", "DELETE", "/api/v1/me/totp", json={"code": "000000"}, allow=(),
          note="404 without a second factor: tested in tests/core/test_totp.py"),
     Case("identity.totp", "GET", "/account/totp", allow=EVERYONE),
+    Case("identity.school_security", "GET", "/admin/security", allow=("admin",)),
     Case("core_api.school_security", "GET", "/api/v1/schools/{school}/security", allow=("admin",)),
     Case("core_api.set_school_security", "PUT", "/api/v1/schools/{school}/security",
          json={"staff_totp_required": False}, allow=("admin",)),

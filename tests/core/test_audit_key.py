@@ -167,3 +167,21 @@ def test_the_daily_digest_is_recorded_and_offered_to_the_channels(demo_app):
     assert seen and seen[0].kind == "audit_digest" and seen[0].data["mac"] == d["mac"]
     assert {u.login for u in seen[0].recipients} >= {"director", "support"}
     assert e.payload["channels"] == ["test-channel"]
+
+
+def test_moving_from_the_derived_key_to_explicit_keys(demo_app, make_app):
+    """Entries signed with the default key (from secret_key) still verify when explicit keys are
+    configured with the word secret_key after them."""
+    url = demo_app.config["DATABASE_URL"]
+    from tests.conftest import BUILTIN_PLUGINS
+    sec = {"argon2_time_cost": 1, "argon2_memory_cost": 8, "argon2_parallelism": 1}
+    from core import db
+    if db.is_postgres():
+        db.database.obj.close_all()
+    moved = make_app(plugins=BUILTIN_PLUGINS, url=url, migrate=False,
+                     security={**sec, "audit_keys": "k1:" + "n" * 40 + ",secret_key"})
+    with moved.app_context():
+        audit.record("test.after_move", object_type="t", ip="test")
+        last = audit.AuditEntry.select().order_by(audit.AuditEntry.id.desc()).first()
+        assert last.key_id == "k1"
+        assert audit.verify() == []

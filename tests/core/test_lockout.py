@@ -144,3 +144,19 @@ def test_a_code_sent_to_the_owner_opens_the_account(demo_app):
         assert len([a for a in channel.alerts if a.kind == "unlock_code"]) == 1
     finally:
         pm.unregister(name="test-channel")
+
+
+def test_staff_issue_an_unlock_code_on_the_accounts_page(demo_app):
+    import re
+    _lock(demo_app, "teacher")
+    admin = login(demo_app, "admin")
+    page = admin.get("/admin/users?q=teacher").get_data(as_text=True)
+    assert "unlock-code" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    with demo_app.app_context():
+        uid = User.get(User.login == "teacher").id
+    html = admin.post(f"/admin/users/{uid}/unlock-code", data={"csrf_token": token}).get_data(as_text=True)
+    code = re.search(r'<code class="password">([0-9A-F-]+)</code>', html).group(1)
+    c = _client(demo_app, "198.51.100.50")
+    r = c.post("/api/v1/auth/login", json={"login": "teacher", "password": DEMO_PASSWORD, "unlock_code": code})
+    assert r.status_code == 200

@@ -118,3 +118,46 @@ def test_the_new_device_notice_reaches_the_channels(demo_app):
         pm.unregister(name="test-channel")
     notices = [a for a in seen if a.kind == "new_device_login"]
     assert len(notices) == 1 and [u.login for u in notices[0].recipients] == ["nurse"]
+
+
+def test_old_sessions_are_forgotten_at_night(demo_app):
+    import datetime as dt
+    from core.identity.models import UserSession
+    from core.identity.service import forget_login_failures
+    c = login(demo_app, "parent1")
+    c.post("/api/v1/auth/logout")
+    live = login(demo_app, "parent1")
+    with demo_app.app_context():
+        UserSession.update(ended_at=dt.datetime(2020, 1, 1)).where(UserSession.ended_at.is_null(False)).execute()
+        before = UserSession.select().count()
+        forget_login_failures()
+        assert UserSession.select().count() == before - 1
+    assert live.get("/api/v1/me").status_code == 200
+
+
+def test_a_failing_channel_does_not_stop_the_sign_in(demo_app):
+    from core.hookspecs import hookimpl
+
+    class Broken:
+        @hookimpl
+        def zhurnal_security_alert(self, alert):
+            raise RuntimeError("SMTP down")
+
+    pm = demo_app.extensions["zhurnal"].plugins.pm
+    pm.register(Broken(), name="broken-channel")
+    try:
+        login(demo_app, "nurse")
+        c = login(demo_app, "nurse")          # a new device: the notice fails, the sign-in does not
+    finally:
+        pm.unregister(name="broken-channel")
+    assert c.get("/api/v1/me").status_code == 200
+    assert [e.action for e in _entries(demo_app)].count("core.login.new_device") == 1
+
+
+def test_a_session_unused_for_session_hours_is_over(demo_app):
+    import datetime as dt
+    from core.identity.models import UserSession
+    c = login(demo_app, "parent1")
+    with demo_app.app_context():
+        UserSession.update(last_seen_at=dt.datetime.utcnow() - dt.timedelta(hours=13)).execute()  # session_hours = 12
+    assert c.get("/api/v1/me").status_code == 401

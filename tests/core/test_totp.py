@@ -76,3 +76,15 @@ def test_enrol_and_sign_in_through_the_pages(demo_app):
     r = c.post("/login", data={"login": "nurse", "password": DEMO_PASSWORD, "totp": _code(secret, 1),
                                "csrf_token": token("/login")})
     assert r.status_code == 302
+
+
+def test_the_admin_switches_the_requirement_on_a_page(demo_app):
+    admin = login(demo_app, "admin")
+    page = admin.get("/admin/security").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert 'name="staff_totp_required"' in page and "checked" not in page
+    assert login(demo_app, "director").get("/admin/security").status_code == 403
+    assert admin.post("/admin/security", data={"csrf_token": token, "staff_totp_required": "1"}).status_code == 302
+    assert "checked" in admin.get("/admin/security").get_data(as_text=True)
+    assert login(demo_app, "teacher").get("/api/v1/classes").status_code == 403     # must enrol first
+    assert login(demo_app, "director").get("/admin/security").status_code == 302    # to /account/totp

@@ -15,6 +15,7 @@ from flask import current_app
 from .. import audit, signals
 from ..db import database, utcnow
 from ..i18n import N_
+from . import activation
 from .models import ApiToken, CompromiseReport, LoginFailure, User
 from .passwords import generate, weakness
 
@@ -57,7 +58,8 @@ def authenticate(login: str, password: str, *, ip: str | None = None, via: str =
         right = passwords.verify(user.password_hash, password or "")
         raise LoginRefused("blocked" if right and user.blocked_reason else "bad_credentials")
     _check_throttle(user, sec, now)
-    if not passwords.verify(user.password_hash, password or ""):
+    activated = activation.redeem(user, password or "")  # a one-time code from a login slip
+    if not activated and not passwords.verify(user.password_hash, password or ""):
         with database.atomic():
             update = _failure(user, sec, now)
             failures, locked = update.pop("_failures"), "locked_until" in update
@@ -73,10 +75,10 @@ def authenticate(login: str, password: str, *, ip: str | None = None, via: str =
         raise LoginRefused("bad_credentials")
     with database.atomic():
         update = {"failed_logins": 0, "last_failed_at": None, "last_login_at": now, "locked_until": None}
-        if passwords.needs_rehash(user.password_hash):
+        if not activated and passwords.needs_rehash(user.password_hash):
             update["password_hash"] = passwords.hash(password)
         User.update(**update).where(User.id == user.id).execute()
-        audit.record("core.login", user, user=user, ip=ip, data={"via": via})
+        audit.record("core.login", user, user=user, ip=ip, data={"via": via, **({"activation": True} if activated else {})})
     for k, v in update.items():
         setattr(user, k, v)
     signals.send(signals.user_logged_in, user=user, ip=ip, via=via, school_id=user.school_id)
@@ -160,7 +162,8 @@ def change_password(user: User, new_password: str, *, by: User | None = None, cu
 
     :raises ValueError: current password wrong or new one too weak (English msgid).
     """
-    if current is not None and not _ext().passwords.verify(user.password_hash, current):
+    if current is not None and not activation.awaiting_password(user) and \
+            not _ext().passwords.verify(user.password_hash, current):
         raise ValueError(N_("Current password is wrong."))
     problem = weakness(new_password, user.login)
     if problem:

@@ -1,0 +1,96 @@
+"""A student's extract as a real PDF: read back, rendered to an image, guarded and audited."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from .conftest import audit_since, last_audit_id, pdf_pages, pdf_text
+
+Q1 = "from=2026-09-01&to=2026-10-24"
+
+
+def _student_facts(app, student_id):
+    from plugins.journal import service as journal
+    from plugins.roster.models import Student
+    import datetime as dt
+    with app.app_context():
+        st = Student.get_by_id(student_id)
+        marks = journal.marks_for([student_id], date_from=dt.date(2026, 9, 1), date_to=dt.date(2026, 10, 24))
+        return st.full_name, marks
+
+
+def test_parent_downloads_own_childs_extract_with_names_marks_and_cyrillic(demo_app, as_user, ids, tmp_path):
+    r = as_user("parent1").get(f"/api/v1/students/{ids['student1']}/extract.pdf?{Q1}")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert r.headers["Cache-Control"] == "no-store"
+    body = r.data
+    assert body.startswith(b"%PDF")
+    text = pdf_text(body, tmp_path)
+    name, marks = _student_facts(demo_app, ids["student1"])
+    assert name in text
+    assert "ВЫПИСКА" in text and "из электронного классного журнала" in text and "5А" in text
+    assert "МБОУ" in text and "М.П." in text  # the school's name, the place for the stamp
+    assert marks, "the demo student has marks in the first quarter"
+    # each mark appears with its date and kind (table cells: compare without spaces)
+    squeezed = text.replace(" ", "")
+    for m in marks[:10]:
+        assert f"{m.lesson.date:%d.%m}{m.value}{m.kind.name.replace(' ', '')}" in squeezed
+    assert "Математика" in text and "Пропущено уроков" in text
+
+
+def test_extract_page_is_not_blank(as_user, ids, tmp_path):
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("pdftoppm is missing: install poppler-utils")
+    body = as_user("klass5a").get(f"/api/v1/students/{ids['student1']}/extract.pdf?{Q1}").data
+    (tmp_path / "e.pdf").write_bytes(body)
+    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "40", "-gray", str(tmp_path / "e.pdf"),
+                    str(tmp_path / "page")], check=True)
+    pgm = next(tmp_path.glob("page*.pgm")).read_bytes()
+    # binary PGM: "P5\n<w> <h>\n255\n" then one byte a pixel
+    header_end = 0
+    for _ in range(3):
+        header_end = pgm.index(b"\n", header_end) + 1
+    pixels = pgm[header_end:]
+    dark = sum(1 for p in pixels if p < 200) / len(pixels)
+    assert 0.01 < dark < 0.5, dark  # ink on the page, but not a black page
+    assert pdf_pages(body) >= 1
+
+
+def test_parent_cannot_download_another_familys_extract_and_the_attempt_is_audited(demo_app, as_user, ids):
+    since = last_audit_id(demo_app)
+    p2 = as_user("parent2")
+    r = p2.get(f"/api/v1/students/{ids['student1']}/extract.pdf?{Q1}")
+    assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
+    refused = audit_since(demo_app, since, "paper_export.extract.refused")
+    assert [e.object_id for e in refused] == [str(ids["student1"])] or [int(e.object_id) for e in refused] == [ids["student1"]]
+    assert not audit_since(demo_app, since, "paper_export.extract.print")
+    # the same for an id that does not exist: nobody learns which ids are real
+    assert p2.get(f"/api/v1/students/999999/extract.pdf?{Q1}").status_code == 404
+    assert p2.get(f"/api/v1/students/{2**70}/extract.pdf?{Q1}").status_code == 404
+
+
+def test_every_printed_extract_is_registered_and_audited(demo_app, as_user, ids):
+    from plugins.paper_export.models import Handover
+    since = last_audit_id(demo_app)
+    assert as_user("parent1").get(f"/api/v1/students/{ids['student1']}/extract.pdf?{Q1}").status_code == 200
+    printed = audit_since(demo_app, since, "paper_export.extract.print")
+    assert len(printed) == 1 and printed[0].data_json if hasattr(printed[0], "data_json") else len(printed) == 1
+    with demo_app.app_context():
+        h = Handover.get(Handover.student == ids["student1"])
+        assert (h.date_from.isoformat(), h.date_to.isoformat(), h.via) == ("2026-09-01", "2026-10-24", "api")
+        assert h.handed_on is None
+
+
+@pytest.mark.parametrize("query,field", [
+    ("from=2026-13-01&to=2026-10-24", "from"),
+    ("from=2026-09-01", "to"),
+    ("from=2026-10-24&to=2026-09-01", "to"),
+    ("from=0001-01-01&to=9999-12-31", "to"),
+    ("from=99999999999999999999-01-01&to=2026-10-24", "from"),
+])
+def test_bad_dates_are_422(as_user, ids, query, field):
+    r = as_user("klass5a").get(f"/api/v1/students/{ids['student1']}/extract.pdf?{query}")
+    assert r.status_code == 422, r.data[:300]
+    assert field in r.get_json()["error"]["fields"]

@@ -9,7 +9,14 @@ from core.identity.models import School, User
 from plugins.roster.models import Guardian, SchoolClass, Student
 
 
-class Batch(BaseModel):
+class _OfClass:
+    @property
+    def school_class_id(self) -> int | None:
+        """The class id (the foreign key's column is ``class_id``)."""
+        return self.__data__.get("school_class")
+
+
+class Batch(_OfClass, BaseModel):
     """A PDF made in the background: a class's extracts or its journal archive."""
     school = pw.ForeignKeyField(School, on_delete="CASCADE")
     school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE", column_name="class_id")
@@ -44,7 +51,7 @@ class Batch(BaseModel):
         return int(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)
 
 
-class Handover(BaseModel):
+class Handover(_OfClass, BaseModel):
     """One printed extract: who printed it for whom, when, and whether it was handed over («выдано»)."""
     school = pw.ForeignKeyField(School, on_delete="CASCADE")
     student = pw.ForeignKeyField(Student, on_delete="CASCADE")
@@ -67,7 +74,7 @@ class Handover(BaseModel):
         indexes = ((("school_class", "printed_at"), False), (("student", "date_from"), False))
 
 
-class Schedule(BaseModel):
+class Schedule(_OfClass, BaseModel):
     """"Every N days for the paper list": a batch made for the class teacher."""
     school = pw.ForeignKeyField(School, on_delete="CASCADE")
     school_class = pw.ForeignKeyField(SchoolClass, on_delete="CASCADE", column_name="class_id", unique=True)
@@ -82,7 +89,7 @@ class Schedule(BaseModel):
         table_name = "paper_export_schedule"
 
 
-class SlipIssue(BaseModel):
+class SlipIssue(_OfClass, BaseModel):
     """A login slip issued: for whom, by whom, when; ticked when handed over."""
     school = pw.ForeignKeyField(School, on_delete="CASCADE")
     user = pw.ForeignKeyField(User, on_delete="CASCADE", backref="+")
@@ -101,7 +108,7 @@ class SlipIssue(BaseModel):
         indexes = ((("school_class", "issued_at"), False), (("user",), False))
 
 
-class Archive(BaseModel):
+class Archive(_OfClass, BaseModel):
     """A printed journal of a class: the checksum of its data, to match a paper copy later."""
     uid = pw.CharField(max_length=32, unique=True)
     school = pw.ForeignKeyField(School, on_delete="CASCADE")

@@ -10,13 +10,17 @@ from __future__ import annotations
 import io
 from typing import Callable, Iterable
 
-from flask import render_template
+from flask import current_app, has_request_context, render_template
 
 #: the documents' own stylesheet (fonts, A4, tables that repeat their header across pages)
 CSS_TEMPLATE = "paper_export/_document_css.html"
 
 
 def html(template: str, **context) -> str:
+    if not has_request_context():
+        # a background job: the templates need a request for the locale (the deployment's default)
+        with current_app.test_request_context("/"):
+            return html(template, **context)
     return render_template(template, css=render_template(CSS_TEMPLATE), **context)
 
 

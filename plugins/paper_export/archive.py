@@ -16,9 +16,9 @@ from plugins.roster.models import SchoolClass
 from . import data, render
 from .models import Archive
 
-#: PDF document information keys (custom metadata written by WeasyPrint)
-META_ID = "ZhurnalArchiveId"
-META_SUM = "ZhurnalChecksum"
+#: PDF document information keys (custom metadata: WeasyPrint writes meta names in lower case)
+META_ID = "zhurnalarchiveid"
+META_SUM = "zhurnalchecksum"
 
 
 def checksum(cls: SchoolClass, date_from, date_to, subjects=None) -> str:

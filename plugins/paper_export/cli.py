@@ -12,6 +12,12 @@ def export_extracts(path, school, class_name, date_from=None, date_to=None) -> i
 
     Recorded in the handover register and the audit like a batch printed from the page.
     """
+    from .render import request_context
+    with request_context():
+        return _export_extracts(path, school, class_name, date_from, date_to)
+
+
+def _export_extracts(path, school, class_name, date_from, date_to) -> int:
     from plugins.roster import service as roster
     from . import data, render, service
     if not class_name:
@@ -86,6 +92,11 @@ def archive_make(class_name, date_from, date_to, school_id, path):
 
     @with_app
     def run():
+        from .render import request_context
+        with request_context():
+            make()
+
+    def make():
         from core.identity.models import School
         from plugins.roster import service as roster
         from . import service

@@ -7,6 +7,7 @@ the page numbers and, for the archive, the checksum in the footer.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 from typing import Callable, Iterable
 
@@ -14,6 +15,17 @@ from flask import current_app, has_request_context, render_template
 
 #: the documents' own stylesheet (fonts, A4, tables that repeat their header across pages)
 CSS_TEMPLATE = "paper_export/_document_css.html"
+
+
+@contextlib.contextmanager
+def request_context():
+    """A request for the templates and translations when there is none (CLI, background jobs):
+    they need one to pick the locale (then the deployment's default)."""
+    if has_request_context():
+        yield
+    else:
+        with current_app.test_request_context("/"):
+            yield
 
 
 def html(template: str, **context) -> str:

@@ -45,3 +45,15 @@ def audit_since(app, since: int, action: str | None = None) -> list:
         if action:
             q = q.where(AuditEntry.action == action)
         return list(q)
+
+
+@pytest.fixture
+def cli():
+    """``cli(app, "export", ...)`` runs a command in-process against ``app``."""
+    from click.testing import CliRunner
+    from core.cli import main
+    runner = CliRunner()
+
+    def invoke(app, *args):
+        return runner.invoke(main, list(args), obj={"app": app}, catch_exceptions=False)
+    return invoke

@@ -3,8 +3,10 @@ register, schedules, the journal archive; and the login slips page."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_from_directory,
+                   url_for)
 from flask_babel import gettext as _
 
 from core import access, clock
@@ -18,8 +20,9 @@ from .api import pdf_response
 from .models import Archive, Batch, Handover, Schedule, SlipIssue
 from .permissions import ARCHIVE, CLASS, SLIPS
 
-bp = Blueprint("paper_export", __name__, url_prefix="/paper_export", template_folder="templates",
-               static_folder="static")
+bp = Blueprint("paper_export", __name__, url_prefix="/paper_export", template_folder="templates")
+
+STATIC = Path(__file__).parent / "static"
 
 MAX_ID = 2 ** 63 - 1
 
@@ -88,6 +91,13 @@ def _page(cls: SchoolClass, errors: dict | None = None, status: int = 200):
                                                              .order_by(Archive.id.desc()).limit(10)),
         can_print=access.can(g.user, CLASS, cls), can_archive=access.can(g.user, ARCHIVE, cls),
         can_slips=access.can(g.user, SLIPS, cls)), status
+
+
+@bp.get("/static/<path:filename>")
+@login_required
+def asset(filename: str):
+    """The page's script (behind the login like every route here)."""
+    return send_from_directory(STATIC, filename, max_age=3600)
 
 
 @bp.get("/classes/<int:class_id>")

@@ -1,0 +1,80 @@
+"""Paper documents in the browser: a class teacher prints extracts for two students, issues a login
+slip, and the family activates the account with the code read off the PDF."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+from tests.browser.conftest import ui_login
+
+
+def _text(path, raw=False) -> str:
+    out = subprocess.run(["pdftotext", "-raw" if raw else "-layout", str(path), "-"], capture_output=True,
+                         check=True).stdout.decode()
+    return re.sub(r"\s+", " ", out)
+
+
+def test_class_teacher_prints_extracts_for_the_students_ticked(page, live_url, demo_app, tmp_path):
+    from plugins.roster import service as roster
+    from plugins.roster.models import SchoolClass
+    with demo_app.app_context():
+        c5a = SchoolClass.get((SchoolClass.parallel == 5) & (SchoolClass.letter == "А"))
+        two = roster.class_students(c5a.id)[:2]
+    ui_login(page, live_url, "klass5a")
+    page.click("nav.mainnav >> text=Бумажные документы")
+    assert "Бумажные документы: 5А класс" in page.inner_text("h1")
+    assert "выберите учеников вручную" in page.content()
+    page.fill("#extracts input[name=from]", "2026-11-02")
+    page.fill("#extracts input[name=to]", "2026-11-15")
+    page.check("#extracts input[name=selection][value=chosen]")
+    for s in two:
+        page.check(f"#extracts input[name=student][value='{s.id}']")
+    page.check("#extracts input[name=tear_off]")
+    page.click("#extracts button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "Документ готовится" in page.content()
+    row = page.locator("#batches tbody tr").first
+    assert "готово" in row.inner_text()
+    with page.expect_download() as d:
+        row.locator("text=Скачать PDF").click()
+    path = tmp_path / "batch.pdf"
+    d.value.save_as(path)
+    text = _text(path)
+    assert all(s.full_name in text for s in two) and text.count("ВЫПИСКА") == 2
+    # the register shows both, ready to be ticked
+    assert page.locator("#register tr[data-handed='0']").count() >= 2
+
+
+def test_family_activates_an_account_with_the_code_from_the_slip(browser, page, live_url, demo_app, tmp_path):
+    from plugins.roster import service as roster
+    from plugins.roster.models import SchoolClass
+    with demo_app.app_context():
+        c5a = SchoolClass.get((SchoolClass.parallel == 5) & (SchoolClass.letter == "А"))
+        st = next(s for s in roster.class_students(c5a.id) if s.user_id is None)
+    ui_login(page, live_url, "klass5a")
+    page.goto(f"{live_url}/paper_export/classes/{c5a.id}/slips")
+    page.check(f"input[name=person][value='s:{st.id}']")
+    with page.expect_download() as d:
+        page.click("#issue button[type=submit]")
+    path = tmp_path / "slips.pdf"
+    d.value.save_as(path)
+    login_name, code = re.search(r"Логин (\S+) Код активации \(действует один раз\) (\S+)", _text(path, True)).groups()
+    page.goto(f"{live_url}/paper_export/classes/{c5a.id}/slips")
+    assert page.locator(f"#never li[data-login='{login_name}']").count() == 1
+
+    ctx = browser.new_context(locale="ru-RU")
+    family = ctx.new_page()
+    ui_login(family, live_url, login_name, code)
+    assert "/account/password" in family.url
+    assert family.locator("input[name=current_password]").count() == 0
+    family.fill("input[name=new_password]", "Сирень-2026-май")
+    family.fill("input[name=new_password2]", "Сирень-2026-май")
+    family.click("main form button[type=submit]")
+    family.wait_for_load_state("networkidle")
+    assert family.url.rstrip("/") == live_url and "Здравствуйте" in family.inner_text("h1")
+    ctx.close()
+    again = browser.new_context(locale="ru-RU").new_page()
+    ui_login(again, live_url, login_name, code)
+    assert "Неверный логин или пароль" in again.content()
+    page.goto(f"{live_url}/paper_export/classes/{c5a.id}/slips")
+    assert page.locator(f"#never li[data-login='{login_name}']").count() == 0

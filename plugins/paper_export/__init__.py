@@ -104,3 +104,20 @@ def zhurnal_app_ready(app):
         from .service import record_slip
         record_slip(user_id, person_kind, person_id, expires_at, reissued, by, school_id)
     signals.connect(signals.account_issued, on_issued, app=app, owner="paper_export")
+
+
+@hookimpl
+def zhurnal_personal_data(user_id, person):
+    """Printed extracts of a student, and those handed to a guardian (152-FZ access request)."""
+    from .models import Handover
+    kind, pid = person.get("kind"), person.get("id")
+    if kind == "student":
+        q = Handover.select().where(Handover.student == pid)
+    elif kind == "guardian":
+        q = Handover.select().where(Handover.guardian == pid)
+    else:
+        return None
+    rows = [{"student_id": h.student_id, "from": h.date_from.isoformat(), "to": h.date_to.isoformat(),
+             "printed_at": h.printed_at.isoformat(), "handed_on": h.handed_on.isoformat() if h.handed_on else None}
+            for h in q.order_by(Handover.id)]
+    return {"printed_extracts": rows} if rows else None

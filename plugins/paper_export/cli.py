@@ -8,7 +8,8 @@ import click
 
 
 def export_extracts(path, school, class_name, date_from=None, date_to=None) -> int:
-    """A class's extracts for the dates as one PDF (a progress bar on the terminal); returns pages.
+    """A class's (or, without ``--class``, the whole school's) extracts for the dates as one PDF,
+    with a progress bar on the terminal; returns the pages written.
 
     Recorded in the handover register and the audit like a batch printed from the page.
     """
@@ -18,22 +19,26 @@ def export_extracts(path, school, class_name, date_from=None, date_to=None) -> i
 
 
 def _export_extracts(path, school, class_name, date_from, date_to) -> int:
+    """One class (``--class``) or, without it, every class of the school's current year."""
     from plugins.roster import service as roster
     from . import data, render, service
-    if not class_name:
-        raise LookupError("name the class with --class (e.g. --class 5А)")
-    cls = roster.class_by_name(school, class_name)
-    if cls is None:
-        raise LookupError(f"no class {class_name!r} in {school.short_name} this year")
+    if class_name:
+        cls = roster.class_by_name(school, class_name)
+        if cls is None:
+            raise LookupError(f"no class {class_name!r} in {school.short_name} this year")
+        classes = [cls]
+    else:
+        classes = roster.classes(school)
     try:
         date_from, date_to = service.check_dates(date_from, date_to)
     except service.Invalid as e:
         raise LookupError("; ".join(f"--{k}: {v}" for k, v in e.fields.items()))
-    students = roster.class_students(cls.id)
+    students = [s for c in classes for s in roster.class_students(c.id)]
     if not students:
-        raise LookupError(f"class {cls.name} has no students")
+        raise LookupError("no students to print for")
     extracts = data.extracts(students, date_from, date_to)
-    with click.progressbar(length=len(extracts), label=f"{cls.name}: extracts", file=sys.stderr) as bar:
+    label = f"{classes[0].name}: extracts" if class_name else f"{school.short_name}: extracts"
+    with click.progressbar(length=len(extracts), label=label, file=sys.stderr) as bar:
         last = [0]
 
         def step(done):

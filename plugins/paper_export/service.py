@@ -143,6 +143,27 @@ def start_batch(cls: SchoolClass, date_from: dt.date, date_to: dt.date, *, by=No
     return Batch.get_by_id(batch.id)
 
 
+def school_students(school) -> list[Student]:
+    """Every student of the school's classes this year, class by class."""
+    return [s for c in roster.classes(school) for s in roster.class_students(c.id)]
+
+
+def start_school_batch(school: School, date_from: dt.date, date_to: dt.date, *, by=None) -> Batch:
+    """Queue the extracts of every student of the school as one PDF (class by class)."""
+    total = len(school_students(school))
+    if total == 0:
+        raise Invalid({"students": _("Nobody to print for.")})
+    with database.atomic():
+        batch = Batch.create(school=school.id, school_class=None, kind="extracts", date_from=date_from,
+                             date_to=date_to, selection="school", total=total, created_by=by)
+        audit.record("paper_export.extracts.queue", school, user=by, school_id=school.id,
+                     data={"batch": batch.id, "from": date_from.isoformat(), "to": date_to.isoformat(),
+                           "selection": "school", "students": total})
+    from .jobs import make_batch
+    make_batch(batch.id)
+    return Batch.get_by_id(batch.id)
+
+
 def _progress(batch_id: int, done: int) -> None:
     with database.atomic():
         Batch.update(done=done).where(Batch.id == batch_id).execute()
@@ -154,7 +175,7 @@ def run_batch(batch_id: int, progress=None) -> Batch | None:
     if batch is None or batch.status == "done":
         return batch
     Batch.update(status="running", done=0).where(Batch.id == batch.id).execute()
-    cls = SchoolClass.get_by_id(batch.school_class_id)
+    cls = SchoolClass.get_by_id(batch.school_class_id) if batch.school_class_id else None
     by = batch.created_by_id
     try:
         if batch.kind == "archive":
@@ -162,7 +183,7 @@ def run_batch(batch_id: int, progress=None) -> Batch | None:
             pdf, pages = make_archive(cls, batch.date_from, batch.date_to, by=by, batch=batch)
         else:
             ids = [int(x) for x in batch.student_ids.split(",") if x] or None
-            students = students_of(cls, ids)
+            students = students_of(cls, ids) if cls is not None else school_students(batch.school_id)
             extracts = data.extracts(students, batch.date_from, batch.date_to, with_homework=batch.with_homework)
 
             def step(done):

@@ -144,10 +144,10 @@ def batch_pdf(batch_id: int):
     b = _batch(batch_id)
     if b.status != "done":
         abort(409)
-    cls = SchoolClass.get_by_id(b.school_class_id)
+    where = SchoolClass.get_by_id(b.school_class_id).name if b.school_class_id else "school"
     name = "journal" if b.kind == "archive" else "extracts"
     return pdf_response(service.open_batch(b, by=g.user),
-                        f"{name}-{cls.name}-{b.date_from.isoformat()}-{b.date_to.isoformat()}.pdf")
+                        f"{name}-{where}-{b.date_from.isoformat()}-{b.date_to.isoformat()}.pdf")
 
 
 @bp.post("/handovers/<int:handover_id>")
@@ -179,6 +179,35 @@ def set_schedule(class_id: int):
     except service.Invalid as e:
         return _page(cls, e.fields, 422)
     return redirect(url_for("paper_export.class_page", class_id=cls.id))
+
+
+# --- the whole school -------------------------------------------------------------------------------------
+
+@bp.route("/school", methods=["GET", "POST"])
+@login_required
+def school_page():
+    """Extracts of every student of the school as one PDF (the administrator)."""
+    school = g.get("school")
+    if school is None or not access.can(g.user, CLASS, school):
+        abort(404)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            date_from, date_to = service.check_dates(_date("from"), _date("to"))
+            batch = service.start_school_batch(school, date_from, date_to, by=g.user)
+        except service.Invalid as e:
+            errors, status = e.fields, 422
+        else:
+            flash(_("The document is being prepared."), "ok")
+            return redirect(url_for("paper_export.school_page", batch=batch.id))
+    batches = list(Batch.select(Batch.id, Batch.kind, Batch.date_from, Batch.date_to, Batch.status, Batch.done,
+                                Batch.total, Batch.pages, Batch.schedule).where(
+        (Batch.school == school.id) & Batch.school_class.is_null()).order_by(Batch.id.desc()).limit(20))
+    today = clock.today()
+    period = roster.period_for(school, today)
+    date_from, date_to = (period.start, min(today, period.end)) if period else (today - dt.timedelta(days=13), today)
+    return render_template("paper_export/school.html", school=school, batches=batches, errors=errors,
+                           date_from=date_from, date_to=date_to), status
 
 
 # --- login slips ---------------------------------------------------------------------------------------
@@ -217,8 +246,11 @@ def _led(user, school) -> list[SchoolClass]:
 
 def nav_items(user, school):
     led = _led(user, school)
-    return [NavItem(_("Paper %(name)s", name=c.name) if len(led) > 1 else _("Paper documents"),
-                    "paper_export.class_page", priority=60, params=(("class_id", c.id),)) for c in led]
+    items = [NavItem(_("Paper %(name)s", name=c.name) if len(led) > 1 else _("Paper documents"),
+                     "paper_export.class_page", priority=60, params=(("class_id", c.id),)) for c in led]
+    if school is not None and not led and access.can(user, CLASS, school):
+        items.append(NavItem(_("Paper documents"), "paper_export.school_page", priority=60))
+    return items
 
 
 def dashboard_widgets(user, school):

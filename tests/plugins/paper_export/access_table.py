@@ -75,3 +75,9 @@ CASES = [
     Case("paper_export.tick_slip", "POST", "/paper_export/slips/{slip}", allow=SLIPS, setup=_slip,
          data={"handed": "1"}),
 ]
+
+CASES += [
+    Case("paper_export.school_page", "GET", "/paper_export/school", allow=("admin",)),
+    Case("paper_export.school_page", "POST", "/paper_export/school", allow=("admin",),
+         data={"from": "2026-11-26", "to": "2026-11-25"}, note="a bad range: refused with 422 before any work"),
+]

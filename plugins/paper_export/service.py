@@ -215,10 +215,13 @@ def open_batch(batch: Batch, *, by) -> bytes:
 def tick_handover(h: Handover, *, handed: bool, by, guardian_id: int | None = None, signed_slip: bool = False,
                   on: dt.date | None = None) -> Handover:
     """«Выдано»: the class teacher handed the printed extract to the family (or undoes the tick)."""
+    on = on or clock.today()
+    if handed and not (h.date_from <= on <= clock.today()):
+        raise Invalid({"on": _("Between the start of the extract's period and today.")})
     if guardian_id is not None and not StudentGuardian.select().where(
             (StudentGuardian.student == h.student_id) & (StudentGuardian.guardian == guardian_id)).exists():
         raise Invalid({"guardian": _("Not a guardian of this student.")})
-    changes = ({"handed_on": on or clock.today(), "handed_by": by, "guardian": guardian_id, "signed_slip": signed_slip}
+    changes = ({"handed_on": on, "handed_by": by, "guardian": guardian_id, "signed_slip": signed_slip}
                if handed else {"handed_on": None, "handed_by": None, "guardian": None, "signed_slip": False})
     with database.atomic():
         Handover.update(**changes).where(Handover.id == h.id).execute()

@@ -132,6 +132,9 @@ def test_handed_over_extract_counts_as_acknowledgement_on_the_diary_page(demo_ap
     # a week outside the extract's period is not covered
     later = k.get(f"/diary/classes/{ids['class_5a']}/acknowledgements?week=2026-11-23").get_data(as_text=True)
     assert f'data-guardian="{g.id}" data-status="paper"' not in later
+    # a date in the future or before the period is refused
+    for bad in ("2026-11-27", "2026-10-01", "99999-01-01"):
+        assert k.post(f"/paper_export/handovers/{h.id}", data={"handed": "1", "on": bad}).status_code == 422
     # a guardian of another student cannot be named as the receiver
     other = Guardian.select().join(StudentGuardian).where(StudentGuardian.student == ids["student1"])
     with demo_app.app_context():

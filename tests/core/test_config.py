@@ -139,9 +139,12 @@ def test_bad_grant_and_plugin_settings_stop_the_app(make_app, tmp_path):
     with pytest.raises(ConfigError, match=r"^settings given for plugin 'journal', which is not enabled$"):
         create_app(settings=load_settings(base_settings(database_url=url,
                                                         plugins={"enabled": ["roster"], "journal": {"x": 1}}), env={}))
-    with pytest.raises(ConfigError, match=r"^plugin 'roster' takes no settings, got: colour$"):
-        create_app(settings=load_settings(base_settings(database_url=url,
-                                                        plugins={"enabled": ["roster"], "roster": {"colour": 1}}), env={}))
+    with pytest.raises(ConfigError, match=r"^plugin 'journal' takes no settings, got: colour$"):
+        create_app(settings=load_settings(base_settings(
+            database_url=url, plugins={"enabled": ["roster", "journal"], "journal": {"colour": 1}}), env={}))
+    with pytest.raises(ConfigError, match=r"^invalid setting plugins.roster.activation_days: "):
+        create_app(settings=load_settings(base_settings(
+            database_url=url, plugins={"enabled": ["roster"], "roster": {"activation_days": 10**20}}), env={}))
 
 
 def test_extra_grant_takes_effect(make_app):

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
-from . import access, audit, signals
+from . import access, audit, audit_view, signals
 from .api import ApiError, PageArgs, endpoint, load_args, not_found, paginate
 from .db import database
 from .identity import service
@@ -140,6 +140,10 @@ def user_action(user_id: int, action: str):
 class AuditArgs(PageArgs):
     action = fields.Str(load_default=None)
     login = fields.Str(load_default=None)
+    #: login or a part of the name
+    person = fields.Str(load_default=None, validate=validate.Length(max=100))
+    kind = fields.Str(load_default=None, validate=validate.Length(max=100))
+    class_id = fields.Int(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
     object_type = fields.Str(load_default=None)
     object_id = fields.Str(load_default=None)
     date_from = fields.Date(load_default=None, data_key="from")
@@ -156,7 +160,18 @@ def _audit_query(args: dict):
                     object_id=args.get("object_id"), date_from=args.get("date_from"), date_to=args.get("date_to"))
     if not v.everything:
         q = q.where(audit.AuditEntry.school_id.in_(list(v.schools) or [-1]))
+    if args.get("person"):
+        q = q.where(audit.AuditEntry.user_id.in_(audit_view.people(args["person"])))
+    if args.get("kind"):
+        q = audit_view.for_kind(q, args["kind"])
+    if args.get("class_id"):
+        q = audit_view.for_class(q, args["class_id"])
     return q
+
+
+def _invalid(rows) -> set[int]:
+    return {r.entry_id for r in audit.AuditInvalid.select().where(
+        audit.AuditInvalid.entry_id.in_([r.id for r in rows] or [-1]))}
 
 
 @bp.get("/audit")
@@ -167,10 +182,43 @@ def audit_log():
     args = load_args(AuditArgs)
     q = _audit_query(args)
     rows = list(q.paginate(args["page"], args["per_page"]))
-    invalid = {r.entry_id for r in audit.AuditInvalid.select().where(
-        audit.AuditInvalid.entry_id.in_([r.id for r in rows] or [-1]))}
-    return render_template("core/audit.html", rows=rows, args=args, invalid=invalid,
-                           has_next=len(rows) == args["per_page"])
+    school_id = g.school.id if g.get("school") is not None else None
+    return render_template("core/audit.html", lines=audit_view.describe(rows, _invalid(rows)), args=args,
+                           has_next=len(rows) == args["per_page"], kinds=sorted(audit_view.kinds()),
+                           classes=audit_view.class_choices(school_id))
+
+
+#: an export for an inspection is capped; narrow the filter for more
+EXPORT_LIMIT = 50_000
+
+
+@bp.get("/audit/export.<fmt>")
+@login_required
+def audit_export(fmt: str):
+    """The filtered audit log as a spreadsheet, in words (for an inspection); the export is audited."""
+    import io
+    from flask import send_file
+    from .tabular import write_table
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    if not access.can(g.user, "core.audit.read"):
+        abort(403)
+    args = load_args(AuditArgs)
+    rows = list(_audit_query(args).limit(EXPORT_LIMIT))
+    lines = audit_view.describe(rows, _invalid(rows))
+    table = [[x.entry.id, x.entry.at, x.entry.login or "", x.entry.ip or "", x.what, x.whom,
+              "; ".join(f"{k}: {v}" if k else v for k, v in x.details), _("invalid") if x.invalid else ""]
+             for x in lines]
+    buf = io.BytesIO()
+    write_table(buf, fmt, [_("No."), _("When (UTC)"), _("Who"), _("IP address"), _("What was done"), _("Whom or what"),
+                           _("Details"), _("Void")], table, sheet_title=_("Audit"))
+    audit.record("core.audit.export", school_id=g.school.id if g.get("school") is not None else None,
+                 data={"rows": len(table), "format": fmt,
+                       "filter": {k: str(v) for k, v in args.items() if v and k not in ("page", "per_page")}})
+    buf.seek(0)
+    return send_file(buf, as_attachment=True, download_name=f"audit.{fmt}",
+                     mimetype="text/csv" if fmt == "csv" else
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.get("/incidents")

@@ -31,7 +31,9 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.fields, self.extra = status, code, message, fields or {}, extra
 
     def response(self):
-        body = {"error": {"code": self.code, "message": self.message, "fields": self.fields, **self.extra}}
+        # the message and field messages are English msgids: shown in the user's language
+        fields = {k: (_translate(v) if isinstance(v, str) else v) for k, v in self.fields.items()}
+        body = {"error": {"code": self.code, "message": _translate(self.message), "fields": fields, **self.extra}}
         return jsonify(body), self.status
 
 
@@ -105,6 +107,15 @@ _MM_PATTERNS = [
     (re.compile(r"^Must be greater than or equal to (?P<a>\S+)\.$"), N_("Must be at least %(a)s.")),
     (re.compile(r"^Must be less than or equal to (?P<a>\S+)\.$"), N_("Must be at most %(a)s.")),
 ]
+
+
+#: what the API says for errors raised by Flask itself (no such route, wrong method...)
+_HTTP_MESSAGES = {
+    400: N_("Bad request."), 401: N_("Log in first."), 403: N_("You are not allowed to do this."),
+    404: N_("Not found."), 405: N_("This method is not allowed here."), 409: N_("Conflict."),
+    413: N_("The request is too large."), 415: N_("Send the body as application/json."),
+    429: N_("Too many requests: wait a little and try again."),
+}
 
 
 def _translate(message: str) -> str:
@@ -318,7 +329,9 @@ def install_error_handlers(app) -> None:
         code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                 422: "invalid", 429: "too_many_requests", 500: "internal_error"}.get(e.code, "error")
-        resp = jsonify({"error": {"code": code, "message": e.description, "fields": {}}})
+        from flask_babel import gettext
+        message = gettext(_HTTP_MESSAGES[e.code]) if e.code in _HTTP_MESSAGES else e.description
+        resp = jsonify({"error": {"code": code, "message": message, "fields": {}}})
         return resp, e.code
 
     @app.before_request

@@ -114,7 +114,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
         return api.openapi(app)
 
     app.extensions["csrf"].exempt(openapi_json)
-    from . import audit, queue
+    from . import audit, ops, queue
+    ops.install(app)
     audit.install(app)
     queue.install(app)
     host.hook.zhurnal_app_ready(app=app)

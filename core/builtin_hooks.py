@@ -55,13 +55,25 @@ def core_nav(user) -> list:
 def zhurnal_dashboard_widgets(user, school):
     """Open reports of compromised credentials: how the head of school and support are told in-app."""
     from .ui import Widget
-    if not can(user, "core.incidents.read"):
-        return None
-    rows = open_incidents(user)
-    if not rows:
-        return None
-    return [Widget(_("Compromised credentials"), template="core/_incidents_widget.html",
-                   context={"rows": rows}, priority=5)]
+    out = []
+    if can(user, "core.plugins.manage"):
+        out.append(backup_widget())
+    if can(user, "core.incidents.read"):
+        rows = open_incidents(user)
+        if rows:
+            out.append(Widget(_("Compromised credentials"), template="core/_incidents_widget.html",
+                              context={"rows": rows}, priority=5))
+    return out or None
+
+
+def backup_widget():
+    """The operator's view of backups: the newest one, and a warning when it is missing or too old."""
+    from flask import current_app
+    from . import backup
+    from .ui import Widget
+    st = backup.status(current_app.extensions["zhurnal"].settings)
+    return Widget(_("Backups"), template="core/_backup_widget.html", context={"st": st},
+                  priority=4 if st["stale"] else 80)
 
 
 def open_incidents(user, limit: int = 5) -> list:

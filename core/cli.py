@@ -122,11 +122,28 @@ def migrate_all(app, echo=click.echo) -> None:
 
 
 @main.command()
+@click.option("--no-backup", is_flag=True, help="Upgrade without taking a backup first.")
 @with_app
-def init():
-    """Create or upgrade the tables of the kernel and every enabled plugin (idempotent)."""
+def init(no_backup):
+    """Create or upgrade the tables of the kernel and every enabled plugin (idempotent).
+
+    Says what it will change first; before upgrading a database that holds data it takes
+    a backup into backup_dir (see `zhurnal backup`).
+    """
     from flask import current_app
+    from .cli_ops import upgrade_plan
     from .db import SchemaError, refresh_statistics
+    plan = upgrade_plan(current_app)
+    for line in plan["lines"]:
+        click.echo(line)
+    if plan["upgrades"] and not no_backup:
+        from . import backup
+        try:
+            info = backup.make_backup(current_app.extensions["zhurnal"].settings,
+                                      current_app.extensions["zhurnal"].settings.backup_dir)
+        except backup.BackupError as e:
+            raise click.ClickException(f"no upgrade: the backup before it failed: {e}")
+        click.echo(f"backup before the upgrade: {info.path}")
     try:
         migrate_all(current_app)
     except SchemaError as e:
@@ -181,6 +198,8 @@ def serve(ctx, host, port, workers):
     """Serve the web UI and API."""
     root = ctx.find_root()
     app = root.command._app(root)
+    from .ops import configure_logging
+    configure_logging(app.extensions["zhurnal"].settings.log_format)
     click.echo(f"Zhurnal is at http://{host}:{port}/  (Ctrl+C to stop)")
     if workers:
         import os
@@ -456,3 +475,7 @@ def audit_list(limit, action, login):
     for e in audit.query(user_id=uid, action=action).limit(limit):
         click.echo(f"{e.id:>7} {e.at:%Y-%m-%d %H:%M:%S} {e.login or '-':<12} {e.action:<32} "
                    f"{e.object_type or ''}:{e.object_id or ''} {e.data}")
+
+
+# operator commands live in their own module
+from . import cli_ops  # noqa: E402,F401  (registers backup, backup-check, restore)

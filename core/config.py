@@ -81,6 +81,16 @@ class SettingsSchema(Schema):
     #: the schools' time zone: "today" and dates shown follow it, whatever the server's clock says
     timezone = fields.Str(load_default="Europe/Moscow", validate=_time_zone)
     base_url = fields.Str(load_default="http://127.0.0.1:5000")
+    #: files the plugins keep (generated documents, uploads); default: beside an SQLite database
+    data_dir = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=1))
+    #: where `zhurnal backup` and the nightly backup write; default: beside an SQLite database
+    backup_dir = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=1))
+    #: days a nightly backup is kept (the newest is always kept); 0 turns the nightly backup off
+    backup_keep_days = fields.Int(load_default=14, validate=validate.Range(min=0, max=3650))
+    #: bearer token that opens GET /metrics (unset: /metrics answers 404)
+    metrics_token = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=16))
+    #: server logs: one JSON object per line, or plain text for a terminal
+    log_format = fields.Str(load_default="json", validate=validate.OneOf(["json", "text"]))
     testing = fields.Bool(load_default=False)
     #: pin "today" (demo and tests); default: the real date
     today = fields.Date(load_default=None, allow_none=True)
@@ -105,6 +115,11 @@ class Settings:
     enabled_plugins: list[str]
     plugin_settings: dict[str, dict] = field(default_factory=dict)
     source: str = "defaults"
+    data_dir: str = "zhurnal-files"
+    backup_dir: str = "backups"
+    backup_keep_days: int = 14
+    metrics_token: str | None = None
+    log_format: str = "json"
 
     def for_plugin(self, name: str) -> dict:
         return self.plugin_settings.get(name, {})
@@ -118,6 +133,11 @@ _SCALAR_ENV = {
     "TIMEZONE": "timezone",
     "BASE_URL": "base_url",
     "TODAY": "today",
+    "DATA_DIR": "data_dir",
+    "BACKUP_DIR": "backup_dir",
+    "BACKUP_KEEP_DAYS": "backup_keep_days",
+    "METRICS_TOKEN": "metrics_token",
+    "LOG_FORMAT": "log_format",
 }
 
 
@@ -212,7 +232,19 @@ def load_settings(overrides: dict | None = None, env: dict | None = None,
         base_url=data["base_url"].rstrip("/"), testing=data["testing"], today=data["today"],
         security=data["security"], grants=data["grants"],
         enabled_plugins=list(dict.fromkeys(enabled)), plugin_settings=plugins, source=source,
+        data_dir=data["data_dir"] or _beside_database(db_url, "-files", "zhurnal-files"),
+        backup_dir=data["backup_dir"] or _beside_database(db_url, "-backups", "backups"),
+        backup_keep_days=data["backup_keep_days"],
+        metrics_token=data["metrics_token"], log_format=data["log_format"],
     )
+
+
+def _beside_database(database_url: str, suffix: str, otherwise: str) -> str:
+    """``/srv/zhurnal.db`` -> ``/srv/zhurnal-files``; a server database -> ``./<otherwise>``."""
+    if database_url.startswith("sqlite:///"):
+        db_path = Path(database_url[len("sqlite:///"):] or "zhurnal.db")
+        return str(db_path.with_name(db_path.stem + suffix))
+    return str(Path(otherwise).absolute())
 
 
 def _persistent_secret(database_url: str) -> str:

@@ -200,6 +200,33 @@ def zhurnal_personal_data(user_id, person):
     """
 
 
+@hookspec
+def zhurnal_audit_vocabulary():
+    """Say how this plugin's audit entries read on the audit page and in its export.
+
+    Called once per audit page or export, for every loaded plugin (entries of a plugin
+    switched off for a school still have to read well).
+
+    :returns: a :class:`core.audit_view.AuditVocabulary`: ``actions`` (action code or
+        prefix -> translated phrase, «поставил(а) отметку»), ``objects`` (object type ->
+        resolver taking the page's ids and returning ``{id: (label, url)}``; called once
+        per type per page, never per row), ``kinds`` (filter groups: label -> action
+        prefixes) and ``class_objects`` (class id -> ``[(object_type, query of matching
+        ids as text)]`` for the class filter). Dictionaries of all plugins are merged.
+    """
+
+@hookspec
+def zhurnal_metrics():
+    """Report this plugin's own figures for the operator's ``GET /metrics``.
+
+    Called each time the metrics endpoint is scraped (a few times a minute), for
+    every loaded plugin; keep it to a few cheap aggregate queries.
+
+    :returns: list of ``(name, help, value)`` gauges; each is published as
+        ``zhurnal_<plugin>_<name>``. Lists are not merged across plugins: every
+        plugin's names live under its own prefix.
+    """
+
 # --- consent and paper delivery -------------------------------------------------
 
 @hookspec(firstresult=True)

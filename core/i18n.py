@@ -27,7 +27,9 @@ LOCALES = ("ru",)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None,
             "lazy_ngettext": (1, 2),
             # with a context, for words that mean different things in different places ("To": a date, a person)
-            "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3), "lazy_pgettext": ((1, "c"), 2)}
+            "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3), "lazy_pgettext": ((1, "c"), 2),
+            # API errors: their messages are English msgids, translated when the answer is made
+            "not_found": None, "forbidden": None, "conflict": None, "ApiError": (3,)}
 METHODS = [("**/tests/**", "ignore"), ("**.py", "python"), ("**/templates/**.html", "jinja2"),
            ("**/templates/**.txt", "jinja2")]
 OPTIONS = {"**/templates/**": {"extensions": "jinja2.ext.do", "newstyle_gettext": "true"}}

@@ -172,8 +172,16 @@ def _register_all(app, q) -> None:
 def _bound(app, job: Job) -> Callable:
     """``job`` running inside ``app``'s context, as the system."""
     def run(*args, **kwargs):
-        with job_context(app):
-            return job.fn(*args, **kwargs)
+        import time
+        from .ops import log_job
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            with job_context(app):
+                result = job.fn(*args, **kwargs)
+            outcome = "done"
+            return result
+        finally:
+            log_job(job.name, time.perf_counter() - started, outcome)
     run.__module__, run.__name__, run.__doc__ = job.module, job.name, job.__doc__
     return run
 
@@ -233,6 +241,19 @@ def audit_verify_job() -> dict:
     if problems:
         log.error("audit log: %d problem(s), first: %s", len(problems), problems[0])
     return result
+
+
+@task(periodic=_crontab(minute="40", hour="1"))
+def backup_job() -> str | None:
+    """Nightly backup into ``backup_dir``, then drop backups older than ``backup_keep_days``."""
+    from . import backup
+    settings = current_app.extensions["zhurnal"].settings
+    if not settings.backup_keep_days:
+        return None
+    info = backup.make_backup(settings, settings.backup_dir)
+    backup.prune(settings.backup_dir, settings.backup_keep_days)
+    log.info("backup written: %s (%d bytes)", info.path, info.size)
+    return str(info.path)
 
 
 @task(periodic=_crontab(minute="20", hour="3"))

@@ -9,7 +9,10 @@ from .config import ConfigError
 
 def _load():
     try:
-        return ready_to_serve(create_app())
+        app = create_app()
+        from .ops import configure_logging
+        configure_logging(app.extensions["zhurnal"].settings.log_format)
+        return ready_to_serve(app)
     except ConfigError as e:  # one line in the server's log, not a traceback
         sys.exit(f"zhurnal: {e}")
 

@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
 
-# --- system packages: the browser, fonts and PDF tools used by tests --------------------------------
-apt_install chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+# --- system packages: the browser, fonts and PDF tools, nginx for the deployment test -------------------
+apt_install chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils nginx openssl
 
 # --- services: PostgreSQL and Redis on 127.0.0.1 -----------------------------------------------------
 PG_URL="${ZHURNAL_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/test}"
@@ -46,3 +46,6 @@ echo "== tests on SQLite (with browser tests) =="
 python -m pytest -q -n "$workers" -p no:cacheprovider "$@"
 echo "== tests on PostgreSQL ($PG_URL) =="
 ZHURNAL_TEST_DATABASE_URL="$PG_URL" python -m pytest -q -n "$workers" -p no:cacheprovider -m "not browser" "$@"
+if [ -d test-artifacts/screenshots ]; then
+  echo "== screenshots of every role's home page (desktop and phone): $PWD/test-artifacts/screenshots =="
+fi

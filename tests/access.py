@@ -22,6 +22,7 @@ STANDARD_LOGINS = ("admin", "director", "deputy", "teacher", "klass5a", "nurse",
 
 #: endpoints open to everyone (no login needed)
 PUBLIC_ENDPOINTS = {"static", "identity.login", "ui.set_language", "ui.healthz", "openapi_json",
+                    "ops.readyz", "ops.metrics",
                     "core_api.login", "core_api.logout", "identity.logout"}
 
 

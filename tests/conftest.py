@@ -116,6 +116,11 @@ def _close_app(app) -> None:
 
 def build_app(url: str, plugins: list[str], extra_plugins=(), migrate=True, **settings):
     from core.cli import migrate_all
+    if not url.startswith("sqlite"):  # files and backups of a server database: beside the test's tmp, not in cwd
+        import tempfile
+        here = Path(tempfile.gettempdir()) / "zhurnal-tests" / url.rsplit("/", 1)[1]
+        settings.setdefault("data_dir", str(here / "files"))
+        settings.setdefault("backup_dir", str(here / "backups"))
     st = load_settings(base_settings(database_url=url, plugins={"enabled": plugins}, **settings), env={})
     app = create_app(settings=st, extra_plugins=extra_plugins)
     if migrate:

@@ -61,3 +61,9 @@ def zhurnal_dashboard_widgets(user, school):
 def zhurnal_personal_data(user_id, person):
     from .personal import personal_data
     return personal_data(user_id, person)
+
+
+@hookimpl
+def zhurnal_audit_vocabulary():
+    from .audit_words import vocabulary
+    return vocabulary()

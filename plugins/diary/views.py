@@ -182,6 +182,10 @@ def dashboard_widgets(user, school):
     kids = kids_of(user) if access.can(user, "diary.week.read") else []
     if kids:
         out.append(Widget(_("Diary"), template="diary/_widget_children.html", context={"kids": kids}, priority=10))
+    elif "student" in access.roles(user):
+        own = _own_days(user)
+        if own:
+            out.append(Widget(_("My diary"), template="diary/_widget_days.html", context=own, priority=10))
     if access.can(user, "diary.control.read"):
         led = [c for c in roster.classes_led_by(user) if access.can(user, "diary.control.read", c)]
         if led:
@@ -191,6 +195,22 @@ def dashboard_widgets(user, school):
             out.append(Widget(_("Diary acknowledgements"), template="diary/_widget_control.html",
                               context={"stats": stats}, priority=15))
     return out
+
+
+def _own_days(user) -> dict | None:
+    """A student's home: today's lessons and the next school day's (homework, marks, absences).
+    Read without counting as a visit to the diary (the "new since your last visit" stays)."""
+    from plugins.roster.models import SchoolClass, Student
+    from .week import build_week
+    own = (Student.select(Student, SchoolClass).join(SchoolClass)
+           .where((Student.user == user.id) & Student.left_at.is_null()).first())
+    if own is None or not access.can(user, "diary.week.read", own):
+        return None
+    today = clock.today()
+    days = [d for d in build_week(own, monday_of(today))["days"] if d["date"] >= today and d["lessons"]]
+    if len(days) < 2:  # Friday or the weekend: the next week's first days
+        days += [d for d in build_week(own, monday_of(today) + dt.timedelta(days=7))["days"] if d["lessons"]]
+    return {"student": own, "days": days[:2], "today": today, "labels": week_labels(str(get_locale()))}
 
 
 from . import views_help, views_messages, views_staff  # noqa: E402,F401  (their routes hang on bp)

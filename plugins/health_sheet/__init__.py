@@ -97,3 +97,9 @@ def zhurnal_personal_data(user_id, person):
         return None
     from .export import personal_data
     return personal_data(person["id"])
+
+
+@hookimpl
+def zhurnal_audit_vocabulary():
+    from .audit_words import vocabulary
+    return vocabulary()

@@ -48,8 +48,11 @@ def seed(ctx: DemoContext) -> None:
         ct = r["teachers"]["klass5a" if cname == "5А" else "klass6b"]
         order = [s for s in students if s.id not in protected]
         rng.shuffle(order)
-        prep, special, exempt = order[:3], order[3:4], order[4:5] if cname == "5А" else []
-        later_main = order[5:6]  # preparatory in September, main since October: two versions
+        # the exempt pupil first, so that even a small demo class (zhurnal demo --students 5) has one
+        exempt = order[:1] if cname == "5А" else []
+        rest = order[len(exempt):]
+        prep, special = rest[:3], rest[3:4]
+        later_main = rest[4:5]  # preparatory in September, main since October: two versions
         for i, st in enumerate(students):
             data = {"health_group": rng.choices([1, 2, 3], weights=[40, 50, 10])[0], "pe_group": "main"}
             if st in prep:

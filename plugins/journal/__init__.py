@@ -82,3 +82,9 @@ def zhurnal_student_card_sections(student, user):
 def zhurnal_cli_commands():
     from .cli import journal
     return [journal]
+
+
+@hookimpl
+def zhurnal_audit_vocabulary():
+    from .audit_words import vocabulary
+    return vocabulary()

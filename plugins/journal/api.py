@@ -96,8 +96,8 @@ def _call(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except service.Invalid as e:
-        raise ApiError(422, e.code, "Invalid input." if e.code == "invalid" else service.CLOSED_MESSAGE,
-                       e.fields) from None
+        message = "Invalid input." if e.code == "invalid" else service.CLOSED_MESSAGE
+        raise ApiError(422, e.code, message, e.fields) from None
     except service.StaleEdit as e:
         raise conflict("Someone else changed this in the meantime; here is the current state.",
                        current=_current(e.current)) from None

@@ -79,9 +79,9 @@ def nav_items(user, school):
 def dashboard_widgets(user, school):
     if not access.can(user, "journal.lesson.write"):
         return []
-    lessons = service.lessons_of_teacher(user, clock.today())
+    from .today import day_of
     return [Widget(_("My lessons today"), template="journal/_today_widget.html",
-                   context={"lessons": lessons}, priority=20)]
+                   context={"lessons": day_of(user, clock.today(), school.id)}, priority=20)]
 
 
 @bp.get("/static/<path:filename>")
@@ -157,6 +157,7 @@ def _grid_page(grid: grids.Grid, args: dict):
                   "conflict_gone": _("Someone else deleted this mark."), "error": _("Not saved: %(message)s"),
                   "offline": _("Not saved: no connection."), "history": _("History"),
                   "no_history": _("No changes recorded."), "full_history": _("Open the history page"),
+                  "not_a_mark": _("«%(value)s» is not a mark here: %(values)s"),
               }}
     rows = _grid_rows(grid, cells, kind_names, kind_codes)
     return render_template("journal/grid.html", grid=grid, cells=cells, args=args, kind_names=kind_names,
@@ -300,8 +301,13 @@ def lesson_page(lesson_id: int):
         if not target.startswith("/") or target.startswith("//"):
             target = url_for("journal.lesson_page", lesson_id=lesson.id)
         return redirect(target)
+    from . import lesson_roster
+    marks_writable = access.can(g.user, "journal.mark.write", lesson) and (
+        period.closed_at is None or access.can(g.user, "journal.closed_period.edit", lesson))
     return render_template("journal/lesson.html", lesson=lesson, period=period, writable=writable,
-                           links=service.homework_links(lesson))
+                           links=service.homework_links(lesson), roster=lesson_roster.roster(lesson),
+                           marks_writable=marks_writable and not lesson.cancelled,
+                           roster_config=lesson_roster.config(lesson))
 
 
 # --- my lessons today -------------------------------------------------------------------------------------

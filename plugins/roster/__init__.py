@@ -88,3 +88,9 @@ def zhurnal_exporters():
 def zhurnal_personal_data(user_id, person):
     from .service import personal_data
     return personal_data(user_id, person)
+
+
+@hookimpl
+def zhurnal_audit_vocabulary():
+    from .audit_words import vocabulary
+    return vocabulary()

@@ -85,3 +85,24 @@ def test_teacher_types_a_mark_and_class_teacher_only_reads_it(page, live_url, de
     assert status == 403
     with demo_app.app_context():
         assert [m.value for m in Mark.select().where((Mark.lesson == lesson_id) & (Mark.student == student_id))] == ["5"]
+
+
+def test_a_value_that_is_no_mark_is_said_in_the_cell_and_the_names_stay_readable(page, live_url, demo_app):
+    class_id, subject_id, lesson_id, student_id, _above = _target(demo_app)
+    ui_login(page, live_url, "teacher")
+    page.goto(f"{live_url}/journal/class/{class_id}?subject_id={subject_id}")
+    _cell(page, lesson_id, student_id).focus()
+    page.keyboard.press("7")
+    tip = _cell(page, lesson_id, student_id).locator(".jr-invalid-msg")
+    assert tip.is_visible() and "7" in tip.inner_text() and "5" in tip.inner_text()
+    with demo_app.app_context():
+        assert not Mark.select().where((Mark.lesson == lesson_id) & (Mark.student == student_id)).exists()
+    # scrolled sideways, the cells pass under the names: the name column's box is painted on top
+    page.set_viewport_size({"width": 700, "height": 800})
+    page.evaluate("document.querySelector('#jr-grid').parentElement.scrollLeft = 400")
+    name = page.locator(f'tr:has(td[data-student="{student_id}"]) th.jr-name').first
+    box = name.bounding_box()
+    top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('th, td').className",
+                        [box["x"] + box["width"] - 4, box["y"] + box["height"] / 2])
+    assert "jr-name" in top
+    page.screenshot(path="/tmp/grid_scrolled.png")

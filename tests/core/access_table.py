@@ -35,6 +35,7 @@ CASES = [
     Case("admin.users", "GET", "/admin/users", allow=("admin", "director", "support")),
     Case("admin.user_action", "POST", "/admin/users/{user_parent2}/unlock", allow=("admin",)),
     Case("admin.audit_log", "GET", "/admin/audit", allow=("admin", "director")),
+    Case("admin.audit_export", "GET", "/admin/audit/export.csv", allow=("admin", "director")),
     Case("admin.incidents", "GET", "/admin/incidents", allow=("admin", "director", "support")),
     Case("admin_api.school_plugins", "GET", "/api/v1/schools/{school}/plugins", allow=("admin",)),
     Case("admin_api.toggle_plugin", "PUT", "/api/v1/schools/{school}/plugins/roster", json={"enabled": True},

@@ -52,13 +52,19 @@ def test_init_is_idempotent_and_upgrades_keeping_data(make_app, cli):
         NoteV1.create(text="Купить мел")
         NoteV1.create(text="Проверить тетради")
     r = cli(app1, "init")
-    assert r.exit_code == 0
+    assert r.exit_code == 0 and "every schema is up to date" in r.output
     assert "core: schema 3 (up to date)" in r.output and "notes: schema 1 (up to date)" in r.output
 
     app2 = make_app(plugins=["notes"], extra_plugins=[notes_plugin(2)], url=url, migrate=False)
     r = cli(app2, "init")
     assert r.exit_code == 0, r.output
     assert "notes: schema 1 -> 2" in r.output
+    # it said what it would change and took a backup before changing it
+    assert "notes: upgrade schema 1 -> 2" in r.output
+    from core import backup
+    taken = [line.split(": ", 1)[1] for line in r.output.splitlines() if line.startswith("backup before the upgrade")]
+    assert len(taken) == 1 and backup.check(taken[0])["schema_versions"]["notes"] == 1
+    assert "backup before" not in cli(app2, "init").output  # nothing to upgrade: no backup
     with app2.app_context():
         rows = [(n.text, n.colour) for n in NoteV2.select().order_by(NoteV2.id)]
         assert rows == [("Купить мел", "white"), ("Проверить тетради", "white")]

@@ -67,7 +67,8 @@ def make_spy():
 def test_every_hook_is_called_by_the_kernel_or_implemented_by_a_builtin_plugin(make_app, cli, tmp_path):
     spy = make_spy()
     # the kernel alone with the spy: whatever the spy sees, the kernel asked
-    app = make_app(plugins=["spy"], extra_plugins=[spy])  # permissions, blueprints, app_ready, models
+    app = make_app(plugins=["spy"], extra_plugins=[spy],  # permissions, blueprints, app_ready, models
+                   metrics_token="m" * 20)
     from core import access, demo
     from core.identity.models import User
     from tests.conftest import login
@@ -80,6 +81,7 @@ def test_every_hook_is_called_by_the_kernel_or_implemented_by_a_builtin_plugin(m
     cli(app, "import", "nosuch", __file__)  # importers
     cli(app, "export", "nosuch", str(tmp_path / "x.csv"))  # exporters
     login(app, "nurse").post("/api/v1/me/compromised", json={})  # security_alert (through the job)
+    assert app.test_client().get("/metrics", headers={"Authorization": "Bearer " + "m" * 20}).status_code == 200
 
     implemented: dict[str, list[str]] = {}
     for pname, mod in builtin_modules().items():
@@ -92,7 +94,7 @@ def test_every_hook_is_called_by_the_kernel_or_implemented_by_a_builtin_plugin(m
     assert {"zhurnal_models", "zhurnal_permissions", "zhurnal_blueprints", "zhurnal_app_ready",
             "zhurnal_demo_seed", "zhurnal_object_scope", "zhurnal_nav_items", "zhurnal_dashboard_widgets",
             "zhurnal_cli_commands", "zhurnal_importers", "zhurnal_exporters",
-            "zhurnal_security_alert"} <= spy.called
+            "zhurnal_security_alert", "zhurnal_metrics"} <= spy.called
 
 
 @pytest.mark.parametrize("name", sorted(hookspec_functions()))

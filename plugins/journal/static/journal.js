@@ -198,7 +198,7 @@
       var value = normalize(input.value);
       close();
       if (value === null) {
-        if (input.value.trim()) { say(fmt(cfg.messages.error, { message: cfg.scale.join(", ") }), true); }
+        if (input.value.trim()) { notAMark(td, input.value.trim()); }
         td.focus();
         return;
       }
@@ -277,8 +277,24 @@
     var key = ev.key.length === 1 ? ev.key.toLowerCase() : "";
     var status = keyToStatus[key] || (/^[a-z,]$/.test(key) ? codeToStatus[ev.code] : null);
     if (status) { ev.preventDefault(); setAttendance(td, status); return; }
-    if (key && startsMark(key)) { ev.preventDefault(); openEditor(td, key, null); }
+    if (key && startsMark(key)) { ev.preventDefault(); openEditor(td, key, null); return; }
+    if (key && /[0-9a-zа-яё+\-]/i.test(key)) { ev.preventDefault(); notAMark(td, key); }
   });
+
+  // a key that is no mark of this scale («7» on a 5-point scale): said in the cell, nothing saved
+  function notAMark(td, typed) {
+    var text = fmt(cfg.messages.not_a_mark, { value: typed, values: cfg.scale.join(", ") });
+    var old = td.querySelector(".jr-invalid-msg");
+    if (old) { old.remove(); }
+    var tip = document.createElement("span");
+    tip.className = "jr-invalid-msg";
+    tip.setAttribute("role", "alert");
+    tip.textContent = text;
+    td.appendChild(tip);
+    td.classList.add("jr-invalid");
+    say(text, true);
+    window.setTimeout(function () { tip.remove(); td.classList.remove("jr-invalid"); }, 4000);
+  }
 
   // --- period marks -----------------------------------------------------------------------
   table.querySelectorAll(".jr-term-select").forEach(function (sel) {

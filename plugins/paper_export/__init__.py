@@ -121,3 +121,9 @@ def zhurnal_personal_data(user_id, person):
              "printed_at": h.printed_at.isoformat(), "handed_on": h.handed_on.isoformat() if h.handed_on else None}
             for h in q.order_by(Handover.id)]
     return {"printed_extracts": rows} if rows else None
+
+
+@hookimpl
+def zhurnal_audit_vocabulary():
+    from .audit_words import vocabulary
+    return vocabulary()

@@ -103,3 +103,14 @@ def test_printed_extracts_are_part_of_the_students_personal_data(demo_app, as_us
             "zhurnal_personal_data", user_id=None, person={"kind": "student", "id": ids["student1"]})
     rows = out["paper_export"]["printed_extracts"]
     assert [(r["from"], r["to"], r["handed_on"]) for r in rows] == [("2026-09-01", "2026-10-24", None)]
+
+
+def test_the_audit_page_says_in_words_who_printed_what_and_who_was_refused(as_user, ids):
+    as_user("klass5a").get(f"/api/v1/students/{ids['student1']}/extract.pdf?{Q1}")
+    as_user("parent2").get(f"/api/v1/students/{ids['student1']}/extract.pdf?{Q1}")
+    d = as_user("director")
+    html = d.get("/admin/audit?kind=Бумажные документы").get_data(as_text=True)
+    assert "напечатал(а) выписку из журнала" in html and "получил(а) отказ в выписке из журнала" in html
+    assert "paper_export.extract" not in html
+    of_5a = d.get(f"/admin/audit?class_id={ids['class_5a']}&kind=Бумажные документы").get_data(as_text=True)
+    assert "напечатал(а) выписку из журнала" in of_5a

@@ -127,3 +127,14 @@ def zhurnal_personal_data(user_id, person):
 def zhurnal_audit_vocabulary():
     from .audit_words import vocabulary
     return vocabulary()
+
+
+@hookimpl
+def zhurnal_metrics():
+    """Batches waiting or failed, and extracts printed but not handed over yet."""
+    from .models import Batch, Handover
+    return [("batches_waiting", "Paper batches queued or being made",
+             Batch.select().where(Batch.status.in_(["queued", "running"])).count()),
+            ("batches_failed", "Paper batches that failed", Batch.select().where(Batch.status == "failed").count()),
+            ("extracts_not_handed", "Printed extracts not handed over yet",
+             Handover.select().where(Handover.handed_on.is_null()).count())]

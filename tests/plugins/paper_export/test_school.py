@@ -64,3 +64,14 @@ def test_admin_prints_the_whole_school_as_one_pdf(make_app, tmp_path):
     assert text.index("Кузнецова") < text.index("Павлова")  # class by class
     # the class teacher has no school page
     assert login(app, "teacher").get("/paper_export/school").status_code == 404
+
+
+def test_metrics_count_waiting_batches_and_extracts_not_handed(make_app):
+    app = make_app(plugins=["roster", "journal", "paper_export"], metrics_token="t" * 32)
+    app.config["WTF_CSRF_ENABLED"] = False
+    small_school(app)
+    a = login(app, "admin")
+    assert a.post("/paper_export/school", data={"from": "2026-11-02", "to": "2026-11-15"}).status_code == 302
+    text = app.test_client().get("/metrics", headers={"Authorization": "Bearer " + "t" * 32}).get_data(as_text=True)
+    assert "zhurnal_paper_export_extracts_not_handed 4.0" in text
+    assert "zhurnal_paper_export_batches_waiting 0.0" in text

@@ -61,7 +61,8 @@ class Handover(_OfClass, BaseModel):
     printed_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
     printed_at = pw.DateTimeField(default=utcnow)
     batch = pw.ForeignKeyField(Batch, null=True, on_delete="SET NULL")
-    via = pw.CharField(max_length=8, default="page")  # page | api | cli | batch | schedule
+    #: api | cli | batch | schedule, or family (a guardian's own download: not in the handover register)
+    via = pw.CharField(max_length=8, default="api")
     handed_on = pw.DateField(null=True)
     handed_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     #: who received it (the guardian), when known

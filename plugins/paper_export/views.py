@@ -61,6 +61,22 @@ def _date(name: str, default: dt.date | None = None) -> dt.date | None:
         raise service.Invalid({name: _("Not a valid date (use YYYY-MM-DD).")})
 
 
+def _period_dates(cls: SchoolClass) -> tuple[dt.date, dt.date] | None:
+    """The dates of the period (or ``year``) chosen on the form, if one was."""
+    raw = request.form.get("period") or ""
+    if not raw:
+        return None
+    from plugins.roster.models import AcademicYear, Period
+    year = AcademicYear.get_or_none(AcademicYear.id == cls.year_id)
+    if raw == "year":
+        return year.start, year.end
+    p = Period.get_or_none((Period.id == int(raw)) & (Period.year == cls.year_id)) \
+        if raw.isdigit() and int(raw) <= MAX_ID else None
+    if p is None:
+        raise service.Invalid({"period": _("Invalid value.")})
+    return p.start, p.end
+
+
 def _default_dates(cls: SchoolClass) -> tuple[dt.date, dt.date]:
     today = clock.today()
     period = roster.period_for(service.school_of(cls), today)
@@ -74,7 +90,7 @@ def _page(cls: SchoolClass, errors: dict | None = None, status: int = 200):
     for link in (StudentGuardian.select(StudentGuardian, Guardian).join(Guardian)
                  .where(StudentGuardian.student.in_(list(names) or [0]))):
         guardians.setdefault(link.student_id, []).append(link.guardian)
-    register = list(Handover.select().where(Handover.school_class == cls.id)
+    register = list(Handover.select().where((Handover.school_class == cls.id) & (Handover.via != "family"))
                     .order_by(Handover.printed_at.desc(), Handover.id.desc()).limit(200))
     users = {u.id: u.display_name for u in User.select(User.id, User.display_name).where(
         User.id.in_({h.printed_by_id for h in register} | {h.handed_by_id for h in register} or {0}))}
@@ -89,7 +105,7 @@ def _page(cls: SchoolClass, errors: dict | None = None, status: int = 200):
         schedule=Schedule.get_or_none((Schedule.school_class == cls.id) & Schedule.active),
         notices=service.pending_notices(cls), archives=list(Archive.select().where(Archive.school_class == cls.id)
                                                              .order_by(Archive.id.desc()).limit(10)),
-        can_print=access.can(g.user, CLASS, cls), can_archive=access.can(g.user, ARCHIVE, cls),
+        periods=roster.periods(cls.year_id), can_print=access.can(g.user, CLASS, cls), can_archive=access.can(g.user, ARCHIVE, cls),
         can_slips=access.can(g.user, SLIPS, cls)), status
 
 
@@ -112,7 +128,7 @@ def start_batch(class_id: int):
     kind = "archive" if request.form.get("kind") == "archive" else "extracts"
     cls = _class(class_id, ARCHIVE if kind == "archive" else CLASS)
     try:
-        date_from, date_to = service.check_dates(_date("from"), _date("to"))
+        date_from, date_to = _period_dates(cls) or service.check_dates(_date("from"), _date("to"))
         selection = request.form.get("selection", "class")
         if selection not in ("class", "paper", "chosen"):
             raise service.Invalid({"selection": _("Invalid value.")})

@@ -94,3 +94,26 @@ def test_export_extracts_bad_input_is_one_line_and_non_zero(demo_app, cli, tmp_p
     assert not list(tmp_path.glob("*.pdf"))
     r = cli(demo_app, "export", "students", "x.csv", "--from", "2026-11-02")
     assert r.exit_code == 1 and "do not apply" in r.output
+
+
+def test_archive_of_a_chosen_period_and_of_the_year(demo_app, as_user, ids):
+    from plugins.paper_export.models import Archive, Batch
+    from plugins.roster.models import Period, SchoolClass
+    demo_app.config["WTF_CSRF_ENABLED"] = False
+    k = as_user("klass5a")
+    with demo_app.app_context():
+        q1 = Period.get((Period.year == SchoolClass.get_by_id(ids["class_5a"]).year_id) & (Period.number == 1))
+    assert k.post(f"/paper_export/classes/{ids['class_5a']}/batches",
+                  data={"kind": "archive", "period": str(q1.id)}).status_code == 302
+    with demo_app.app_context():
+        a = Archive.select().order_by(Archive.id.desc()).get()
+        assert (a.date_from, a.date_to) == (q1.start, q1.end)
+    for bad in ("999999", "99999999999999999999999", "x"):
+        r = k.post(f"/paper_export/classes/{ids['class_5a']}/batches", data={"kind": "archive", "period": bad})
+        assert r.status_code == 422
+    # the extracts form is the class teacher's; the director prints only the archive
+    r = as_user("director").post(f"/paper_export/classes/{ids['class_5a']}/batches",
+                                 data={"from": "2026-11-02", "to": "2026-11-03"})
+    assert r.status_code == 403
+    with demo_app.app_context():
+        assert Batch.select().where(Batch.kind == "extracts").count() == 0

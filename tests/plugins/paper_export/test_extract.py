@@ -75,12 +75,18 @@ def test_every_printed_extract_is_registered_and_audited(demo_app, as_user, ids)
     from plugins.paper_export.models import Handover
     since = last_audit_id(demo_app)
     assert as_user("parent1").get(f"/api/v1/students/{ids['student1']}/extract.pdf?{Q1}").status_code == 200
+    assert as_user("klass5a").get(f"/api/v1/students/{ids['other_5a']}/extract.pdf?{Q1}").status_code == 200
     printed = audit_since(demo_app, since, "paper_export.extract.print")
-    assert len(printed) == 1 and printed[0].data_json if hasattr(printed[0], "data_json") else len(printed) == 1
+    assert [(int(e.object_id), e.user_id) for e in printed] == [
+        (ids["student1"], printed[0].user_id), (ids["other_5a"], printed[1].user_id)] and len(printed) == 2
     with demo_app.app_context():
-        h = Handover.get(Handover.student == ids["student1"])
-        assert (h.date_from.isoformat(), h.date_to.isoformat(), h.via) == ("2026-09-01", "2026-10-24", "api")
-        assert h.handed_on is None
+        own = Handover.get(Handover.student == ids["student1"])
+        staff = Handover.get(Handover.student == ids["other_5a"])
+        assert (own.date_from.isoformat(), own.date_to.isoformat(), own.via) == ("2026-09-01", "2026-10-24", "family")
+        assert staff.via == "api" and staff.handed_on is None
+    # the class teacher's handover register lists the paper copy they printed, not the family's own download
+    page = as_user("klass5a").get(f"/paper_export/classes/{ids['class_5a']}").get_data(as_text=True)
+    assert f'data-handover="{staff.id}"' in page and f'data-handover="{own.id}"' not in page
 
 
 @pytest.mark.parametrize("query,field", [

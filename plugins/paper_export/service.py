@@ -244,7 +244,7 @@ def paper_acknowledgements(student_ids, date_from: dt.date, date_to: dt.date) ->
 def set_schedule(cls: SchoolClass, every_days: int | None, *, selection: str = "paper", by=None) -> Schedule | None:
     """"Every N days" (None: stop). The first batch is made on the next run of the daily job."""
     with database.atomic():
-        if not every_days:
+        if every_days is None:
             Schedule.update(active=False).where(Schedule.school_class == cls.id).execute()
             audit.record("paper_export.schedule.stop", cls, user=by, school_id=cls.school_id)
             return None

@@ -152,8 +152,9 @@ def test_schedule_makes_the_batch_and_a_notice(demo_app, as_user, ids):
     # the paper list needs a keeper; for the whole class it works without
     r = k.post(f"/paper_export/classes/{ids['class_5a']}/schedule", data={"every_days": "14", "selection": "paper"})
     assert r.status_code == 422
-    assert k.post(f"/paper_export/classes/{ids['class_5a']}/schedule",
-                  data={"every_days": "99999999999999999999", "selection": "class"}).status_code == 422
+    for bad in ("99999999999999999999", "0", "-3", "121", "две"):
+        assert k.post(f"/paper_export/classes/{ids['class_5a']}/schedule",
+                      data={"every_days": bad, "selection": "class"}).status_code == 422, bad
     r = k.post(f"/paper_export/classes/{ids['class_5a']}/schedule", data={"every_days": "14", "selection": "class"})
     assert r.status_code == 302
     with demo_app.app_context():
@@ -170,3 +171,17 @@ def test_schedule_makes_the_batch_and_a_notice(demo_app, as_user, ids):
     assert "Выписки на бумаге готовы" in dash
     k.get(f"/paper_export/batches/{b.id}.pdf")
     assert f'data-notice="{b.id}"' not in k.get(f"/paper_export/classes/{ids['class_5a']}").get_data(as_text=True)
+
+
+def test_a_stopped_schedule_makes_nothing(demo_app, as_user, ids):
+    from plugins.paper_export.jobs import scheduled_batches_job
+    from plugins.paper_export.models import Schedule
+    demo_app.config["WTF_CSRF_ENABLED"] = False
+    k = as_user("klass5a")
+    assert k.post(f"/paper_export/classes/{ids['class_5a']}/schedule",
+                  data={"every_days": "7", "selection": "class"}).status_code == 302
+    assert k.post(f"/paper_export/classes/{ids['class_5a']}/schedule",
+                  data={"every_days": "", "selection": "class"}).status_code == 302
+    with demo_app.app_context():
+        assert Schedule.get(Schedule.school_class == ids["class_5a"]).active is False
+        assert scheduled_batches_job.call_local() == []

@@ -78,3 +78,52 @@ def test_family_activates_an_account_with_the_code_from_the_slip(browser, page, 
     assert "Неверный логин или пароль" in again.content()
     page.goto(f"{live_url}/paper_export/classes/{c5a.id}/slips")
     assert page.locator(f"#never li[data-login='{login_name}']").count() == 0
+
+
+def test_progress_bar_follows_a_batch_made_by_the_worker(browser, page, databases, demo_template, tmp_path):
+    """The batch is queued in Redis; the page shows its progress bar, which follows the worker and
+    turns into the download link by itself."""
+    import threading
+    from werkzeug.serving import make_server
+    from core.queue import get_queue
+    from plugins.roster.models import SchoolClass
+    from tests.browser.conftest import _free_port
+    from tests.conftest import BUILTIN_PLUGINS, _close_app, build_app, require_service
+    from tests.plugins.paper_export.test_progress import REDIS_URL, _redis
+    require_service("Redis", _redis)
+    template, _info = demo_template
+    url = databases.new_url(template=template)
+    app = build_app(url, BUILTIN_PLUGINS, migrate=False, queue_url=REDIS_URL)
+    q = get_queue(app)
+    q.flush()
+    port = _free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with app.app_context():
+            c5a = SchoolClass.get((SchoolClass.parallel == 5) & (SchoolClass.letter == "А")).id
+        ui_login(page, base, "klass5a")
+        page.goto(f"{base}/paper_export/classes/{c5a}")
+        page.fill("#extracts input[name=from]", "2026-10-26")
+        page.fill("#extracts input[name=to]", "2026-11-08")
+        page.click("#extracts button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        row = page.locator("#batches tbody tr").first
+        assert row.get_attribute("data-batch-status") == "queued"
+        assert row.locator("progress").count() == 1
+
+        def work():
+            q.execute(q.dequeue())
+        worker = threading.Thread(target=work)
+        worker.start()
+        page.wait_for_function("() => { const p = document.querySelector('#batches progress');"
+                               " return p && p.value > 0 && p.value < 100; }", timeout=120000)
+        page.wait_for_selector("#batches tr[data-batch-status=done]", timeout=240000)
+        worker.join(30)
+        assert "Скачать PDF" in page.locator("#batches tbody tr").first.inner_text()
+    finally:
+        server.shutdown()
+        q.flush()
+        _close_app(app)
+        databases.drop(url)

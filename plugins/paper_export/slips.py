@@ -83,9 +83,14 @@ def register(cls: SchoolClass) -> dict:
     never = []
     for uid, r in latest.items():
         u = users.get(uid)
-        if u is not None and activation.pending(u) is not None:
+        if u is None:
+            continue
+        expires = activation.pending(u)
+        # a code never used, or used without choosing a password (that person cannot log in again)
+        if expires is not None or activation.awaiting_password(u):
             never.append({"slip": r, "name": names.get((r.person_kind, r.person_id), u.display_name),
-                          "login": u.login, "expired": activation.pending(u) < now})
+                          "login": u.login, "expired": expires is not None and expires < now,
+                          "no_password": expires is None})
     return {"rows": rows, "users": users, "names": names, "never": never, "students": students,
             "guardians": guardians, "children": children, "current": {r.id for r in latest.values()}}
 

@@ -76,6 +76,10 @@ def test_a_used_code_does_not_work_twice_even_before_a_password_is_chosen(demo_a
     assert demo_app.test_client().post("/api/v1/auth/login", json={"login": login_name, "password": code}).status_code == 200
     again = demo_app.test_client().post("/api/v1/auth/login", json={"login": login_name, "password": code})
     assert again.status_code == 401
+    # whoever used the code but chose no password cannot log in again: still on the list, with why
+    page = as_user("klass5a").get(f"/paper_export/classes/{ids['class_5a']}/slips").get_data(as_text=True)
+    assert f'<li data-login="{login_name}"' in page
+    assert "не выбрал(а) пароль" in page
 
 
 def test_reissued_persons_old_code_fails_and_sessions_end(demo_app, as_user, ids, tmp_path):

@@ -117,3 +117,16 @@ def test_archive_of_a_chosen_period_and_of_the_year(demo_app, as_user, ids):
     assert r.status_code == 403
     with demo_app.app_context():
         assert Batch.select().where(Batch.kind == "extracts").count() == 0
+
+
+def test_archive_make_and_verify_from_the_command_line(demo_app, cli, tmp_path):
+    path = tmp_path / "5a.pdf"
+    r = cli(demo_app, "archive", "make", "--class", "5А", "--from", "2026-11-16", "--to", "2026-11-21", str(path))
+    assert r.exit_code == 0 and "archived the journal of 5А" in r.output, r.output
+    r = cli(demo_app, "archive", "verify", str(path))
+    assert r.exit_code == 0 and r.output.startswith("OK: archive ")
+    bad = cli(demo_app, "archive", "make", "--class", "5А", "--from", "2026-11-21", "--to", "2026-11-16",
+              str(tmp_path / "x.pdf"))
+    assert bad.exit_code == 1 and "--to" in bad.output and not (tmp_path / "x.pdf").exists()
+    assert cli(demo_app, "archive", "make", "--class", "9Я", "--from", "2026-11-16", "--to", "2026-11-21",
+               str(tmp_path / "y.pdf")).exit_code == 1

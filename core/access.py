@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, has_app_context
 
 from . import db
-from .identity.models import ROLES, RoleAssignment
+from .identity.models import ROLES, SCOPES, RoleAssignment
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,19 @@ class Permission:
     label: str
     roles: tuple[str, ...] = ()
     checks: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role a plugin adds to the kernel's (``zhurnal_roles``), e.g. a school psychologist.
+
+    :param name: unique, lower case (``psychologist``); what grants and assignments name
+    :param label: English msgid shown (translated) on account pages
+    :param scopes: what an assignment of it may be scoped to (``school``, ``class``, ``student``)
+    """
+    name: str
+    label: str
+    scopes: tuple[str, ...] = ("school",)
 
 
 @dataclass(frozen=True)
@@ -71,22 +84,32 @@ class Visible:
 class AccessRegistry:
     """Permissions and grants of one application."""
 
-    def __init__(self, declared: list[Permission], extra_grants: dict[str, list[str]]) -> None:
+    def __init__(self, declared: list[Permission], extra_grants: dict[str, list[str]],
+                 roles: list[Role] = ()) -> None:
         from .plugins import PluginError
+        #: every role: the kernel's and those plugins add; name -> Role
+        self.roles: dict[str, Role] = {r: Role(r, r, SCOPES) for r in ROLES}
+        for r in roles:
+            if r.name in self.roles:
+                raise PluginError(f"the role {r.name!r} is declared twice")
+            bad = [x for x in r.scopes if x not in SCOPES]
+            if bad:
+                raise PluginError(f"role {r.name!r} names the unknown scope {bad[0]!r}")
+            self.roles[r.name] = r
         self.permissions: dict[str, Permission] = {}
         for p in declared:
             if p.name in self.permissions:
                 raise PluginError(f"two plugins declare the permission {p.name!r}")
-            bad = [r for r in p.roles if r not in ROLES]
+            bad = [r for r in p.roles if r not in self.roles]
             if bad:
                 raise PluginError(f"permission {p.name!r} grants the unknown role {bad[0]!r}")
             self.permissions[p.name] = p
-        self.grants: dict[str, set[str]] = {r: set() for r in ROLES}
+        self.grants: dict[str, set[str]] = {r: set() for r in self.roles}
         for p in declared:
             for r in p.roles:
                 self.grants[r].add(p.name)
         for role, perms in (extra_grants or {}).items():
-            if role not in ROLES:
+            if role not in self.roles:
                 raise PluginError(f"invalid setting grants.{role}: unknown role")
             for name in perms:
                 if name not in self.permissions:
@@ -193,9 +216,13 @@ def visible(user, perm: str) -> Visible:
 
 
 def grant(user, role: str, *, school=None, scope_type: str = "school", scope_id: int | None = None) -> RoleAssignment:
-    """Give ``user`` a role; idempotent."""
-    if role not in ROLES:
+    """Give ``user`` a role (the kernel's or one a plugin declared); idempotent."""
+    known = _registry().roles if has_app_context() else dict.fromkeys(ROLES)
+    if role not in known:
         raise ValueError(f"unknown role {role!r}")
+    allowed = getattr(known[role], "scopes", SCOPES)
+    if scope_type != "deployment" and scope_type not in allowed:
+        raise ValueError(f"the role {role!r} cannot be scoped to a {scope_type}")
     school_id = getattr(school, "id", school)
     if scope_type == "school" and scope_id is None:
         scope_id = school_id

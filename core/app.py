@@ -83,7 +83,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     host = PluginHost(resolve(settings.enabled_plugins, extra=extra_plugins), settings)
     from .access import Permission  # noqa: F401  (hook results are Permission objects)
     declared = [p for ps in host.hook.zhurnal_permissions() for p in (ps or [])]
-    ext = Zhurnal(settings=settings, plugins=host, access=AccessRegistry(declared, settings.grants),
+    roles = [r for rs in host.hook.zhurnal_roles() for r in (rs or [])]
+    ext = Zhurnal(settings=settings, plugins=host, access=AccessRegistry(declared, settings.grants, roles),
                   passwords=Passwords(settings.security["argon2_time_cost"], settings.security["argon2_memory_cost"],
                                       settings.security["argon2_parallelism"]))
     app.extensions["zhurnal"] = ext

@@ -72,6 +72,20 @@ def zhurnal_permissions():
     """
 
 
+@hookspec
+def zhurnal_roles():
+    """Declare roles beyond the kernel's (admin, director, deputy, teacher, class_teacher, nurse,
+    parent, student, support), e.g. a school psychologist or a speech therapist.
+
+    Called once at start-up, before permissions are registered, for every loaded plugin.
+    Permissions (``zhurnal_permissions``), ``[grants]`` settings and role assignments may
+    then name the role; its label is shown (translated) on account pages.
+
+    :returns: list of :class:`core.access.Role`; all lists are merged, and a name
+        declared twice (or one of the kernel's) stops start-up with one line.
+    """
+
+
 @hookspec(firstresult=True)
 def zhurnal_object_scope(obj):
     """Tell where an object belongs, so that scoped role assignments can match it.

@@ -118,7 +118,10 @@ ROLE_LABELS = {
 
 
 def role_label(role: str) -> str:
-    return _(ROLE_LABELS.get(role, role))
+    if role in ROLE_LABELS:
+        return _(ROLE_LABELS[role])
+    declared = current_app.extensions["zhurnal"].access.roles.get(role)  # a plugin's role
+    return _(declared.label) if declared is not None else role
 
 
 def install(app) -> None:

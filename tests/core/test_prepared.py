@@ -32,3 +32,21 @@ def test_objects_need_the_models_own_columns(demo_app):
             partial.objects(id=1)
         with pytest.raises(TypeError):
             plain.objects(id=1)
+
+
+def test_instances_are_peewees_own(demo_app):
+    """core.db.model_from_row writes peewee's private attributes: this fails loudly on a peewee whose
+    instance layout changed (pyproject pins the range checked, core.db.PEEWEE_CHECKED)."""
+    import peewee
+    from core.db import by_key
+    from plugins.roster.models import SchoolClass, Student
+    with demo_app.app_context():
+        ours = by_key(Student, Student.id, Student.select().first().id)[0]
+        theirs = Student.get_by_id(ours.id)
+        assert set(vars(ours)) == set(vars(theirs)), (peewee.__version__, set(vars(ours)) ^ set(vars(theirs)))
+        assert ours.__data__ == theirs.__data__ and ours._dirty == theirs._dirty == set()
+        assert ours == theirs and hash(ours) == hash(theirs) and ours.get_id() == theirs.get_id()
+        assert isinstance(ours.school_class, SchoolClass)          # a foreign key is followed
+        ours.first_name = ours.first_name + "а"                      # and the instance saves like peewee's
+        assert ours.is_dirty() and ours.save() == 1
+        assert Student.get_by_id(ours.id).first_name == ours.first_name

@@ -98,7 +98,7 @@ def zhurnal_paper_acknowledgements(student_ids, date_from, date_to):
 @hookimpl
 def zhurnal_app_ready(app):
     from core import signals
-    from . import jobs  # noqa: F401  (declares the jobs)
+    from . import jobs  # noqa: F401  (importing it declares the jobs on the queue)
 
     def on_issued(sender, user_id, person_kind, person_id, expires_at, reissued, by, school_id, **kw):
         from .service import record_slip

@@ -12,15 +12,13 @@ from core import audit, clock
 from core.db import database, utcnow
 from core.identity.models import School
 from plugins.roster import service as roster
-from plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
+from plugins.roster.models import SchoolClass, Student, StudentGuardian
 
 from . import data, render
-from .models import Archive, Batch, Handover, Schedule, SlipIssue
+from .models import Batch, Handover, Schedule, SlipIssue
 
 #: the widest range one extract or archive may cover
 MAX_DAYS = 400
-
-STATUS = {"absent": "absent", "ill": "ill", "valid": "excused", "late": "late"}
 
 
 class Invalid(ValueError):
@@ -315,9 +313,3 @@ def tick_slip(slip: SlipIssue, *, handed: bool, by) -> None:
 def school_of(obj) -> School:
     return School.get_by_id(obj.school_id)
 
-
-def guardians_of(student_id: int) -> list[Guardian]:
-    return [g for g, _rel in roster.guardians_of(Student.get_by_id(student_id))]
-
-
-__all__ = ["Archive", "Invalid"]

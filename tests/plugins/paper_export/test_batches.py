@@ -129,6 +129,9 @@ def test_handed_over_extract_counts_as_acknowledgement_on_the_diary_page(demo_ap
     control = k.get(f"/diary/classes/{ids['class_5a']}/acknowledgements?week={week}").get_data(as_text=True)
     assert f'data-student="{ids["other_5a"]}" data-guardian="{g.id}" data-status="paper"' in control
     assert "Выдано на бумаге" in control
+    api = k.get(f"/api/v1/classes/{ids['class_5a']}/acknowledgements?week={week}").get_json()
+    row = next(r for r in api["rows"] if r["student_id"] == ids["other_5a"] and r["guardian_id"] == g.id)
+    assert (row["status"], row["paper_handed_on"]) == ("paper", "2026-11-16") and api["summary"]["paper"] >= 1
     # a week outside the extract's period is not covered
     later = k.get(f"/diary/classes/{ids['class_5a']}/acknowledgements?week=2026-11-23").get_data(as_text=True)
     assert f'data-guardian="{g.id}" data-status="paper"' not in later

@@ -127,3 +127,19 @@ def test_progress_bar_follows_a_batch_made_by_the_worker(browser, page, database
         q.flush()
         _close_app(app)
         databases.drop(url)
+
+
+def test_paper_pages_fit_a_phone(phone_page, live_url, demo_app):
+    from plugins.roster.models import SchoolClass
+    with demo_app.app_context():
+        c5a = SchoolClass.get((SchoolClass.parallel == 5) & (SchoolClass.letter == "А")).id
+    from tests.conftest import login
+    demo_app.config["WTF_CSRF_ENABLED"] = False
+    k = login(demo_app, "klass5a")
+    k.post(f"/paper_export/classes/{c5a}/batches", data={"from": "2026-11-23", "to": "2026-11-24",
+                                                         "selection": "class"})
+    k.post(f"/paper_export/classes/{c5a}/batches", data={"kind": "archive", "from": "2026-11-23", "to": "2026-11-24"})
+    ui_login(phone_page, live_url, "klass5a")
+    for path in (f"/paper_export/classes/{c5a}", f"/paper_export/classes/{c5a}/slips"):
+        phone_page.goto(live_url + path)
+        assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from core import access, clock
 from core.identity.models import User
+from core.api import PageArgs, load_args
 from core.ui import NavItem, Widget, login_required
 from plugins.roster import service as roster
 from plugins.roster.models import Guardian, SchoolClass, StudentGuardian
@@ -90,8 +91,13 @@ def _page(cls: SchoolClass, errors: dict | None = None, status: int = 200):
     for link in (StudentGuardian.select(StudentGuardian, Guardian).join(Guardian)
                  .where(StudentGuardian.student.in_(list(names) or [0]))):
         guardians.setdefault(link.student_id, []).append(link.guardian)
-    register = list(Handover.select().where((Handover.school_class == cls.id) & (Handover.via != "family"))
-                    .order_by(Handover.printed_at.desc(), Handover.id.desc()).limit(200))
+    args = load_args(PageArgs)
+    if args["page"] > 100000:
+        abort(404)
+    register_q = Handover.select().where((Handover.school_class == cls.id) & (Handover.via != "family"))
+    total = register_q.count()
+    register = list(register_q.order_by(Handover.printed_at.desc(), Handover.id.desc())
+                    .paginate(args["page"], args["per_page"]))
     users = {u.id: u.display_name for u in User.select(User.id, User.display_name).where(
         User.id.in_({h.printed_by_id for h in register} | {h.handed_by_id for h in register} or {0}))}
     batches = list(Batch.select(Batch.id, Batch.kind, Batch.date_from, Batch.date_to, Batch.status, Batch.done,
@@ -101,7 +107,8 @@ def _page(cls: SchoolClass, errors: dict | None = None, status: int = 200):
     paper = service.paper_list(cls)
     return render_template(
         "paper_export/class.html", cls=cls, students=students, names=names, guardians=guardians, register=register,
-        users=users, batches=batches, paper=paper, date_from=date_from, date_to=date_to, errors=errors or {},
+        users=users, batches=batches, total=total, page=args["page"], per_page=args["per_page"], paper=paper,
+        date_from=date_from, date_to=date_to, errors=errors or {},
         schedule=Schedule.get_or_none((Schedule.school_class == cls.id) & Schedule.active),
         notices=service.pending_notices(cls), archives=list(Archive.select().where(Archive.school_class == cls.id)
                                                              .order_by(Archive.id.desc()).limit(10)),

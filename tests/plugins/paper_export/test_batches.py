@@ -188,3 +188,21 @@ def test_a_stopped_schedule_makes_nothing(demo_app, as_user, ids):
     with demo_app.app_context():
         assert Schedule.get(Schedule.school_class == ids["class_5a"]).active is False
         assert scheduled_batches_job.call_local() == []
+
+
+def test_the_register_is_paged(demo_app, as_user, ids):
+    import datetime as dt
+    from plugins.paper_export.models import Handover
+    from plugins.roster.models import Student
+    with demo_app.app_context():
+        st = Student.get_by_id(ids["other_5a"])
+        for i in range(55):
+            Handover.create(school=st.school_id, student=st.id, school_class=st.school_class_id,
+                            date_from=dt.date(2026, 9, 1) + dt.timedelta(days=i), date_to=dt.date(2026, 11, 1))
+    k = as_user("klass5a")
+    first = k.get(f"/paper_export/classes/{ids['class_5a']}").get_data(as_text=True)
+    second = k.get(f"/paper_export/classes/{ids['class_5a']}?page=2").get_data(as_text=True)
+    assert first.count("data-handover=") == 50 and second.count("data-handover=") == 5
+    assert "Страница 1 из 2" in first
+    assert k.get(f"/paper_export/classes/{ids['class_5a']}?page=0").status_code == 422
+    assert k.get(f"/paper_export/classes/{ids['class_5a']}?page=99999999999999999999").status_code in (404, 422)

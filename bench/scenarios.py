@@ -96,7 +96,7 @@ def probes(app, meta: dict) -> dict[str, Probe]:
     teacher = meta.get("grid_teacher")
     if teacher:
         out["auth_me"] = Probe("auth_me", teacher, "GET", "/api/v1/me")
-        if has_route(app, r"/api/v1/classes/<int:class_id>/journal"):
+        if has_route(app, r"/api/v1/classes/<id:class_id>/journal"):
             out["grid_api"] = Probe("grid_api", teacher, "GET", grid_api_path(meta["class_big"], meta))
             out["grid_api_small"] = Probe("grid_api_small", teacher, "GET", grid_api_path(meta["class_small"], meta))
         page = grid_page_path(app, meta["class_big"], meta)
@@ -110,10 +110,10 @@ def probes(app, meta: dict) -> dict[str, Probe]:
         parent = meta.get(who)
         if not parent:
             continue
-        if has_route(app, r"/api/v1/students/<int:student_id>/diary"):
+        if has_route(app, r"/api/v1/students/<id:student_id>/diary"):
             out["week_api" + key] = Probe("week_api" + key, parent["login"], "GET",
                                           week_api_path(parent["student_id"], meta))
-        if has_route(app, r"/diary/students/<int:student_id>"):
+        if has_route(app, r"/diary/students/<id:student_id>"):
             out["week_page" + key] = Probe("week_page" + key, parent["login"], "GET",
                                            week_page_path(parent["student_id"], meta))
     return out

@@ -5,13 +5,15 @@ import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+from . import fields
 
 from . import access, audit, audit_view, signals
 from .api import ApiError, PageArgs, endpoint, load_args, not_found, paginate
 from .db import database
 from .identity import service
 from .identity.models import CompromiseReport, RoleAssignment, School, User
+from .clientip import client_ip
 from .ui import login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -26,22 +28,21 @@ class ToggleRefused(Exception):
 
 def set_plugin_enabled(school: School, name: str, enabled: bool, *, by: User) -> None:
     """Switch a loaded plugin on or off for one school, at once and audited. Data is kept."""
+    from . import plugin_switch
     host = current_app.extensions["zhurnal"].plugins
     if name not in host.infos:
         raise LookupError(name)
-    off = set(school.disabled_plugin_names())
-    if enabled:
-        missing = [d for d in host.infos[name].depends if d in off]
+
+    def refuse(off: set[str]) -> None:  # read under the school's lock
+        missing = [d for d in host.infos[name].depends if d in off] if enabled else []
         if missing:
             raise ToggleRefused(_("Switch on %(dep)s first: %(name)s depends on it.", dep=missing[0], name=name))
-        off.discard(name)
-    else:
-        off.add(name)
+
     with database.atomic():
-        School.update(disabled_plugins=",".join(sorted(off))).where(School.id == school.id).execute()
+        off = plugin_switch.switch(school.id, name, enabled, by_id=by.id if by else None, refuse=refuse)
         audit.record("core.plugin.enable" if enabled else "core.plugin.disable", school, user=by,
                      school_id=school.id, data={"plugin": name})
-    school.disabled_plugins = ",".join(sorted(off))
+    school.disabled_plugins = off
     signals.send(signals.plugin_toggled, plugin=name, enabled=enabled, by=by, school_id=school.id)
 
 
@@ -68,6 +69,8 @@ def _school_or_404(school_id: int) -> School:
 @login_required
 def plugins():
     school = g.school
+    if school is None and access.can(g.user, "core.plugins.manage"):  # a fresh deployment: an empty state
+        return render_template("core/admin_plugins.html", rows=[], school=None)
     if school is None or not access.can(g.user, "core.plugins.manage", school):
         abort(403)
     if request.method == "POST":
@@ -116,7 +119,7 @@ def _managed_user_or_404(user_id: int) -> User:
     return user
 
 
-@bp.post("/users/<int:user_id>/<action>")
+@bp.post("/users/<id:user_id>/<action>")
 @login_required
 def user_action(user_id: int, action: str):
     user = _managed_user_or_404(user_id)
@@ -226,12 +229,9 @@ def audit_export(fmt: str):
 def incidents():
     if not access.can(g.user, "core.incidents.read"):
         abort(403)
-    v = access.visible(g.user, "core.incidents.read")
-    q = CompromiseReport.select(CompromiseReport, User).join(User, on=(CompromiseReport.user == User.id)).order_by(
-        CompromiseReport.reported_at.desc())
-    if not v.everything:
-        q = q.where(User.school.in_(list(v.schools) or [-1]))
-    return render_template("core/incidents.html", rows=list(q.limit(200)))
+    from . import incidents as inc
+    rows = list(inc.visible(g.user).limit(200))
+    return render_template("core/incidents.html", rows=rows, notices=inc.notifications([r.id for r in rows]))
 
 
 # --- API -------------------------------------------------------------------------------------
@@ -250,13 +250,13 @@ class ToggleIn(Schema):
     enabled = fields.Bool(required=True)
 
 
-@endpoint(api_bp, "/schools/<int:school_id>/plugins", summary="Plugins and whether each is on for the school",
+@endpoint(api_bp, "/schools/<id:school_id>/plugins", summary="Plugins and whether each is on for the school",
           response=PluginOut, many=True)
 def school_plugins(school_id):
     return plugin_rows(_school_or_404(school_id))
 
 
-@endpoint(api_bp, "/schools/<int:school_id>/plugins/<name>", ["PUT"], summary="Switch a plugin on or off for a school",
+@endpoint(api_bp, "/schools/<id:school_id>/plugins/<name>", ["PUT"], summary="Switch a plugin on or off for a school",
           body=ToggleIn, response=PluginOut)
 def toggle_plugin(school_id, name, body):
     school = _school_or_404(school_id)
@@ -318,8 +318,8 @@ def create_user(body):
     return {"user": UserOut().dump(user), "password": password}, 201
 
 
-@endpoint(api_bp, "/users/<int:user_id>/<any(lock,unlock,'reset-password'):action>", ["POST"],
-          summary="Lock, unlock or reset the password of an account")
+@endpoint(api_bp, "/users/<id:user_id>/<any(lock,unlock,'reset-password','unlock-code'):action>", ["POST"],
+          summary="Lock, unlock, reset the password of an account, or issue a one-time unlock code for a slip")
 def user_action_api(user_id, action):
     user = User.get_or_none(User.id == user_id)
     if user is None or not access.can(g.user, "core.users.read", user):
@@ -330,6 +330,8 @@ def user_action_api(user_id, action):
         service.lock(user, by=g.user)
     elif action == "unlock":
         service.unlock(user, by=g.user)
+    elif action == "unlock-code":
+        return {"user": UserOut().dump(user), "unlock_code": service.issue_unlock_code(user, by=g.user)}
     else:
         return {"user": UserOut().dump(user), "password": service.reset_password(user, by=g.user)}
     return {"user": UserOut().dump(user)}
@@ -340,7 +342,7 @@ class CompromisedFor(Schema):
     since = fields.NaiveDateTime(load_default=None, allow_none=True, timezone=dt.timezone.utc)
 
 
-@endpoint(api_bp, "/users/<int:user_id>/compromised", ["POST"], status=202, body=CompromisedFor,
+@endpoint(api_bp, "/users/<id:user_id>/compromised", ["POST"], status=202, body=CompromisedFor,
           summary="Report an account's credentials compromised for its owner (who may be locked out)")
 def report_compromised_for(user_id, body):
     user = User.get_or_none(User.id == user_id)
@@ -349,7 +351,7 @@ def report_compromised_for(user_id, body):
     if not access.can(g.user, "core.incidents.report", user):
         raise ApiError(403, "forbidden", _("You are not allowed to do this."))
     report = service.report_compromised(user, by=g.user, note=body["note"], since=body["since"],
-                                        ip=(request.remote_addr or ""))
+                                        ip=client_ip())
     return {"report_id": report.id, "status": "account_stopped"}, 202
 
 
@@ -364,13 +366,25 @@ class AuditOut(Schema):
     object_id = fields.Str(allow_none=True)
     school_id = fields.Int(allow_none=True)
     data = fields.Function(lambda e: e.payload)
+    #: the entry was made with credentials reported compromised: its action is void
+    void = fields.Function(lambda e: getattr(e, "void_report_id", None) is not None)
+    void_report_id = fields.Function(lambda e: getattr(e, "void_report_id", None))
 
 
-@endpoint(api_bp, "/audit", summary="Audit log, newest first (paged, filterable)", query=AuditArgs)
+@endpoint(api_bp, "/audit", summary="Audit log, newest first (paged, filterable; entries made with "
+          "compromised credentials are flagged void)", query=AuditArgs)
 def audit_api(args):
     if not access.can(g.user, "core.audit.read"):
         raise ApiError(403, "forbidden", _("You are not allowed to do this."))
-    return paginate(_audit_query(args), AuditOut(), args=args)
+    q = _audit_query(args)
+    total = q.count()
+    rows = list(q.paginate(args["page"], args["per_page"]))
+    void = {r.entry_id: r.report_id for r in audit.AuditInvalid.select().where(
+        audit.AuditInvalid.entry_id.in_([r.id for r in rows] or [-1]))}
+    for r in rows:
+        r.void_report_id = void.get(r.id)
+    return {"items": AuditOut().dump(rows, many=True), "total": total, "page": args["page"],
+            "per_page": args["per_page"]}
 
 
 @endpoint(api_bp, "/audit/verify", ["POST"], status=202,

@@ -16,8 +16,9 @@ from typing import Any, Callable
 import orjson
 from flask import Blueprint, current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, validate
 
+from . import fields
 from .i18n import N_
 
 API_PREFIX = "/api/v1"
@@ -46,7 +47,7 @@ class JSONProvider(DefaultJSONProvider):
     ``__html__``) as it would.
     """
 
-    OPTIONS = orjson.OPT_NON_STR_KEYS
+    OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_NAIVE_UTC   # naive datetimes are UTC: "+00:00"
 
     @staticmethod
     def _default(o):
@@ -219,9 +220,13 @@ class LazyBody(MutableMapping):
         return f"LazyBody({self._data!r})"
 
 
+#: the last page anyone may ask for (its offset stays far within a database integer)
+MAX_PAGE = 100_000
+
+
 class PageArgs(Schema):
     # marshmallow 4: a validator must raise; one returning False would let anything through
-    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=500))
 
 
@@ -247,6 +252,7 @@ class Operation:
     public: bool = False
     tags: list[str] = field(default_factory=list)
     many: bool = False
+    idempotent: bool = False
 
 
 #: endpoint name -> operations (filled as blueprints are defined; read by openapi())
@@ -254,12 +260,15 @@ OPERATIONS: dict[str, list[Operation]] = {}
 
 
 def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=None, response=None,
-             query=None, status: int = 200, public: bool = False, many: bool = False) -> Callable:
+             query=None, status: int = 200, public: bool = False, many: bool = False,
+             idempotent: bool = False) -> Callable:
     """Declare an API route on ``bp``.
 
     The view receives ``body`` (validated dict) when ``body`` is a schema and
     ``args`` when ``query`` is a schema. It returns a model/dict/list (dumped with
     ``response`` if given, status ``status``), a ``(data, status)`` tuple or a Response.
+    ``idempotent=True`` (creating writes): an ``Idempotency-Key`` header makes a repeat of
+    the request answer with the first result (:mod:`core.idempotency`).
     """
     def deco(fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -272,7 +281,12 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
                 kwargs["body"] = LazyBody(body)
             if query is not None:
                 kwargs["args"] = load_args(query)
-            rv = fn(**kwargs)
+            if idempotent:   # the header is honoured: see core.idempotency
+                from . import idempotency
+                return idempotency.run(lambda: fn(**kwargs), respond)
+            return respond(fn(**kwargs))
+
+        def respond(rv):
             if isinstance(rv, current_app.response_class):
                 return rv
             code = status
@@ -281,15 +295,24 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
             if response is not None and rv is not None:
                 rv = schema_instance(response).dump(rv, many=many)
             if rv is None:
-                return "", 204 if code == 200 else code
-            return jsonify(rv), code
+                return _empty(204 if code == 200 else code)
+            resp = jsonify(rv)
+            resp.status_code = code
+            return resp
         name = f"{bp.name}.{fn.__name__}"
         full = (bp.url_prefix or "") + rule
         OPERATIONS[name] = [Operation(full, m.lower(), name, summary, body, response, query, status, public,
-                                      [bp.name], many) for m in methods]
+                                      [bp.name], many, idempotent) for m in methods]
         bp.add_url_rule(rule, fn.__name__, view, methods=list(methods))
         return view
     return deco
+
+
+def _empty(code: int):
+    """An answer without a body, and so without a content type (documented as such)."""
+    resp = current_app.response_class(status=code)
+    del resp.headers["Content-Type"]
+    return resp
 
 
 def require_api_login():
@@ -380,13 +403,16 @@ def openapi(app) -> dict:
         for op in ops:
             path = _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", op.rule)
             params = [{"name": m.group(2), "in": "path", "required": True,
-                       "schema": {"type": "integer" if m.group(1) == "int" else "string"}}
+                       "schema": fields.ID_SCHEMA if m.group(1) in ("int", "id") else {"type": "string"}}
                       for m in _CONVERTER.finditer(op.rule)]
             o: dict[str, Any] = {"summary": op.summary, "tags": op.tags, "operationId": f"{name}.{op.method}",
                                  "responses": {"default": {"description": "error",
                                                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
             if op.query is not None:
                 params.append({"in": "query", "schema": op.query})
+            if op.idempotent:
+                from .idempotency import PARAMETER
+                params.append(PARAMETER)
             if params:
                 o["parameters"] = params
             if op.body is not None:
@@ -396,6 +422,8 @@ def openapi(app) -> dict:
                 sch = {"type": "array", "items": op.response} if op.many else op.response
                 ok["content"] = {"application/json": {"schema": sch}}
             o["responses"][str(op.status)] = ok
+            if op.response is None or op.method == "delete":   # a view returning nothing answers 204
+                o["responses"].setdefault("204", {"description": "Done; no content"})
             if not op.public:
                 o["security"] = [{"bearer": []}, {"cookie": []}]
             paths.setdefault(path, {})[op.method] = o

@@ -12,6 +12,7 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
+import peewee as pw
 from peewee import JOIN
 
 from . import api, db, signals
@@ -20,7 +21,7 @@ from .config import Settings, load_settings
 from .identity.models import School, User
 from .identity.passwords import Passwords
 from .plugins import PluginHost, resolve
-from .prepared import Prepared, slot
+from .prepared import Prepared, as_datetime, slot
 
 log = logging.getLogger("zhurnal")
 
@@ -78,6 +79,9 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
         JSON_SORT_KEYS=False,
     )
     app.json = api.JSONProvider(app)
+    from .fields import IdConverter
+    app.url_map.converters["id"] = IdConverter   # every id in a route: <id:student_id>
+    app.url_map.converters["int"] = IdConverter  # and a third-party plugin's <int:...>, bounded alike
 
     db.init_database(settings.database_url)
     host = PluginHost(resolve(settings.enabled_plugins, extra=extra_plugins), settings)
@@ -92,12 +96,18 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     _install_i18n(app, host)
     _install_db_lifecycle(app)
     _install_login(app)
+    from . import csrf, headers
+    from .identity import totp
+    csrf.install(app)
+    headers.install(app)
+    totp.install(app)
     CSRFProtect(app)
     api.install_error_handlers(app)
 
-    from . import admin, ui
+    from . import admin, incidents_api, incidents_pages, ui
     from .identity import api as identity_api, views as identity_views
-    for bp in (identity_api.bp, identity_views.bp, ui.bp, admin.bp, admin.api_bp):
+    for bp in (identity_api.bp, identity_views.bp, ui.bp, admin.bp, admin.api_bp, incidents_api.api_bp,
+               incidents_pages.bp):
         app.register_blueprint(bp)
         ext.blueprint_owner[bp.name] = "core"
     for name, bps in host.per_plugin("zhurnal_blueprints").items():
@@ -171,33 +181,41 @@ def _install_i18n(app: Flask, host: PluginHost) -> None:
 
 
 def _principal_query():
-    from .identity.models import RoleAssignment
+    from .identity.models import RoleAssignment, UserSession
     return (User.select(*User._meta.sorted_fields, *School._meta.sorted_fields,
-                        *RoleAssignment._meta.sorted_fields)
+                        *RoleAssignment._meta.sorted_fields, UserSession.id, UserSession.last_seen_at)
             .join(School, JOIN.LEFT_OUTER, on=(User.school == School.id))
             .switch(User).join(RoleAssignment, JOIN.LEFT_OUTER, on=(RoleAssignment.user == User.id))
+            .switch(User).join(UserSession, JOIN.LEFT_OUTER,
+                               on=((UserSession.user == User.id) & (UserSession.key_hash == slot("sid"))
+                                   & UserSession.ended_at.is_null()))
             .where(User.id == slot("id")).order_by(RoleAssignment.id))
 
 
 _PRINCIPAL = Prepared(_principal_query)
 
 
-def _principal(uid: int) -> User | None:
-    """The account of a session, with its school and role assignments, in one statement.
+def _principal(uid: int, sid: str) -> User | None:
+    """The account of a session, with its school, role assignments and whether the session
+    ``sid`` (its key's hash) is still open, in one statement.
 
-    Every logged-in request needs all three; the school and the roles are left where
-    :meth:`Zhurnal.school_by_id` and :func:`core.access.assignments` look first.
+    Every logged-in request needs all of them; the school and the roles are left where
+    :meth:`Zhurnal.school_by_id` and :func:`core.access.assignments` look first. None when
+    the account or the open session is missing.
     """
-    rows = _PRINCIPAL.rows(id=uid)
-    if not rows:
+    from .identity import sessions
+    rows = _PRINCIPAL.rows(id=uid, sid=sid)
+    if not rows or rows[0][-2] is None:
         return None
     (um, ucols), (sm, scols), (rm, rcols) = _principal_columns()
-    a, b = len(ucols), len(ucols) + len(scols)
+    a, b, c = len(ucols), len(ucols) + len(scols), len(ucols) + len(scols) + len(rcols)
     user = db.model_from_row(um, ucols, rows[0][:a])
     if rows[0][a] is not None:
         g.setdefault("_zh_schools", {})[rows[0][a]] = db.model_from_row(sm, scols, rows[0][a:b])
-    g.setdefault("_zh_assignments", {})[user.id] = [db.model_from_row(rm, rcols, r[b:]) for r in rows
+    g.setdefault("_zh_assignments", {})[user.id] = [db.model_from_row(rm, rcols, r[b:c]) for r in rows
                                                     if r[b] is not None]
+    g.zh_session_id = rows[0][-2]
+    sessions.touch(rows[0][-2], as_datetime(rows[0][-1]))
     return user
 
 
@@ -208,7 +226,10 @@ def _principal_columns() -> tuple:
 
 
 def _install_login(app: Flask) -> None:
-    from .identity import service
+    from flask_login import user_logged_in, user_logged_out
+    from peewee import DatabaseError
+    from werkzeug.exceptions import ServiceUnavailable
+    from .identity import service, sessions
 
     lm = LoginManager(app)
     lm.login_view = "identity.login"
@@ -221,10 +242,30 @@ def _install_login(app: Flask) -> None:
             uid, epoch = (int(x) for x in user_id.split(":"))
         except ValueError:
             return None
-        user = _principal(uid)
+        if g.get("_zh_store_down"):  # the error page of the refusal below: render it anonymous
+            return None
+        try:
+            user = _principal(uid, sessions.current_key_hash())
+        except DatabaseError:
+            g._zh_store_down = True
+            # fail closed: without the session store nobody is let in, and nobody is told "logged out"
+            log.exception("the session store is unreachable")
+            db.database.rollback() if db.database.in_transaction() else None
+            raise ServiceUnavailable("The session store is unreachable; try again shortly.") from None
         if user is None or user.session_epoch != epoch or not user.is_active:
             return None
         return user
+
+    def _on_login(sender, user, **kw):
+        from .identity.views import _client_ip
+        sessions.start(user, via="api" if request.path.startswith(api.API_PREFIX) else "web", ip=_client_ip())
+
+    def _on_logout(sender, user=None, **kw):
+        sessions.end_current()
+
+    user_logged_in.connect(_on_login, app, weak=False)
+    user_logged_out.connect(_on_logout, app, weak=False)
+    sessions.install(app)
 
     @lm.request_loader
     def load_from_token(req):
@@ -263,6 +304,30 @@ def _install_db_lifecycle(app: Flask) -> None:
     @app.before_request
     def _connect():
         db.database.connect(reuse_if_open=True)
+
+    dispatch = app.full_dispatch_request
+
+    def full_dispatch_request():
+        # PostgreSQL: a backend terminated (or a server restarted) while this request was in
+        # flight. If it had not written yet, it is run again, once, on a fresh connection;
+        # otherwise 503: it may have done part of its work (an Idempotency-Key makes a retry safe)
+        db.wrote.set(False)
+        try:
+            return dispatch()
+        except (pw.OperationalError, pw.InterfaceError):
+            if not db.is_postgres() or not db.database.obj.connection_lost():
+                raise
+            db.database.obj.discard_connection()
+            if db.wrote.get():
+                log.warning("database connection lost after %s %s had written: 503", request.method, request.path)
+                from werkzeug.exceptions import ServiceUnavailable
+                return app.finalize_request(app.handle_user_exception(ServiceUnavailable(
+                    "The database connection was lost; the change may not be complete. Try again.")))
+            log.warning("database connection lost during %s %s: running it again", request.method, request.path)
+            db.wrote.set(False)
+            return dispatch()
+
+    app.full_dispatch_request = full_dispatch_request
 
     @app.teardown_appcontext
     def _release(exc):

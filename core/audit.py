@@ -12,6 +12,14 @@ plugin that forgot to audit its write) is recorded by the listener as
 ``core.event.<signal>``, so that every domain event leaves a trace. Senders
 that audit in their transaction, as they must, are not recorded twice.
 
+The chain is keyed: each entry's hash is an HMAC-SHA256 under a key held outside the
+database (``security.audit_keys``, by default derived from ``secret_key``), and the entry
+names its key (``key_id``). Someone who can only write to the database can still alter an
+entry and recompute plain hashes, but not the HMACs, so :func:`verify` sees the forgery.
+Entries written before the key existed (``key_id`` NULL) keep their plain SHA-256; the first
+keyed entry covers the last plain one, and once keyed entries exist no plain entry may
+follow one, nor end the chain. What this does and does not protect against: docs/SECURITY.md.
+
 Entries are never updated. When credentials are reported compromised, the
 entries made with them after the report are listed in ``core_audit_invalid``
 instead (see :func:`invalidate_after`).
@@ -21,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import hmac
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -46,6 +55,8 @@ class AuditEntry(BaseModel):
     data = pw.TextField(default="{}")
     prev_hash = pw.CharField(max_length=64)
     hash = pw.CharField(max_length=64)
+    #: the key of the HMAC (None: an entry from before the chain was keyed: plain SHA-256)
+    key_id = pw.CharField(max_length=16, null=True)
 
     class Meta:
         table_name = "core_audit"
@@ -85,18 +96,40 @@ _PAYLOAD = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _digest(prev: str, at: dt.datetime, user_id, login, ip, action, object_type, object_id,
-            school_id, data: str) -> str:
-    canon = _CANON.encode([prev, at.isoformat(timespec="microseconds"), user_id, login, ip, action,
-                           object_type, object_id, school_id, data])
-    return hashlib.sha256(canon.encode("utf-8")).hexdigest()
+            school_id, data: str, key_id: str | None = None, key: bytes | None = None) -> str:
+    """The entry's hash: HMAC-SHA256 under ``key`` (whose id is hashed too), or for entries of
+    before the keyed chain, plain SHA-256."""
+    fields_ = [prev, at.isoformat(timespec="microseconds"), user_id, login, ip, action, object_type, object_id,
+               school_id, data]
+    if key_id is None:
+        return hashlib.sha256(_CANON.encode(fields_).encode("utf-8")).hexdigest()
+    return hmac.new(key, _CANON.encode(fields_ + [key_id]).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def keys(app=None) -> tuple[str, dict[str, bytes]]:
+    """(id of the key that signs new entries, {id: key} of every key that verifies)."""
+    from flask import current_app
+    app = app or current_app._get_current_object()
+    found = app.extensions.get("zhurnal.audit_keys")
+    if found is None:
+        from .config import parse_audit_keys
+        settings = app.extensions["zhurnal"].settings
+        configured = settings.security.get("audit_keys")
+        if configured:
+            pairs = [(k, hashlib.sha256(b"zhurnal-audit-key:" + v.encode()).digest())
+                     for k, v in parse_audit_keys(configured)]
+        else:
+            key = hmac.new(settings.secret_key.encode(), b"zhurnal-audit-key", hashlib.sha256).digest()
+            # named by a fingerprint: verifying with another secret_key says "key not configured"
+            pairs = [("sk" + hashlib.sha256(key).hexdigest()[:8], key)]
+        found = app.extensions["zhurnal.audit_keys"] = (pairs[0][0], dict(pairs))
+    return found
 
 
 def _actor():
     if has_request_context():
-        user = getattr(g, "user", None)
-        ip = request.headers.get("X-Forwarded-For", request.remote_addr or "")
-        ip = ip.split(",")[0].strip() if ip else None
-        return user, ip
+        from .clientip import client_ip
+        return getattr(g, "user", None), client_ip() or None
     return getattr(g, "user", None) if _has_g() else None, "cli"
 
 
@@ -130,12 +163,14 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id=N
     oid = None if object_id is None else str(object_id)
     if _has_g():
         g._zh_audited = True  # this context left a trace: its signals need no second one
+    key_id, all_keys = keys()
     row = {"at": at, "user_id": uid, "login": login, "ip": ip, "action": action, "object_type": object_type,
-           "object_id": oid, "school_id": school_id, "data": payload}
+           "object_id": oid, "school_id": school_id, "data": payload, "key_id": key_id}
     # inside the caller's transaction when there is one (no savepoint needed), else in our own
     with (contextlib.nullcontext() if database.in_transaction() else database.atomic()):
         row["prev_hash"] = _lock_head()
-        row["hash"] = h = _digest(row["prev_hash"], at, uid, login, ip, action, object_type, oid, school_id, payload)
+        row["hash"] = h = _digest(row["prev_hash"], at, uid, login, ip, action, object_type, oid, school_id, payload,
+                                  key_id, all_keys[key_id])
         if is_postgres():  # the entry and the head in one statement
             entry_id = _APPEND_PG.execute(**row).fetchall()[0][0]
         else:
@@ -182,7 +217,7 @@ def install(app) -> None:
 
 
 _ENTRY_COLUMNS = ("at", "user_id", "login", "ip", "action", "object_type", "object_id", "school_id", "data",
-                  "prev_hash", "hash")
+                  "prev_hash", "hash", "key_id")
 
 
 def _insert_entry():
@@ -250,6 +285,8 @@ def _verify(batch: int) -> list[Problem]:
     problems: list[Problem] = []
     prev_hash, prev_id, count = GENESIS, 0, 0
     last = 0
+    _current, known = keys()
+    keyed_seen, last_keyed = False, True
     while True:
         rows = list(AuditEntry.select().where(AuditEntry.id > last).order_by(AuditEntry.id).limit(batch))
         if not rows:
@@ -261,12 +298,25 @@ def _verify(batch: int) -> list[Problem]:
                     problems.append(Problem(e.id, f"entries {prev_id + 1}..{e.id - 1} are missing (deleted)"))
                 else:
                     problems.append(Problem(e.id, "does not follow the previous entry (inserted or reordered)"))
-            expected = _digest(e.prev_hash, e.at, e.user_id, e.login, e.ip, e.action, e.object_type,
-                               e.object_id, e.school_id, e.data)
+            if e.key_id is not None and e.key_id not in known:
+                problems.append(Problem(e.id, f"is signed with key {e.key_id!r}, which is not configured "
+                                              "(keep old keys in security.audit_keys after a rotation)"))
+                expected = e.hash
+            else:
+                expected = _digest(e.prev_hash, e.at, e.user_id, e.login, e.ip, e.action, e.object_type,
+                                   e.object_id, e.school_id, e.data, e.key_id, known.get(e.key_id))
             if expected != e.hash:
                 problems.append(Problem(e.id, f"was altered (action {e.action!r}, at {e.at:%Y-%m-%d %H:%M:%S})"))
+            elif e.key_id is None and keyed_seen:
+                problems.append(Problem(e.id, "is unsigned although signed entries come before it "
+                                              "(rewritten with plain hashes)"))
+            keyed_seen = keyed_seen or e.key_id is not None
+            last_keyed = e.key_id is not None
             prev_hash, prev_id = e.hash, e.id
         last = rows[-1].id
+    if count and not last_keyed:  # the kernel signs every entry since schema 4 (whose upgrade signs one)
+        problems.append(Problem(prev_id, "the chain ends with an unsigned entry although a key is configured: "
+                                         "entries were rewritten with plain hashes"))
     head = AuditHead.get_or_none(AuditHead.id == 1)
     if head is None:
         if count:
@@ -307,3 +357,43 @@ def query(*, user_id=None, action=None, object_type=None, object_id=None, school
     if date_to:
         q = q.where(AuditEntry.at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
     return q
+
+
+
+# --- anchoring the chain outside the database ---------------------------------------------------
+
+def _digest_mac(d: dict, key: bytes) -> str:
+    body = _CANON.encode([d["entry_id"], d["hash"], d["count"], d["at"], d["key_id"]])
+    return hmac.new(key, body.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def digest() -> dict:
+    """A signed statement of the chain's head now: its last entry, that entry's hash, how many
+    entries. Kept outside the database, it pins everything up to that entry."""
+    head = AuditHead.get_or_none(AuditHead.id == 1)
+    key_id, all_keys = keys()
+    d = {"entry_id": head.last_id if head else 0, "hash": head.last_hash if head else GENESIS,
+         "count": head.count if head else 0, "at": utcnow().isoformat(timespec="seconds") + "Z", "key_id": key_id}
+    d["mac"] = _digest_mac(d, all_keys[key_id])
+    return d
+
+
+def check_anchor(d: dict) -> list[Problem]:
+    """Problems with a saved :func:`digest`: forged, or the chain no longer holds its head."""
+    try:
+        key = keys()[1].get(d["key_id"])
+        if key is None:
+            return [Problem(None, f"digest of {d.get('at')}: key {d['key_id']!r} is not configured")]
+        if not hmac.compare_digest(_digest_mac(d, key), str(d["mac"])):
+            return [Problem(None, f"digest of {d.get('at')}: its signature is wrong (not a digest of this deployment)")]
+        entry_id, expected = int(d["entry_id"]), str(d["hash"])
+    except (KeyError, TypeError, ValueError):
+        return [Problem(None, "digest: not a digest written by 'zhurnal audit digest'")]
+    if entry_id == 0:
+        return []
+    e = AuditEntry.get_or_none(AuditEntry.id == entry_id)
+    if e is None:
+        return [Problem(entry_id, f"is missing although the digest of {d['at']} ends there (deleted)")]
+    if e.hash != expected:
+        return [Problem(entry_id, f"differs from the digest of {d['at']}: the chain was rewritten up to here")]
+    return []

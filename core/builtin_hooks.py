@@ -22,6 +22,8 @@ def zhurnal_permissions():
                    roles=("admin", "support")),
         Permission("core.incidents.read", "See reports of compromised credentials",
                    roles=("admin", "director", "support")),
+        Permission("core.incidents.manage", "Mark an incident's suspect window, revert its writes, resolve it",
+                   roles=("admin",)),
         Permission("core.schools.manage", "Create and rename schools", roles=("admin",)),
     ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from functools import update_wrapper
+from pathlib import Path
 
 import click
 
@@ -100,14 +101,34 @@ def _core_v3(migrator) -> None:
     with the tables)."""
 
 
-CORE_SCHEMA_VERSION = 3
-CORE_MIGRATIONS = {2: _core_v2, 3: _core_v3}
+def _core_v4(migrator) -> None:
+    """core 4: audit entries name the key that signed them (entries before it stay plain
+    SHA-256, see docs/SECURITY.md); incidents keep their deadline, overdue flag and revert;
+    the per-school plugin switch becomes one row per school and plugin."""
+    from playhouse.migrate import migrate
+    from . import audit
+    from .identity.models import CompromiseReport
+    from .plugin_switch import SchoolPlugin, migrate_legacy_column
+    migrate(migrator.add_column("core_audit", "key_id", audit.AuditEntry.key_id),
+            *(migrator.add_column("core_compromise_report", f.column_name, f) for f in (
+                CompromiseReport.deadline_at, CompromiseReport.overdue_flagged_at, CompromiseReport.reverted_at)))
+    SchoolPlugin.create_table(safe=True)
+    migrate_legacy_column()
+    # the first signed entry: it covers the hash of the last plain one, which anchors them all
+    key_id = audit.keys()[0]
+    audit.record("core.audit.keyed", object_type="core_audit", ip="cli", data={"key_id": key_id})
+
+
+CORE_SCHEMA_VERSION = 4
+CORE_MIGRATIONS = {2: _core_v2, 3: _core_v3, 4: _core_v4}
 
 
 def migrate_all(app, echo=click.echo) -> None:
-    from . import audit, db
+    from . import audit, db, idempotency, plugin_switch
     from .identity.models import MODELS as ID_MODELS
-    before, after = db.migrate("core", ID_MODELS + audit.MODELS, CORE_SCHEMA_VERSION, CORE_MIGRATIONS)
+    before, after = db.migrate("core", ID_MODELS + audit.MODELS + plugin_switch.MODELS + idempotency.MODELS,
+                               CORE_SCHEMA_VERSION,
+                               CORE_MIGRATIONS)
     echo(f"core: schema {before} -> {after}" if before != after else f"core: schema {after} (up to date)")
     host = app.extensions["zhurnal"].plugins
     models = host.per_plugin("zhurnal_models")
@@ -119,6 +140,38 @@ def migrate_all(app, echo=click.echo) -> None:
         steps = getattr(info.module, "migrations", None) or {}
         before, after = db.migrate(name, ms, info.schema_version or 1, steps)
         echo(f"{name}: schema {before} -> {after}" if before != after else f"{name}: schema {after} (up to date)")
+
+
+def schema_behind(app) -> str | None:
+    """Why this database cannot be served by this code, as one line naming what to run; None when it can.
+
+    Compares the schema versions recorded by ``zhurnal init`` with the kernel's and every loaded
+    plugin's: a database nobody initialised, or one behind the code, is refused before it
+    answers a request with a 500.
+    """
+    from . import db
+    try:
+        with app.app_context():
+            db.database.connect(reuse_if_open=True)
+            try:
+                recorded = db.current_versions()
+            finally:
+                db.database.close()
+    except Exception as e:  # noqa: BLE001 - unreachable or unreadable database: one line all the same
+        return f"the database cannot be opened ({type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''})"
+    if not recorded:
+        return "the database is not initialised: run `zhurnal init` (or `zhurnal demo` for a demo school)"
+    host = app.extensions["zhurnal"].plugins
+    models = host.per_plugin("zhurnal_models")
+    wanted = {"core": CORE_SCHEMA_VERSION}
+    for name in host.order:
+        info = host.infos[name]
+        if models.get(name) or info.schema_version:
+            wanted[name] = info.schema_version or 1
+    behind = sorted(name for name, version in wanted.items() if recorded.get(name, 0) < version)
+    if behind:
+        return f"the database schema is behind the code ({', '.join(behind)}): run `zhurnal init`"
+    return None
 
 
 @main.command()
@@ -198,6 +251,9 @@ def serve(ctx, host, port, workers):
     """Serve the web UI and API."""
     root = ctx.find_root()
     app = root.command._app(root)
+    problem = schema_behind(app)
+    if problem:
+        raise click.ClickException(problem)
     from .ops import configure_logging
     configure_logging(app.extensions["zhurnal"].settings.log_format)
     click.echo(f"Zhurnal is at http://{host}:{port}/  (Ctrl+C to stop)")
@@ -274,6 +330,22 @@ def users():
     """Create, list, lock and unlock accounts; reset passwords."""
 
 
+def _the_school(school_id):
+    """The school named by ``--school ID``, or the only one; one line when that cannot be told."""
+    from .identity.models import School
+    if school_id is not None:
+        school = School.get_or_none(School.id == school_id)
+        if school is None:
+            raise click.ClickException(f"no school with id {school_id}")
+        return school
+    schools = list(School.select().order_by(School.id).limit(2))
+    if not schools:
+        raise click.ClickException("there is no school yet: create one with `zhurnal school create`")
+    if len(schools) > 1:
+        raise click.ClickException("there are several schools: name one with --school ID")
+    return schools[0]
+
+
 def _user_or_fail(login):
     from .identity.service import find_by_login
     user = find_by_login(login)
@@ -293,14 +365,14 @@ def users_create(login, display_name, role, school_id, password):
     """Create a staff account; prints the issued password."""
     from . import access, db
     from .identity import service
-    from .identity.models import School
     school = None
     if role not in ("admin", "support"):
-        schools = list(School.select()) if school_id is None else list(School.select().where(School.id == school_id))
-        if len(schools) != 1:
-            raise click.ClickException("name the school with --school ID" if schools or school_id is None
-                                       else f"no school with id {school_id}")
-        school = schools[0]
+        school = _the_school(school_id)
+    if password is not None:
+        from .identity.passwords import weakness
+        problem = weakness(password, login, display_name)
+        if problem:
+            raise click.ClickException(problem)
     with db.database.atomic():
         try:
             user, pw = service.create_user(login, display_name, school=school, password=password)
@@ -375,15 +447,12 @@ def _importers(app) -> dict:
 def import_cmd(kind, path, school_id, dry_run):
     """Import a file (KIND: students, ...). Nothing is written unless every row is valid."""
     from flask import current_app
-    from .identity.models import School
     importers = _importers(current_app)
     if kind not in importers:
         raise click.ClickException(f"unknown import kind {kind!r} (known: {', '.join(sorted(importers)) or 'none'})")
-    schools = list(School.select().where(School.id == school_id)) if school_id else list(School.select())
-    if len(schools) != 1:
-        raise click.ClickException("name the school with --school ID")
+    school = _the_school(school_id)
     with open(path, "rb") as fh:
-        report = importers[kind](fh, path, schools[0], None, dry_run)
+        report = importers[kind](fh, path, school, None, dry_run)
     for line in report.lines():
         click.echo(line, err=not report.ok)
     if not report.ok:
@@ -412,14 +481,11 @@ def _exporters(app) -> dict:
 def export_cmd(kind, path, school_id, class_name, date_from, date_to):
     """Export data to a file (KIND: students, extracts...); the format follows the extension (.csv, .xlsx, .pdf)."""
     from flask import current_app
-    from .identity.models import School
     exporters = _exporters(current_app)
     if kind not in exporters:
         raise click.ClickException(f"unknown export kind {kind!r} (known: {', '.join(sorted(exporters)) or 'none'})")
     exporter = exporters[kind]
-    schools = list(School.select().where(School.id == school_id)) if school_id else list(School.select())
-    if len(schools) != 1:
-        raise click.ClickException("name the school with --school ID")
+    school = _the_school(school_id)
     dates = {k: v.date() for k, v in (("date_from", date_from), ("date_to", date_to)) if v is not None}
     if dates and not getattr(exporter, "takes_dates", False):
         raise click.ClickException(f"--from/--to do not apply to {kind!r}")
@@ -431,7 +497,7 @@ def export_cmd(kind, path, school_id, class_name, date_from, date_to):
     if not path.lower().endswith(extensions):
         raise click.ClickException(f"the file name must end in {' or '.join(extensions)}")
     try:
-        n = exporter(path, schools[0], class_name, **dates)
+        n = exporter(path, school, class_name, **dates)
     except LookupError as e:
         raise click.ClickException(str(e).strip("'\""))
     click.echo(f"exported {n} {getattr(exporter, 'unit', 'rows')} to {path}")
@@ -445,11 +511,20 @@ def audit_cmd():
 
 
 @audit_cmd.command("verify")
+@click.option("--anchor", "anchors", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A digest saved by 'zhurnal audit digest' (repeatable): the chain must still hold it.")
 @with_app
-def audit_verify():
+def audit_verify(anchors):
     """Check the hash chain; list every altered, deleted or inserted entry."""
+    import json
     from . import audit
     problems = audit.verify()
+    for path in anchors:
+        try:
+            saved = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise click.ClickException(f"{path}: not a digest ({e})")
+        problems += audit.check_anchor(saved)
     n = audit.AuditEntry.select().count()
     if problems:
         for p in problems:
@@ -457,6 +532,17 @@ def audit_verify():
         click.echo(f"audit log: {len(problems)} problem(s) in {n} entries", err=True)
         sys.exit(1)
     click.echo(f"audit log intact: {n} entries")
+
+
+@audit_cmd.command("digest")
+@with_app
+def audit_digest():
+    """Print a signed digest of the chain's head (JSON): keep it outside the database (mail it,
+    print it) and pass it to 'zhurnal audit verify --anchor' later; truncating the chain or
+    rewriting it from any earlier point is then found even by someone holding the key."""
+    import json
+    from . import audit
+    click.echo(json.dumps(audit.digest(), ensure_ascii=False))
 
 
 @audit_cmd.command("list")

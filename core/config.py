@@ -42,6 +42,35 @@ def _time_zone(value: str) -> None:
         raise ValidationError("unknown time zone (use a name such as Europe/Moscow)") from None
 
 
+def _audit_keys(value: str | None) -> None:
+    if value is None:
+        return
+    parse_audit_keys(value)
+
+
+def parse_audit_keys(value: str) -> list[tuple[str, str]]:
+    """``"id:secret,id:secret"`` -> [(id, secret), ...]; the first is the current key."""
+    keys = []
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        kid, sep, secret = part.partition(":")
+        if not sep or not kid.isalnum() or len(kid) > 16 or len(secret) < 32:
+            raise ValidationError("each key must be ID:SECRET with an alphanumeric ID (at most 16) "
+                                  "and a secret of at least 32 characters")
+        keys.append((kid, secret))
+    if not keys or len({k for k, _ in keys}) != len(keys):
+        raise ValidationError("give at least one key, each ID once")
+    return keys
+
+
+def _networks(value: str) -> None:
+    import ipaddress
+    for part in (p.strip() for p in (value or "").split(",") if p.strip()):
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValidationError(f"not an address or network: {part!r}") from None
+
+
 class SecuritySchema(Schema):
     class Meta:
         unknown = RAISE
@@ -55,8 +84,20 @@ class SecuritySchema(Schema):
     login_lock_after = fields.Int(load_default=10, validate=validate.Range(min=2))
     login_lock_minutes = fields.Int(load_default=15, validate=validate.Range(min=1))
     session_hours = fields.Int(load_default=12, validate=validate.Range(min=1))
-    #: cookies only over HTTPS (turn on behind TLS)
-    secure_cookies = fields.Bool(load_default=False)
+    #: cookies only over HTTPS; default: on when ``base_url`` is https (env ZHURNAL_SECURE_COOKIES)
+    secure_cookies = fields.Bool(load_default=None, allow_none=True)
+    #: keys of the audit chain's HMAC, held outside the database: "id:secret[,id:secret...]", the
+    #: first signs new entries, the others only verify older ones (rotation, docs/SECURITY.md).
+    #: Default: one key derived from secret_key (id "sk")
+    audit_keys = fields.Str(load_default=None, allow_none=True, validate=_audit_keys)
+    #: addresses (or networks, CIDR) of reverse proxies whose X-Forwarded-For is believed;
+    #: comma-separated. Default: none (the client address is the connection's)
+    trusted_proxies = fields.Str(load_default="", validate=_networks)
+    #: failed logins from one address (over all accounts) after which it must wait (doubling)
+    address_slowdown_after = fields.Int(load_default=20, validate=validate.Range(min=1))
+    #: a staff account with this school setting on needs a TOTP code at sign-in
+    #: (the per-school switch lives in the database; this only sets the clock drift allowed)
+    totp_valid_window = fields.Int(load_default=1, validate=validate.Range(min=0, max=3))
 
     @validates_schema
     def _argon2_memory(self, data, **kwargs):
@@ -139,6 +180,8 @@ _SCALAR_ENV = {
     "METRICS_TOKEN": "metrics_token",
     "LOG_FORMAT": "log_format",
 }
+#: variables of the ``security`` table with a short name of their own
+_SECURITY_ENV = {"SECURE_COOKIES": "secure_cookies", "AUDIT_KEYS": "audit_keys", "TRUSTED_PROXIES": "trusted_proxies"}
 
 
 def _merge_env(raw: dict, env: dict) -> dict:
@@ -148,6 +191,9 @@ def _merge_env(raw: dict, env: dict) -> dict:
     if "ZHURNAL_PLUGINS" in env:
         names = [n.strip() for n in env["ZHURNAL_PLUGINS"].split(",") if n.strip()]
         raw.setdefault("plugins", {})["enabled"] = names
+    for suffix, key in _SECURITY_ENV.items():
+        if f"ZHURNAL_{suffix}" in env:
+            raw.setdefault("security", {})[key] = env[f"ZHURNAL_{suffix}"]
     for k, v in env.items():
         if k.startswith("ZHURNAL_SECURITY_"):
             raw.setdefault("security", {})[k[len("ZHURNAL_SECURITY_"):].lower()] = v
@@ -226,11 +272,14 @@ def load_settings(overrides: dict | None = None, env: dict | None = None,
         # the default queue is a file beside an SQLite database; several hosts need a shared one
         raise ConfigError("invalid setting queue_url: required when the database is not SQLite "
                           "(set ZHURNAL_QUEUE_URL=redis://HOST:PORT/DB, the same on every host)")
+    security = dict(data["security"])
+    if security["secure_cookies"] is None:
+        security["secure_cookies"] = data["base_url"].startswith("https://")
     return Settings(
         database_url=db_url, secret_key=secret, queue_url=data["queue_url"],
         default_locale=data["default_locale"], timezone=data["timezone"],
         base_url=data["base_url"].rstrip("/"), testing=data["testing"], today=data["today"],
-        security=data["security"], grants=data["grants"],
+        security=security, grants=data["grants"],
         enabled_plugins=list(dict.fromkeys(enabled)), plugin_settings=plugins, source=source,
         data_dir=data["data_dir"] or _beside_database(db_url, "-files", "zhurnal-files"),
         backup_dir=data["backup_dir"] or _beside_database(db_url, "-backups", "backups"),

@@ -9,6 +9,7 @@ numbered upgrade steps, recording each step as it completes. It never drops.
 from __future__ import annotations
 
 import datetime as dt
+import contextvars
 import fcntl
 import logging
 import os
@@ -16,9 +17,9 @@ import threading
 from urllib.parse import urlparse
 
 import peewee as pw
-from playhouse.db_url import connect as url_connect
 from playhouse.db_url import parseresult_to_dict
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+from playhouse.pool import PooledPostgresqlDatabase
 
 log = logging.getLogger("zhurnal.db")
 
@@ -34,6 +35,20 @@ class BaseModel(pw.Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+
+class IdNeverReused(pw.AutoField):
+    """The primary key of a table whose rows carry a version or a history: an id, once
+    given, is never given again, even after its row is deleted (a stale ``PATCH`` of a
+    deleted mark must find nothing rather than the next mark, and a history must never
+    mix two rows). PostgreSQL sequences never reuse a value; on SQLite the column is
+    ``INTEGER PRIMARY KEY AUTOINCREMENT`` (without it SQLite gives the newest row's id
+    again once that row is deleted). Existing SQLite tables are rebuilt by :func:`migrate`.
+    """
+
+    def ddl(self, ctx):
+        nodes = super().ddl(ctx)
+        return pw.NodeList((nodes, pw.SQL("AUTOINCREMENT"))) if is_sqlite() else nodes
 
 
 class SchemaVersion(BaseModel):
@@ -63,10 +78,41 @@ def init_database(url: str) -> pw.Database:
         })
     else:
         # a pool: connections are kept open and handed back at the end of each request
-        pooled = url.replace("postgresql://", "postgresql+pool://", 1)
-        db = url_connect(pooled, max_connections=16, stale_timeout=300)
+        params = parseresult_to_dict(parsed)
+        db = PostgresqlDatabase(params.pop("database"), **params, max_connections=16, stale_timeout=300)
     database.initialize(db)
     return db
+
+
+#: whether the current request (thread) has sent a statement that may change data; a request
+#: whose connection is lost before it wrote anything may safely be run again (see core.app)
+wrote: contextvars.ContextVar[bool] = contextvars.ContextVar("zhurnal_wrote", default=False)
+_READS = ("SELECT", "WITH", "SET", "SHOW", "BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+class PostgresqlDatabase(PooledPostgresqlDatabase):
+    """PostgreSQL through a pool of kept-open connections, which notes when a request writes
+    and can drop a connection whose backend has gone (terminated, server restarted)."""
+
+    def execute_sql(self, sql, params=None):
+        if not wrote.get() and not sql[:12].lstrip().upper().startswith(_READS):
+            wrote.set(True)
+        return super().execute_sql(sql, params)
+
+    def connection_lost(self) -> bool:
+        conn = self._state.conn
+        return conn is not None and bool(getattr(conn, "closed", 0))
+
+    def discard_connection(self) -> None:
+        """Forget this thread's (dead) connection, and the idle ones: a terminated backend
+        rarely comes alone. The next ``connect()`` opens a fresh one."""
+        conn = self._state.conn
+        self._state.reset()
+        if conn is not None:
+            with self._pool_lock:
+                self._in_use.pop(self.conn_key(conn), None)
+            self._close_raw(conn)
+        self.close_idle()
 
 
 class SqliteDatabase(pw.SqliteDatabase):
@@ -281,4 +327,50 @@ def migrate(owner: str, models: list[type[pw.Model]], version: int,
             conflict_target=[SchemaVersion.plugin],
             update={SchemaVersion.version: version, SchemaVersion.updated_at: utcnow()},
         ).execute()
+    if is_sqlite():
+        for model in models:
+            if isinstance(model._meta.primary_key, IdNeverReused):
+                _rebuild_with_autoincrement(model)
     return before, version
+
+
+def _rebuild_with_autoincrement(model: type[pw.Model]) -> bool:
+    """Rebuild an SQLite table made before its id became :class:`IdNeverReused`.
+
+    SQLite cannot add AUTOINCREMENT to a column: the table is renamed, created anew (with
+    its indexes), its rows copied with their ids, and the old one dropped, in one
+    transaction with foreign keys off (dropping must not cascade to the rows referring
+    to it; references to the table by name stay as they are) and checked before commit.
+    ``sqlite_sequence`` starts from the largest id kept, or the one already recorded.
+
+    :returns: whether the table was rebuilt
+    """
+    table = model._meta.table_name
+    row = database.execute_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    if row is None or "AUTOINCREMENT" in row[0].upper():
+        return False
+    old = f"{table}__before_autoincrement"
+    columns = ", ".join(f'"{c.name}"' for c in database.get_columns(table))
+    database.execute_sql("PRAGMA foreign_keys = OFF")
+    database.execute_sql("PRAGMA legacy_alter_table = ON")   # other tables keep referring to the name
+    try:
+        with database.atomic():
+            seq = database.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone() \
+                if database.table_exists("sqlite_sequence") else None
+            database.execute_sql(f'ALTER TABLE "{table}" RENAME TO "{old}"')
+            for (name,) in database.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                                "tbl_name = ? AND sql IS NOT NULL", (old,)).fetchall():
+                database.execute_sql(f'DROP INDEX "{name}"')
+            model.create_table(safe=True)   # (a model may declare one index twice: IF NOT EXISTS)
+            database.execute_sql(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{old}"')
+            database.execute_sql(f'DROP TABLE "{old}"')
+            if seq is not None:
+                database.execute_sql("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq[0], table))
+            broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise SchemaError(f"rebuilding {table} would break {len(broken)} references: {broken[:3]}")
+    finally:
+        database.execute_sql("PRAGMA legacy_alter_table = OFF")
+        database.execute_sql("PRAGMA foreign_keys = ON")
+    log.info("%s: ids are never reused (AUTOINCREMENT)", table)
+    return True

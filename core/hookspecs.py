@@ -301,12 +301,55 @@ def zhurnal_security_alert(alert):
     """Deliver an urgent security notice to staff through a channel (email, SMS, messenger).
 
     Called by the kernel's background job :func:`core.queue.notify_compromise_job`
-    when an account's credentials are reported compromised, for the plugins enabled
-    for the account's school, inside the transaction that marks the head of school
-    and support as told in-app. Write the message to your outbox here (do not send
+    when an account's credentials are reported compromised (``kind``
+    ``"credentials_compromised"``), for the plugins enabled for the account's school,
+    inside the transaction that marks the head of school and support as told in-app.
+    Also called with kind ``"incident_overdue"`` (to the school's directors, when an
+    incident passed its deadline unresolved), ``"new_device_login"`` (to the account's
+    owner, at a sign-in from a device never used) and ``"unlock_code"`` (to the owner of
+    a locked account who asked for one; ``data["code"]`` is the one-time code) and
+    ``"audit_digest"`` (daily, to support and directors: ``data`` is the signed digest of
+    the audit chain's head, to keep outside the database; ``account`` is ``None``). Write the message to your outbox here (do not send
     synchronously); raising rolls the notice back and the job is retried.
     ``alert`` is a :class:`core.queue.SecurityAlert` (``kind``, ``key`` for
     idempotency, ``school_id``, ``account``, ``at``, ``recipients``, ``data``).
 
     :returns: the channel's name (e.g. ``"email"``) if it took the notice, else ``None``.
+    """
+
+
+# --- incidents ------------------------------------------------------------------
+
+@hookspec
+def zhurnal_school_holidays(school_id, date_from, date_to):
+    """Days off of a school (its holidays) between two dates, for working-day arithmetic.
+
+    Called by the kernel when it computes an incident's deadline (one working day,
+    weekends and holidays excluded, :mod:`core.incidents`), for the plugins enabled for
+    the school. The kernel knows no calendar of its own: the plugin that keeps the
+    school's academic years answers (roster).
+
+    :param school_id: the school (``core_school.id``)
+    :param date_from: first day asked about (``datetime.date``)
+    :param date_to: last day asked about (inclusive)
+    :returns: an iterable of ``datetime.date`` the school is closed on, or ``None``;
+        the answers of all plugins are combined (union).
+    """
+
+
+@hookspec(firstresult=True)
+def zhurnal_revert_write(entry, by):
+    """Undo one write recorded in the audit, by making a new change through your service.
+
+    Called by the kernel for each audit entry of an incident's suspect window when an
+    admin reverts them (:func:`core.incidents.revert`), newest first, inside no
+    transaction (each revert is its own audited change: nothing is deleted from the
+    history or the audit). Answer only for actions your plugin recorded.
+
+    :param entry: the :class:`core.audit.AuditEntry` (``action``, ``object_type``,
+        ``object_id``, ``payload``, ``at``)
+    :param by: the admin reverting (the new change is theirs)
+    :returns: ``None`` when the action is not yours; else a dict ``{"status":
+        "reverted" | "skipped", "note": str}`` ("skipped": the object changed since,
+        or there is nothing to undo). The first non-``None`` answer is used.
     """

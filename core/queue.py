@@ -52,8 +52,10 @@ EXT_KEY = "zhurnal.queue"
 class Job:
     """A function that may run in the background worker (made by :func:`task`)."""
 
-    def __init__(self, fn: Callable, retries: int, retry_delay: int, periodic=None) -> None:
+    def __init__(self, fn: Callable, retries: int, retry_delay: int, periodic=None, system: bool = False) -> None:
         self.fn = fn
+        #: acts for nobody: runs even when the account whose request queued it is stopped since
+        self.system = system
         self.name = fn.__name__
         self.module = fn.__module__
         self.retries = retries
@@ -74,11 +76,12 @@ class Job:
 
     def __call__(self, *args, **kwargs):
         """Enqueue on the current application's queue; returns huey's ``Result``."""
-        return self._wrapper()(*args, **kwargs)
+        return self._wrapper()(*args, **(kwargs if self.system else _with_actor(kwargs)))
 
     def schedule(self, args=(), kwargs=None, *, delay: float | None = None, eta: dt.datetime | None = None):
         """Enqueue to run after ``delay`` seconds or at ``eta`` (UTC)."""
-        return self._wrapper().schedule(args=tuple(args), kwargs=kwargs or {}, delay=delay, eta=eta)
+        return self._wrapper().schedule(args=tuple(args), kwargs=(kwargs or {}) if self.system else _with_actor(kwargs or {}),
+                                        delay=delay, eta=eta)
 
     def call_local(self, *args, **kwargs):
         """Run now, in this process and context (no queue)."""
@@ -88,16 +91,22 @@ class Job:
         return f"<Job {self.key}>"
 
 
-def task(retries: int = 0, retry_delay: int = 0, periodic=None) -> Callable[[Callable], Job]:
+def task(retries: int = 0, retry_delay: int = 0, periodic=None, system: bool = False) -> Callable[[Callable], Job]:
     """Declare a background job (use at module level).
+
+    A job queued during a logged-in user's request remembers the account; when it runs and
+    the account has been stopped since (locked, credentials reported compromised), it does
+    not run (``core.job.refused`` in the audit).
 
     :param retries: how often a failed run is tried again
     :param retry_delay: seconds between tries
     :param periodic: a ``huey.crontab(...)``; the worker then also runs the job on
         that schedule (UTC) with no arguments
+    :param system: the job acts for nobody (e.g. telling support about a compromised account):
+        it runs whoever's request queued it
     """
     def deco(fn: Callable) -> Job:
-        job = Job(fn, retries, retry_delay, periodic)
+        job = Job(fn, retries, retry_delay, periodic, system)
         _JOBS[job.key] = job
         return job
     return deco
@@ -169,14 +178,42 @@ def _register_all(app, q) -> None:
                             name=tick.__name__)(tick)
 
 
+#: the keyword a job queued during a logged-in request carries: the account it acts for
+ACTOR_KW = "_zh_actor"
+
+
+def _with_actor(kwargs: dict) -> dict:
+    """A job queued by a logged-in user's request remembers the account (re-checked when it runs)."""
+    from flask import has_request_context
+    user = g.get("user") if has_request_context() else None
+    return {**kwargs, ACTOR_KW: user.id} if user is not None else kwargs
+
+
+def _account_still_usable(user_id: int) -> bool:
+    from .identity.models import User
+    row = User.select(User.is_active).where(User.id == user_id).first()
+    return row is None or row.is_active  # accounts are stopped, not deleted
+
+
 def _bound(app, job: Job) -> Callable:
-    """``job`` running inside ``app``'s context, as the system."""
+    """``job`` running inside ``app``'s context, as the system. A job queued for an account that
+    has been stopped since (locked, credentials reported compromised) does not run."""
     def run(*args, **kwargs):
         import time
         from .ops import log_job
+        actor = kwargs.pop(ACTOR_KW, None)
         started, outcome = time.perf_counter(), "failed"
         try:
             with job_context(app):
+                if actor is not None and not _account_still_usable(actor):
+                    from . import audit
+                    from .db import database
+                    with database.atomic():
+                        audit.record("core.job.refused", object_type="job", object_id=job.key[:64], ip="job",
+                                     data={"account_id": actor, "reason": "account stopped"})
+                    log.warning("job %s not run: account %s is stopped", job.key, actor)
+                    outcome = "refused"
+                    return None
                 result = job.fn(*args, **kwargs)
             outcome = "done"
             return result
@@ -227,7 +264,7 @@ def _crontab(**kw):
     return crontab(**kw)
 
 
-@task(periodic=_crontab(minute="30", hour="2"))
+@task(periodic=_crontab(minute="30", hour="2"), system=True)
 def audit_verify_job() -> dict:
     """Walk the audit chain and record the outcome as ``core.audit.verified`` (nightly and on demand)."""
     from . import audit
@@ -301,7 +338,7 @@ def compromise_recipients(school_id: int | None) -> list:
                 .where(cond & (User.is_active == True)).distinct().order_by(User.login))  # noqa: E712
 
 
-@task(retries=5, retry_delay=60)
+@task(retries=5, retry_delay=60, system=True)
 def notify_compromise_job(report_id: int) -> list[str] | None:
     """Tell the head of school and support that an account's credentials are compromised.
 

@@ -1,6 +1,8 @@
 """Domain events: a plugin *tells* the world that something happened.
 
-Every signal of Zhurnal is declared here, once, with what it carries. Signals
+The kernel's signals and those of the first plugins are declared here, once, with what
+they carry; a newer plugin declares its own in its ``signals.py`` in the same namespace
+(:data:`zhurnal_signals`), e.g. ``plugins.consent.signals.consent_changed``. Signals
 are sent by a plugin's service layer **after the transaction committed**, with
 :func:`send`, never from ORM save hooks. Every signal carries ``school_id``;
 receivers of a plugin that is switched off for that school are skipped.
@@ -17,9 +19,10 @@ from __future__ import annotations
 
 import logging
 import weakref
+from contextlib import contextmanager
 
 from blinker import Namespace
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 
 log = logging.getLogger("zhurnal.signals")
 
@@ -36,6 +39,9 @@ account_locked = zhurnal_signals.signal("account-locked", doc="An account was lo
 credentials_compromised = zhurnal_signals.signal(
     "credentials-compromised",
     doc="Credentials reported compromised; the account is stopped (user, reported_at, report_id, school_id).")
+#: a user signed in from a device (browser) the account never used before. kwargs: user, session_id, ip, school_id
+new_device_login = zhurnal_signals.signal(
+    "new-device-login", doc="A sign-in from a device never used by the account (user, session_id, ip, school_id).")
 #: a password was changed or reset. kwargs: user, by (user), school_id
 password_changed = zhurnal_signals.signal("password-changed", doc="A password was changed (user, by, school_id).")
 #: a plugin was switched on or off for a school. kwargs: plugin, enabled, by, school_id
@@ -76,7 +82,7 @@ term_mark_saved = zhurnal_signals.signal(
 remark_added = zhurnal_signals.signal(
     "remark-added", doc="A remark was written to a student (remark_id, student_id, kind, subject_id, by, school_id).")
 
-# --- diary, consent, health ----------------------------------------------------
+# --- diary, health (consent_changed lives in plugins/consent/signals.py) -----------------------------
 #: a guardian acknowledged a week of the diary. kwargs: student_id, guardian_user_id, week, at, school_id
 diary_acknowledged = zhurnal_signals.signal("diary-acknowledged", doc="A guardian acknowledged a diary week (student_id, guardian_user_id, week, at, school_id).")
 #: a guardian or the student opened a student's diary (once per visit, not per page).
@@ -84,8 +90,6 @@ diary_acknowledged = zhurnal_signals.signal("diary-acknowledged", doc="A guardia
 diary_viewed = zhurnal_signals.signal("diary-viewed", doc="A student's diary was opened: a new visit (student_id, user_id, role, at, school_id).")
 #: a message was posted to a thread. kwargs: message_id, thread_id, author_id, recipient_user_ids, school_id
 message_posted = zhurnal_signals.signal("message-posted", doc="A message was posted (message_id, thread_id, author_id, recipient_user_ids, school_id).")
-#: a guardian consented to or refused electronic delivery. kwargs: guardian_id, student_id, consent, by, school_id
-consent_changed = zhurnal_signals.signal("consent-changed", doc="Consent changed (guardian_id, student_id, consent, by, school_id).")
 #: a medical certificate was added or removed. kwargs: certificate_id, student_id, date_from, date_to, action, by, school_id
 medical_certificate_changed = zhurnal_signals.signal(
     "medical-certificate-changed",
@@ -129,7 +133,32 @@ def disconnect_app(app) -> None:
 
 
 def send(signal, sender=None, **kwargs):
-    """Send a domain signal. Call after commit; ``school_id`` is required."""
+    """Send a domain signal. Call after commit; ``school_id`` is required.
+
+    Inside :func:`after_commit` (a service's transaction nested in a wider one) the signal
+    is held until that wider transaction has committed, and dropped if it rolls back.
+    """
     if "school_id" not in kwargs:
         raise TypeError(f"signal {signal.name!r} sent without school_id")
+    held = g.get("_zh_held_signals") if has_app_context() else None
+    if held is not None:
+        held.append((signal, sender, kwargs))
+        return []
     return signal.send(sender, **kwargs)
+
+
+@contextmanager
+def after_commit():
+    """Hold the signals sent inside until the block ends without an error, then send them
+    (wrap it around the ``database.atomic()`` that encloses the services' transactions)."""
+    if g.get("_zh_held_signals") is not None:   # already held by an outer block
+        yield
+        return
+    g._zh_held_signals = held = []
+    try:
+        yield
+    finally:
+        g._zh_held_signals = None
+    # reached only when the block (and the transaction inside it) completed
+    for signal, sender, kwargs in held:
+        signal.send(sender, **kwargs)

@@ -5,7 +5,12 @@ Generic, knows nothing of students: an importer describes its columns with
 :class:`Column`; :func:`read_table` finds the header row (title rows above it
 are fine), maps the columns by their usual Russian names and returns the data
 rows with the row numbers a spreadsheet shows. CSV may be UTF-8 (with or
-without BOM), UTF-16 or cp1251, delimited by ``;``, ``,`` or tab.
+without BOM), UTF-16 or cp1251, delimited by ``;``, ``,`` or tab, with CRLF line ends and
+line breaks inside quoted cells. XLSX merged cells carry their value into every cell they
+cover, so a merged title is one row of the same text and a two-level header ("Мать" over
+"ФИО" and "Телефон") reads as "Мать ФИО", "Мать Телефон" (:func:`find_header`). A totals
+footer ("Итого", "Всего") ends the data. An importer with its own vocabulary passes a
+``recognise(caption) -> key | None`` instead of :class:`Column` aliases.
 Errors are :class:`FileError` with an English msgid (translated by the report).
 """
 from __future__ import annotations
@@ -77,8 +82,9 @@ def clean(value):
     """A cell as Python sees it: trimmed text, ints for whole numbers, dates for midnight datetimes."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        value = re.sub(r"\s+", " ", value.replace("\u00a0", " ")).strip()
+    if isinstance(value, str):  # spaces collapsed; line breaks inside a cell kept (one guardian per line)
+        lines = (re.sub(r"\s+", " ", line).strip() for line in value.replace("\u00a0", " ").splitlines())
+        value = "\n".join(line for line in lines if line)
         return value[1:] if value.startswith("'") and _FORMULA.match(value[1:]) else value
     if isinstance(value, bool):
         return value
@@ -145,8 +151,12 @@ def _delimiter(text: str) -> str:
 def _csv_rows(data: bytes) -> list[tuple[int, list]]:
     text = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    out, line = [], 1
     try:
-        return [(n, [clean(c) for c in row]) for n, row in enumerate(reader, 1)]
+        for row in reader:  # numbered by the line each record starts on (a quoted cell may span lines)
+            out.append((line, [clean(c) for c in row]))
+            line = reader.line_num + 1
+        return out
     except csv.Error as e:
         raise FileError(N_("The CSV file cannot be read: %(reason)s."), reason=str(e)) from None
 
@@ -162,11 +172,25 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
     for row in ws.iter_rows():
         if row:
             out.append((row[0].row, [clean(c.value) for c in row]))
+    # a merged range shows its value in every cell it covers (a title over the table, "Мать" over two columns)
+    first_row = out[0][0] if out else 1
+    for rng in ws.merged_cells.ranges:
+        value = clean(ws.cell(rng.min_row, rng.min_col).value)
+        for r in range(rng.min_row, rng.max_row + 1):
+            pos = r - first_row
+            if not 0 <= pos < len(out):
+                continue
+            cells = out[pos][1]
+            if len(cells) < rng.max_col:
+                cells.extend([""] * (rng.max_col - len(cells)))
+            for c in range(rng.min_col, rng.max_col + 1):
+                cells[c - 1] = value
     return out
 
 
 def raw_rows(data: bytes, filename: str = "") -> list[tuple[int, list]]:
-    """(row number, cells) of the first sheet of an XLSX file or of a CSV file."""
+    """(row number, cells) of the first sheet of an XLSX file (Excel's row numbers) or of a CSV file
+    (the line each record starts on)."""
     name = (filename or "").lower()
     if data.startswith(b"PK\x03\x04"):
         return _xlsx_rows(data)
@@ -179,15 +203,8 @@ def raw_rows(data: bytes, filename: str = "") -> list[tuple[int, list]]:
     return _csv_rows(data)
 
 
-def read_table(source, filename: str, columns: Iterable[Column], header_ok: Callable[[set], bool], *,
-               max_rows: int = 5000, header_scan: int = 10) -> Table:
-    """Read a CSV or XLSX file (bytes, a binary stream or a path).
-
-    The header is the first of the top ``header_scan`` rows whose recognised
-    columns satisfy ``header_ok(keys)``. Blank rows are skipped.
-
-    :raises FileError: unreadable file, no header, a column given twice, too many rows
-    """
+def read_bytes(source) -> bytes:
+    """The bytes of ``source`` (bytes, a binary stream or a path). :raises FileError: an empty file"""
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
     elif hasattr(source, "read"):
@@ -197,34 +214,119 @@ def read_table(source, filename: str, columns: Iterable[Column], header_ok: Call
             data = fh.read()
     if not data.strip():
         raise FileError(N_("The file is empty."))
-    rows = raw_rows(data, filename)
-    columns = list(columns)
-    for pos, (rowno, cells) in enumerate(rows[:header_scan]):
-        found: dict[str, int] = {}
-        titles: dict[str, str] = {}
-        ignored = []
-        for i, cell in enumerate(cells):
-            header = as_text(cell)
-            col = next((c for c in columns if c.matches(header)), None)
-            if col is None:
-                if header:
-                    ignored.append(header)
+    return data
+
+
+@dataclass
+class Header:
+    """Where the header is and what its columns are: ``rows`` (one or two row numbers), ``captions``
+    (column index -> the caption as shown, two levels joined), ``keys`` (column index -> key) and
+    ``data_from`` (position in the rows list of the first row under it)."""
+    rows: tuple[int, ...]
+    captions: dict[int, str]
+    keys: dict[int, str]
+    data_from: int
+
+    @property
+    def unknown(self) -> list[str]:
+        return [c for i, c in sorted(self.captions.items()) if i not in self.keys]
+
+
+def _captions(top: list, below: list | None) -> dict[int, str]:
+    """Captions of one header row, or of two read as one. A group caption written once over its
+    sub-captions (a CSV saved from merged cells: "Мать;;" over "ФИО;Телефон") covers the empty
+    cells after it while the row below goes on."""
+    out = {}
+    group = ""
+    for i in range(max(len(top), len(below or []))):
+        a = as_text(top[i]) if i < len(top) else ""
+        b = as_text(below[i]) if below is not None and i < len(below) else ""
+        if below is not None:
+            if a and b:
+                group = a
+            elif not a and b and group:
+                a = group
+            else:
+                group = ""
+        text = a if not b or b == a else b if not a else f"{a} {b}"
+        if text:
+            out[i] = text
+    return out
+
+
+def find_header(rows: list[tuple[int, list]], recognise: Callable[[str], str | None],
+                header_ok: Callable[[set], bool], *, header_scan: int = 12) -> Header | None:
+    """The header among the top ``header_scan`` rows: the row, or two rows read as one (a merged group
+    caption over its sub-captions), whose recognised keys satisfy ``header_ok`` and are the most.
+    Title and preamble rows above it are skipped."""
+    best: Header | None = None
+    for pos in range(min(header_scan, len(rows))):
+        for depth in (1, 2):
+            if pos + depth > len(rows):
                 continue
-            if col.key in found:
-                raise FileError(N_("The column «%(column)s» is given twice (row %(row)d)."), column=header, row=rowno)
-            found[col.key], titles[col.key] = i, header
-        if header_ok(set(found)):
-            table = Table(header_row=rowno, titles=titles, ignored=ignored)
-            for n, cells in rows[pos + 1:]:
-                values = {k: (cells[i] if i < len(cells) else "") for k, i in found.items()}
-                if all(v == "" for v in values.values()):
-                    continue
-                table.rows.append((n, values))
-                if len(table.rows) > max_rows:
-                    raise FileError(N_("The file has more than %(max)d rows; split it."), max=max_rows)
-            return table
-    raise FileError(N_("No header row found. The first row must name the columns, e.g. %(columns)s."),
-                    columns=", ".join(f"«{c.title}»" for c in columns[:4]))
+            below = rows[pos + 1][1] if depth == 2 else None
+            captions = _captions(rows[pos][1], below)
+            keys = {}
+            for i, text in captions.items():
+                key = recognise(text)
+                if key:
+                    keys[i] = key
+            if not header_ok(set(keys.values())):
+                continue
+            cand = Header(tuple(r for r, _c in rows[pos:pos + depth]), captions, keys, pos + depth)
+            # the most distinct columns wins; on a tie the higher, single row (a header row read
+            # together with the first data row recognises nothing more)
+            if best is None or len(set(keys.values())) > len(set(best.keys.values())):
+                best = cand
+    return best
+
+
+_FOOTER = re.compile(r"^(итого|всего|total)\b", re.IGNORECASE)
+
+
+def is_footer(cells: Iterable) -> bool:
+    """A totals row under the data ("Итого: 25", "Всего учащихся 25")."""
+    first = next((as_text(c) for c in cells if as_text(c)), "")
+    return bool(_FOOTER.match(first))
+
+
+def read_table(source, filename: str, columns: Iterable[Column], header_ok: Callable[[set], bool], *,
+               max_rows: int = 5000, header_scan: int = 10,
+               recognise: Callable[[str], str | None] | None = None) -> Table:
+    """Read a CSV or XLSX file (bytes, a binary stream or a path).
+
+    The header is found by :func:`find_header` (columns recognised by ``recognise`` when given,
+    else by ``columns``). Blank rows are skipped; a totals footer ends the data.
+
+    :raises FileError: unreadable file, no header, a column given twice, too many rows
+    """
+    rows = raw_rows(read_bytes(source), filename)
+    columns = list(columns)
+    if recognise is None:
+        def recognise(text: str) -> str | None:
+            return next((c.key for c in columns if c.matches(text)), None)
+    header = find_header(rows, recognise, header_ok, header_scan=header_scan)
+    if header is None:
+        raise FileError(N_("No header row found. The first row must name the columns, e.g. %(columns)s."),
+                        columns=", ".join(f"«{c.title}»" for c in columns[:4]))
+    found: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    for i, key in sorted(header.keys.items()):
+        if key in found:
+            raise FileError(N_("The column «%(column)s» is given twice (row %(row)d)."), column=header.captions[i],
+                            row=header.rows[-1])
+        found[key], titles[key] = i, header.captions[i]
+    table = Table(header_row=header.rows[-1], titles=titles, ignored=header.unknown)
+    for n, cells in rows[header.data_from:]:
+        values = {k: (cells[i] if i < len(cells) else "") for k, i in found.items()}
+        if all(v == "" for v in values.values()):
+            continue
+        if is_footer(cells):
+            break
+        table.rows.append((n, values))
+        if len(table.rows) > max_rows:
+            raise FileError(N_("The file has more than %(max)d rows; split it."), max=max_rows)
+    return table
 
 
 # --- writing ---------------------------------------------------------------------------------

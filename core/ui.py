@@ -84,14 +84,47 @@ def dashboard():
     return render_template("core/dashboard.html", widgets=widgets)
 
 
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is a path of this site, else ``default``: the one check for every
+    ``next`` (and referrer) a view redirects to.
+
+    Refused: anything with a scheme or a host, ``//`` and ``/\\`` (browsers read a backslash as a
+    slash), control characters (a tab inside ``/\t/evil.example`` is dropped by browsers, which
+    then see ``//evil.example``; CR/LF would split the header) and anything not starting with ``/``.
+    """
+    from urllib.parse import urlsplit
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return default
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in target) or "\\" in target:
+        return default
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def same_site_referrer() -> str | None:
+    """The path (and query) of the request's referrer when it is a page of this site."""
+    from urllib.parse import urlsplit
+    ref = request.referrer
+    if not ref:
+        return None
+    parts = urlsplit(ref)
+    if parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 @bp.get("/lang/<code>")
 def set_language(code: str):
     if code in ("ru", "en"):
         session["lang"] = code
-    target = request.args.get("next") or request.referrer or url_for("ui.dashboard")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("ui.dashboard")
-    return redirect(target)
+    home = url_for("ui.dashboard")
+    if "next" in request.args:
+        return redirect(safe_next(request.args.get("next"), home))
+    return redirect(safe_next(same_site_referrer(), home))
 
 
 @bp.get("/healthz")
@@ -124,6 +157,11 @@ def role_label(role: str) -> str:
     return _(declared.label) if declared is not None else role
 
 
+def _incident_state(report) -> str:
+    from .incidents import state
+    return state(report)
+
+
 def install(app) -> None:
     """Context processors, filters and the forced-password-change gate."""
     @app.context_processor
@@ -145,6 +183,7 @@ def install(app) -> None:
             "lang": str(get_locale() or "ru"),
             "role_label": role_label,
             "user_roles": sorted(access.roles(user)) if user else [],
+            "incident_state": _incident_state,
         }
 
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""

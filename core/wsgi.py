@@ -12,9 +12,13 @@ def _load():
         app = create_app()
         from .ops import configure_logging
         configure_logging(app.extensions["zhurnal"].settings.log_format)
-        return ready_to_serve(app)
     except ConfigError as e:  # one line in the server's log, not a traceback
         sys.exit(f"zhurnal: {e}")
+    from .cli import schema_behind
+    problem = schema_behind(app)
+    if problem:
+        sys.exit(f"zhurnal: {problem}")
+    return ready_to_serve(app)
 
 
 app = _load()

@@ -23,7 +23,8 @@ STANDARD_LOGINS = ("admin", "director", "deputy", "teacher", "klass5a", "nurse",
 #: endpoints open to everyone (no login needed)
 PUBLIC_ENDPOINTS = {"static", "identity.login", "ui.set_language", "ui.healthz", "openapi_json",
                     "ops.readyz", "ops.metrics",
-                    "core_api.login", "core_api.logout", "identity.logout"}
+                    "core_api.login", "core_api.logout", "identity.logout", "core_api.request_unlock_code",
+                    "identity.send_unlock_code"}
 
 
 @dataclass

@@ -6,12 +6,13 @@ import datetime as dt
 from flask import Blueprint, g, request
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+from .. import fields
 
 from .. import access
 from ..api import ApiError, endpoint, not_found, schema_instance
 from .models import ApiToken
-from . import service
+from . import service, sessions, totp
 from .views import _client_ip, refusal_message
 
 bp = Blueprint("core_api", __name__, url_prefix="/api/v1")
@@ -20,6 +21,14 @@ bp = Blueprint("core_api", __name__, url_prefix="/api/v1")
 class LoginSchema(Schema):
     login = fields.Str(required=True, validate=validate.Length(min=1, max=64))
     password = fields.Str(required=True, validate=validate.Length(min=1, max=256))
+    #: opens an account locked by failed logins (a slip from staff or a message)
+    unlock_code = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    #: the code of the authenticator app, for accounts with a second factor
+    totp = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=10))
+
+
+class UnlockRequest(Schema):
+    login = fields.Str(required=True, validate=validate.Length(min=1, max=64))
 
 
 class RoleSchema(Schema):
@@ -75,14 +84,25 @@ class CompromisedIn(Schema):
           response=MeSchema, public=True)
 def login(body):
     try:
-        user = service.authenticate(body["login"], body["password"], ip=_client_ip(), via="api")
+        user = service.authenticate(body["login"], body["password"], ip=_client_ip(), via="api",
+                                    unlock_code=body["unlock_code"], totp_code=body["totp"])
     except service.LoginRefused as e:
         status = 429 if e.code in ("throttled", "locked") else 401
         extra = {"retry_after": e.retry_after} if e.retry_after else {}
-        raise ApiError(status, "login_refused" if status == 401 else e.code, refusal_message(e), **extra)
+        code = e.code if e.code in ("totp_required", "totp_invalid") else "login_refused"
+        raise ApiError(status, code if status == 401 else e.code, refusal_message(e), **extra)
     login_user(user)
     g.user = user
+    totp.after_login(user)
     return user
+
+
+@endpoint(bp, "/auth/unlock-code", ["POST"], summary="Send a one-time unlock code to the owner of a locked "
+          "account (through the channels that take security notices); the answer never tells whether it exists",
+          body=UnlockRequest, status=202, public=True)
+def request_unlock_code(body):
+    service.send_unlock_code(body["login"], ip=_client_ip())
+    return {"status": "accepted"}, 202
 
 
 @endpoint(bp, "/auth/logout", ["POST"], summary="End this session", public=True)
@@ -122,7 +142,7 @@ def create_token(body):
     return issued.token
 
 
-@endpoint(bp, "/me/tokens/<int:token_id>", ["DELETE"], summary="Revoke a personal API token")
+@endpoint(bp, "/me/tokens/<id:token_id>", ["DELETE"], summary="Revoke a personal API token")
 def revoke_token(token_id):
     tok = ApiToken.get_or_none((ApiToken.id == token_id) & (ApiToken.user == g.user.id) & ApiToken.revoked_at.is_null())
     if tok is None:
@@ -137,3 +157,114 @@ def report_compromised(body):
     report = service.report_compromised(g.user, ip=_client_ip(), note=body["note"], since=body["since"])
     logout_user()
     return {"report_id": report.id, "status": "account_stopped"}, 202
+
+
+class SessionOut(Schema):
+    id = fields.Int()
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime()
+    ip = fields.Str(allow_none=True)
+    user_agent = fields.Str()
+    via = fields.Str()
+    current = fields.Method("is_current")
+
+    def is_current(self, row):
+        return row.id == g.get("zh_session_id")
+
+
+@endpoint(bp, "/me/sessions", summary="Own open sessions (browsers and API clients), newest first",
+          response=SessionOut, many=True)
+def list_sessions():
+    return sessions.open_sessions(g.user)
+
+
+@endpoint(bp, "/me/sessions/<int:session_id>", ["DELETE"], summary="End one of one's own sessions")
+def end_session(session_id):
+    if not sessions.end(g.user, session_id):
+        raise not_found()
+    return None
+
+
+@endpoint(bp, "/me/sessions/end-others", ["POST"], summary="End all one's sessions but this one")
+def end_other_sessions():
+    return {"ended": sessions.end_others(g.user)}
+
+
+class TotpStatus(Schema):
+    enabled = fields.Bool()
+    required = fields.Bool()
+
+
+class TotpStarted(Schema):
+    secret = fields.Str()
+    otpauth_uri = fields.Str()
+
+
+class TotpCode(Schema):
+    code = fields.Str(required=True, validate=validate.Length(min=6, max=10))
+
+
+@endpoint(bp, "/me/totp", summary="Whether one's second factor is on, and whether the school requires it",
+          response=TotpStatus)
+def totp_status():
+    return {"enabled": totp.confirmed(g.user) is not None, "required": totp.required_for(g.user)}
+
+
+@endpoint(bp, "/me/totp", ["POST"], summary="Start enrolling a TOTP second factor: a new secret (shown once)",
+          response=TotpStarted, status=201)
+def totp_start():
+    if not totp.is_staff(g.user):
+        raise ApiError(403, "forbidden", _("A second factor is for staff accounts."))
+    return totp.start(g.user), 201
+
+
+@endpoint(bp, "/me/totp/confirm", ["POST"], summary="Finish enrolling with the first code", body=TotpCode,
+          response=TotpStatus)
+def totp_confirm(body):
+    if not totp.confirm(g.user, body["code"]):
+        raise ApiError(422, "invalid", _("Invalid input."), {"code": _("Wrong code from the authenticator app.")})
+    return {"enabled": True, "required": totp.required_for(g.user)}
+
+
+@endpoint(bp, "/me/totp", ["DELETE"], summary="Switch one's second factor off (with a current code; not where "
+          "the school requires it)", body=TotpCode)
+def totp_disable(body):
+    if totp.required_for(g.user):
+        raise ApiError(409, "conflict", _("Your school requires a second factor."))
+    row = totp.confirmed(g.user)
+    if row is None:
+        raise not_found()
+    if not totp.verify(row, body["code"]):
+        raise ApiError(422, "invalid", _("Invalid input."), {"code": _("Wrong code from the authenticator app.")})
+    totp.disable(g.user, by=g.user)
+    return None
+
+
+class SchoolSecurityIO(Schema):
+    staff_totp_required = fields.Bool(required=True)
+
+
+def _managed_school(school_id: int):
+    from .models import School
+    school = School.get_or_none(School.id == school_id)
+    if school is None or not access.can(g.user, "core.users.read", school):
+        raise not_found()
+    if not access.can(g.user, "core.users.manage", school):
+        raise ApiError(403, "forbidden", _("You are not allowed to do this."))
+    return school
+
+
+@endpoint(bp, "/schools/<int:school_id>/security", summary="A school's security settings", response=SchoolSecurityIO)
+def school_security(school_id):
+    from .models import SchoolSecurity
+    school = _managed_school(school_id)
+    row = SchoolSecurity.get_or_none(SchoolSecurity.school == school.id)
+    return {"staff_totp_required": bool(row and row.staff_totp_required)}
+
+
+@endpoint(bp, "/schools/<int:school_id>/security", ["PUT"], summary="Require (or not) a TOTP second factor of "
+          "the school's staff", body=SchoolSecurityIO, response=SchoolSecurityIO)
+def set_school_security(school_id, body):
+    school = _managed_school(school_id)
+    totp.set_school_requirement(school.id, body["staff_totp_required"], by=g.user)
+    return {"staff_totp_required": body["staff_totp_required"]}

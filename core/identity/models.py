@@ -107,6 +107,13 @@ class CompromiseReport(BaseModel):
     #: when the head of school and support were told (the 1-working-day rule)
     notified_at = pw.DateTimeField(null=True)
     resolved_at = pw.DateTimeField(null=True)
+    #: by when the incident must be handled: one working day after the report (weekends and
+    #: the school's holidays skipped), fixed when reported
+    deadline_at = pw.DateTimeField(null=True)
+    #: when the director was told the deadline passed with the incident still open
+    overdue_flagged_at = pw.DateTimeField(null=True)
+    #: when the writes of the suspect window were reverted (one audited action)
+    reverted_at = pw.DateTimeField(null=True)
 
     class Meta:
         table_name = "core_compromise_report"
@@ -124,4 +131,77 @@ class LoginFailure(BaseModel):
         table_name = "core_login_failure"
 
 
-MODELS = [School, User, RoleAssignment, ApiToken, CompromiseReport, LoginFailure]
+class LoginAddress(BaseModel):
+    """Failed logins from one client address, over all accounts: one address trying many
+    accounts is slowed down, whoever it tries."""
+    ip = pw.CharField(max_length=64, primary_key=True)
+    failed_logins = pw.IntegerField(default=0)
+    last_failed_at = pw.DateTimeField(null=True)
+    locked_until = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "core_login_address"
+
+
+class UnlockCode(BaseModel):
+    """A one-time code that opens an account locked by failed logins (a slip from staff, or
+    sent to the owner); only its SHA-256 is stored."""
+    user = pw.ForeignKeyField(User, backref="unlock_codes", on_delete="CASCADE")
+    code_hash = pw.CharField(max_length=64, unique=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    expires_at = pw.DateTimeField()
+    used_at = pw.DateTimeField(null=True)
+    issued_by = pw.IntegerField(null=True)
+
+    class Meta:
+        table_name = "core_unlock_code"
+
+
+class TotpSecret(BaseModel):
+    """A staff member's TOTP second factor (RFC 6238, 30-second steps, 6 digits)."""
+    user = pw.ForeignKeyField(User, primary_key=True, on_delete="CASCADE")
+    secret = pw.CharField(max_length=64)
+    created_at = pw.DateTimeField(default=utcnow)
+    #: None until the first code was entered (enrolment not finished: not asked at sign-in)
+    confirmed_at = pw.DateTimeField(null=True)
+    #: the time step of the last accepted code: a code is accepted once
+    last_step = pw.BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "core_totp"
+
+
+class SchoolSecurity(BaseModel):
+    """Per-school security settings."""
+    school = pw.ForeignKeyField(School, primary_key=True, on_delete="CASCADE")
+    #: staff (every role but parent and student) must sign in with a TOTP code
+    staff_totp_required = pw.BooleanField(default=False)
+    updated_at = pw.DateTimeField(default=utcnow)
+    updated_by = pw.IntegerField(null=True)
+
+    class Meta:
+        table_name = "core_school_security"
+
+
+class UserSession(BaseModel):
+    """One signed-in browser or API client. The session cookie carries a random key whose
+    SHA-256 is stored here: ending the row (logout, "end this one", a password change, a
+    compromise report) refuses the cookie on every worker at its next request."""
+    user = pw.ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    key_hash = pw.CharField(max_length=64, unique=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    last_seen_at = pw.DateTimeField(default=utcnow)
+    ended_at = pw.DateTimeField(null=True)
+    ip = pw.CharField(max_length=64, null=True)
+    user_agent = pw.CharField(max_length=200, default="")
+    #: the long-lived device cookie's id (hashed): a sign-in from a device never seen is announced
+    device = pw.CharField(max_length=64, default="", index=True)
+    via = pw.CharField(max_length=16, default="web")
+
+    class Meta:
+        table_name = "core_session"
+        indexes = ((("user", "ended_at"), False),)
+
+
+MODELS = [School, User, RoleAssignment, ApiToken, CompromiseReport, LoginFailure, LoginAddress, UnlockCode,
+          TotpSecret, SchoolSecurity, UserSession]

@@ -1,7 +1,10 @@
 """Password hashing (argon2id) with parameters from settings."""
 from __future__ import annotations
 
+import functools
+import re
 import secrets
+from pathlib import Path
 
 from ..i18n import N_
 
@@ -44,12 +47,32 @@ def generate(length: int = 10) -> str:
             return pw
 
 
-def weakness(password: str, login: str = "") -> str | None:
-    """Why a chosen password is not acceptable (English msgid), or None."""
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common and breached passwords (``data/common-passwords.txt``), lower case."""
+    text = (Path(__file__).parent / "data" / "common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def weakness(password: str, login: str = "", name: str = "") -> str | None:
+    """Why a password someone chose is not acceptable (English msgid), or None.
+
+    The policy: at least :data:`MIN_LENGTH` characters; not on the shipped list of common and
+    breached passwords; not the login, not containing it, nor a part of the person's name;
+    not a run of a few repeated digits. Issued passwords are random and are not checked.
+    """
+    low = password.lower()
     if len(password) < MIN_LENGTH:
         return N_("Password must be at least 8 characters long.")
-    if login and password.lower() == login.lower():
+    if login and low == login.lower():
         return N_("Password must not be the same as the login.")
-    if password.isdigit() and len(set(password)) < 4:
+    if low in common_passwords() or low.strip("0123456789!.") in common_passwords():
+        return N_("This password is on a list of common or leaked passwords. Choose another one.")
+    if login and len(login) >= 4 and login.lower() in low:
+        return N_("Password must not contain the login.")
+    parts = [p for p in re.split(r"[\s.,\-]+", (name or "").lower()) if len(p) >= 4]
+    if any(p in low for p in parts):
+        return N_("Password must not contain your name.")
+    if len(set(low)) < 4:
         return N_("Password is too simple.")
     return None

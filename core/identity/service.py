@@ -17,6 +17,7 @@ from ..db import database, utcnow
 from ..i18n import N_
 from . import activation
 from .models import ApiToken, CompromiseReport, LoginFailure, User
+from . import sessions, throttle, totp
 from .passwords import generate, weakness
 
 
@@ -41,13 +42,20 @@ def find_by_login(login: str) -> User | None:
     return User.get_or_none(User.login == (login or "").strip().lower())
 
 
-def authenticate(login: str, password: str, *, ip: str | None = None, via: str = "web") -> User:
-    """Check a login and password; count failures, slow down and lock.
+def authenticate(login: str, password: str, *, ip: str | None = None, via: str = "web",
+                 unlock_code: str | None = None, totp_code: str | None = None) -> User:
+    """Check a login and password; count failures (per account and per address), slow down and lock.
 
+    :param unlock_code: a one-time code that opens the account if failed logins locked it
+    :param totp_code: the second factor, asked of accounts that enrolled (``totp_required`` without it)
     :raises LoginRefused: the same ``bad_credentials`` whether or not the login exists.
     """
     sec = _sec()
     now = utcnow()
+    try:
+        throttle.check_address(ip, sec, now)
+    except throttle.Refused as e:
+        raise LoginRefused(e.code, e.retry_after) from None
     user = find_by_login(login)
     passwords = _ext().passwords
     if user is None:
@@ -56,24 +64,43 @@ def authenticate(login: str, password: str, *, ip: str | None = None, via: str =
         # say "stopped" only to someone who knows the password: otherwise a stranger
         # could tell a stopped account from an unknown login
         right = passwords.verify(user.password_hash, password or "")
+        if not right:
+            throttle.address_failure(ip, now)
         raise LoginRefused("blocked" if right and user.blocked_reason else "bad_credentials")
-    _check_throttle(user, sec, now)
+    locked = bool(user.locked_until and user.locked_until > now)
+    if not (locked and unlock_code):
+        try:
+            throttle.check(user, sec["login_slowdown_after"], now)
+        except throttle.Refused as e:
+            raise LoginRefused(e.code, e.retry_after) from None
     activated = activation.redeem(user, password or "")  # a one-time code from a login slip
     if not activated and not passwords.verify(user.password_hash, password or ""):
         with database.atomic():
-            update = _failure(user, sec, now)
-            failures, locked = update.pop("_failures"), "locked_until" in update
-            User.update(**update).where(User.id == user.id).execute()
+            failures, until = throttle.account_failure(user, sec, now)
+            throttle.address_failure(ip, now)
             audit.record("core.login.failed", user, data={"failures": failures}, ip=ip, user=user)
-            if locked:
+            if until:
                 audit.record("core.account.locked", user, user=user, ip=ip,
-                             data={"until": update["locked_until"].isoformat(), "reason": "failed_logins"})
+                             data={"until": until.isoformat(), "reason": "failed_logins"})
         signals.send(signals.login_failed, login=login, user=user, ip=ip, school_id=user.school_id)
-        if locked:
-            signals.send(signals.account_locked, user=user, until=update["locked_until"],
-                         reason="failed_logins", school_id=user.school_id)
+        if until:
+            signals.send(signals.account_locked, user=user, until=until, reason="failed_logins",
+                         school_id=user.school_id)
         raise LoginRefused("bad_credentials")
+    second = totp.confirmed(user)
+    if second is not None and not totp_code:
+        raise LoginRefused("totp_required")
+    if second is not None and not totp.verify(second, totp_code):
+        with database.atomic():
+            failures, until = throttle.account_failure(user, sec, now)
+            throttle.address_failure(ip, now)
+            audit.record("core.login.failed", user, data={"failures": failures, "factor": "totp"}, ip=ip, user=user)
+        raise LoginRefused("totp_invalid")
     with database.atomic():
+        if locked:
+            if not unlock_code or not throttle.use_unlock_code(user, unlock_code, now):
+                raise LoginRefused("locked", retry_after=math.ceil((user.locked_until - now).total_seconds()))
+            audit.record("core.account.unlock", user, user=user, ip=ip, data={"by": "unlock_code"})
         update = {"failed_logins": 0, "last_failed_at": None, "last_login_at": now, "locked_until": None}
         if not activated and passwords.needs_rehash(user.password_hash):
             update["password_hash"] = passwords.hash(password)
@@ -85,47 +112,55 @@ def authenticate(login: str, password: str, *, ip: str | None = None, via: str =
     return user
 
 
-def _check_throttle(counter, sec: dict, now: dt.datetime) -> None:
-    """Refuse at once while ``counter`` (an account or a :class:`LoginFailure`) is locked or slowed down."""
-    if counter.locked_until and counter.locked_until > now:
-        raise LoginRefused("locked", retry_after=math.ceil((counter.locked_until - now).total_seconds()))
-    if counter.failed_logins >= sec["login_slowdown_after"] and counter.last_failed_at:
-        wait = 2 ** (counter.failed_logins - sec["login_slowdown_after"])
-        elapsed = (now - counter.last_failed_at).total_seconds()
-        if elapsed < wait:
-            raise LoginRefused("throttled", retry_after=math.ceil(wait - elapsed))
-
-
-def _failure(counter, sec: dict, now: dt.datetime) -> dict:
-    """The counter's columns after one more failure (with ``_failures``, the count reached)."""
-    failures = counter.failed_logins + 1
-    update = {"failed_logins": failures, "last_failed_at": now, "_failures": failures}
-    if failures >= sec["login_lock_after"]:
-        update["locked_until"] = now + dt.timedelta(minutes=sec["login_lock_minutes"])
-        update["failed_logins"] = 0
-    return update
-
-
 def _refuse_unknown(login: str, password: str, sec: dict, now: dt.datetime, ip: str | None):
     """A login that names no account: answered exactly as a wrong password for an account
     would be (the same work, the same slow-down and lock), so that trying logins tells a
     stranger nothing about which accounts exist."""
     key = (login or "").strip().lower()[:64]
     counter = LoginFailure.get_or_none(LoginFailure.login == key) or LoginFailure(login=key, failed_logins=0)
-    _check_throttle(counter, sec, now)
+    try:
+        throttle.check(counter, sec["login_slowdown_after"], now)
+    except throttle.Refused as e:
+        raise LoginRefused(e.code, e.retry_after) from None
     _ext().passwords.verify(None, password or "")   # the time a wrong password takes (outside any lock)
-    update = _failure(counter, sec, now)
-    update.pop("_failures")
     with database.atomic():
-        LoginFailure.insert(login=key, **update).on_conflict(
-            conflict_target=[LoginFailure.login], update=update).execute()
+        throttle.unknown_failure(key, sec, now)
+        throttle.address_failure(ip, now)
         audit.record("core.login.failed", object_type="core_user", data={"login": (login or "")[:64]}, ip=ip)
     raise LoginRefused("bad_credentials")
 
 
+def send_unlock_code(login: str, *, ip: str | None = None) -> bool:
+    """Send a one-time unlock code to the owner of ``login`` if failed logins locked it, through the
+    channel plugins that take security notices (``zhurnal_security_alert``, kind ``unlock_code``).
+    Returns whether a channel took it; the caller tells the client nothing either way."""
+    from ..queue import SecurityAlert
+    user = find_by_login(login)
+    now = utcnow()
+    if user is None or not user.is_active or not (user.locked_until and user.locked_until > now):
+        return False
+    ext = _ext()
+    with database.atomic():
+        code = throttle.issue_unlock_code(user, by_id=None)
+        alert = SecurityAlert(kind="unlock_code", key=f"core.unlock.{user.id}.{now.isoformat()}",
+                              school_id=user.school_id, account=user, at=now, recipients=[user],
+                              data={"code": code, "ip": ip, "valid_hours": throttle.UNLOCK_CODE_HOURS})
+        channels = [c for c in ext.plugins.hook_for(ext.school_by_id(user.school_id)).zhurnal_security_alert(alert=alert) if c]
+        audit.record("core.unlock_code.sent", user, user=user, ip=ip, data={"channels": sorted(channels)})
+    return bool(channels)
+
+
+def issue_unlock_code(user: User, *, by: User | None = None) -> str:
+    """A one-time code that opens ``user``'s account if failed logins locked it (for a slip or a message)."""
+    with database.atomic():
+        code = throttle.issue_unlock_code(user, by_id=by.id if by else None)
+        audit.record("core.unlock_code.issue", user, user=by)
+    return code
+
+
 def forget_login_failures(older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
-    """Drop the counters of unknown logins that have been quiet for ``older_than`` (a nightly job)."""
-    return LoginFailure.delete().where(LoginFailure.last_failed_at < utcnow() - older_than).execute()
+    """Drop the counters of unknown logins and of addresses quiet for ``older_than`` (a nightly job)."""
+    return throttle.forget(older_than)
 
 
 def create_user(login: str, display_name: str, *, password: str | None = None, school=None,
@@ -154,6 +189,7 @@ def _end_sessions(user: User) -> None:
     """End every session and token of the user now (not at cookie expiry)."""
     User.update(session_epoch=User.session_epoch + 1).where(User.id == user.id).execute()
     ApiToken.update(revoked_at=utcnow()).where((ApiToken.user == user.id) & ApiToken.revoked_at.is_null()).execute()
+    sessions.end_all(user.id)
     user.session_epoch += 1
 
 
@@ -165,7 +201,7 @@ def change_password(user: User, new_password: str, *, by: User | None = None, cu
     if current is not None and not activation.awaiting_password(user) and \
             not _ext().passwords.verify(user.password_hash, current):
         raise ValueError(N_("Current password is wrong."))
-    problem = weakness(new_password, user.login)
+    problem = weakness(new_password, user.login, user.display_name)
     if problem:
         raise ValueError(problem)
     if _ext().passwords.verify(user.password_hash, new_password):
@@ -216,17 +252,19 @@ def report_compromised(user: User, *, by: User | None = None, ip: str | None = N
     :param since: from when the credentials were in other hands (UTC; default now, never later);
         every audit entry made with the account from then on is marked invalid
     """
+    from ..incidents import deadline_for
     now = utcnow()
     since = min(since or now, now)
+    deadline = deadline_for(now, user.school_id)
     with database.atomic():
         report = CompromiseReport.create(user=user, reported_at=now, reported_by=by or user, ip=ip,
-                                         note=note[:2000], compromised_since=since)
+                                         note=note[:2000], compromised_since=since, deadline_at=deadline)
         User.update(is_active=False, blocked_reason="compromised").where(User.id == user.id).execute()
         _end_sessions(user)
         voided = audit.invalidate_after(user.id, since, report.id)
         audit.record("core.credentials.compromised", user, user=by or user, ip=ip,
                      data={"report_id": report.id, "note": note[:200], "since": since.isoformat(),
-                           "invalidated_entries": voided})
+                           "invalidated_entries": voided, "deadline": deadline.isoformat()})
     user.is_active, user.blocked_reason = False, "compromised"
     signals.send(signals.credentials_compromised, user=user, reported_at=now, report_id=report.id,
                  school_id=user.school_id)

@@ -3,11 +3,13 @@ the timetable with control works and holidays, the class teacher's control, and 
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
+from flask_babel import gettext as _
 
 from core import clock
 from core.api import ApiError, PageArgs, endpoint, invalid, not_found
 
 from . import control, guard, messaging, report, service
+from .consent import withheld
 from .reading import open_week
 from .schemas import (AckIn, AckOut, AnnouncementIn, CalendarOut, ControlOut, MessageIn, MessageOut, PeriodArgs,
                       PeriodMarksOut, ThreadDetailOut, ThreadIn, ThreadPageOut, UnreadOut, WeekArgs, WeekOut)
@@ -23,23 +25,34 @@ def _refused(e: service.Refused) -> ApiError:
     return ApiError(e.status, "forbidden" if e.status == 403 else "conflict", str(e))
 
 
+def _consent(st) -> None:
+    """403 ``consent_required`` when a family member has no standing consent (see :mod:`.consent`)."""
+    from .reading import viewer_role
+    if withheld(g.user, st, viewer_role(g.user, st)):
+        raise ApiError(403, "consent_required", _(
+            "No consent to the processing and electronic delivery of this child's data is registered; "
+            "the school gives the data on paper. Sign the consent form with the class teacher."))
+
+
 # --- the diary ---------------------------------------------------------------------------------
 
-@endpoint(bp, "/students/<int:student_id>/diary", summary="A week of a student's diary", query=WeekArgs,
+@endpoint(bp, "/students/<id:student_id>/diary", summary="A week of a student's diary", query=WeekArgs,
           response=WeekOut)
 def week(student_id: int, args):
     st = guard.student(student_id)
+    _consent(st)
     monday = monday_of(args["week"] or clock.today())
     # WeekOut describes the answer; week_json builds the same dict without marshmallow's
     # nested dump, which cost more than the rest of the request (see week_json)
     return jsonify(week_json(open_week(g.user, st, monday, via="api")))
 
 
-@endpoint(bp, "/students/<int:student_id>/diary/acknowledgements", ["POST"], status=201,
+@endpoint(bp, "/students/<id:student_id>/diary/acknowledgements", ["POST"], status=201,
           summary="A guardian acknowledges a week («Ознакомлен»); 200 with the standing one if nothing changed since",
-          body=AckIn, response=AckOut)
+          body=AckIn, response=AckOut, idempotent=True)
 def acknowledge(student_id: int, body):
     st = guard.student(student_id, "diary.acknowledge")
+    _consent(st)
     try:
         ack, created = service.acknowledge(g.user, st, body["week"])
     except service.Refused as e:
@@ -47,10 +60,11 @@ def acknowledge(student_id: int, body):
     return ack, (201 if created else 200)
 
 
-@endpoint(bp, "/students/<int:student_id>/marks", summary="A student's marks per subject in a reporting period",
+@endpoint(bp, "/students/<id:student_id>/marks", summary="A student's marks per subject in a reporting period",
           query=PeriodArgs, response=PeriodMarksOut)
 def period_marks(student_id: int, args):
     st = guard.student(student_id)
+    _consent(st)
     periods = report.periods_of(st)
     if args["period_id"] is None:
         period = report.current_period(periods, clock.today())
@@ -67,11 +81,13 @@ def period_marks(student_id: int, args):
     return data
 
 
-@endpoint(bp, "/students/<int:student_id>/calendar",
+@endpoint(bp, "/students/<id:student_id>/calendar",
           summary="A student's timetable, the control works ahead and the holidays of the school year",
           response=CalendarOut)
 def calendar(student_id: int):
-    return report.calendar(guard.student(student_id))
+    st = guard.student(student_id)
+    _consent(st)
+    return report.calendar(st)
 
 
 def _is_own(st) -> bool:
@@ -81,7 +97,7 @@ def _is_own(st) -> bool:
 
 # --- the class teacher's control ------------------------------------------------------------------
 
-@endpoint(bp, "/classes/<int:class_id>/acknowledgements", summary="Who acknowledged a week of the diary in a class",
+@endpoint(bp, "/classes/<id:class_id>/acknowledgements", summary="Who acknowledged a week of the diary in a class",
           query=WeekArgs, response=ControlOut)
 def class_acknowledgements(class_id: int, args):
     cls = guard.school_class(class_id)
@@ -99,7 +115,7 @@ def list_threads(args):
 
 
 @endpoint(bp, "/messages/threads", ["POST"], status=201, summary="Start a conversation about a student",
-          body=ThreadIn, response=ThreadDetailOut)
+          body=ThreadIn, response=ThreadDetailOut, idempotent=True)
 def create_thread(body):
     guard.require("diary.message.read")
     st = guard.student(body["student_id"], "diary.message.send")
@@ -125,15 +141,15 @@ def _detail(thread, member) -> dict:
             "members": messaging.thread_members(thread, member), "messages": msgs}
 
 
-@endpoint(bp, "/messages/threads/<int:thread_id>", summary="A conversation; reading it marks it read",
+@endpoint(bp, "/messages/threads/<id:thread_id>", summary="A conversation; reading it marks it read",
           response=ThreadDetailOut)
 def get_thread(thread_id: int):
     return _detail(*guard.thread(thread_id))
 
 
-@endpoint(bp, "/messages/threads/<int:thread_id>/messages", ["POST"], status=201,
+@endpoint(bp, "/messages/threads/<id:thread_id>/messages", ["POST"], status=201,
           summary="Answer in a conversation (families cannot answer announcements)", body=MessageIn,
-          response=MessageOut)
+          response=MessageOut, idempotent=True)
 def post_message(thread_id: int, body):
     thread, member = guard.thread(thread_id)
     try:
@@ -144,9 +160,9 @@ def post_message(thread_id: int, body):
             "created_at": msg.created_at}
 
 
-@endpoint(bp, "/classes/<int:class_id>/announcements", ["POST"], status=201,
+@endpoint(bp, "/classes/<id:class_id>/announcements", ["POST"], status=201,
           summary="The class teacher's announcement to every guardian of the class", body=AnnouncementIn,
-          response=ThreadDetailOut)
+          response=ThreadDetailOut, idempotent=True)
 def announce(class_id: int, body):
     cls = guard.school_class(class_id, "diary.announce")
     recipients = messaging.class_guardian_users(cls.id)

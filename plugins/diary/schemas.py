@@ -1,7 +1,8 @@
 """Request and response schemas of the diary API (also its OpenAPI description)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+from core import fields
 
 from core.api import PageArgs
 

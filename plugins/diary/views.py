@@ -13,10 +13,12 @@ from flask_babel import get_locale, gettext as _
 from markupsafe import Markup
 
 from core import access, clock
+from core.fields import bounded_date, bounded_int
 from core.ui import NavItem, Widget, login_required
 from plugins.roster import service as roster
 
 from . import guard, report, service
+from .consent import withheld
 from .reading import kids_of, open_week, viewer_role
 from .week import monday_of
 
@@ -29,7 +31,7 @@ def week_param(name: str = "week") -> dt.date:
     if not raw:
         return monday_of(clock.today())
     try:
-        return monday_of(dt.date.fromisoformat(raw))
+        return monday_of(bounded_date(raw))
     except ValueError:
         abort(400)
 
@@ -57,15 +59,24 @@ def index():
     return render_template("diary/index.html", classes=classes)
 
 
-@bp.get("/students/<int:student_id>")
+@bp.get("/students/<id:student_id>")
 @login_required
 def week(student_id: int):
     st = guard.student(student_id)
     monday = week_param()
+    if withheld(g.user, st, viewer_role(g.user, st)):
+        return consent_notice(st, "week")
     data = open_week(g.user, st, monday, via="web")
     kids = kids_of(g.user) if data["role"] == "guardian" else []
     return render_template("diary/week.html", d=data, st=st, kids=kids, labels=week_labels(str(get_locale())),
                            lesson_meta=lesson_meta)
+
+
+def consent_notice(st, tab: str):
+    """The page a family member gets instead of the child's data when no consent stands (403)."""
+    role = viewer_role(g.user, st)
+    kids = kids_of(g.user) if role == "guardian" else []
+    return render_template("diary/consent_missing.html", st=st, kids=kids, role=role, tab=tab), 403
 
 
 def lesson_meta(lesson: dict, room: str) -> str:
@@ -109,11 +120,13 @@ def week_labels(locale: str) -> dict:
     }
 
 
-@bp.post("/students/<int:student_id>/acknowledge")
+@bp.post("/students/<id:student_id>/acknowledge")
 @login_required
 def acknowledge(student_id: int):
     st = guard.student(student_id, "diary.acknowledge")
     monday = week_param()
+    if withheld(g.user, st, viewer_role(g.user, st)):
+        return consent_notice(st, "week")
     try:
         _ack, created = service.acknowledge(g.user, st, monday)
     except service.Refused as e:
@@ -126,12 +139,14 @@ def acknowledge(student_id: int):
     return redirect(url_for("diary.week", student_id=st.id, week=monday.isoformat()))
 
 
-@bp.get("/students/<int:student_id>/marks")
+@bp.get("/students/<id:student_id>/marks")
 @login_required
 def marks(student_id: int):
     st = guard.student(student_id)
+    if withheld(g.user, st, viewer_role(g.user, st)):
+        return consent_notice(st, "marks")
     periods = report.periods_of(st)
-    pid = request.args.get("period_id", type=int)
+    pid = request.args.get("period_id", type=bounded_int)
     period = next((p for p in periods if p.id == pid), None) if pid else report.current_period(periods, clock.today())
     if pid and period is None:
         abort(404)
@@ -143,11 +158,13 @@ def marks(student_id: int):
     return render_template("diary/marks.html", d=data, st=st, periods=periods, kids=kids, role=role)
 
 
-@bp.get("/students/<int:student_id>/calendar")
+@bp.get("/students/<id:student_id>/calendar")
 @login_required
 def calendar(student_id: int):
     st = guard.student(student_id)
     role = viewer_role(g.user, st)
+    if withheld(g.user, st, role):
+        return consent_notice(st, "calendar")
     kids = kids_of(g.user) if role == "guardian" else []
     return render_template("diary/calendar.html", d=report.calendar(st), st=st, kids=kids, role=role)
 

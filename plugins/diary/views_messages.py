@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from core.fields import bounded_int
 from core.ui import login_required
 from plugins.roster.models import Student
 
@@ -16,7 +17,7 @@ from .views import bp
 @login_required
 def messages():
     guard.require("diary.message.read")
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=bounded_int))
     rows, total = messaging.threads_of(g.user.id, page, 20)
     return render_template("diary/messages.html", rows=rows, total=total, page=page, per_page=20,
                            students=_writable_students())
@@ -35,7 +36,7 @@ def _writable_students() -> list:
 @login_required
 def new_message():
     guard.require("diary.message.read")
-    sid = request.values.get("student_id", type=int)
+    sid = request.values.get("student_id", type=bounded_int)
     if sid is None:
         abort(404)
     st = guard.student(sid, "diary.message.send")
@@ -66,7 +67,7 @@ def new_message():
         (422 if error else 200)
 
 
-@bp.route("/messages/<int:thread_id>", methods=["GET", "POST"])
+@bp.route("/messages/<id:thread_id>", methods=["GET", "POST"])
 @login_required
 def thread(thread_id: int):
     th, member = guard.thread(thread_id)

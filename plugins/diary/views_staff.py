@@ -16,7 +16,7 @@ from .views import bp, week_param
 from .week import monday_of
 
 
-@bp.get("/classes/<int:class_id>")
+@bp.get("/classes/<id:class_id>")
 @login_required
 def class_page(class_id: int):
     """The class list with a link to each student's diary (read-only for staff)."""
@@ -26,7 +26,7 @@ def class_page(class_id: int):
                            can_announce=access.can(g.user, "diary.announce", cls))
 
 
-@bp.get("/classes/<int:class_id>/acknowledgements")
+@bp.get("/classes/<id:class_id>/acknowledgements")
 @login_required
 def control_page(class_id: int):
     cls = guard.school_class(class_id)
@@ -36,7 +36,7 @@ def control_page(class_id: int):
                            this_week=monday_of(clock.today()), delta=dt.timedelta(days=7))
 
 
-@bp.get("/classes/<int:class_id>/acknowledgements.<fmt>")
+@bp.get("/classes/<id:class_id>/acknowledgements.<fmt>")
 @login_required
 def control_export(class_id: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
@@ -48,7 +48,7 @@ def control_export(class_id: int, fmt: str):
     return export.response(data, fmt)
 
 
-@bp.route("/classes/<int:class_id>/announce", methods=["GET", "POST"])
+@bp.route("/classes/<id:class_id>/announce", methods=["GET", "POST"])
 @login_required
 def announce(class_id: int):
     cls = guard.school_class(class_id, "diary.announce")

@@ -13,9 +13,10 @@ schemas must be added there (the test fails until it is).
 """
 from __future__ import annotations
 
+from core.fields import iso
 
-def _iso(v):
-    return None if v is None else v.isoformat()
+
+_iso = iso
 
 
 def _mark(m: dict) -> dict:  # MarkOut

@@ -8,7 +8,8 @@ absences it covers. This plugin never imports the journal.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+from core import fields
 
 from core.hookspecs import hookimpl
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, request
 from flask_babel import gettext as _
-from marshmallow import fields
+from core import fields
 
 from core.api import ApiError, PageArgs, conflict, endpoint, invalid
 from plugins.roster.models import SchoolClass, Student
@@ -18,6 +18,7 @@ from .models import MedicalCertificate
 from .permissions import CERT_WRITE, IMPORT, WRITE
 
 bp = Blueprint("health_sheet_api", __name__, url_prefix="/api/v1")
+service.audit_refusals(bp)
 
 
 # --- authorization ----------------------------------------------------------------------------
@@ -65,7 +66,7 @@ def _audit_read(students, view, school_id, obj=None):
 
 # --- a student's sheet -------------------------------------------------------------------------------
 
-@endpoint(bp, "/students/<int:student_id>/health", summary="A student's health sheet (a PE teacher gets the PE part only)",
+@endpoint(bp, "/students/<id:student_id>/health", summary="A student's health sheet (a PE teacher gets the PE part only)",
           response=schemas.HealthSheetOut)
 def student_health(student_id: int):
     student, view = reading.student_for(g.user, student_id)
@@ -74,7 +75,7 @@ def student_health(student_id: int):
     return out
 
 
-@endpoint(bp, "/students/<int:student_id>/health", ["PUT"], summary="Replace a student's health sheet (with the version read)",
+@endpoint(bp, "/students/<id:student_id>/health", ["PUT"], summary="Replace a student's health sheet (with the version read)",
           body=schemas.HealthSheetIn, response=schemas.HealthSheetOut)
 def save_health(student_id: int, body: dict):
     student = writable_student(student_id, WRITE)
@@ -88,7 +89,7 @@ def save_health(student_id: int, body: dict):
     return schemas.sheet(student, rec, "full")
 
 
-@endpoint(bp, "/students/<int:student_id>/health/history", summary="Every version of a student's health sheet, newest first",
+@endpoint(bp, "/students/<id:student_id>/health/history", summary="Every version of a student's health sheet, newest first",
           query=PageArgs, response=schemas.HealthHistoryOut)
 def health_history(student_id: int, args: dict):
     student, view = reading.student_for(g.user, student_id)
@@ -111,7 +112,7 @@ class MedicalCertificateArgs(PageArgs):
     include_removed = fields.Bool(load_default=False)
 
 
-@endpoint(bp, "/students/<int:student_id>/medical-certificates", summary="A student's medical certificates",
+@endpoint(bp, "/students/<id:student_id>/medical-certificates", summary="A student's medical certificates",
           query=MedicalCertificateArgs, response=schemas.MedicalCertificateList)
 def list_certificates(student_id: int, args: dict):
     student, view = reading.student_for(g.user, student_id)
@@ -126,7 +127,7 @@ def list_certificates(student_id: int, args: dict):
             "page": args["page"], "per_page": args["per_page"]}
 
 
-@endpoint(bp, "/students/<int:student_id>/medical-certificates", ["POST"], summary="Add a medical certificate",
+@endpoint(bp, "/students/<id:student_id>/medical-certificates", ["POST"], summary="Add a medical certificate",
           body=schemas.MedicalCertificateIn, response=schemas.MedicalCertificateOut, status=201)
 def add_certificate(student_id: int, body: dict):
     student = writable_student(student_id, CERT_WRITE)
@@ -140,7 +141,7 @@ def add_certificate(student_id: int, body: dict):
     return schemas.certificate(cert, schemas.users_by_id([cert.created_by_id]))
 
 
-@endpoint(bp, "/medical-certificates/<int:certificate_id>", ["DELETE"],
+@endpoint(bp, "/medical-certificates/<id:certificate_id>", ["DELETE"],
           summary="Remove a medical certificate (kept as removed; the journal restores the absences)",
           response=schemas.MedicalCertificateOut)
 def remove_certificate(certificate_id: int):
@@ -154,7 +155,7 @@ def remove_certificate(certificate_id: int):
 
 # --- a class ---------------------------------------------------------------------------------------
 
-@endpoint(bp, "/classes/<int:class_id>/health", summary="The health sheet of a class (a PE teacher gets the PE part of their students)",
+@endpoint(bp, "/classes/<id:class_id>/health", summary="The health sheet of a class (a PE teacher gets the PE part of their students)",
           response=schemas.ClassHealthOut)
 def class_health(class_id: int):
     cls, view = reading.class_for(g.user, class_id)
@@ -163,7 +164,7 @@ def class_health(class_id: int):
     return out
 
 
-@endpoint(bp, "/classes/<int:class_id>/health/import", ["POST"],
+@endpoint(bp, "/classes/<id:class_id>/health/import", ["POST"],
           summary="Import the health sheet of a class from XLSX/CSV (multipart: file; dry_run=1 in the query "
                   "or the form only checks). All rows or nothing: a file with errors is 422 invalid_file "
                   "with every error by row and column")

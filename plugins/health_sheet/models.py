@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from core.db import BaseModel, utcnow
+from core.db import BaseModel, IdNeverReused, utcnow
 from core.i18n import N_
 from core.identity.models import School, User
 from plugins.roster.models import Student
@@ -43,6 +43,7 @@ PE_FIELDS = ("pe_group", "pe_valid_from", "pe_valid_to", "pe_limits")
 
 class HealthRecord(BaseModel):
     """The current health sheet of one student. Every save also appends a :class:`HealthVersion`."""
+    id = IdNeverReused()
     school = pw.ForeignKeyField(School, on_delete="CASCADE")
     student = pw.ForeignKeyField(Student, unique=True, on_delete="CASCADE")
     health_group = pw.SmallIntegerField(null=True)
@@ -68,6 +69,7 @@ class HealthRecord(BaseModel):
 
 class HealthVersion(BaseModel):
     """One saved state of a student's sheet (append-only)."""
+    id = IdNeverReused()
     record = pw.ForeignKeyField(HealthRecord, backref="versions", on_delete="CASCADE")
     student = pw.ForeignKeyField(Student, on_delete="CASCADE")
     version = pw.IntegerField()

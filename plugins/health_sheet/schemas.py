@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
+from core import fields
 
 from core.clock import today
 

@@ -85,6 +85,28 @@ def record_read(student_ids: Iterable[int], *, via: str, view: str, school_id: i
                  data={"via": via, "students": ids, "view": view}, **kw)
 
 
+def record_denied(user, *, status: int, path: str, method: str, view_args: dict) -> None:
+    """A refused look at (or change of) health data: ``health_sheet.access.denied`` in the audit,
+    as the diary records refused looks at a student's diary."""
+    oid = next((v for k, v in (view_args or {}).items() if k.endswith("_id")), None)
+    otype = next((k[:-3] for k in (view_args or {}) if k.endswith("_id")), None)
+    with database.atomic():
+        audit.record("health_sheet.access.denied", object_type=otype and f"health_{otype}", object_id=oid,
+                     user=user, data={"status": status, "path": path, "method": method})
+
+
+def audit_refusals(bp) -> None:
+    """Record every 403/404 a logged-in user gets from ``bp`` (pages and API)."""
+    from flask import g, request
+
+    @bp.after_request
+    def _refused(resp):
+        if resp.status_code in (403, 404) and g.get("user") is not None:
+            record_denied(g.user, status=resp.status_code, path=request.path, method=request.method,
+                          view_args=request.view_args or {})
+        return resp
+
+
 # --- writes -----------------------------------------------------------------------------------
 
 def source_for(user, student: Student) -> str:

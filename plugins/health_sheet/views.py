@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 
 from core import access
 from core.clock import today
+from core.fields import bounded_int
 from core.i18n import N_
 from core.ui import NavItem, Widget, login_required
 from plugins.roster import service as roster
@@ -21,6 +22,7 @@ from .models import HEALTH_GROUPS, PE_GROUP_LABELS, PE_GROUPS, REASON_LABELS, RE
 from .permissions import CERT_WRITE, IMPORT, PE_READ, READ, WRITE, pe_teaching, teaches_pe_anywhere, view_for
 
 bp = Blueprint("health_sheet", __name__, url_prefix="/health_sheet", template_folder="templates")
+service.audit_refusals(bp)
 
 HISTORY_PER_PAGE = 10
 
@@ -88,7 +90,7 @@ def _own_students(user) -> list[Student]:
 def index():
     classes = _visible_classes(g.user)
     students = _own_students(g.user)
-    if not classes and not students:
+    if not classes and not students and not access.can(g.user, READ, g.get("school")):
         abort(403)
     return render_template("health_sheet/index.html", classes=classes, students=students)
 
@@ -103,7 +105,7 @@ def _class_table(class_id: int) -> tuple[SchoolClass, dict]:
     return cls, table
 
 
-@bp.get("/classes/<int:class_id>")
+@bp.get("/classes/<id:class_id>")
 @login_required
 def class_sheet(class_id: int):
     cls, table = _class_table(class_id)
@@ -111,7 +113,7 @@ def class_sheet(class_id: int):
                            can_import=access.can(g.user, IMPORT, cls), **_choices())
 
 
-@bp.get("/classes/<int:class_id>/print")
+@bp.get("/classes/<id:class_id>/print")
 @login_required
 def class_print(class_id: int):
     cls, table = _class_table(class_id)
@@ -119,7 +121,7 @@ def class_print(class_id: int):
     return render_template("health_sheet/class_print.html", cls=cls, t=table, class_teacher=teacher)
 
 
-@bp.route("/classes/<int:class_id>/import", methods=["GET", "POST"])
+@bp.route("/classes/<id:class_id>/import", methods=["GET", "POST"])
 @login_required
 def class_import(class_id: int):
     cls = reading.writable(g.user, SchoolClass, class_id, IMPORT)
@@ -164,7 +166,7 @@ def _render_student(student: Student, view: str, *, status: int = 200, form: dic
         ctx["can_write"] = access.can(g.user, WRITE, student)
         ctx["can_cert"] = access.can(g.user, CERT_WRITE, student)
         certs = list(service.certificates(student.id, include_removed=True).limit(200))
-        page = max(1, request.args.get("page", 1, type=int) or 1)
+        page = max(1, request.args.get("page", 1, type=bounded_int) or 1)
         q = service.history(student.id)
         total = q.count()
         rows = list(q.offset((page - 1) * HISTORY_PER_PAGE).limit(HISTORY_PER_PAGE + 1))
@@ -178,7 +180,7 @@ def _render_student(student: Student, view: str, *, status: int = 200, form: dic
     return render_template("health_sheet/student.html", **ctx), status
 
 
-@bp.route("/students/<int:student_id>", methods=["GET", "POST"])
+@bp.route("/students/<id:student_id>", methods=["GET", "POST"])
 @login_required
 def student_sheet(student_id: int):
     student, view = reading.student_for(g.user, student_id)
@@ -202,7 +204,7 @@ def student_sheet(student_id: int):
     return redirect(url_for("health_sheet.student_sheet", student_id=student.id))
 
 
-@bp.post("/students/<int:student_id>/certificates")
+@bp.post("/students/<id:student_id>/certificates")
 @login_required
 def add_certificate(student_id: int):
     student, view = reading.student_for(g.user, student_id)
@@ -219,7 +221,7 @@ def add_certificate(student_id: int):
     return redirect(url_for("health_sheet.student_sheet", student_id=student.id))
 
 
-@bp.post("/certificates/<int:certificate_id>/remove")
+@bp.post("/certificates/<id:certificate_id>/remove")
 @login_required
 def remove_certificate(certificate_id: int):
     cert = MedicalCertificate.get_or_none(MedicalCertificate.id == certificate_id)

@@ -85,6 +85,12 @@ def zhurnal_cli_commands():
 
 
 @hookimpl
+def zhurnal_revert_write(entry, by):
+    from .revert import revert
+    return revert(entry, by)
+
+
+@hookimpl
 def zhurnal_audit_vocabulary():
     from .audit_words import vocabulary
     return vocabulary()

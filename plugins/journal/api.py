@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, g
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+from core import fields
 
 from core import access, clock
 from core.api import ApiError, conflict, endpoint, forbidden, invalid, not_found
@@ -23,7 +24,7 @@ from .schemas import (AttendanceIn, GenerateIn, GroupJournalQuery, HistoryOut, J
                       LessonPatch, LessonQuery, MarkDelete, MarkIn, JournalMarkOut, MarkPatch, JournalPeriodOut, RemarkIn,
                       JournalRemarkOut, RemarkQuery, Range, TermMarkIn, TermMarkQuery, TimetableChangeIn, TimetableIn,
                       TimetableQuery, mark_json)
-from .scope import JournalOf, PupilOf
+from .scope import JournalOf, PupilOf, may_in_subject, student_groups
 
 bp = Blueprint("journal_api", __name__, url_prefix="/api/v1")
 
@@ -179,14 +180,14 @@ def create_lesson(body):
     return service._lesson_query().where(Lesson.id == lesson.id).get(), 201
 
 
-@endpoint(bp, "/lessons/<int:lesson_id>", ["GET"], summary="One lesson", response=JournalLessonOut)
+@endpoint(bp, "/lessons/<id:lesson_id>", ["GET"], summary="One lesson", response=JournalLessonOut)
 def get_lesson(lesson_id: int):
     lesson = _lesson_or_404(lesson_id)
     _require("journal.read", lesson)
     return lesson
 
 
-@endpoint(bp, "/lessons/<int:lesson_id>", ["PATCH"], summary="Change a lesson's topic, homework, control work",
+@endpoint(bp, "/lessons/<id:lesson_id>", ["PATCH"], summary="Change a lesson's topic, homework, control work",
           body=LessonPatch, response=JournalLessonOut)
 def update_lesson(lesson_id: int, body):
     lesson = _lesson_or_404(lesson_id)
@@ -197,7 +198,7 @@ def update_lesson(lesson_id: int, body):
 
 # --- marks -----------------------------------------------------------------------------------------
 
-@endpoint(bp, "/marks", ["POST"], summary="Give a mark", body=MarkIn, status=201)
+@endpoint(bp, "/marks", ["POST"], summary="Give a mark", body=MarkIn, status=201, idempotent=True)
 def create_mark(body):
     # the lesson, the student and the kind of work are read at once, then checked in the usual order
     target = service.mark_target(body["lesson_id"], body["student_id"], body["kind"])
@@ -231,14 +232,14 @@ def _closed_override(ctx: service.MarkContext) -> bool:
     return ctx.closed and _override(ctx.lesson)
 
 
-@endpoint(bp, "/marks/<int:mark_id>", ["GET"], summary="One mark")
+@endpoint(bp, "/marks/<id:mark_id>", ["GET"], summary="One mark")
 def get_mark(mark_id: int):
     mark, lesson = _mark_and_lesson(mark_id)
     _require("journal.read", lesson)
     return _mark_out(mark)
 
 
-@endpoint(bp, "/marks/<int:mark_id>", ["PATCH"], summary="Change a mark (409 on a stale version)", body=MarkPatch)
+@endpoint(bp, "/marks/<id:mark_id>", ["PATCH"], summary="Change a mark (409 on a stale version)", body=MarkPatch)
 def update_mark(mark_id: int, body):
     ctx = _mark_context(mark_id)
     _require("journal.mark.write", ctx.lesson)
@@ -248,7 +249,7 @@ def update_mark(mark_id: int, body):
     return mark_json(fresh)
 
 
-@endpoint(bp, "/marks/<int:mark_id>", ["DELETE"], summary="Delete a mark", query=MarkDelete)
+@endpoint(bp, "/marks/<id:mark_id>", ["DELETE"], summary="Delete a mark", query=MarkDelete)
 def delete_mark(mark_id: int, args):
     ctx = _mark_context(mark_id)
     _require("journal.mark.write", ctx.lesson)
@@ -257,7 +258,7 @@ def delete_mark(mark_id: int, args):
     return None
 
 
-@endpoint(bp, "/marks/<int:mark_id>/history", ["GET"], summary="Change history of a mark", response=HistoryOut,
+@endpoint(bp, "/marks/<id:mark_id>/history", ["GET"], summary="Change history of a mark", response=HistoryOut,
           many=True)
 def mark_history(mark_id: int):
     mark = Mark.select(Mark, Lesson).join(Lesson).where(Mark.id == mark_id).first()
@@ -272,7 +273,7 @@ def mark_history(mark_id: int):
     return service.history_for("mark", mark_id)
 
 
-@endpoint(bp, "/lessons/<int:lesson_id>/students/<int:student_id>/history", ["GET"],
+@endpoint(bp, "/lessons/<id:lesson_id>/students/<id:student_id>/history", ["GET"],
           summary="Change history of one journal cell (marks and attendance)", response=HistoryOut, many=True)
 def cell_history(lesson_id: int, student_id: int):
     lesson = _lesson_or_404(lesson_id)
@@ -283,7 +284,7 @@ def cell_history(lesson_id: int, student_id: int):
 # --- attendance --------------------------------------------------------------------------------------
 
 @endpoint(bp, "/attendance", ["PUT"], summary="Set a student's attendance at a lesson (null/present clears)",
-          body=AttendanceIn)
+          body=AttendanceIn, idempotent=True)
 def set_attendance(body):
     lesson = _lesson_ref(body["lesson_id"])
     _require("journal.attendance.write", lesson)
@@ -295,7 +296,7 @@ def set_attendance(body):
 
 # --- the grid ----------------------------------------------------------------------------------------
 
-@endpoint(bp, "/classes/<int:class_id>/journal", ["GET"], summary="The journal grid of a class in a subject",
+@endpoint(bp, "/classes/<id:class_id>/journal", ["GET"], summary="The journal grid of a class in a subject",
           query=JournalQuery)
 def class_journal(class_id: int, args):
     cls = _class_or_404(class_id)
@@ -312,7 +313,7 @@ def class_journal(class_id: int, args):
     return grid.to_json()
 
 
-@endpoint(bp, "/groups/<int:group_id>/journal", ["GET"], summary="The journal grid of a study group",
+@endpoint(bp, "/groups/<id:group_id>/journal", ["GET"], summary="The journal grid of a study group",
           query=GroupJournalQuery)
 def group_journal(group_id: int, args):
     grp = _group_or_404(group_id)
@@ -394,12 +395,18 @@ def set_term_mark(body):
 # --- remarks -----------------------------------------------------------------------------------------
 
 @endpoint(bp, "/remarks", ["POST"], summary="Write a remark, recommendation or praise to a student", body=RemarkIn,
-          response=JournalRemarkOut, status=201)
+          response=JournalRemarkOut, status=201, idempotent=True)
 def create_remark(body):
     student = _ref(Student, body["student_id"], "student_id", "student")
     _require("journal.remark.write", PupilOf.of(student))
     subject = _ref(Subject, body["subject_id"], "subject_id", "subject")
     lesson = _lesson_ref(body["lesson_id"]) if body["lesson_id"] is not None else None
+    # only under a subject or a lesson of one's own (a class teacher: of their class)
+    if lesson is not None:
+        _require("journal.remark.write", lesson)
+    if subject is not None and not may_in_subject(g.user, "journal.remark.write", student, subject.id,
+                                                  student_groups([student.id]).get(student.id, [])):
+        raise forbidden("You do not teach this subject to the student.")
     return _call(service.add_remark, student, body["text"], kind=body["kind"], subject=subject, lesson=lesson,
                  date=body["date"], by=g.user), 201
 
@@ -421,7 +428,12 @@ def list_remarks(args):
         ids = [s.id for s in Student.select(Student.id).where(Student.school_class == cls.id)]
     else:
         raise invalid({"student_id": "Give student_id or class_id."})
-    return service.remarks_for(ids, args["date_from"], args["date_to"])
+    remarks = service.remarks_for(ids, args["date_from"], args["date_to"])
+    # a teacher sees the remarks of the subjects they teach the student (and their own)
+    students = {x.id: x for x in Student.select().where(Student.id.in_({r.student_id for r in remarks}))}
+    groups = student_groups(students) if remarks else {}
+    return [r for r in remarks if r.teacher_id == g.user.id or may_in_subject(
+        g.user, "journal.read", students[r.student_id], r.subject_id, groups.get(r.student_id, []))]
 
 
 # --- timetable ---------------------------------------------------------------------------------------
@@ -449,7 +461,7 @@ def _teacher_ref(teacher_id):
     return teacher
 
 
-@endpoint(bp, "/classes/<int:class_id>/timetable", ["GET"], summary="Weekly timetable of a class, bell times "
+@endpoint(bp, "/classes/<id:class_id>/timetable", ["GET"], summary="Weekly timetable of a class, bell times "
                                                                        "and the week's changes", query=TimetableQuery)
 def class_timetable(class_id: int, args):
     cls = _class_or_404(class_id)
@@ -487,7 +499,7 @@ def _entry_or_404(entry_id: int) -> TimetableEntry:
     return e
 
 
-@endpoint(bp, "/timetable/<int:entry_id>", ["DELETE"], summary="Remove a weekly timetable slot")
+@endpoint(bp, "/timetable/<id:entry_id>", ["DELETE"], summary="Remove a weekly timetable slot")
 def delete_timetable_entry(entry_id: int):
     e = _entry_or_404(entry_id)
     _require("journal.timetable.manage", g.school)
@@ -495,7 +507,7 @@ def delete_timetable_entry(entry_id: int):
     return None
 
 
-@endpoint(bp, "/timetable/<int:entry_id>/changes", ["PUT"], summary="Change one day of a slot: substitution, "
+@endpoint(bp, "/timetable/<id:entry_id>/changes", ["PUT"], summary="Change one day of a slot: substitution, "
                                                                      "cancelled lesson, other room",
           body=TimetableChangeIn)
 def set_timetable_change(entry_id: int, body):
@@ -507,7 +519,7 @@ def set_timetable_change(entry_id: int, body):
     return _change_json(ch)
 
 
-@endpoint(bp, "/timetable/changes/<int:change_id>", ["DELETE"], summary="Withdraw a one-day timetable change")
+@endpoint(bp, "/timetable/changes/<id:change_id>", ["DELETE"], summary="Withdraw a one-day timetable change")
 def delete_timetable_change(change_id: int):
     ch = TimetableChange.select(TimetableChange, TimetableEntry).join(TimetableEntry).where(
         TimetableChange.id == change_id).first()
@@ -541,7 +553,7 @@ def set_bells(body):
                       for b in service.bells(g.school)]}
 
 
-@endpoint(bp, "/periods/<int:period_id>/generate-lessons", ["POST"],
+@endpoint(bp, "/periods/<id:period_id>/generate-lessons", ["POST"],
           summary="Create a period's lessons from the timetable (holidays skipped)", body=GenerateIn)
 def generate_lessons(period_id: int, body):
     period = _period_or_404(period_id)
@@ -556,7 +568,7 @@ def generate_lessons(period_id: int, body):
 
 # --- control works -----------------------------------------------------------------------------------
 
-@endpoint(bp, "/classes/<int:class_id>/control-works", ["GET"], summary="Control and test works of a class",
+@endpoint(bp, "/classes/<id:class_id>/control-works", ["GET"], summary="Control and test works of a class",
           query=Range, response=JournalLessonOut, many=True)
 def class_control_works(class_id: int, args):
     cls = _class_or_404(class_id)
@@ -565,7 +577,7 @@ def class_control_works(class_id: int, args):
     return service.control_works(class_id=cls.id, date_from=a, date_to=b)
 
 
-@endpoint(bp, "/students/<int:student_id>/control-works", ["GET"], summary="Control and test works a student "
+@endpoint(bp, "/students/<id:student_id>/control-works", ["GET"], summary="Control and test works a student "
                                                                            "will write", query=Range,
           response=JournalLessonOut, many=True)
 def student_control_works(student_id: int, args):
@@ -596,7 +608,7 @@ def list_periods():
     return periods(year) if year else []
 
 
-@endpoint(bp, "/periods/<int:period_id>/close", ["POST"], summary="Close a period for editing",
+@endpoint(bp, "/periods/<id:period_id>/close", ["POST"], summary="Close a period for editing",
           response=JournalPeriodOut)
 def close_period(period_id: int):
     period = _period_or_404(period_id)
@@ -604,7 +616,7 @@ def close_period(period_id: int):
     return service.close_period(period, by=g.user)
 
 
-@endpoint(bp, "/periods/<int:period_id>/reopen", ["POST"], summary="Reopen a closed period", response=JournalPeriodOut)
+@endpoint(bp, "/periods/<id:period_id>/reopen", ["POST"], summary="Reopen a closed period", response=JournalPeriodOut)
 def reopen_period(period_id: int):
     period = _period_or_404(period_id)
     _require("journal.period.close", period)
@@ -656,7 +668,7 @@ class SubjectScaleIn(Schema):
     scale = fields.Str(required=True, allow_none=True)
 
 
-@endpoint(bp, "/subjects/<int:subject_id>/scale", ["PUT"], summary="Mark a subject on another scale",
+@endpoint(bp, "/subjects/<id:subject_id>/scale", ["PUT"], summary="Mark a subject on another scale",
           body=SubjectScaleIn)
 def set_subject_scale(subject_id: int, body):
     subject = Subject.get_or_none(Subject.id == subject_id)

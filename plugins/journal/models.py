@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from core.db import BaseModel, utcnow
+from core.db import BaseModel, IdNeverReused, utcnow
 from core.identity.models import School, User
 from plugins.roster.models import AcademicYear, Period, SchoolClass, Student, StudyGroup, Subject
 
@@ -70,6 +70,7 @@ class TimetableChange(BaseModel):
 class Lesson(BaseModel):
     """One lesson held (or to be held) on ``date`` for a class or a study group
     (a split of a class, a stream, or an individual-plan group)."""
+    id = IdNeverReused()
     school = pw.ForeignKeyField(School, on_delete="CASCADE")
     period = pw.ForeignKeyField(Period, on_delete="CASCADE")
     date = pw.DateField()
@@ -144,6 +145,7 @@ class WorkKind(BaseModel):
 
 
 class Mark(BaseModel):
+    id = IdNeverReused()
     lesson = pw.ForeignKeyField(Lesson, on_delete="CASCADE", backref="marks")
     student = pw.ForeignKeyField(Student, on_delete="CASCADE")
     value = pw.CharField(max_length=8)
@@ -167,6 +169,7 @@ ATTENDANCE = ("absent", "late", "valid", "ill")
 
 class Attendance(BaseModel):
     """A student missed or was late to a lesson. No row: present."""
+    id = IdNeverReused()
     lesson = pw.ForeignKeyField(Lesson, on_delete="CASCADE", backref="attendance")
     student = pw.ForeignKeyField(Student, on_delete="CASCADE")
     status = pw.CharField(max_length=8)
@@ -203,6 +206,7 @@ class History(BaseModel):
 
 class TermMark(BaseModel):
     """A period (quarter/trimester) mark or, with ``period`` None, the year mark."""
+    id = IdNeverReused()
     student = pw.ForeignKeyField(Student, on_delete="CASCADE")
     subject = pw.ForeignKeyField(Subject, on_delete="CASCADE")
     year = pw.ForeignKeyField(AcademicYear, on_delete="CASCADE")

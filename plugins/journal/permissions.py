@@ -40,7 +40,9 @@ def teaches_target(user, subject_id, class_id=None, group_id=None) -> bool:
         if group_id is not None:
             if grp == group_id:
                 return True
-        elif class_id is not None and (cls == class_id or grp_cls == class_id):
+        elif class_id is not None and (cls == class_id or (subject_id is None and grp_cls == class_id)):
+            # a class's journal in a subject is the whole class's: a teacher of one group of it
+            # reads and writes that group's journal only (the same scope as the group's grid)
             return True
     return False
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
+from core import fields
 
 from .models import ATTENDANCE, CHANGE_KINDS, REMARK_KINDS
 
@@ -86,31 +87,40 @@ class JournalLessonOut(Schema):
     period_id = fields.Int()
     subject_id = fields.Int()
     subject = fields.Function(lambda x: x.subject.name)
-    teacher_id = fields.Int()
+    teacher_id = fields.Int(allow_none=True)
     teacher = fields.Function(lambda x: x.teacher.display_name if x.teacher_id else None)
     class_id = fields.Function(lambda x: x.school_class_id)
-    group_id = fields.Int()
+    group_id = fields.Int(allow_none=True)
     topic = fields.Str()
     homework = fields.Str()
     homework_links = fields.Function(lambda x: json.loads(x.homework_links or "[]"))
-    homework_due = fields.Date()
+    homework_due = fields.Date(allow_none=True)
     is_control = fields.Bool()
     control_title = fields.Str()
     cancelled = fields.Bool()
     version = fields.Int()
 
 
+class MarkValue(fields.Str):
+    """A mark as a string ("5", "4-", "зачёт") or, for numeric scales, a JSON number (5)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(int(value)) if float(value).is_integer() and abs(value) < 1e9 else str(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class MarkIn(Schema):
     student_id = fields.Int(required=True)
     lesson_id = fields.Int(required=True)
-    value = fields.Str(required=True, validate=validate.Length(min=1, max=8))
+    value = MarkValue(required=True, validate=validate.Length(min=1, max=8))
     kind = fields.Str(load_default="answer", validate=validate.Length(max=20))
     comment = fields.Str(load_default="", validate=validate.Length(max=300))
 
 
 class MarkPatch(Schema):
     version = fields.Int(required=True)
-    value = fields.Str(validate=validate.Length(min=1, max=8))
+    value = MarkValue(validate=validate.Length(min=1, max=8))
     kind = fields.Str(validate=validate.Length(max=20))
     comment = fields.Str(validate=validate.Length(max=300))
 
@@ -145,8 +155,7 @@ def mark_json(m) -> dict:
             "version": m.version}
 
 
-def _iso(value):
-    return None if value is None else value.isoformat()
+_iso = fields.iso
 
 
 class AttendanceIn(Schema):
@@ -191,7 +200,7 @@ class TermMarkIn(Schema):
     #: null: the year mark
     period_id = fields.Int(required=True, allow_none=True)
     #: null removes the mark
-    value = fields.Str(required=True, allow_none=True, validate=validate.Length(min=1, max=8))
+    value = MarkValue(required=True, allow_none=True, validate=validate.Length(min=1, max=8))
     version = fields.Int(load_default=None)
 
 
@@ -207,9 +216,9 @@ class RemarkIn(Schema):
 class JournalRemarkOut(Schema):
     id = fields.Int()
     student_id = fields.Int()
-    teacher_id = fields.Int()
-    subject_id = fields.Int()
-    lesson_id = fields.Int()
+    teacher_id = fields.Int(allow_none=True)
+    subject_id = fields.Int(allow_none=True)
+    lesson_id = fields.Int(allow_none=True)
     date = fields.Date()
     kind = fields.Str()
     text = fields.Str()

@@ -101,3 +101,31 @@ def scope_of(obj) -> Scope | None:
         st = Student.get_by_id(obj.student_id)
         return Scope.of(st.school_id, [class_of(st)] if class_of(st) else [], [st.id])
     return None
+
+
+def student_groups(student_ids) -> dict[int, list[StudyGroup]]:
+    """The study groups of each student (one query each for memberships and groups)."""
+    from plugins.roster.models import GroupMember
+    pairs = list(GroupMember.select(GroupMember.student, GroupMember.group)
+                 .where(GroupMember.student.in_(list(student_ids))).tuples())
+    groups = {x.id: x for x in StudyGroup.select().where(StudyGroup.id.in_({gid for _s, gid in pairs}))} if pairs else {}
+    out: dict[int, list[StudyGroup]] = {}
+    for sid, gid in pairs:
+        out.setdefault(sid, []).append(groups[gid])
+    return out
+
+
+def may_in_subject(user, perm: str, student: Student, subject_id: int | None, groups: list[StudyGroup]) -> bool:
+    """May ``user`` ``perm`` (``journal.read``, ``journal.remark.write``) the student's journal in a subject?
+
+    Through the student's class journal in that subject (a whole-class teacher, the class
+    teacher, the administration) or through a study group of the student in that subject
+    (the group's teacher): the same scope as the class and group grids.
+    """
+    from core import access
+    cid = class_of(student)
+    if cid and access.can(user, perm, JournalOf(student.school_id, class_id=cid, subject_id=subject_id,
+                                                 class_ids=frozenset([cid]))):
+        return True
+    return any(access.can(user, perm, JournalOf.of_group(grp, subject_id)) for grp in groups
+               if subject_id is None or grp.subject_id in (None, subject_id))

@@ -1021,37 +1021,47 @@ def set_attendance(lesson: Lesson, student: Student, status: str | None, reason:
     recorded, status = status, ("valid" if justified_by else status)
     with database.atomic():
         override = _check_open(period, "lesson_id", allow_closed)
-        row = Attendance.get_or_none((Attendance.lesson == lesson.id) & (Attendance.student == student.id))
-        if version is not None and (row.version if row else 0) != version:
-            raise StaleEdit(row)
-        old_status = row.status if row else None
-        old_reason = row.reason if row else ""
-        if old_status == status and (status is None or (reason or "") == old_reason):
-            return row
-        if status is None:
-            Attendance.delete().where(Attendance.id == row.id).execute()
-            _history("attendance", row.id, student.id, lesson.id, "deleted", old_status, None, by)
-            result = None
-        elif row is None:
-            try:
-                with database.atomic():
-                    result = Attendance.create(lesson=lesson.id, student=student.id, status=status,
-                                               reason=reason or "", updated_by=_id(by), updated_at=utcnow(),
-                                               justified_by=justified_by,
-                                               status_before=recorded if justified_by else None)
-            except pw.IntegrityError:  # someone else recorded it at the same moment
-                raise StaleEdit(Attendance.get_or_none((Attendance.lesson == lesson.id) &
-                                                       (Attendance.student == student.id))) from None
-            _history("attendance", result.id, student.id, lesson.id, "created", None, status, by)
+        # another client may change the cell between our read and our write (PostgreSQL runs such
+        # transactions side by side): every write says which row state it applies to and counts what
+        # it changed. With a version that is a conflict; without one ("overwrite") look again
+        for _attempt in range(5):
+            row = Attendance.get_or_none((Attendance.lesson == lesson.id) & (Attendance.student == student.id))
+            if version is not None and (row.version if row else 0) != version:
+                raise StaleEdit(row)
+            old_status = row.status if row else None
+            old_reason = row.reason if row else ""
+            if old_status == status and (status is None or (reason or "") == old_reason):
+                return row
+            if status is None:
+                # only what this transaction deleted is recorded as deleted (one history row, one audit entry)
+                if Attendance.delete().where((Attendance.id == row.id) &
+                                             (Attendance.version == row.version)).execute() == 0:
+                    continue
+                _history("attendance", row.id, student.id, lesson.id, "deleted", old_status, None, by)
+                result = None
+            elif row is None:
+                try:
+                    with database.atomic():
+                        result = Attendance.create(lesson=lesson.id, student=student.id, status=status,
+                                                   reason=reason or "", updated_by=_id(by), updated_at=utcnow(),
+                                                   justified_by=justified_by,
+                                                   status_before=recorded if justified_by else None)
+                except pw.IntegrityError:  # someone else recorded it at the same moment
+                    continue
+                _history("attendance", result.id, student.id, lesson.id, "created", None, status, by)
+            else:
+                n = (Attendance.update(status=status, reason=reason or "", justified_by=justified_by,
+                                       status_before=recorded if justified_by else None,
+                                       updated_by=_id(by), updated_at=utcnow(), version=Attendance.version + 1)
+                     .where((Attendance.id == row.id) & (Attendance.version == row.version)).execute())
+                if n == 0:
+                    continue
+                _history("attendance", row.id, student.id, lesson.id, "updated", old_status, status, by)
+                result = Attendance.get_by_id(row.id)
+            break
         else:
-            n = (Attendance.update(status=status, reason=reason or "", justified_by=justified_by,
-                                   status_before=recorded if justified_by else None,
-                                   updated_by=_id(by), updated_at=utcnow(), version=Attendance.version + 1)
-                 .where((Attendance.id == row.id) & (Attendance.version == row.version)).execute())
-            if n == 0:
-                raise StaleEdit(Attendance.get_or_none(Attendance.id == row.id))
-            _history("attendance", row.id, student.id, lesson.id, "updated", old_status, status, by)
-            result = Attendance.get_by_id(row.id)
+            raise StaleEdit(Attendance.get_or_none((Attendance.lesson == lesson.id) &
+                                                   (Attendance.student == student.id)))
         audit.record("journal.attendance.set", result or row, user=by, school_id=lesson.school_id,
                      data={"student": student.id, "lesson": lesson.id, "status": [old_status, status],
                            "reason": reason or ""})
@@ -1527,6 +1537,8 @@ def add_remark(student: Student, text: str, *, kind: str = "remark", subject: Su
         fields["kind"] = f"Must be one of: {', '.join(REMARK_KINDS)}."
     if lesson is not None and not student_in_lesson(student, lesson):
         fields["lesson_id"] = N_("The student is not in this lesson's class or group.")
+    if lesson is not None and subject is not None and _id(subject) != lesson.subject_id:
+        fields["subject_id"] = N_("The lesson is in another subject.")
     if fields:
         raise Invalid(fields)
     if lesson is not None and subject is None:

@@ -16,7 +16,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from core import access, clock
-from core.ui import NavItem, Widget, login_required
+from core.fields import bounded_date, bounded_int
+from core.ui import NavItem, Widget, login_required, safe_next
 from plugins.roster import service as roster
 from plugins.roster.models import AcademicYear, Period, SchoolClass, Student, StudyGroup, Subject, TeachingAssignment
 
@@ -50,7 +51,7 @@ def _or_404(model, ident):
 def _int_arg(name: str):
     v = request.args.get(name, "")
     try:
-        return int(v) if v else None
+        return bounded_int(v) if v else None
     except ValueError:
         abort(400)
 
@@ -58,7 +59,7 @@ def _int_arg(name: str):
 def _date_arg(name: str):
     v = request.args.get(name, "")
     try:
-        return dt.date.fromisoformat(v) if v else None
+        return bounded_date(v) if v else None
     except ValueError:
         abort(400)
 
@@ -240,7 +241,7 @@ def _periods_and_chosen(year_id: int) -> tuple[list[Period], Period | None]:
     return periods, period
 
 
-@bp.get("/class/<int:class_id>")
+@bp.get("/class/<id:class_id>")
 @login_required
 def class_grid(class_id: int):
     cls = _or_404(SchoolClass, class_id)
@@ -253,7 +254,7 @@ def class_grid(class_id: int):
     return _grid_page(grid, {"class_id": cls.id, "subject_id": subject.id})
 
 
-@bp.get("/group/<int:group_id>")
+@bp.get("/group/<id:group_id>")
 @login_required
 def group_grid(group_id: int):
     grp = _or_404(StudyGroup, group_id)
@@ -268,7 +269,7 @@ def group_grid(group_id: int):
 
 # --- one lesson: topic and homework ---------------------------------------------------------------------
 
-@bp.route("/lessons/<int:lesson_id>", methods=["GET", "POST"])
+@bp.route("/lessons/<id:lesson_id>", methods=["GET", "POST"])
 @login_required
 def lesson_page(lesson_id: int):
     lesson = service._lesson_query().where(Lesson.id == lesson_id).first()
@@ -286,7 +287,7 @@ def lesson_page(lesson_id: int):
         changes = {"topic": f.get("topic", "").strip()[:300], "homework": f.get("homework", "").strip()[:5000],
                    "is_control": f.get("is_control") == "1", "control_title": f.get("control_title", "").strip()[:200]}
         try:
-            version = int(f.get("version", "0") or 0)
+            version = bounded_int(f.get("version", "0") or 0)
         except ValueError:
             abort(400)
         try:
@@ -297,10 +298,7 @@ def lesson_page(lesson_id: int):
             flash(_("Someone else changed this lesson in the meantime. Check and save again."), "error")
         except service.Invalid as e:
             flash("; ".join(_(m) for m in e.fields.values()), "error")
-        target = request.form.get("next") or ""
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("journal.lesson_page", lesson_id=lesson.id)
-        return redirect(target)
+        return redirect(safe_next(request.form.get("next"), url_for("journal.lesson_page", lesson_id=lesson.id)))
     from . import lesson_roster
     marks_writable = access.can(g.user, "journal.mark.write", lesson) and (
         period.closed_at is None or access.can(g.user, "journal.closed_period.edit", lesson))
@@ -336,7 +334,7 @@ def today():
 
 # --- the class teacher's summary --------------------------------------------------------------------------
 
-@bp.get("/summary/<int:class_id>")
+@bp.get("/summary/<id:class_id>")
 @login_required
 def summary(class_id: int):
     cls = _class_for(class_id, "journal.summary.read")
@@ -385,7 +383,7 @@ def periods():
         abort(403)
     if request.method == "POST":
         try:
-            period = _or_404(Period, int(request.form.get("period_id", "0")))
+            period = _or_404(Period, request.form.get("period_id", 0, type=bounded_int))
         except ValueError:
             abort(400)
         if request.form.get("action") == "close":
@@ -401,7 +399,7 @@ def periods():
 
 # --- timetable and control works ---------------------------------------------------------------------------
 
-@bp.get("/timetable/<int:class_id>")
+@bp.get("/timetable/<id:class_id>")
 @login_required
 def timetable(class_id: int):
     cls = _class_for(class_id, "journal.timetable.read")
@@ -420,7 +418,7 @@ def timetable(class_id: int):
                            prev_week=monday - dt.timedelta(days=7), next_week=monday + dt.timedelta(days=7))
 
 
-@bp.get("/control-works/<int:class_id>")
+@bp.get("/control-works/<id:class_id>")
 @login_required
 def control_works(class_id: int):
     cls = _class_for(class_id, "journal.timetable.read")

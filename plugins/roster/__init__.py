@@ -9,7 +9,7 @@ name = "roster"
 title = "Школа и классы"
 version = "1.0"
 depends: tuple[str, ...] = ()
-schema_version = 2
+schema_version = 3
 
 
 def _upgrade_to_2(migrator):
@@ -25,8 +25,13 @@ class RosterSettings(Schema):
 
 settings_schema = RosterSettings
 
+def _upgrade_to_3(migrator):
+    from .models import upgrade_to_3
+    upgrade_to_3(migrator)
+
+
 #: numbered schema upgrades, run by ``zhurnal init`` (see core.db.migrate)
-migrations = {2: _upgrade_to_2}
+migrations = {2: _upgrade_to_2, 3: _upgrade_to_3}
 
 
 @hookimpl
@@ -73,6 +78,12 @@ def zhurnal_dashboard_widgets(user, school):
 
 
 @hookimpl
+def zhurnal_cli_commands():
+    from .cli import COMMANDS
+    return COMMANDS
+
+
+@hookimpl
 def zhurnal_importers():
     from .importer import import_students
     return {"students": import_students}
@@ -88,6 +99,22 @@ def zhurnal_exporters():
 def zhurnal_personal_data(user_id, person):
     from .service import personal_data
     return personal_data(user_id, person)
+
+
+@hookimpl
+def zhurnal_school_holidays(school_id, date_from, date_to):
+    """The school's holidays (every academic year overlapping the dates), for the kernel's working days."""
+    from .models import AcademicYear, Holiday
+    rows = (Holiday.select(Holiday.start, Holiday.end).join(AcademicYear)
+            .where((AcademicYear.school == school_id) & (Holiday.start <= date_to) & (Holiday.end >= date_from)))
+    import datetime as dt
+    days = set()
+    for h in rows:
+        d = max(h.start, date_from)
+        while d <= min(h.end, date_to):
+            days.add(d)
+            d += dt.timedelta(days=1)
+    return days
 
 
 @hookimpl

@@ -121,15 +121,16 @@ def list_schools(args):
 def create_school(body):
     if not access.can(g.user, "core.schools.manage"):
         raise forbidden()
-    return service.create_school(body["name"], body["short_name"], by=g.user), 201
+    from .setup import create_school as create_with_profile
+    return create_with_profile(body["name"], body["short_name"], body["address"], body["timezone"], by=g.user), 201
 
 
-@endpoint(bp, "/schools/<int:school_id>", summary="A school", response=SchoolOut)
+@endpoint(bp, "/schools/<id:school_id>", summary="A school", response=SchoolOut)
 def get_school(school_id):
     return lookup.find_school(school_id)
 
 
-@endpoint(bp, "/schools/<int:school_id>", ["PATCH"], summary="Rename a school", body=SchoolPatch,
+@endpoint(bp, "/schools/<id:school_id>", ["PATCH"], summary="Rename a school", body=SchoolPatch,
           response=SchoolOut)
 def patch_school(school_id, body):
     school = lookup.find_school(school_id, "roster.school.manage")
@@ -199,13 +200,13 @@ def create_year(body):
     return _with_calendar(year), 201
 
 
-@endpoint(bp, "/years/<int:year_id>", summary="A school year with its reporting periods and holidays",
+@endpoint(bp, "/years/<id:year_id>", summary="A school year with its reporting periods and holidays",
           response=YearOut)
 def get_year(year_id):
     return _with_calendar(lookup.find_year(year_id, "roster.school.read"))
 
 
-@endpoint(bp, "/years/<int:year_id>/holidays", ["POST"], summary="Add holidays (or a day off) to a school year",
+@endpoint(bp, "/years/<id:year_id>/holidays", ["POST"], summary="Add holidays (or a day off) to a school year",
           body=HolidayIn, response=HolidayOut, status=201)
 def add_holiday(year_id, body):
     year = lookup.find_year(year_id, "roster.school.manage")
@@ -216,7 +217,7 @@ def add_holiday(year_id, body):
     return service.add_holiday(year, body["name"], body["start"], end, by=g.user), 201
 
 
-@endpoint(bp, "/holidays/<int:holiday_id>", ["DELETE"], summary="Remove holidays from a school year")
+@endpoint(bp, "/holidays/<id:holiday_id>", ["DELETE"], summary="Remove holidays from a school year")
 def delete_holiday(holiday_id):
     holiday, _year_ = lookup.find_holiday(holiday_id, "roster.school.manage")
     service.remove_holiday(holiday, by=g.user)
@@ -290,13 +291,13 @@ def create_class(body):
     return _class_out(cls.id), 201
 
 
-@endpoint(bp, "/classes/<int:class_id>", summary="A class with its class teacher and size")
+@endpoint(bp, "/classes/<id:class_id>", summary="A class with its class teacher and size")
 def get_class(class_id):
     lookup.find_class(class_id, "roster.school.read")
     return _class_out(class_id)
 
 
-@endpoint(bp, "/classes/<int:class_id>", ["PATCH"], summary="Change a class: letter, room, class teacher",
+@endpoint(bp, "/classes/<id:class_id>", ["PATCH"], summary="Change a class: letter, room, class teacher",
           body=ClassPatch)
 def patch_class(class_id, body):
     cls = lookup.find_class(class_id, "roster.school.manage")
@@ -322,7 +323,7 @@ def _students_query():
             .join(SchoolClass, pw.JOIN.LEFT_OUTER, on=(Student.school_class == SchoolClass.id)))
 
 
-@endpoint(bp, "/classes/<int:class_id>/students", summary="The class list (paged)", query=Args)
+@endpoint(bp, "/classes/<id:class_id>/students", summary="The class list (paged)", query=Args)
 def class_students(class_id, args):
     cls = lookup.find_class(class_id, "roster.class.read")
     q = (_students_query().where((Student.school_class == cls.id) & Student.left_at.is_null())
@@ -374,7 +375,7 @@ def create_student(body):
     return service.student_card(lookup.find_student(st.id, "roster.student.write")), 201
 
 
-@endpoint(bp, "/students/<int:student_id>", summary="A student's card: personal data, guardians, groups (audited)",
+@endpoint(bp, "/students/<id:student_id>", summary="A student's card: personal data, guardians, groups (audited)",
           response=StudentCard)
 def get_student(student_id):
     st = lookup.find_student(student_id, "roster.student.card")
@@ -394,7 +395,7 @@ def student_changes(st: Student, body: dict) -> dict:
     return changes
 
 
-@endpoint(bp, "/students/<int:student_id>", ["PATCH"], response=StudentCard, body=StudentPatch,
+@endpoint(bp, "/students/<id:student_id>", ["PATCH"], response=StudentCard, body=StudentPatch,
           summary="Change a student's data or class; send the version you loaded (409 when stale)")
 def patch_student(student_id, body):
     st = lookup.find_student(student_id, "roster.student.write")
@@ -457,7 +458,7 @@ def create_guardian(body):
     return _guardian_out(gd), 201
 
 
-@endpoint(bp, "/guardians/<int:guardian_id>", summary="A guardian with their children (audited)")
+@endpoint(bp, "/guardians/<id:guardian_id>", summary="A guardian with their children (audited)")
 def get_guardian(guardian_id):
     gd = lookup.find_guardian(guardian_id, "roster.student.card")
     out = _guardian_out(gd)
@@ -465,7 +466,7 @@ def get_guardian(guardian_id):
     return out
 
 
-@endpoint(bp, "/guardians/<int:guardian_id>", ["PATCH"], body=GuardianPatch,
+@endpoint(bp, "/guardians/<id:guardian_id>", ["PATCH"], body=GuardianPatch,
           summary="Change a guardian's data; send the version you loaded (409 when stale)")
 def patch_guardian(guardian_id, body):
     gd = lookup.find_guardian(guardian_id, "roster.guardian.write")
@@ -486,7 +487,7 @@ def _link_target(student_id: int, guardian_id: int) -> tuple[Student, Guardian]:
     return st, gd
 
 
-@endpoint(bp, "/students/<int:student_id>/guardians/<int:guardian_id>", ["POST"], body=LinkIn, status=201,
+@endpoint(bp, "/students/<id:student_id>/guardians/<id:guardian_id>", ["POST"], body=LinkIn, status=201,
           summary="Link a guardian to a student (or change the relation)")
 def link_guardian(student_id, guardian_id, body):
     st, gd = _link_target(student_id, guardian_id)
@@ -494,7 +495,7 @@ def link_guardian(student_id, guardian_id, body):
     return {"student_id": st.id, "guardian_id": gd.id, "relation": body["relation"]}, 201
 
 
-@endpoint(bp, "/students/<int:student_id>/guardians/<int:guardian_id>", ["DELETE"],
+@endpoint(bp, "/students/<id:student_id>/guardians/<id:guardian_id>", ["DELETE"],
           summary="Unlink a guardian from a student (both records stay)")
 def unlink_guardian(student_id, guardian_id):
     st, gd = _link_target(student_id, guardian_id)
@@ -516,13 +517,13 @@ def _issue(person):
     return resp, 201
 
 
-@endpoint(bp, "/students/<int:student_id>/account", ["POST"], status=201,
+@endpoint(bp, "/students/<id:student_id>/account", ["POST"], status=201,
           summary="Issue the student's account, or a new password for it (shown once)")
 def issue_student_account(student_id):
     return _issue(lookup.find_student(student_id, "roster.accounts.issue"))
 
 
-@endpoint(bp, "/guardians/<int:guardian_id>/account", ["POST"], status=201,
+@endpoint(bp, "/guardians/<id:guardian_id>/account", ["POST"], status=201,
           summary="Issue the guardian's account, or a new password for it (shown once)")
 def issue_guardian_account(guardian_id):
     return _issue(lookup.find_guardian(guardian_id, "roster.accounts.issue"))
@@ -626,13 +627,13 @@ def create_group(body):
     return _group_out(grp.id), 201
 
 
-@endpoint(bp, "/groups/<int:group_id>", summary="A study group with its members")
+@endpoint(bp, "/groups/<id:group_id>", summary="A study group with its members")
 def get_group(group_id):
     lookup.find_group(group_id, "roster.class.read")
     return _group_out(group_id)
 
 
-@endpoint(bp, "/groups/<int:group_id>", ["PATCH"], body=GroupPatch,
+@endpoint(bp, "/groups/<id:group_id>", ["PATCH"], body=GroupPatch,
           summary="Rename a group or change its subject; send the version you loaded (409 when stale)")
 def patch_group(group_id, body):
     grp = lookup.find_group(group_id, "roster.group.write")
@@ -646,7 +647,7 @@ def patch_group(group_id, body):
     return _group_out(grp.id)
 
 
-@endpoint(bp, "/groups/<int:group_id>/members", ["PUT"], body=MembersIn,
+@endpoint(bp, "/groups/<id:group_id>/members", ["PUT"], body=MembersIn,
           summary="Set a group's members; send the version you loaded (409 when stale)")
 def put_members(group_id, body):
     grp = lookup.find_group(group_id, "roster.group.write")
@@ -702,7 +703,7 @@ def create_teaching(body):
     return _teaching_query().where(TeachingAssignment.id == ta.id).get(), 201
 
 
-@endpoint(bp, "/teaching/<int:ta_id>", ["DELETE"], summary="End a teaching assignment")
+@endpoint(bp, "/teaching/<id:ta_id>", ["DELETE"], summary="End a teaching assignment")
 def delete_teaching(ta_id):
     service.remove_teaching(lookup.find_teaching(ta_id, "roster.school.manage"), by=g.user)
     return None
@@ -710,17 +711,43 @@ def delete_teaching(ta_id):
 
 # --- class list upload ---------------------------------------------------------------------------------------------
 
-@endpoint(bp, "/classes/<int:class_id>/import", ["POST"], query=ImportArgs,
-          summary="Upload a class list (multipart 'file': CSV or XLSX). All rows or nothing; "
-                  "dry_run=1 only checks")
-def import_class(class_id, args):
-    cls = lookup.find_class(class_id, "roster.import")
+def _import_upload(school, only_class, args) -> dict:
+    """The class-list upload both import endpoints share: multipart ``file``, an optional ``mapping``
+    (JSON: caption -> column key, "" for "do not import"); 422 with the report when refused."""
+    import json
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise invalid({"file": _("Attach a CSV or XLSX file.")})
+    mapping = None
+    raw = request.form.get("mapping")
+    if raw:
+        from .import_headers import KEYS
+        try:
+            mapping = json.loads(raw)
+        except ValueError:
+            mapping = None
+        if not isinstance(mapping, dict) or not all(
+                isinstance(c, str) and len(c) <= 200 and k in KEYS + ("",) for c, k in mapping.items()):
+            raise invalid({"mapping": _("Give the mapping as a JSON object: caption -> column key.")})
     from .importer import import_students
-    report = import_students(io.BytesIO(upload.read()), upload.filename, School.get_by_id(cls.school_id), g.user,
-                             args["dry_run"], only_class=cls)
+    report = import_students(io.BytesIO(upload.read()), upload.filename, school, g.user, args["dry_run"],
+                             only_class=only_class, mapping=mapping)
     if not report.ok:
         raise ApiError(422, "invalid_file", report.summary(), {"file": report.summary()}, **report.to_dict())
     return report.to_dict()
+
+
+@endpoint(bp, "/classes/<int:class_id>/import", ["POST"], query=ImportArgs,
+          summary="Upload a class list into one class (multipart 'file': CSV or XLSX; optional 'mapping': JSON "
+                  "caption -> column key). All rows or nothing; dry_run=1 only checks")
+def import_class(class_id, args):
+    cls = lookup.find_class(class_id, "roster.import")
+    return _import_upload(School.get_by_id(cls.school_id), cls, args)
+
+
+@endpoint(bp, "/schools/<int:school_id>/import", ["POST"], query=ImportArgs,
+          summary="Upload the class lists of a school (rows name their class; multipart 'file', optional "
+                  "'mapping'). All rows or nothing; dry_run=1 only checks")
+def import_school(school_id, args):
+    school = lookup.find_school(school_id, "roster.import")
+    return _import_upload(school, None, args)

@@ -56,6 +56,7 @@ def vocabulary() -> AuditVocabulary:
             "roster.guardian.link": _l("linked a parent to a child"), "roster.guardian.unlink": _l("unlinked a parent"),
             "roster.guardian.read": _l("opened a parent's data"),
             "roster.account.issue": _l("issued login credentials"), "roster.import": _l("imported a class list"),
+            "roster.import.mapping": _l("saved how the columns of class lists are read"),
             "roster.export": _l("exported a class list"), "roster.class": _l("changed a class"),
             "roster.class.create": _l("created a class"), "roster.class.teacher": _l("appointed a class teacher"),
             "roster.group": _l("changed a study group"), "roster.teaching": _l("changed who teaches what"),

@@ -82,7 +82,8 @@ def seed(ctx: DemoContext) -> None:
         u = ctx.account(login, name, "teacher", description=desc)
         return u
 
-    t_math = teacher("teacher", "Соколова Марина Сергеевна", "teacher: mathematics in 5А and 6Б")
+    t_math = teacher("teacher", "Соколова Марина Сергеевна",
+                     "teacher: mathematics in 5А, 5Б, 6А, 6Б and an individual plan in 6Б")
     t_rus5 = teacher("klass5a", "Иванова Ольга Николаевна", "class teacher of 5А, Russian and literature in 5А")
     t_hist = teacher("klass6b", "Морозов Дмитрий Алексеевич", "class teacher of 6Б, history and social studies")
     t_rus6 = teacher("petrova", "Петрова Наталья Владимировна")

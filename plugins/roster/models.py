@@ -9,7 +9,7 @@ import datetime as dt
 
 import peewee as pw
 
-from core.db import BaseModel, utcnow
+from core.db import BaseModel, IdNeverReused, utcnow
 from core.identity.models import School, User
 
 PERIOD_KINDS = ("quarters", "trimesters", "halves")
@@ -74,6 +74,7 @@ class Subject(BaseModel):
 
 class SchoolClass(BaseModel):
     """A class of one school year: parallel (grade 1-11) and letter, e.g. 5А."""
+    id = IdNeverReused()
     school = pw.ForeignKeyField(School, backref="classes", on_delete="CASCADE")
     year = pw.ForeignKeyField(AcademicYear, backref="classes", on_delete="CASCADE")
     parallel = pw.SmallIntegerField()
@@ -99,6 +100,7 @@ GENDERS = ("m", "f")
 
 
 class Student(BaseModel):
+    id = IdNeverReused()
     school = pw.ForeignKeyField(School, backref="students", on_delete="CASCADE")
     school_class = pw.ForeignKeyField(SchoolClass, null=True, backref="students", on_delete="SET NULL",
                                       column_name="class_id")
@@ -110,6 +112,8 @@ class Student(BaseModel):
     address = pw.CharField(max_length=300, default="")
     phone = pw.CharField(max_length=32, default="")
     email = pw.CharField(max_length=200, default="")
+    #: СНИЛС (schema 3), normalised ``XXX-XXX-XXX YY``; personal data
+    snils = pw.CharField(max_length=14, default="")
     #: a student on an individual study plan (e.g. home schooling) has their own subjects
     individual_plan = pw.BooleanField(default=False)
     user = pw.ForeignKeyField(User, null=True, unique=True, backref="student_record", on_delete="SET NULL")
@@ -139,6 +143,7 @@ class Student(BaseModel):
 
 class Guardian(BaseModel):
     """A parent or legal guardian; may have children in several classes."""
+    id = IdNeverReused()
     school = pw.ForeignKeyField(School, backref="guardians", on_delete="CASCADE")
     last_name = pw.CharField(max_length=100)
     first_name = pw.CharField(max_length=100)
@@ -180,6 +185,7 @@ class StudyGroup(BaseModel):
     * ``stream``: students of several classes of one parallel (an elective);
     * ``individual``: one student on an individual plan.
     """
+    id = IdNeverReused()
     school = pw.ForeignKeyField(School, backref="groups", on_delete="CASCADE")
     year = pw.ForeignKeyField(AcademicYear, backref="groups", on_delete="CASCADE")
     name = pw.CharField(max_length=100)
@@ -231,6 +237,34 @@ class TeachingAssignment(BaseModel):
         return self.__data__.get("school_class")
 
 
+class SchoolProfile(BaseModel):
+    """What the roster knows of a school beyond the kernel's name (schema 3): address, time zone."""
+    school = pw.ForeignKeyField(School, unique=True, backref="profile", on_delete="CASCADE")
+    address = pw.CharField(max_length=300, default="")
+    timezone = pw.CharField(max_length=64, default="")
+
+    class Meta:
+        table_name = "roster_school_profile"
+
+
+class ImportMapping(BaseModel):
+    """A caption of a class-list file that a user of the school mapped to a column (schema 3);
+    the next file with that caption is read the same way."""
+    school = pw.ForeignKeyField(School, on_delete="CASCADE")
+    caption = pw.CharField(max_length=200)  # as core.tabular.normalize_header gives it
+    key = pw.CharField(max_length=32)  # a column key of the importer, or "" for "do not import"
+
+    class Meta:
+        table_name = "roster_import_mapping"
+        indexes = ((("school", "caption"), True),)
+
+
+def upgrade_to_3(migrator) -> None:
+    """Schema 3: students get ``snils``; the school profile and saved import mappings are new
+    tables (created by ``zhurnal init`` as any new table)."""
+    migrator.database.execute_sql('ALTER TABLE "roster_student" ADD COLUMN "snils" VARCHAR(14) NOT NULL DEFAULT \'\'')
+
+
 def upgrade_to_2(migrator) -> None:
     """Schema 2: classes and study groups get an optimistic-lock ``version``.
 
@@ -243,4 +277,4 @@ def upgrade_to_2(migrator) -> None:
 
 
 MODELS = [AcademicYear, Period, Holiday, Subject, SchoolClass, Student, Guardian, StudentGuardian,
-          StudyGroup, GroupMember, TeachingAssignment]
+          StudyGroup, GroupMember, TeachingAssignment, SchoolProfile, ImportMapping]

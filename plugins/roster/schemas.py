@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
+from core import fields
 
 from core import clock
 from core.api import PageArgs
@@ -25,6 +26,7 @@ BAD_DATE = N_("Enter a valid date.")
 BAD_BIRTH_DATE = N_("The birth date must be in the past, at most 30 years ago.")
 BAD_CHOICE = N_("Choose one of the offered values.")
 BAD_NUMBER = N_("Enter a whole number.")
+BAD_SNILS = N_("Enter a СНИЛС: 11 digits with a correct check number, like 123-456-789 01.")
 
 _NAME = re.compile(r"[^\W\d_]+(?:[ '’\-][^\W\d_]+)*")
 _PHONE = re.compile(r"[0-9+()\-\s]*")
@@ -64,9 +66,9 @@ def name_field(required: bool = False, **kw) -> Text:
     return Text(100, required=required, validate=_pattern(_NAME, BAD_NAME), **kw)
 
 
-def _pattern(rx: re.Pattern, message: str):
+def _pattern(rx: re.Pattern, message: str, *, blank: bool = True):
     def check(value: str) -> None:
-        if value and not rx.fullmatch(value):
+        if (value or not blank) and not rx.fullmatch(value):
             raise ValidationError(message)
     return check
 
@@ -75,6 +77,21 @@ def _phone(value: str) -> None:
     digits = sum(c.isdigit() for c in value)
     if value and (not _PHONE.fullmatch(value) or not 6 <= digits <= 15):
         raise ValidationError(BAD_PHONE)
+
+
+class Snils(fields.Str):
+    """СНИЛС in any spelling (123-456-789 01, 11 digits, spaces), loaded as ``XXX-XXX-XXX YY``;
+    an empty string clears it; a wrong check number is refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from .import_values import BadValue, snils_value
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if len(value) > 40:
+            raise ValidationError(TOO_LONG)
+        try:
+            return snils_value(value)
+        except BadValue:
+            raise ValidationError(BAD_SNILS) from None
 
 
 def _birth_date(value: dt.date | None) -> None:
@@ -118,9 +135,18 @@ class SchoolOut(Schema):
     short_name = fields.Str()
 
 
+def _timezone(value: str) -> None:
+    from .setup import timezone_problem
+    problem = timezone_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 class SchoolIn(Schema):
     name = Text(300, required=True)
     short_name = Text(100, required=True)
+    address = Text(300)
+    timezone = Text(64, load_default="Europe/Moscow", validate=_timezone)
 
 
 class SchoolPatch(Schema):
@@ -237,7 +263,7 @@ class ClassIn(Schema):
 
 class ClassPatch(Schema):
     version = int_field(required=True)
-    letter = Text(4, blank=False, validate=_pattern(_LETTER, BAD_NAME))
+    letter = Text(4, blank=False, validate=_pattern(_LETTER, BAD_NAME, blank=False))
     room = Text(20, blank=False)
     class_teacher_id = int_field(allow_none=True)
 
@@ -290,6 +316,7 @@ class StudentCard(StudentBrief):
     address = fields.Str()
     phone = fields.Str()
     email = fields.Str()
+    snils = fields.Str()
     login = fields.Str(allow_none=True)
     guardians = fields.List(fields.Nested(RelativeOut))
     groups = fields.List(fields.Nested(GroupBrief))
@@ -304,6 +331,7 @@ class _StudentData(Schema):
     address = Text(300)
     phone = Text(32, validate=_phone)
     email = Text(200, validate=_pattern(_EMAIL, BAD_EMAIL))
+    snils = Snils(load_default="", error_messages=_messages())
     individual_plan = fields.Bool(load_default=False)
 
 
@@ -323,6 +351,7 @@ class StudentPatch(Schema):
     address = Text(300, blank=False)
     phone = Text(32, blank=False, validate=_phone)
     email = Text(200, blank=False, validate=_pattern(_EMAIL, BAD_EMAIL))
+    snils = Snils(error_messages=_messages())
     individual_plan = fields.Bool()
     left_at = date_field(allow_none=True)
 

@@ -187,11 +187,13 @@ def teachers_of_student(student: Student) -> set[int]:
 
 #: Latin letters that look like Cyrillic ones ("5A" pasted from elsewhere means 5А; a small "b" looks like "б")
 _LOOKALIKE = str.maketrans("ABEKMHOPCTXYaekmhopctxyb", "АВЕКМНОРСТХУаекмнорстхуб")
-_CLASS_NAME = re.compile(r"(\d{1,2})\s*[-–]?\s*([^\W\d_]{1,4})(?:\s*(?:класс|кл\.?))?", re.IGNORECASE)
+_CLASS_NAME = re.compile(r"(\d{1,2})\s*[-–—]?\s*[«\"'“„]?\s*([^\W\d_]{1,4})\s*[»\"'”“]?"
+                         r"(?:\s*(?:класс|кл\.?))?", re.IGNORECASE)
 
 
 def parse_class_name(text) -> tuple[int, str] | None:
-    """``"5А"``, ``"5 а"``, ``"5-A"``, ``"11Б класс"`` -> ``(parallel, letter)``; ``None`` if not a class name."""
+    """``"5А"``, ``"5 а"``, ``"5-A"``, ``7 «А»``, ``"11Б класс"`` -> ``(parallel, letter)``; ``None`` if not
+    a class name."""
     m = _CLASS_NAME.fullmatch(str(text or "").strip())
     if not m or not 1 <= int(m.group(1)) <= 11:
         return None
@@ -273,7 +275,8 @@ def student_card(student: Student) -> dict:
         "first_name": student.first_name, "middle_name": student.middle_name, "full_name": student.full_name,
         "class_id": student.school_class_id, "class_name": cls.name if cls else None,
         "birth_date": student.birth_date, "gender": student.gender, "address": student.address,
-        "phone": student.phone, "email": student.email, "individual_plan": student.individual_plan,
+        "phone": student.phone, "email": student.email, "snils": student.snils,
+        "individual_plan": student.individual_plan,
         "left_at": student.left_at, "version": student.version, "has_account": student.user_id is not None,
         "login": login, "guardians": guardians, "groups": groups,
     }
@@ -324,7 +327,7 @@ def personal_data(user_id: int | None, person: dict) -> dict | None:
 # --- writes ---------------------------------------------------------------------------------------
 
 STUDENT_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "gender", "address", "phone",
-                  "email", "individual_plan")
+                  "email", "snils", "individual_plan")
 #: what an edit may change besides the class (leaving the school is an edit too)
 STUDENT_UPDATE_FIELDS = STUDENT_FIELDS + ("left_at",)
 GUARDIAN_FIELDS = ("last_name", "first_name", "middle_name", "phone", "email")
@@ -627,6 +630,16 @@ def link_guardian(student: Student, guardian: Guardian, relation: str = "guardia
     return True
 
 
+def _link_new(student: Student, guardian: Guardian, relation: str, *, by=None) -> None:
+    """Link a guardian to a pupil just created in this transaction (an import): what
+    :func:`link_guardian` does, without looking for a link that cannot exist."""
+    StudentGuardian.insert(student=student.id, guardian=guardian.id, relation=relation).execute()
+    if guardian.user_id:
+        access.grant(guardian.user_id, "parent", school=student.school_id, scope_type="student", scope_id=student.id)
+    audit.record("roster.guardian.link", student, user=by, school_id=student.school_id,
+                 data={"guardian": guardian.id, "relation": relation})
+
+
 def unlink_guardian(student: Student, guardian: Guardian, *, by=None) -> None:
     with database.atomic():
         StudentGuardian.delete().where((StudentGuardian.student == student) &
@@ -865,7 +878,9 @@ def apply_import(school, plans: list[StudentPlan], *, source: str = "", by=None)
                             audit.record("roster.guardian.update", gp.existing, user=by, school_id=sid,
                                          data={**gdiff, "via": "import"})
                             touched = True
-                if link_guardian(st, gp.record, relation, by=by):
+                if plan.existing is None:  # a new pupil has no links yet: no look-up
+                    _link_new(st, gp.record, relation, by=by)
+                elif link_guardian(st, gp.record, relation, by=by):
                     touched = True
             if touched and plan.existing is not None:
                 changed += 1

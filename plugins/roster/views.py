@@ -14,6 +14,7 @@ from marshmallow import EXCLUDE, ValidationError
 
 from core import access
 from core.api import load_args
+from core.fields import bounded_int
 from core.identity.models import School, User
 from core.ui import NavItem, Widget, login_required
 
@@ -25,7 +26,8 @@ from .schemas import (Args, ClassIn, GuardianIn, GuardianPatch, HolidayIn, Stude
 
 bp = Blueprint("roster", __name__, url_prefix="/roster", template_folder="templates")
 
-STUDENT_FORM = ("last_name", "first_name", "middle_name", "birth_date", "gender", "address", "phone", "email")
+STUDENT_FORM = ("last_name", "first_name", "middle_name", "birth_date", "gender", "address", "phone", "email",
+                "snils")
 GUARDIAN_FORM = ("last_name", "first_name", "middle_name", "phone", "email")
 
 
@@ -47,8 +49,9 @@ def _form(fields: tuple, *, checkboxes: tuple = (), nullable: tuple = ("birth_da
 
 
 def _school() -> School:
-    if g.get("school") is None:
-        abort(404)
+    if g.get("school") is None:  # a fresh deployment: lead to the set-up, never a 404
+        from .setup_views import no_school_response
+        abort(no_school_response())
     return g.school
 
 
@@ -75,7 +78,7 @@ def classes():
     return render_template("roster/classes.html", year=year, rows=rows, counts=counts)
 
 
-@bp.get("/classes/<int:class_id>")
+@bp.get("/classes/<id:class_id>")
 @login_required
 def class_list(class_id: int):
     cls = lookup.find_class(class_id, "roster.class.read")
@@ -104,7 +107,7 @@ def _card_sections(student: Student) -> list[Widget]:
     return sorted((w for r in results for w in (r or [])), key=lambda w: (w.priority, w.title))
 
 
-@bp.get("/students/<int:student_id>")
+@bp.get("/students/<id:student_id>")
 @login_required
 def card(student_id: int):
     st = lookup.find_student(student_id, "roster.student.card")
@@ -125,7 +128,7 @@ def gender_label(gender: str | None) -> str:
     return {"m": _("male"), "f": _("female")}.get(gender or "", "")
 
 
-@bp.route("/classes/<int:class_id>/students/new", methods=["GET", "POST"])
+@bp.route("/classes/<id:class_id>/students/new", methods=["GET", "POST"])
 @login_required
 def add_student(class_id: int):
     cls = lookup.find_class(class_id, "roster.student.write")
@@ -147,7 +150,7 @@ def add_student(class_id: int):
                            genders=GENDERS, gender_label=gender_label, classes=[], stale=None), (422 if errors else 200)
 
 
-@bp.route("/students/<int:student_id>/edit", methods=["GET", "POST"])
+@bp.route("/students/<id:student_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_student(student_id: int):
     st = lookup.find_student(student_id, "roster.student.write")
@@ -185,7 +188,7 @@ def edit_student(student_id: int):
 
 # --- guardians ------------------------------------------------------------------------------------------
 
-@bp.route("/students/<int:student_id>/guardians", methods=["GET", "POST"])
+@bp.route("/students/<id:student_id>/guardians", methods=["GET", "POST"])
 @login_required
 def student_guardians(student_id: int):
     st = lookup.find_student(student_id, "roster.guardian.write")
@@ -205,7 +208,7 @@ def student_guardians(student_id: int):
                 return redirect(url_for("roster.student_guardians", student_id=st.id))
         elif action in ("link", "unlink", "relation"):
             try:
-                gid = int(request.form.get("guardian_id", ""))
+                gid = bounded_int(request.form.get("guardian_id", ""))
             except ValueError:
                 abort(400)
             gd = lookup.find_guardian(gid, "roster.school.read")
@@ -240,7 +243,7 @@ def student_guardians(student_id: int):
                            found=found, relations=RELATIONS, relation_label=relation_label), status
 
 
-@bp.route("/guardians/<int:guardian_id>/edit", methods=["GET", "POST"])
+@bp.route("/guardians/<id:guardian_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_guardian(guardian_id: int):
     gd = lookup.find_guardian(guardian_id, "roster.guardian.write")
@@ -279,7 +282,7 @@ def _members_by_group(group_ids: list[int]) -> dict[int, set[int]]:
     return out
 
 
-@bp.route("/classes/<int:class_id>/groups", methods=["GET", "POST"])
+@bp.route("/classes/<id:class_id>/groups", methods=["GET", "POST"])
 @login_required
 def class_groups(class_id: int):
     cls = lookup.find_class(class_id, "roster.class.read")
@@ -330,7 +333,7 @@ def _eligible(grp: StudyGroup) -> list[Student]:
                 .order_by(SchoolClass.letter, Student.last_name, Student.first_name))
 
 
-@bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
+@bp.route("/groups/<id:group_id>", methods=["GET", "POST"])
 @login_required
 def group(group_id: int):
     grp = lookup.find_group(group_id, "roster.class.read")
@@ -347,7 +350,7 @@ def group(group_id: int):
         subject_id = request.form.get("subject_id", "")
         subject = next((s for s in subjects if str(s.id) == subject_id), None)
         try:
-            version = int(request.form.get("version", ""))
+            version = bounded_int(request.form.get("version", ""))
         except ValueError:
             abort(400)
         if not name:
@@ -377,7 +380,7 @@ def group(group_id: int):
 # --- import and export ---------------------------------------------------------------------------------------
 
 @bp.route("/import", methods=["GET", "POST"], defaults={"class_id": None})
-@bp.route("/classes/<int:class_id>/import", methods=["GET", "POST"])
+@bp.route("/classes/<id:class_id>/import", methods=["GET", "POST"])
 @login_required
 def import_page(class_id: int | None):
     if class_id is None:
@@ -388,24 +391,12 @@ def import_page(class_id: int | None):
     else:
         cls = lookup.find_class(class_id, "roster.import")
         school = School.get_by_id(cls.school_id)
-    report, status = None, 200
-    if request.method == "POST":
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            flash(_("Choose a CSV or XLSX file."), "error")
-            status = 422
-        else:
-            from .importer import import_students
-            report = import_students(upload.stream, upload.filename, school, g.user,
-                                     request.form.get("dry_run") in ("1", "on"), only_class=cls)
-            status = 200 if report.ok else 422
-    from .importer import COLUMNS, EXPORT_KEYS, TITLE
-    return render_template("roster/import.html", cls=cls, report=report, titles=[TITLE[k] for k in EXPORT_KEYS],
-                           aliases=COLUMNS), status
+    from .import_views import import_post
+    return import_post(school, cls)
 
 
 @bp.get("/export.<any(csv,xlsx):fmt>", defaults={"class_id": None})
-@bp.get("/classes/<int:class_id>/export.<any(csv,xlsx):fmt>")
+@bp.get("/classes/<id:class_id>/export.<any(csv,xlsx):fmt>")
 @login_required
 def export(class_id: int | None, fmt: str):
     from .importer import export_bytes
@@ -445,7 +436,7 @@ def _class_people(cls: SchoolClass):
     return students, by_student, guardians, users
 
 
-@bp.route("/classes/<int:class_id>/accounts", methods=["GET", "POST"])
+@bp.route("/classes/<id:class_id>/accounts", methods=["GET", "POST"])
 @login_required
 def accounts(class_id: int):
     cls = lookup.find_class(class_id, "roster.accounts.issue")
@@ -538,7 +529,7 @@ def _managed_school() -> School:
 @login_required
 def school():
     school = _managed_school()
-    return _school_page(school, request.args.get("year_id", type=int))
+    return _school_page(school, request.args.get("year_id", type=bounded_int))
 
 
 @bp.post("/school/years")
@@ -571,7 +562,7 @@ def create_year():
     return redirect(url_for("roster.school", year_id=year.id) + "#years")
 
 
-@bp.post("/school/years/<int:year_id>/holidays")
+@bp.post("/school/years/<id:year_id>/holidays")
 @login_required
 def add_holiday(year_id: int):
     year = lookup.find_year(year_id, "roster.school.manage")
@@ -591,7 +582,7 @@ def add_holiday(year_id: int):
     return redirect(url_for("roster.school", year_id=year.id) + "#holidays")
 
 
-@bp.post("/school/holidays/<int:holiday_id>/delete")
+@bp.post("/school/holidays/<id:holiday_id>/delete")
 @login_required
 def delete_holiday(holiday_id: int):
     holiday, year = lookup.find_holiday(holiday_id, "roster.school.manage")
@@ -627,7 +618,7 @@ def _form_teacher(school_id: int, raw: str):
     return teacher
 
 
-@bp.post("/school/years/<int:year_id>/classes")
+@bp.post("/school/years/<id:year_id>/classes")
 @login_required
 def add_class(year_id: int):
     year = lookup.find_year(year_id, "roster.school.manage")
@@ -647,7 +638,7 @@ def add_class(year_id: int):
     return redirect(url_for("roster.school", year_id=year.id) + "#classes")
 
 
-@bp.post("/school/classes/<int:class_id>/teacher")
+@bp.post("/school/classes/<id:class_id>/teacher")
 @login_required
 def set_class_teacher(class_id: int):
     cls = lookup.find_class(class_id, "roster.school.manage")
@@ -664,7 +655,7 @@ def add_teaching():
     if not _can("roster.school.manage", school):
         abort(403)
     teacher = next((u for u in service.school_teachers(school) if str(u.id) == request.form.get("teacher_id")), None)
-    subject = Subject.get_or_none((Subject.id == request.form.get("subject_id", type=int)) &
+    subject = Subject.get_or_none((Subject.id == request.form.get("subject_id", type=bounded_int)) &
                                   (Subject.school == school.id))
     target = request.form.get("target", "")
     cls = grp = None
@@ -680,7 +671,7 @@ def add_teaching():
     return redirect(url_for("roster.school", year_id=ta.year_id) + "#teaching")
 
 
-@bp.post("/school/teaching/<int:ta_id>/delete")
+@bp.post("/school/teaching/<id:ta_id>/delete")
 @login_required
 def delete_teaching(ta_id: int):
     ta = lookup.find_teaching(ta_id, "roster.school.manage")
@@ -709,6 +700,9 @@ def nav_items(user, school):
         items.append(NavItem(_("Classes"), "roster.classes", priority=30))
     if school is not None and access.can(user, "roster.school.manage", school):
         items.append(NavItem(_("School"), "roster.school", priority=800))
+    from .setup_views import may_set_up
+    if may_set_up(user, school):
+        items.append(NavItem(_("Set-up"), "roster.setup_page", priority=790))
     return items
 
 
@@ -743,6 +737,14 @@ def dashboard_widgets(user, school):
     if teaching:
         widgets.append(Widget(_("What I teach"), template="roster/widget_teaching.html",
                               context={"rows": teaching}, priority=20))
+    from .setup_views import may_set_up
+    if may_set_up(user, school):
+        from .setup import checklist
+        steps = checklist(school, user) if school is not None else []
+        if school is None or not all(s.done for s in steps):
+            widgets.append(Widget(_("Setting the school up"), template="roster/widget_setup.html",
+                                  context={"school": school, "steps": steps,
+                                           "upcoming": next((s for s in steps if not s.done), None)}, priority=5))
     if school is not None and access.can(user, "roster.school.manage", school):
         classes = service.classes(school)
         counts = service.student_counts(c.id for c in classes)
@@ -775,3 +777,6 @@ def _teaching_rows(user, year) -> list[dict]:
             targets.append(((99, "", grp.name), grp.name, url_for("roster.group", group_id=grp.id)))
     return [{"subject": name, "targets": [(label, url) for _key, label, url in sorted(targets)]}
             for name, targets in by_subject.items()]
+
+
+from . import setup_views  # noqa: E402,F401  (the first-run pages share this blueprint)

@@ -13,6 +13,16 @@ def _throwaway_user(app, login):
     return {"victim": u.id}
 
 
+def _incident(app, login):
+    """A fresh incident (a throwaway account reported compromised) to read or act on."""
+    from core.identity import service
+    from core.identity.models import User
+    ids = _throwaway_user(app, login)
+    with app.test_request_context():
+        report = service.report_compromised(User.get_by_id(ids["victim"]), note="утечка")
+    return {"incident": report.id}
+
+
 CASES = [
     Case("admin_api.report_compromised_for", "POST", "/api/v1/users/{victim}/compromised",
          json={"note": "звонок в поддержку"}, setup=_throwaway_user, allow=("admin", "support")),
@@ -45,6 +55,39 @@ CASES = [
          json={"login": "newstaff", "display_name": "Новый Сотрудник", "role": "teacher"}, allow=("admin",)),
     Case("admin_api.user_action_api", "POST", "/api/v1/users/{user_parent2}/unlock", allow=("admin",)),
     Case("admin_api.audit_api", "GET", "/api/v1/audit", allow=("admin", "director")),
+    Case("core_api.list_sessions", "GET", "/api/v1/me/sessions", allow=EVERYONE),
+    Case("core_api.end_session", "DELETE", "/api/v1/me/sessions/999999", allow=(),
+         note="nobody may end a session that is not theirs (tests/core/test_sessions.py)"),
+    Case("core_api.end_other_sessions", "POST", "/api/v1/me/sessions/end-others", allow=EVERYONE),
+    Case("identity.end_session", "POST", "/account/sessions/999999/end", allow=()),
+    Case("identity.end_other_sessions", "POST", "/account/sessions/end-others", allow=EVERYONE),
+    Case("core_api.totp_status", "GET", "/api/v1/me/totp", allow=EVERYONE),
+    Case("core_api.totp_start", "POST", "/api/v1/me/totp",
+         allow=tuple(x for x in EVERYONE if x not in ("parent1", "parent2", "student1")),
+         note="a second factor is for staff"),
+    Case("core_api.totp_confirm", "POST", "/api/v1/me/totp/confirm", json={"code": "000000"}, allow=EVERYONE,
+         note="everyone reaches validation (422): a wrong code"),
+    Case("core_api.totp_disable", "DELETE", "/api/v1/me/totp", json={"code": "000000"}, allow=(),
+         note="404 without a second factor: tested in tests/core/test_totp.py"),
+    Case("identity.totp", "GET", "/account/totp", allow=EVERYONE),
+    Case("core_api.school_security", "GET", "/api/v1/schools/{school}/security", allow=("admin",)),
+    Case("core_api.set_school_security", "PUT", "/api/v1/schools/{school}/security",
+         json={"staff_totp_required": False}, allow=("admin",)),
+    Case("incidents.incident", "GET", "/admin/incidents/{incident}", setup=_incident,
+         allow=("admin", "director", "support")),
+    Case("incidents.act", "POST", "/admin/incidents/{incident}/resolve", setup=_incident, data={"note": "x"},
+         allow=("admin",)),
+    Case("incidents_api.list_incidents", "GET", "/api/v1/incidents", allow=("admin", "director", "support")),
+    Case("incidents_api.get_incident", "GET", "/api/v1/incidents/{incident}", setup=_incident,
+         allow=("admin", "director", "support")),
+    Case("incidents_api.incident_writes", "GET", "/api/v1/incidents/{incident}/writes", setup=_incident,
+         allow=("admin", "director", "support")),
+    Case("incidents_api.set_window", "POST", "/api/v1/incidents/{incident}/window", setup=_incident,
+         json={"since": "2026-11-20T08:00:00"}, allow=("admin",)),
+    Case("incidents_api.revert_incident", "POST", "/api/v1/incidents/{incident}/revert", setup=_incident,
+         allow=("admin",)),
+    Case("incidents_api.resolve_incident", "POST", "/api/v1/incidents/{incident}/resolve", setup=_incident,
+         json={"note": "пароль сменён"}, allow=("admin",)),
     Case("admin_api.audit_verify_api", "POST", "/api/v1/audit/verify", allow=("admin",),
          note="deployment-wide check: only admins"),
 ]

@@ -38,7 +38,7 @@ def test_openapi_is_valid_and_lists_every_api_route(demo_app):
     login_op = spec["paths"]["/api/v1/auth/login"]["post"]
     assert "security" not in login_op
     props = spec["components"]["schemas"]["Login"]["properties"]
-    assert set(props) == {"login", "password"}
+    assert set(props) == {"login", "password", "unlock_code", "totp"}
     assert spec["paths"]["/api/v1/me"]["get"]["security"] == [{"bearer": []}, {"cookie": []}]
 
 
@@ -152,7 +152,7 @@ def test_json_is_utf8_in_given_order_with_iso_dates(make_app):
                         "at": dt.datetime(2026, 11, 26, 8, 30), "price": decimal.Decimal("4.50"),
                         "html": Markup("<b>5</b>")}).get_data()
     assert body.decode("utf-8") == ('{"name":"Иванова","z":1,"a":2,"7":"int key","day":"2026-11-26",'
-                                    '"at":"2026-11-26T08:30:00","price":"4.50","html":"<b>5</b>"}')
+                                    '"at":"2026-11-26T08:30:00+00:00","price":"4.50","html":"<b>5</b>"}')
     with app.app_context():
         assert app.json.loads('{"x": [1, "Ё"]}') == {"x": [1, "Ё"]}
         with pytest.raises(TypeError):

@@ -59,7 +59,8 @@ def test_deleted_last_row_reported(demo_app, cli):
 
 
 def test_forged_row_with_a_recomputed_hash_is_still_found(demo_app):
-    """Re-hashing an altered row does not help: the next row no longer follows it."""
+    """Re-hashing an altered row does not help: without the key its HMAC is wrong, and the
+    next row no longer follows it."""
     ids = _ids(demo_app)
     victim = ids[10]
     with demo_app.app_context():
@@ -68,8 +69,9 @@ def test_forged_row_with_a_recomputed_hash_is_still_found(demo_app):
                                e.object_id, e.school_id, '{"forged": true}')
         audit.AuditEntry.update(data='{"forged": true}', hash=forged).where(audit.AuditEntry.id == victim).execute()
         problems = audit.verify()
-    assert [str(p) for p in problems] == [
-        f"entry {ids[11]}: does not follow the previous entry (inserted or reordered)"]
+    assert [str(p) for p in problems][-1] == \
+        f"entry {ids[11]}: does not follow the previous entry (inserted or reordered)"
+    assert str(problems[0]).startswith(f"entry {victim}: was altered")
 
 
 def test_verify_as_a_real_process_exits_1(demo_app, tmp_path):
@@ -121,12 +123,14 @@ def test_the_audit_listens_to_domain_signals(make_app):
         actor, _ = service.create_user("zavuch", "Завуч", password="long-enough-1")
     before = _ids(app)
     with app.test_request_context("/"):  # a fresh context: nothing audited in it yet
-        signals.send(signals.consent_changed, guardian_id=7, student_id=8, consent=False, by=actor, school_id=None)
+        signals.send(signals.diary_acknowledged, student_id=8, guardian_user_id=7, week="2026-11-23", at=None, by=actor,
+                     school_id=None)
         signals.send(signals.lesson_changed, lesson_id=9, action="created", by=actor, school_id=None)
     with app.app_context():
         new = list(audit.AuditEntry.select().where(audit.AuditEntry.id.not_in(before)).order_by(audit.AuditEntry.id))
     assert [(e.action, e.login, e.payload) for e in new] == [
-        ("core.event.consent-changed", "zavuch", {"guardian_id": 7, "student_id": 8, "consent": False, "by": actor.id}),
+        ("core.event.diary-acknowledged", "zavuch",
+         {"student_id": 8, "guardian_user_id": 7, "week": "2026-11-23", "at": None, "by": actor.id}),
         ("core.event.lesson-changed", "zavuch", {"lesson_id": 9, "action": "created", "by": actor.id}),
     ]
     before = _ids(app)

@@ -11,6 +11,8 @@ from tests.access import STANDARD_LOGINS, Case
 
 EVERYONE = STANDARD_LOGINS
 MANAGERS = ("admin", "director", "deputy")
+DEMO_SCHOOL = ("Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 17» "
+               "г. Твери")
 WRITERS = ("admin", "deputy", "klass5a")
 CLASS_READERS = ("admin", "director", "deputy", "teacher", "klass5a", "nurse", "fizruk")
 #: may open student1's card: staff with card rights, the class teacher, the parent, the student
@@ -128,6 +130,8 @@ CASES = [
     Case("roster_api.class_students", "GET", "/api/v1/classes/{class_5a}/students", allow=CLASS_READERS),
     Case("roster_api.import_class", "POST", "/api/v1/classes/{class_5a}/import", allow=WRITERS,
          note="without a file: 422 for those allowed (the upload itself: test_import.py)"),
+    Case("roster_api.import_school", "POST", "/api/v1/schools/{school}/import", allow=("admin", "deputy"),
+         note="without a file: 422 for those allowed (the upload itself: test_import_web.py)"),
     # --- API: students
     Case("roster_api.list_students", "GET", "/api/v1/students",
          allow=tuple(x for x in EVERYONE if x != "support"), note="parents and students get only their own"),
@@ -199,6 +203,15 @@ CASES = [
     Case("roster.accounts", "POST", "/roster/classes/{class_5a}/accounts", data={"person": "s:{other_5a}"},
          allow=WRITERS),
     Case("roster.school", "GET", "/roster/school", allow=MANAGERS),
+    Case("roster.setup_page", "GET", "/roster/setup", allow=MANAGERS),
+    Case("roster.create_school", "POST", "/roster/setup/school",
+         data={"name": "Вторая школа", "short_name": "Школа № 2", "address": "", "timezone": "Europe/Moscow"},
+         allow=("admin",)),
+    Case("roster.save_profile", "POST", "/roster/setup/profile",
+         data={"name": DEMO_SCHOOL, "short_name": "МБОУ СОШ № 17", "address": "г. Тверь, ул. Школьная, 1",
+               "timezone": "Europe/Moscow"}, allow=MANAGERS),
+    Case("roster.add_staff", "POST", "/roster/setup/staff",
+         data={"login": "newteacher", "display_name": "Новикова Ольга Игоревна", "role": "teacher"}, allow=("admin",)),
     Case("roster.create_year", "POST", "/roster/school/years", data=NEXT_YEAR_FORM, allow=MANAGERS,
          note="the second allowed login gets 422: the year exists by then"),
     Case("roster.add_holiday", "POST", "/roster/school/years/{year}/holidays", setup=_year,

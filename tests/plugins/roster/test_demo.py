@@ -33,7 +33,7 @@ def test_the_demo_logins_are_who_the_readme_says(demo_app):
         assert all(20 <= len(service.class_students(classes[n].id)) <= 30 for n in ("5А", "6Б"))
         assert Guardian.select().count() >= 50
 
-        # teacher: mathematics in 5А and 6Б; klass5a: class teacher of 5А, Russian there
+        # teacher: mathematics in every class; klass5a: class teacher of 5А, Russian there
         assert {("Математика", "5А"), ("Математика", "6Б")} <= _teaches(users["teacher"].id)
         assert classes["5А"].class_teacher_id == users["klass5a"].id
         assert ("Русский язык", "5А") in _teaches(users["klass5a"].id)
@@ -90,3 +90,21 @@ def test_every_role_has_a_dashboard(demo_app, ids):
     assert "Мои дети" in _widgets(home("parent1")) and "Мои данные" in _widgets(home("student1"))
     for who in ("parent1", "student1", "nurse"):
         assert "Что я преподаю" not in _widgets(home(who)), who
+
+
+def test_the_readme_describes_the_demo_teacher_as_the_demo_makes_them(demo_app):
+    """The README's row for `teacher` names exactly the classes the demo's teacher teaches."""
+    import re
+    from pathlib import Path
+    from core.identity.models import User
+    from plugins.roster.models import StudyGroup
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    row = re.search(r"^\| `teacher` \| (.+) \|$", readme, re.M).group(1)
+    with demo_app.app_context():
+        teacher = User.get(User.login == "teacher")
+        taught = _teaches(teacher.id)
+        groups = list(StudyGroup.select().join(TeachingAssignment, on=(TeachingAssignment.group == StudyGroup.id))
+                      .where(TeachingAssignment.teacher == teacher.id))
+    assert {s for s, _c in taught} == {"Математика"} and "mathematics" in row
+    assert {c for _s, c in taught} == set(re.findall(r"\b\d[А-Я]\b", row.split(", and")[0]))
+    assert [g.kind for g in groups] == ["individual"] and "individual plan" in row

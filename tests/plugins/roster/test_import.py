@@ -11,6 +11,9 @@ from core.cli import main as cli
 from plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
 from tests.plugins.roster.conftest import HEADER, audit_since, count, csv_bytes, last_audit_id, xlsx_bytes
 
+#: what an export writes: the import's columns with the pupil's СНИЛС after the address
+EXPORT_HEADER = HEADER[:7] + ["СНИЛС"] + HEADER[7:]
+
 NEW = [  # two new 5А pupils, siblings with one mother; the second has a father as well
     ["5А", "Жукова", "Мария", "Игоревна", "05.03.2015", "ж", "г. Тверь, ул. Советская, д. 5",
      "Жукова", "Елена", "Петровна", "+7 910 111-22-33", "zhukova@example.ru", "мать"],
@@ -114,7 +117,7 @@ def test_xlsx_export_import_round_trip(demo_app, ids, tmp_path):
     from openpyxl import load_workbook
     ws = load_workbook(path).active
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    assert rows[0] == HEADER and len(rows) == n + 1
+    assert rows[0] == EXPORT_HEADER and len(rows) == n + 1
     assert isinstance(rows[1][4], dt.datetime)  # a real date cell
     assert {r[0] for r in rows[1:]} == {"5А"}
     # unchanged: nothing to do
@@ -122,7 +125,7 @@ def test_xlsx_export_import_round_trip(demo_app, ids, tmp_path):
     assert report.ok and (report.created, report.updated) == (0, 0), lines
     # change an address, add a pupil, write it back
     rows[1][6] = "г. Тверь, ул. Новая, д. 1"
-    rows.append(["5А", "Егорова", "Дарья", "Павловна", dt.datetime(2015, 2, 2), "ж", "", "Егорова", "Ирина", "",
+    rows.append(["5А", "Егорова", "Дарья", "Павловна", dt.datetime(2015, 2, 2), "ж", "", "", "Егорова", "Ирина", "",
                  "+7 900 000-11-22", "", "мать"])
     changed = xlsx_bytes(rows[1:], header=rows[0])
     report, lines = _import(demo_app, changed, "5a.xlsx")
@@ -140,7 +143,7 @@ def test_csv_export_reads_back_unchanged(demo_app, tmp_path):
         from core.identity.models import School
         export_students(str(path), School.select().get(), None)
     data = path.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbf") and data.decode("utf-8-sig").splitlines()[0] == ";".join(HEADER)
+    assert data.startswith(b"\xef\xbb\xbf") and data.decode("utf-8-sig").splitlines()[0] == ";".join(EXPORT_HEADER)
     report, lines = _import(demo_app, data, "all.csv")
     assert report.ok and report.created == 0 and report.updated == 0, lines[:5]
     assert report.rows == len(data.decode("utf-8-sig").splitlines()) - 1

@@ -21,22 +21,25 @@ def test_schema_1_database_is_upgraded_keeping_its_rows(make_app):
         year = service.create_year(school, "2026/2027", dt.date(2026, 9, 1), dt.date(2027, 5, 31), "quarters", [])
         cls = service.create_class(school, year, 5, "А")
         service.create_group(school, year, "5А группа", "split", school_class=cls)
-        # what a database made by schema 1 looks like: no version columns
+        service.create_student(school, cls, {"last_name": "Иванов", "first_name": "Иван"})
+        # what a database made by schema 1 looks like: no version columns, no СНИЛС
         for table in ("roster_class", "roster_group"):
             db.database.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "version"')
+        db.database.execute_sql('ALTER TABLE "roster_student" DROP COLUMN "snils"')
         db.SchemaVersion.update(version=1).where(db.SchemaVersion.plugin == "roster").execute()
-        service.create_student(school, cls, {"last_name": "Иванов", "first_name": "Иван"})
         migrate_all(app, echo=lambda *a: None)
-        assert db.current_versions()["roster"] == 2
+        assert db.current_versions()["roster"] == 3
         assert SchoolClass.get_by_id(cls.id).version == 1 and StudyGroup.select().get().version == 1
         from plugins.roster.models import Student
         assert Student.select().get().school_class_id == cls.id  # nothing cascaded
+        assert Student.select().get().snils == ""
         migrate_all(app, echo=lambda *a: None)  # idempotent
-        assert db.current_versions()["roster"] == 2
+        assert db.current_versions()["roster"] == 3
 
 
 @pytest.mark.parametrize("text,expected", [
     ("5А", (5, "А")), ("5 а", (5, "А")), ("5-A", (5, "А")), ("11Б класс", (11, "Б")), ("10 e", (10, "Е")),
+    ("7 «А»", (7, "А")), ("7-а", (7, "А")), ("7 а", (7, "А")), ("7а", (7, "А")), ("11 «А»", (11, "А")),
     ("5", None), ("12А", None), ("А5", None), ("", None), ("0В", None),
 ])
 def test_class_names_as_people_write_them(text, expected):

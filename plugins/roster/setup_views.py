@@ -1,0 +1,143 @@
+"""The first-run pages: a fresh deployment's admin creates the school, then follows the checklist
+(year with periods and holidays, staff, classes, subjects, class lists) to a working school.
+
+Routes live on the roster blueprint (``roster.setup_page``, ``roster.create_school``, ``roster.add_staff``,
+and the empty state ``roster/no_school.html``). The school's structure itself is edited on the existing «School» page.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from core import access
+from core.db import database
+from core.identity.models import School
+from core.ui import login_required
+
+from . import setup
+from .views import bp
+
+STAFF_ROLES = ("director", "deputy", "teacher", "nurse")
+
+
+def may_set_up(user, school) -> bool:
+    """Whether ``user`` sets the school up (or, with no school yet, may create one)."""
+    if school is None:
+        return access.can(user, "core.schools.manage")
+    return access.can(user, "roster.school.manage", school)
+
+
+def no_school_response():
+    """What a roster page answers while the deployment has no school: the set-up for those who may
+    create one, an empty state naming who can for everyone else (never a 404)."""
+    if access.can(g.user, "core.schools.manage"):
+        return redirect(url_for("roster.setup_page"))
+    return render_template("roster/no_school.html")
+
+
+def _values(*names: str) -> dict:
+    return {k: (request.form.get(k) or "").strip() for k in names}
+
+
+@bp.get("/setup")
+@login_required
+def setup_page():
+    school = g.get("school")
+    if not may_set_up(g.user, school):
+        abort(403)
+    return _render(school)
+
+
+def _render(school, *, errors: dict | None = None, form: str = "", values: dict | None = None,
+            new_account=None):
+    steps = setup.checklist(school, g.user) if school is not None else []
+    upcoming = next((s for s in steps if not s.done), None)
+    prof = setup.profile(school) if school is not None else None
+    return render_template("roster/setup.html", school=school, steps=steps, upcoming=upcoming, profile=prof,
+                           errors=errors or {}, form=form, values=values or {}, timezones=setup.RUSSIAN_TIMEZONES,
+                           default_tz=setup.DEFAULT_TIMEZONE, staff_roles=STAFF_ROLES, new_account=new_account,
+                           may_users=school is not None and access.can(g.user, "core.users.manage", school)
+                           ), (422 if errors else 200)
+
+
+def _school_problems(v: dict) -> dict:
+    errors = {}
+    if not v["name"]:
+        errors["name"] = _("This field is required.")
+    elif len(v["name"]) > 300:
+        errors["name"] = _("This is too long.")
+    if not v["short_name"]:
+        errors["short_name"] = _("This field is required.")
+    elif len(v["short_name"]) > 100:
+        errors["short_name"] = _("This is too long.")
+    if len(v["address"]) > 300:
+        errors["address"] = _("This is too long.")
+    problem = setup.timezone_problem(v["timezone"])
+    if problem:
+        errors["timezone"] = _(problem)
+    return errors
+
+
+@bp.post("/setup/school")
+@login_required
+def create_school():
+    if not access.can(g.user, "core.schools.manage"):
+        abort(403)
+    v = _values("name", "short_name", "address", "timezone")
+    errors = _school_problems(v)
+    if not errors and School.select().where(School.short_name == v["short_name"]).exists():
+        errors["short_name"] = _("A school with this name exists already.")
+    if errors:
+        return _render(g.get("school"), errors=errors, form="school", values=v)
+    school = setup.create_school(v["name"], v["short_name"], v["address"], v["timezone"], by=g.user)
+    if g.user.school_id is None:
+        session["school_id"] = school.id  # deployment staff now work in the new school
+    flash(_("The school is created. Next: the school year."), "ok")
+    return redirect(url_for("roster.setup_page"))
+
+
+@bp.post("/setup/profile")
+@login_required
+def save_profile():
+    school = g.get("school")
+    if school is None or not access.can(g.user, "roster.school.manage", school):
+        abort(403)
+    v = _values("name", "short_name", "address", "timezone")
+    errors = _school_problems(v)
+    if errors:
+        return _render(school, errors=errors, form="profile", values=v)
+    from . import service
+    with database.atomic():
+        service.update_school(school, {"name": v["name"], "short_name": v["short_name"]}, by=g.user)
+        setup.update_profile(school, v["address"], v["timezone"], by=g.user)
+    flash(_("Saved."), "ok")
+    return redirect(url_for("roster.setup_page"))
+
+
+@bp.post("/setup/staff")
+@login_required
+def add_staff():
+    school = g.get("school")
+    if school is None or not access.can(g.user, "core.users.manage", school):
+        abort(403)
+    v = _values("login", "display_name", "role", "email")
+    errors = {}
+    if not v["display_name"]:
+        errors["display_name"] = _("This field is required.")
+    elif len(v["display_name"]) > 200:
+        errors["display_name"] = _("This is too long.")
+    if v["role"] not in STAFF_ROLES:
+        errors["role"] = _("Choose one of the offered values.")
+    if not errors:
+        from core.identity import service as identity
+        try:
+            with database.atomic():
+                user, password = identity.create_user(v["login"], v["display_name"], school=school,
+                                                      email=v["email"] or None)
+                access.grant(user, v["role"], school=school)
+        except ValueError as e:
+            errors["login"] = (_("This login is taken.") if "taken" in str(e) else
+                               _("Use Latin letters, digits, «.», «_» and «-» only."))
+    if errors:
+        return _render(school, errors=errors, form="staff", values=v)
+    return _render(school, new_account=(user, password))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from core.hookspecs import hookimpl
-
 from .conftest import audit_since, last_audit_id, pdf_pages, pdf_text
 
 
@@ -61,23 +59,33 @@ def test_other_class_teacher_and_parents_get_nothing(demo_app, as_user, ids):
         assert _start(c, ids).status_code in (403, 404)
 
 
-class PaperList:
-    """Stands in for the consent plugin's answer (a real plugin object registered in the app)."""
-    name, title, version, depends, schema_version = "paper_list_test", "t", "1", ("roster",), 0
-    guardian_ids: list = []
-
-    @staticmethod
-    @hookimpl
-    def zhurnal_paper_delivery_guardians(class_id):
-        return PaperList.guardian_ids
-
-
-def test_paper_list_from_the_hook_and_the_hand_choice_without_it(demo_app, as_user, ids, tmp_path):
+def test_paper_list_from_the_consent_plugin_and_the_hand_choice_without_it(demo_app, as_user, ids, tmp_path):
+    """The consent plugin answers ``zhurnal_paper_delivery_guardians``; switched off for the school,
+    nobody answers and the class teacher picks the students by hand."""
+    from plugins.consent.service import paper_delivery_guardians
     from plugins.paper_export.models import Batch
-    from plugins.roster.models import Guardian, Student, StudentGuardian
+    from plugins.roster import service as roster
+    from plugins.roster.models import StudentGuardian
     demo_app.config["WTF_CSRF_ENABLED"] = False
     k = as_user("klass5a")
-    # nobody keeps a paper list in this app: the page says so and the class teacher picks by hand
+    with demo_app.app_context():
+        guardians = paper_delivery_guardians(ids["class_5a"])
+        students = roster.class_students(ids["class_5a"])
+        on_paper = [s for s in students if StudentGuardian.select().where(
+            (StudentGuardian.student == s.id) & StudentGuardian.guardian.in_(guardians or [0])).exists()]
+    assert 0 < len(on_paper) <= len(students)
+    page = k.get(f"/paper_export/classes/{ids['class_5a']}").get_data(as_text=True)
+    assert f"Список получающих на бумаге (учеников: {len(on_paper)})" in page
+    r = _start(k, ids, selection="paper", **{"from": "2026-11-23", "to": "2026-11-24"})
+    with demo_app.app_context():
+        b = Batch.get_by_id(_batch_id(r))
+        assert (b.total, b.selection, b.status) == (len(on_paper), "paper", "done")
+        assert sorted(int(x) for x in b.student_ids.split(",")) == sorted(s.id for s in on_paper)
+    text = pdf_text(k.get(f"/paper_export/batches/{b.id}.pdf").data, tmp_path)
+    assert text.count("ВЫПИСКА") == len(on_paper) and on_paper[0].full_name in text
+    # the consent plugin switched off for the school: nobody keeps the list
+    assert as_user("admin").put(f"/api/v1/schools/{ids['school']}/plugins/consent",
+                                json={"enabled": False}).status_code == 200
     page = k.get(f"/paper_export/classes/{ids['class_5a']}").get_data(as_text=True)
     assert "выберите учеников вручную" in page
     r = _start(k, ids, selection="paper")
@@ -86,22 +94,6 @@ def test_paper_list_from_the_hook_and_the_hand_choice_without_it(demo_app, as_us
     with demo_app.app_context():
         b = Batch.get_by_id(_batch_id(r))
         assert b.total == 2 and b.status == "done"
-    # a plugin that keeps the list answers: only those guardians' children
-    pm = demo_app.extensions["zhurnal"].plugins.pm
-    pm.register(PaperList, name="paper_list_test")
-    try:
-        with demo_app.app_context():
-            g = Guardian.select().join(StudentGuardian).where(StudentGuardian.student == ids["other_5a"]).get()
-            PaperList.guardian_ids = [g.id]
-        r = _start(k, ids, selection="paper")
-        with demo_app.app_context():
-            b = Batch.get_by_id(_batch_id(r))
-            assert (b.total, b.student_ids, b.selection) == (1, str(ids["other_5a"]), "paper")
-            name = Student.get_by_id(ids["other_5a"]).full_name
-        text = pdf_text(k.get(f"/paper_export/batches/{b.id}.pdf").data, tmp_path)
-        assert name in text and text.count("ВЫПИСКА") == 1
-    finally:
-        pm.unregister(name="paper_list_test")
 
 
 def test_handed_over_extract_counts_as_acknowledgement_on_the_diary_page(demo_app, as_user, ids):
@@ -152,19 +144,26 @@ def test_schedule_makes_the_batch_and_a_notice(demo_app, as_user, ids):
     from plugins.paper_export.models import Batch, Schedule
     demo_app.config["WTF_CSRF_ENABLED"] = False
     k = as_user("klass5a")
-    # the paper list needs a keeper; for the whole class it works without
-    r = k.post(f"/paper_export/classes/{ids['class_5a']}/schedule", data={"every_days": "14", "selection": "paper"})
-    assert r.status_code == 422
+    from plugins.consent.service import paper_delivery_guardians
+    from plugins.roster.models import StudentGuardian
     for bad in ("99999999999999999999", "0", "-3", "121", "две"):
         assert k.post(f"/paper_export/classes/{ids['class_5a']}/schedule",
                       data={"every_days": bad, "selection": "class"}).status_code == 422, bad
-    r = k.post(f"/paper_export/classes/{ids['class_5a']}/schedule", data={"every_days": "14", "selection": "class"})
+    # "every two weeks for the paper list" (the consent plugin keeps the list)
+    r = k.post(f"/paper_export/classes/{ids['class_5a']}/schedule", data={"every_days": "14", "selection": "paper"})
     assert r.status_code == 302
     with demo_app.app_context():
+        on_paper = {sid for (sid,) in StudentGuardian.select(StudentGuardian.student).where(
+            StudentGuardian.guardian.in_(paper_delivery_guardians(ids["class_5a"]) or [0])).tuples()}
         made = scheduled_batches_job.call_local()
         assert len(made) == 1
         b = Batch.get_by_id(made[0])
-        assert (b.status, b.date_to, b.date_from, b.total) == ("done", dt.date(2026, 11, 26), dt.date(2026, 11, 13), 25)
+        assert (b.status, b.date_to, b.date_from, b.selection) == ("done", dt.date(2026, 11, 26),
+                                                                   dt.date(2026, 11, 13), "paper")
+        from plugins.roster import service as roster
+        in_class = {s.id for s in roster.class_students(ids["class_5a"])}
+        assert {int(x) for x in b.student_ids.split(",")} == on_paper & in_class
+        assert b.total == len(b.student_ids.split(",")) > 0
         assert Schedule.get(Schedule.school_class == ids["class_5a"]).next_on == dt.date(2026, 12, 10)
         assert scheduled_batches_job.call_local() == []  # not due again today
         assert [x.id for x in service.pending_notices(b.school_class)] == [b.id]

@@ -106,8 +106,9 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
 
     from . import admin, incidents_api, incidents_pages, ui
     from .identity import api as identity_api, views as identity_views
+    from .notify import views as notify_views
     for bp in (identity_api.bp, identity_views.bp, ui.bp, admin.bp, admin.api_bp, incidents_api.api_bp,
-               incidents_pages.bp):
+               incidents_pages.bp, notify_views.bp, notify_views.api_bp):
         app.register_blueprint(bp)
         ext.blueprint_owner[bp.name] = "core"
     for name, bps in host.per_plugin("zhurnal_blueprints").items():
@@ -129,6 +130,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     ops.install(app)
     audit.install(app)
     queue.install(app)
+    from . import notify
+    notify.install(app)
     host.hook.zhurnal_app_ready(app=app)
     return app
 

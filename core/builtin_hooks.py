@@ -25,6 +25,8 @@ def zhurnal_permissions():
         Permission("core.incidents.manage", "Mark an incident's suspect window, revert its writes, resolve it",
                    roles=("admin",)),
         Permission("core.schools.manage", "Create and rename schools", roles=("admin",)),
+        Permission("core.notify.manage", "See every notification: the outbox, failed deliveries; retry them",
+                   roles=("admin",)),
     ]
 
 
@@ -50,7 +52,8 @@ def core_nav(user) -> list:
         items.append(NavItem(_("Audit"), "admin.audit_log", priority=920))
     if can(user, "core.incidents.read"):
         items.append(NavItem(_("Incidents"), "admin.incidents", priority=930))
-    return items
+    from .notify.views import nav_items as notify_nav
+    return items + notify_nav(user)
 
 
 @hookimpl

@@ -130,6 +130,9 @@ def migrate_all(app, echo=click.echo) -> None:
                                CORE_SCHEMA_VERSION,
                                CORE_MIGRATIONS)
     echo(f"core: schema {before} -> {after}" if before != after else f"core: schema {after} (up to date)")
+    from .notify.models import MODELS as NOTIFY_MODELS, SCHEMA_VERSION as NOTIFY_VERSION
+    before, after = db.migrate("core.notify", NOTIFY_MODELS, NOTIFY_VERSION, {})
+    echo(f"core.notify: schema {before} -> {after}" if before != after else f"core.notify: schema {after} (up to date)")
     host = app.extensions["zhurnal"].plugins
     models = host.per_plugin("zhurnal_models")
     for name in host.order:
@@ -299,6 +302,16 @@ def plugins_cmd(ctx):
 
 # --- background jobs ----------------------------------------------------------------------------
 
+def _deliver_on_start(app) -> None:
+    """A worker that starts (or restarts after a crash) first delivers what waits in the outbox."""
+    from .notify.worker import deliver_job
+    with app.app_context():
+        try:
+            deliver_job()
+        except Exception as e:  # the queue is down: the periodic sweep delivers once it is back
+            click.echo(f"zhurnal worker: could not queue the first delivery pass: {e}", err=True)
+
+
 @main.command()
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
 @click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(0.05, 60),
@@ -319,8 +332,14 @@ def worker(ctx, workers, poll):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     shown = re.sub(r"//[^@/]*@", "//***@", where or "")  # no password in the log
     click.echo(f"zhurnal worker: {workers} thread(s) on the {kind} queue {shown} ({queue.name})", err=True)
+    _deliver_on_start(app)
     Consumer(queue, workers=workers, worker_type="thread", periodic=True, initial_delay=min(0.1, poll),
              max_delay=poll, check_worker_health=True).run()
+
+
+from .notify.cli import register as _register_notify  # noqa: E402
+
+_register_notify(main, with_app)
 
 
 # --- users ----------------------------------------------------------------------------------------

@@ -106,6 +106,26 @@ class SecuritySchema(Schema):
             raise ValidationError("must be at least 8 x argon2_parallelism", "argon2_memory_cost")
 
 
+class NotifySchema(Schema):
+    """``[notify]``: the notification outbox and its worker."""
+    class Meta:
+        unknown = RAISE
+
+    #: how long a worker holds the rows it claimed; a killed worker's rows are retried after it
+    lease_seconds = fields.Int(load_default=300, validate=validate.Range(min=1, max=86400))
+    #: tries before a temporarily failing delivery is given up (recorded as failed)
+    max_attempts = fields.Int(load_default=8, validate=validate.Range(min=1, max=100))
+    #: the first retry waits this long; each next one twice as long (at most 6 hours)
+    retry_seconds = fields.Int(load_default=60, validate=validate.Range(min=1, max=86400))
+    #: rows a worker claims at once
+    batch_size = fields.Int(load_default=100, validate=validate.Range(min=1, max=10000))
+    #: absence notices wait until this time of the school day ("HH:MM", school time zone)
+    absence_time = fields.Str(load_default="10:00",
+                              validate=validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="must be HH:MM"))
+    #: students (not only guardians) may receive notifications
+    students = fields.Bool(load_default=False)
+
+
 class SettingsSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -138,6 +158,7 @@ class SettingsSchema(Schema):
     security = fields.Nested(SecuritySchema, load_default=lambda: SecuritySchema().load({}))
     #: extra permission grants beyond the plugins' defaults: {role: [permission, ...]}
     grants = fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()), load_default=dict)
+    notify = fields.Nested(NotifySchema, load_default=lambda: NotifySchema().load({}))
     plugins = fields.Dict(load_default=dict)  # validated by plugin manager
 
 
@@ -161,6 +182,7 @@ class Settings:
     backup_keep_days: int = 14
     metrics_token: str | None = None
     log_format: str = "json"
+    notify: dict = field(default_factory=lambda: NotifySchema().load({}))
 
     def for_plugin(self, name: str) -> dict:
         return self.plugin_settings.get(name, {})
@@ -285,6 +307,7 @@ def load_settings(overrides: dict | None = None, env: dict | None = None,
         backup_dir=data["backup_dir"] or _beside_database(db_url, "-backups", "backups"),
         backup_keep_days=data["backup_keep_days"],
         metrics_token=data["metrics_token"], log_format=data["log_format"],
+        notify=data["notify"],
     )
 
 

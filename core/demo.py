@@ -73,5 +73,7 @@ def seed(students_per_class: int = 25, today: dt.date | None = None, seed_value:
         access.grant(sup, "support", school=school, scope_type="deployment", scope_id=None)
         ctx.data["core"] = {"school": school}
         ext.plugins.per_plugin("zhurnal_demo_seed", ctx=ctx)
+        from .notify.outbox import forget_pending
+        forget_pending()  # the demo's made-up past is not news: nobody is notified of it
     db.refresh_statistics()
     return ctx

@@ -297,6 +297,105 @@ def zhurnal_paper_acknowledgements(student_ids, date_from, date_to):
 # --- notifications -------------------------------------------------------------
 
 @hookspec
+def zhurnal_notification_channels():
+    """Offer notification channels (email, SMS gateway, messenger, a vendor's own).
+
+    Called once when the application is built, for every loaded plugin; the
+    kernel makes one instance of each class with the plugin's validated settings
+    (``Channel(settings=..., app=app)``). The worker delivers through a channel
+    only for schools where its plugin is enabled. See
+    :mod:`core.notify.channel` for the contract (code, title, settings schema,
+    ``address_for(user)``, ``send(message) -> DeliveryResult``).
+
+    :returns: list of :class:`core.notify.channel.Channel` subclasses. Lists are
+        merged; two channels with one ``code`` stop start-up.
+    """
+
+
+@hookspec(firstresult=True)
+def zhurnal_contact_address(user, kind):
+    """Where does this account receive messages of ``kind``?
+
+    Called by :func:`core.notify.address.contact_of` (channels' default
+    ``address_for``, the preferences page), only for plugins enabled for the
+    user's school. The roster answers for accounts linked to a guardian, whose
+    contacts live in the ``Guardian`` record; staff accounts get no answer and
+    the kernel uses ``User.email`` / ``User.phone``.
+
+    :param user: a :class:`core.identity.models.User`
+    :param kind: ``"email"`` or ``"phone"`` (other kinds belong to their channel)
+    :returns: the address, ``""`` when the plugin owns this user's contacts but
+        none is recorded, or ``None`` (not this plugin's user). The first
+        non-``None`` answer is used.
+    """
+
+
+@hookspec(firstresult=True)
+def zhurnal_contact_addresses(user_ids, kind):
+    """``zhurnal_contact_address`` for many accounts at once (a class announcement's fan-out).
+
+    Called by :func:`core.notify.address.contacts_of`, once per school, only for
+    plugins enabled for that school. The roster answers for the accounts linked to
+    guardians, in one query.
+
+    :param user_ids: account ids of one school
+    :param kind: ``"email"`` or ``"phone"``
+    :returns: dict ``{user_id: address or ""}`` naming only the accounts whose
+        contacts this plugin owns (others fall back to the account), or ``None``.
+        The first non-``None`` answer is used.
+    """
+
+
+@hookspec(firstresult=True)
+def zhurnal_notification_audience(student_id):
+    """Who hears about a student's marks, absences, remarks...?
+
+    Called by the notification pipeline when it fans a notification about
+    ``student_id`` out into deliveries, and again right before each delivery is
+    sent (a guardian unlinked in between gets nothing), only for plugins enabled
+    for the student's school. The roster answers.
+
+    :param student_id: roster student id
+    :returns: list of dicts ``{"user_id": int, "role": "guardian" | "student"}``
+        (accounts only), or ``None`` (not this plugin's). First non-``None`` answer wins.
+    """
+
+
+@hookspec
+def zhurnal_notification_details(event, student_id, data):
+    """Fill in what a notification's texts need that was not read when it was queued.
+
+    A service queues a notification with ids only (saving a mark stays one INSERT
+    more); the worker calls this once per notification when it fans it out, for
+    plugins enabled for the school, and stores the merged result into the
+    notification's data. The journal answers with the student's and the subject's names.
+
+    :param event: the event code (``"mark"``, ``"absence"``...)
+    :param student_id: the student it is about, or ``None``
+    :param data: the notification's data as queued
+    :returns: a dict of extra data fields, or ``None``; the dicts are merged in
+        plugin order (later plugins win on the same key).
+    """
+
+
+@hookspec(firstresult=True)
+def zhurnal_notification_current(event, student_id, data):
+    """Is a queued notification still worth sending?
+
+    Called by the notification worker right before a delivery is sent, for
+    plugins enabled for the school. The plugin that queued the event answers
+    (e.g. the journal says an absence notice is void once the absence was
+    excused or removed); others return ``None``.
+
+    :param event: the notification's event code (``"absence"``)
+    :param student_id: the student it is about, or ``None``
+    :param data: the notification's data dict, as queued
+    :returns: ``False`` to cancel the delivery, ``True`` or ``None`` to send. First
+        non-``None`` answer wins.
+    """
+
+
+@hookspec
 def zhurnal_security_alert(alert):
     """Deliver an urgent security notice to staff through a channel (email, SMS, messenger).
 
@@ -313,6 +412,11 @@ def zhurnal_security_alert(alert):
     synchronously); raising rolls the notice back and the job is retried.
     ``alert`` is a :class:`core.queue.SecurityAlert` (``kind``, ``key`` for
     idempotency, ``school_id``, ``account``, ``at``, ``recipients``, ``data``).
+
+    The kernel also writes the notice to its notification outbox (event
+    ``security_alert``, no consent check: it is not a student's data), so a
+    channel offered through ``zhurnal_notification_channels`` needs nothing
+    here; this hook remains for plugins that keep an outbox of their own.
 
     :returns: the channel's name (e.g. ``"email"``) if it took the notice, else ``None``.
     """

@@ -22,6 +22,7 @@ import time
 import uuid
 
 from flask import Blueprint, Response, current_app, g, request
+from peewee import fn as pw_fn
 
 req_log = logging.getLogger("zhurnal.request")
 job_log = logging.getLogger("zhurnal.job")
@@ -103,6 +104,18 @@ class _ScrapeTimeCollector:
         except Exception:  # noqa: BLE001 - an unreachable queue is a readiness matter, not a scrape error
             g_q.add_metric([], float("nan"))
         yield g_q
+        try:  # the notification outbox: what waits, and what failed for good
+            from .notify.models import FAILED, QUEUED, Delivery
+            by_status = dict(Delivery.select(Delivery.status, pw_fn.COUNT(Delivery.id))
+                             .where(Delivery.status.in_([QUEUED, FAILED])).group_by(Delivery.status).tuples())
+            waiting = GaugeMetricFamily("zhurnal_notifications_waiting", "Notification deliveries waiting to be sent")
+            waiting.add_metric([], by_status.get(QUEUED, 0))
+            failed = GaugeMetricFamily("zhurnal_notifications_failed", "Notification deliveries that failed for good")
+            failed.add_metric([], by_status.get(FAILED, 0))
+            yield waiting
+            yield failed
+        except Exception:  # noqa: BLE001 - a missing or unreachable table is a readiness matter
+            pass
         host = self.app.extensions["zhurnal"].plugins
         for plugin, results in host.per_plugin("zhurnal_metrics").items():
             for name, help_text, value in results or []:

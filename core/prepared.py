@@ -71,6 +71,19 @@ class Prepared:
         bound = [values[p.name] if isinstance(p, _Slot) else p for p in params]
         return database.obj.execute_sql(sql, bound)
 
+    def execute_many(self, rows: list[dict], convert: dict | None = None) -> None:
+        """Run the statement once per dict of ``rows`` (the driver's ``executemany``).
+
+        :param convert: ``{slot name: function}`` applied to that slot's values (e.g. a
+            field's ``db_value``)
+        """
+        sql, params, names = self._sql()
+        convert = convert or {}
+        order = [(p.name, convert.get(p.name)) if isinstance(p, _Slot) else (None, p) for p in params]
+        bound = [[(fn(r[name]) if fn else r[name]) if name is not None else fn for name, fn in order]
+                 for r in rows]
+        database.obj.cursor().executemany(sql, bound)
+
     def rows(self, **values) -> list[tuple]:
         return self.execute(**values).fetchall()
 

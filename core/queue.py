@@ -365,7 +365,14 @@ def notify_compromise_job(report_id: int) -> list[str] | None:
             (CompromiseReport.id == report.id) & CompromiseReport.notified_at.is_null()).execute()
         if not claimed:  # another worker got there first
             return None
-        channels = ext.plugins.hook_for(school).zhurnal_security_alert(alert=alert)
+        # the notification outbox delivers it through every channel (no consent: not a student's data)
+        from .notify import channels_for
+        from .notify.outbox import notify
+        notify("security_alert", key=alert.key, school_id=account.school_id, recipients=[u.id for u in recipients],
+               data={"account": account.login, "at": report.reported_at.strftime("%Y-%m-%d %H:%M UTC"),
+                     "note": report.note or "", "_link": "/admin/incidents"})
+        outbox = ["outbox"] if channels_for(school) else []
+        channels = ext.plugins.hook_for(school).zhurnal_security_alert(alert=alert) + outbox
         told = [u.login for u in recipients]
         audit.record("core.compromise.notified", report, school_id=account.school_id, ip="job",
                      data={"account": account.login, "recipients": told,

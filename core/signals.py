@@ -7,6 +7,12 @@ are sent by a plugin's service layer **after the transaction committed**, with
 :func:`send`, never from ORM save hooks. Every signal carries ``school_id``;
 receivers of a plugin that is switched off for that school are skipped.
 
+A receiver runs after the change it reacts to was committed, so it can no
+longer undo it: an exception it raises is logged (``zhurnal.signals``) and
+swallowed, and the other receivers and the request carry on. Work that must
+happen with the change belongs in the service's transaction (e.g. the
+notification outbox, :func:`core.notify.outbox.notify`).
+
 Receivers take ``(sender, **kwargs)`` and are connected with :func:`connect`
 from the plugin's ``zhurnal_app_ready`` hook, which records the owning plugin
 and holds a strong reference (a lambda would otherwise vanish)::
@@ -96,6 +102,14 @@ medical_certificate_changed = zhurnal_signals.signal(
     doc="A medical certificate was added or removed (certificate_id, student_id, date_from, date_to, action, by, school_id).")
 
 
+#: the last receivers that raised: (receiver name, signal name), newest last (for tests and support)
+_failures: list[tuple[str, str]] = []
+
+
+def recent_failures() -> list[tuple[str, str]]:
+    return list(_failures)
+
+
 def all_signals() -> dict[str, object]:
     return dict(zhurnal_signals)
 
@@ -117,7 +131,14 @@ def connect(signal, receiver, *, app, owner: str) -> None:
             school = target.extensions["zhurnal"].school_by_id(kwargs.get("school_id"))
             if not host.is_enabled(owner, school):
                 return None
-        return receiver(sender, **kwargs)
+        try:
+            return receiver(sender, **kwargs)
+        except Exception:  # the change is committed: one failing receiver must not undo the request
+            log.exception("receiver %s of signal %r failed (school %s); the change it reacted to stands",
+                          guarded.__name__, getattr(signal, "name", signal), kwargs.get("school_id"))
+            _failures.append((guarded.__name__, getattr(signal, "name", str(signal))))
+            del _failures[:-100]
+            return None
 
     guarded.__name__ = f"{owner}:{getattr(receiver, '__name__', 'receiver')}"
     guarded.owner = owner
@@ -135,8 +156,11 @@ def disconnect_app(app) -> None:
 def send(signal, sender=None, **kwargs):
     """Send a domain signal. Call after commit; ``school_id`` is required.
 
+    Every receiver runs even if one before it raised: the exception is logged (the
+    change is committed; a receiver cannot undo it and must not turn it into an error).
     Inside :func:`after_commit` (a service's transaction nested in a wider one) the signal
     is held until that wider transaction has committed, and dropped if it rolls back.
+    :returns: ``[(receiver, result)]`` of the receivers that returned (``[]`` while held).
     """
     if "school_id" not in kwargs:
         raise TypeError(f"signal {signal.name!r} sent without school_id")
@@ -144,7 +168,24 @@ def send(signal, sender=None, **kwargs):
     if held is not None:
         held.append((signal, sender, kwargs))
         return []
-    return signal.send(sender, **kwargs)
+    return _dispatch(signal, sender, kwargs)
+
+
+def _dispatch(signal, sender, kwargs) -> list:
+    """Call every receiver; one that raises is logged and the others still run."""
+    if getattr(signal, "is_muted", False):
+        return []
+    results = []
+    for receiver in signal.receivers_for(sender):
+        try:
+            results.append((receiver, receiver(sender, **kwargs)))
+        except Exception:
+            name = getattr(receiver, "__name__", repr(receiver))
+            log.exception("receiver %s of signal %r failed (school %s); the change it reacted to stands",
+                          name, signal.name, kwargs.get("school_id"))
+            _failures.append((name, signal.name))
+            del _failures[:-100]
+    return results
 
 
 @contextmanager
@@ -161,4 +202,4 @@ def after_commit():
         g._zh_held_signals = None
     # reached only when the block (and the transaction inside it) completed
     for signal, sender, kwargs in held:
-        signal.send(sender, **kwargs)
+        _dispatch(signal, sender, kwargs)

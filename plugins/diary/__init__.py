@@ -42,6 +42,7 @@ def zhurnal_demo_seed(ctx):
 def zhurnal_blueprints():
     from .api import bp as api_bp
     from .views import bp as views_bp
+    from . import views_ack  # noqa: F401  (the weekly summary's «Ознакомлен» link)
     return [views_bp, api_bp]
 
 

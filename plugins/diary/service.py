@@ -16,7 +16,7 @@ from core import audit, clock, signals
 from core.db import database, utcnow
 from plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
 
-from . import week_sql
+from . import notices, week_sql
 from .models import Acknowledgement, Message, Thread, ThreadMember, Visit
 from core.prepared import as_datetime
 from .week import class_id_of, monday_of, week_facts
@@ -187,6 +187,7 @@ def start_thread(author, student: Student, *, side: str, recipient_ids: list[int
                                  [{"thread": thread.id, "user": u, "side": other}
                                   for u in recipient_ids if u != author.id]).execute()
         msg = _post(thread, author, body, at)
+        notices.message(msg, thread, author, recipient_ids, body)
         audit.record("diary.thread.create", thread, user=author, school_id=thread.school_id,
                      data={"student": student.id, "recipients": sorted(recipient_ids), "subject": subject})
     signals.send(signals.message_posted, message_id=msg.id, thread_id=thread.id, author_id=author.id,
@@ -208,6 +209,7 @@ def announce(author, cls: SchoolClass, guardian_user_ids: list[int], *, subject:
         ThreadMember.insert_many([{"thread": thread.id, "user": author.id, "side": "staff"}] +
                                  [{"thread": thread.id, "user": u, "side": "guardian"} for u in recipients]).execute()
         msg = _post(thread, author, body, at)
+        notices.message(msg, thread, author, recipients, body)
         audit.record("diary.announcement.create", thread, user=author, school_id=cls.school_id,
                      data={"class": cls.id, "recipients": len(recipients), "subject": subject})
     signals.send(signals.message_posted, message_id=msg.id, thread_id=thread.id, author_id=author.id,
@@ -225,6 +227,7 @@ def reply(author, thread: Thread, member: ThreadMember, body: str, *, at: dt.dat
     at = at or utcnow()
     with database.atomic():
         msg = _post(thread, author, body, at)
+        notices.message(msg, thread, author, _recipients(thread.id, author.id), body)
         audit.record("diary.message.create", msg, user=author, school_id=thread.school_id,
                      data={"thread": thread.id})
     recipients = _recipients(thread.id, author.id)

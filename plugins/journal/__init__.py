@@ -11,7 +11,18 @@ name = "journal"
 title = "Электронный журнал"
 version = "1.0"
 depends: tuple[str, ...] = ("roster",)
-schema_version = 1
+schema_version = 2
+
+
+def _upgrade_to_2(migrator):
+    """Lessons record when attendance was taken."""
+    import peewee as pw
+    from playhouse.migrate import migrate
+    migrate(migrator.add_column("journal_lesson", "attendance_taken_at", pw.DateTimeField(null=True)))
+
+
+#: numbered schema upgrades, run by ``zhurnal init`` (see core.db.migrate)
+migrations = {2: _upgrade_to_2}
 
 
 @hookimpl
@@ -82,6 +93,18 @@ def zhurnal_student_card_sections(student, user):
 def zhurnal_cli_commands():
     from .cli import journal
     return [journal]
+
+
+@hookimpl
+def zhurnal_notification_current(event, student_id, data):
+    from .notices import still_current
+    return still_current(event, student_id, data)
+
+
+@hookimpl
+def zhurnal_notification_details(event, student_id, data):
+    from .notices import details
+    return details(event, student_id, data)
 
 
 @hookimpl

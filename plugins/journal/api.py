@@ -196,6 +196,14 @@ def update_lesson(lesson_id: int, body):
     return _call(service.update_lesson, lesson, body, version=version, by=g.user, allow_closed=_override(lesson))
 
 
+@endpoint(bp, "/lessons/<id:lesson_id>/attendance-taken", ["POST"], idempotent=True, response=JournalLessonOut,
+          summary="Say attendance at the lesson is taken: everyone not marked absent or late was there")
+def attendance_taken(lesson_id: int):
+    lesson = _lesson_or_404(lesson_id)
+    _require("journal.attendance.write", lesson)
+    return _call(service.attendance_taken, lesson, by=g.user, allow_closed=_override(lesson))
+
+
 # --- marks -----------------------------------------------------------------------------------------
 
 @endpoint(bp, "/marks", ["POST"], summary="Give a mark", body=MarkIn, status=201, idempotent=True)

@@ -48,6 +48,7 @@ def vocabulary() -> AuditVocabulary:
         actions={
             "journal.mark.create": _l("gave a mark"), "journal.mark.update": _l("changed a mark"),
             "journal.mark.delete": _l("deleted a mark"), "journal.attendance.set": _l("recorded attendance"),
+            "journal.attendance.taken": _l("said attendance was taken"),
             "journal.attendance.justify": _l("excused an absence"), "journal.attendance.unjustify": _l("withdrew an excuse"),
             "journal.term_mark.set": _l("set a period mark"), "journal.remark.create": _l("wrote a remark"),
             "journal.lesson.create": _l("added a lesson"), "journal.lesson.update": _l("changed a lesson's topic or homework"),

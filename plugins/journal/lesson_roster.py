@@ -50,6 +50,7 @@ def config(lesson: Lesson) -> dict:
         # the API's contract routes (stable: other clients use them too)
         "marks_url": "/api/v1/marks",
         "attendance_url": "/api/v1/attendance",
+        "taken_url": f"/api/v1/lessons/{lesson.id}/attendance-taken",
         "values": list(scale.values),
         "kinds": [{"code": k.code, "name": k.name} for k in kinds],
         "attendance": dict(ATTENDANCE_BUTTONS),
@@ -59,6 +60,7 @@ def config(lesson: Lesson) -> dict:
             "sent": _("Everything is saved."), "error": _("Not saved: %(message)s"),
             "conflict": _("Someone else changed this in the meantime; the current value is shown."),
             "comment": _("Comment to the mark (optional)"), "remove": _("Remove the mark %(value)s?"),
+            "taken": _("Attendance taken."),
         },
     }
 

@@ -91,6 +91,8 @@ class Lesson(BaseModel):
     timetable_entry = pw.ForeignKeyField(TimetableEntry, null=True, on_delete="SET NULL")
     version = pw.IntegerField(default=1)
     updated_at = pw.DateTimeField(default=utcnow)
+    #: when the teacher said attendance was taken (everyone not marked absent or late was there)
+    attendance_taken_at = pw.DateTimeField(null=True)
 
     class Meta:
         table_name = "journal_lesson"

@@ -99,6 +99,7 @@ class JournalLessonOut(Schema):
     control_title = fields.Str()
     cancelled = fields.Bool()
     version = fields.Int()
+    attendance_taken_at = fields.DateTime(allow_none=True)
 
 
 class MarkValue(fields.Str):

@@ -33,6 +33,7 @@ from core.prepared import Prepared, as_date, slot
 from plugins.roster import service as roster
 from plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
 
+from . import notices
 from .models import (ATTENDANCE, CHANGE_KINDS, REMARK_KINDS, Attendance, BellTime, History, Lesson, Mark,
                      MarkScale, Remark, SubjectScale, TermMark, TimetableChange, TimetableEntry, WorkKind)
 
@@ -885,6 +886,7 @@ def add_mark(lesson: Lesson, student: Student, value: str, kind: str = "answer",
                     teacher=_id(by), created_at=now, updated_at=now, version=1)
         mark.id = _INSERT_MARK.insert(**mark.__data__)
         _history("mark", mark.id, ctx.student_id, lesson.id, "created", None, _mark_text(value, kind), by)
+        notices.mark(mark.id, 1, ctx.student_id, lesson, value, comment)
         audit.record("journal.mark.create", mark, user=by, school_id=lesson.school_id,
                      data={"student": ctx.student_id, "lesson": lesson.id, "value": value, "kind": kind,
                            "comment": comment})
@@ -942,6 +944,8 @@ def update_mark(mark: Mark, changes: dict, *, version: int, by=None, allow_close
         if _update_mark(mark.id, version, upd, now) == 0:
             raise StaleEdit(Mark.get_or_none(Mark.id == mark.id))
         new_kind = diff.get("kind", [None, old_kind])[1]
+        if diff.get("value"):
+            notices.mark(mark.id, version + 1, mark.student_id, lesson, upd["value"], upd.get("comment", mark.comment))
         if diff.get("value") or diff.get("kind"):
             _history("mark", mark.id, mark.student_id, lesson.id, "updated", _mark_text(mark.value, old_kind),
                      _mark_text(upd.get("value", mark.value), new_kind), by)
@@ -1062,6 +1066,7 @@ def set_attendance(lesson: Lesson, student: Student, status: str | None, reason:
         else:
             raise StaleEdit(Attendance.get_or_none((Attendance.lesson == lesson.id) &
                                                    (Attendance.student == student.id)))
+        notices.attendance(student.id, lesson, status)
         audit.record("journal.attendance.set", result or row, user=by, school_id=lesson.school_id,
                      data={"student": student.id, "lesson": lesson.id, "status": [old_status, status],
                            "reason": reason or ""})
@@ -1209,6 +1214,8 @@ def create_lesson(school_id: int, *, date: dt.date, subject: Subject, teacher=No
                                homework=homework or "",
                                homework_links=json.dumps(homework_links or [], ensure_ascii=False),
                                is_control=bool(is_control), control_title=control_title or "")
+        if homework:
+            notices.homework(lesson, homework, [s.id for s in lesson_students(lesson)])
         audit.record("journal.lesson.create", lesson, user=by, school_id=school_id,
                      data={"date": date.isoformat(), "subject": subject.id, "class": class_id, "group": _id(group),
                            "topic": topic, "control": bool(is_control)})
@@ -1218,6 +1225,23 @@ def create_lesson(school_id: int, *, date: dt.date, subject: Subject, teacher=No
     if homework:
         signals.send(signals.homework_set, lesson_id=lesson.id, text=homework, class_id=class_id,
                      group_id=_id(group), by=by, school_id=school_id)
+    return lesson
+
+
+def attendance_taken(lesson: Lesson, *, by=None, allow_closed: bool = False) -> Lesson:
+    """The teacher says attendance at ``lesson`` is recorded: everyone not marked absent or late was there.
+
+    Idempotent (a second call moves the time); refused in a closed period without the override.
+    """
+    period = lesson_period(lesson)
+    now = utcnow()
+    with database.atomic():
+        override = _check_open(period, "lesson_id", allow_closed)
+        Lesson.update(attendance_taken_at=now).where(Lesson.id == lesson.id).execute()
+        audit.record("journal.attendance.taken", lesson, user=by, school_id=lesson.school_id)
+        if override:
+            _audit_override(lesson, period, by, lesson.school_id, "attendance_taken")
+    lesson.attendance_taken_at = now
     return lesson
 
 
@@ -1266,6 +1290,8 @@ def update_lesson(lesson: Lesson, changes: dict, *, version: int, by=None, allow
         if n == 0:
             raise StaleEdit(Lesson.get_or_none(Lesson.id == lesson.id))
         audit.record("journal.lesson.update", lesson, user=by, school_id=lesson.school_id, data=diff)
+        if "homework" in diff:
+            notices.homework(lesson, upd["homework"], [s.id for s in lesson_students(lesson)])
         if override:
             _audit_override(lesson, period, by, lesson.school_id, "lesson.update")
     fresh = _lesson_query().where(Lesson.id == lesson.id).get()
@@ -1546,6 +1572,7 @@ def add_remark(student: Student, text: str, *, kind: str = "remark", subject: Su
     with database.atomic():
         r = Remark.create(student=student.id, teacher=_id(by), lesson=_id(lesson), subject=_id(subject),
                           date=date or (lesson.date if lesson else clock.today()), kind=kind, text=text)
+        notices.remark(r.id, student.id, student.school_id, text, kind)
         audit.record("journal.remark.create", r, user=by, school_id=student.school_id,
                      data={"student": student.id, "kind": kind, "subject": _id(subject), "lesson": _id(lesson)})
     signals.send(signals.remark_added, remark_id=r.id, student_id=student.id, kind=kind, subject_id=_id(subject),

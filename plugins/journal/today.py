@@ -59,6 +59,8 @@ def day_of(user, day: dt.date, school_id: int) -> list[DayLesson]:
                          absences.get(x.id, 0), marks.get(x.id, 0),
                          url=url_for("journal.lesson_page", lesson_id=x.id))
         if not x.cancelled:
+            if x.date <= day and x.attendance_taken_at is None and not item.absences:
+                item.missing.append(_("attendance"))
             if not x.topic:
                 item.missing.append(_("topic"))
             if not x.homework:

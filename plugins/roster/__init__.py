@@ -9,7 +9,7 @@ name = "roster"
 title = "Школа и классы"
 version = "1.0"
 depends: tuple[str, ...] = ()
-schema_version = 3
+schema_version = 4
 
 
 def _upgrade_to_2(migrator):
@@ -30,8 +30,13 @@ def _upgrade_to_3(migrator):
     upgrade_to_3(migrator)
 
 
+def _upgrade_to_4(migrator):
+    from .models import contacts_to_guardians
+    contacts_to_guardians()
+
+
 #: numbered schema upgrades, run by ``zhurnal init`` (see core.db.migrate)
-migrations = {2: _upgrade_to_2, 3: _upgrade_to_3}
+migrations = {2: _upgrade_to_2, 3: _upgrade_to_3, 4: _upgrade_to_4}
 
 
 @hookimpl
@@ -62,6 +67,7 @@ def zhurnal_demo_seed(ctx):
 def zhurnal_blueprints():
     from .api import bp as api_bp
     from .views import bp as views_bp
+    from . import deliveries  # noqa: F401  (adds the guardians' notification log to both)
     return [views_bp, api_bp]
 
 
@@ -99,6 +105,55 @@ def zhurnal_exporters():
 def zhurnal_personal_data(user_id, person):
     from .service import personal_data
     return personal_data(user_id, person)
+
+
+@hookimpl
+def zhurnal_contact_address(user, kind):
+    """A guardian's e-mail and phone live in their Guardian record, not on the account; a
+    student's in their Student record when it has them."""
+    if kind not in ("email", "phone"):
+        return None
+    from .models import Guardian, Student
+    row = Guardian.select(getattr(Guardian, kind)).where(Guardian.user == user.id).tuples().first()
+    if row is not None:
+        return (row[0] or "").strip()
+    # a student's own contact, when the roster has one (else the account's)
+    row = Student.select(getattr(Student, kind)).where(Student.user == user.id).tuples().first()
+    return (row[0] or "").strip() or None if row is not None else None
+
+
+@hookimpl
+def zhurnal_contact_addresses(user_ids, kind):
+    if kind not in ("email", "phone"):
+        return None
+    from .models import Guardian, Student
+    out = {}
+    ids = list(user_ids)
+    for i in range(0, len(ids), 500):
+        for uid, value in Student.select(Student.user, getattr(Student, kind)).where(
+                Student.user.in_(ids[i:i + 500]) & (getattr(Student, kind) != "")).tuples():
+            out[uid] = value.strip()
+        for uid, value in Guardian.select(Guardian.user, getattr(Guardian, kind)).where(
+                Guardian.user.in_(ids[i:i + 500])).tuples():
+            out[uid] = (value or "").strip()
+    return out
+
+
+@hookimpl
+def zhurnal_notification_audience(student_id):
+    """The student's guardians with an account, and the student's own account."""
+    from .models import Guardian, Student, StudentGuardian
+    people = [{"user_id": u, "role": "guardian"} for (u,) in
+              Guardian.select(Guardian.user).join(StudentGuardian, on=(StudentGuardian.guardian == Guardian.id))
+              .where((StudentGuardian.student == student_id) & Guardian.user.is_null(False)).tuples()]
+    row = Student.select(Student.user, Student.left_at).where(Student.id == student_id).tuples().first()
+    if row is None:
+        return []
+    if row[1] is not None:
+        return []  # left the school: nobody is told any more
+    if row[0] is not None:
+        people.append({"user_id": row[0], "role": "student"})
+    return people
 
 
 @hookimpl

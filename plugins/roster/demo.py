@@ -154,13 +154,14 @@ def seed(ctx: DemoContext) -> None:
     students["6Б"].sort(key=lambda s: (s.last_name, s.first_name))
 
     p1 = ctx.account("parent1", p1_guardian.full_name, description=f"parent of {s1.short_name} (5А) and {sib.short_name} (6Б)")
-    Guardian.update(user=p1).where(Guardian.id == p1_guardian.id).execute()
+    # parent1 and parent2 get mail (to the «Исходящие» page while no mail server is set up)
+    Guardian.update(user=p1, email="parent1@example.ru").where(Guardian.id == p1_guardian.id).execute()
     for child in (s1, sib):
         access.grant(p1, "parent", school=school, scope_type="student", scope_id=child.id)
     s2 = next(s for s in students["5А"][1:] if s.last_name[:4] != s1.last_name[:4])
     p2_guardian = StudentGuardian.get((StudentGuardian.student == s2) & (StudentGuardian.relation == "mother")).guardian
     p2 = ctx.account("parent2", p2_guardian.full_name, description=f"parent of {s2.short_name} (5А)")
-    Guardian.update(user=p2).where(Guardian.id == p2_guardian.id).execute()
+    Guardian.update(user=p2, email="parent2@example.ru").where(Guardian.id == p2_guardian.id).execute()
     access.grant(p2, "parent", school=school, scope_type="student", scope_id=s2.id)
     su = ctx.account("student1", s1.full_name, description=f"student {s1.short_name} (5А), child of parent1")
     Student.update(user=su).where(Student.id == s1.id).execute()

@@ -276,5 +276,32 @@ def upgrade_to_2(migrator) -> None:
         migrator.database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "version" INTEGER NOT NULL DEFAULT 1')
 
 
+def contacts_to_guardians() -> int:
+    """Schema 3: a guardian's e-mail and phone have one home, the Guardian record.
+
+    Accounts linked to a guardian had their own ``User.email``/``User.phone``
+    (copied when the account was issued, or set by an administrator): a value the
+    Guardian record lacks is moved there, and the account's copies are cleared, so
+    the notification pipeline (which asks the roster, ``zhurnal_contact_address``)
+    and the class teacher see one address. Staff keep theirs on the account.
+    :returns: how many guardian records got a contact from their account.
+    """
+    moved = 0
+    rows = (Guardian.select(Guardian.id, Guardian.email, Guardian.phone, User.id, User.email, User.phone)
+            .join(User, on=(Guardian.user == User.id)).tuples())
+    for gid, g_email, g_phone, uid, u_email, u_phone in list(rows):
+        changes = {}
+        if not (g_email or "").strip() and (u_email or "").strip():
+            changes["email"] = u_email.strip()[:200]
+        if not (g_phone or "").strip() and (u_phone or "").strip():
+            changes["phone"] = u_phone.strip()[:32]
+        if changes:
+            Guardian.update(**changes).where(Guardian.id == gid).execute()
+            moved += 1
+        if u_email is not None or u_phone is not None:
+            User.update(email=None, phone=None).where(User.id == uid).execute()
+    return moved
+
+
 MODELS = [AcademicYear, Period, Holiday, Subject, SchoolClass, Student, Guardian, StudentGuardian,
           StudyGroup, GroupMember, TeachingAssignment, SchoolProfile, ImportMapping]

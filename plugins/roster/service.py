@@ -668,8 +668,8 @@ def give_guardian_account(guardian: Guardian, *, login: str | None = None, by=No
     from .translit import translit
     with database.atomic():
         login = login or _unique_login(translit(guardian.last_name + "." + guardian.first_name[:1]).lower())
-        user, password = identity.create_user(login, guardian.full_name, school=guardian.school_id,
-                                              email=guardian.email or None, phone=guardian.phone or None)
+        # a guardian's contacts live in the Guardian record only (core.notify.address)
+        user, password = identity.create_user(login, guardian.full_name, school=guardian.school_id)
         Guardian.update(user=user).where(Guardian.id == guardian.id).execute()
         guardian.user = user
         for link in StudentGuardian.select().where(StudentGuardian.guardian == guardian.id):

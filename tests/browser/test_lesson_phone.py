@@ -33,7 +33,9 @@ def _saved(page, timeout: float = 15):
     import time
     deadline = time.monotonic() + timeout
     while not page.evaluate("document.getElementById('jr-roster-status').textContent.length > 0 && "
-                            "!document.querySelector('.jr-roster-row.jr-pending')"):
+                            "!document.querySelector('.jr-roster-row.jr-pending') && "
+                            "!Object.keys(localStorage).some(k => k.startsWith('zhurnal.lesson.') && "
+                            "JSON.parse(localStorage.getItem(k) || '[]').length)"):
         assert time.monotonic() < deadline, "the taps were not all saved"
         page.wait_for_timeout(100)
 
@@ -74,6 +76,12 @@ def test_teacher_marks_absences_and_a_mark_on_a_phone_and_they_stay(phone_page, 
     _row(page, a).locator('.jr-att-btn[data-status="absent"]').tap()
     _saved(page)
     assert _db(demo_app, lesson_id, a) == (None, [])
+    # "the others are present": attendance counts as taken
+    page.locator("#jr-roster-taken").tap()
+    _saved(page)
+    with demo_app.app_context():
+        assert Lesson.get_by_id(lesson_id).attendance_taken_at is not None
+    assert page.locator("#jr-roster-taken").get_attribute("aria-pressed") == "true"
 
 
 def test_a_tap_without_connection_waits_and_is_sent_when_it_returns(phone_page, live_url, demo_app):

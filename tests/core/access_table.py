@@ -13,6 +13,18 @@ def _throwaway_user(app, login):
     return {"victim": u.id}
 
 
+def _local_message(app, login):
+    """A message the e-mail channel delivered into the local outbox for parent2."""
+    import uuid
+    from core.identity.models import School, User
+    from core.notify.models import LocalMessage
+    with app.app_context():
+        m = LocalMessage.create(idempotency_key=uuid.uuid4().hex, channel="email", address="p2@example.ru",
+                                user=User.get(User.login == "parent2").id, school=School.select().get().id,
+                                subject="Новая оценка", text="Текст")
+    return {"local": m.id}
+
+
 def _incident(app, login):
     """A fresh incident (a throwaway account reported compromised) to read or act on."""
     from core.identity import service
@@ -90,4 +102,21 @@ CASES = [
          json={"note": "пароль сменён"}, allow=("admin",)),
     Case("admin_api.audit_verify_api", "POST", "/api/v1/audit/verify", allow=("admin",),
          note="deployment-wide check: only admins"),
+    Case("notify.preferences", "GET", "/notifications/preferences", allow=EVERYONE),
+    Case("notify.outbox", "GET", "/notifications/outbox", allow=EVERYONE, note="each sees their own; admin all"),
+    Case("notify.outbox_message", "GET", "/notifications/outbox/{local}", setup=_local_message,
+         allow=("admin", "parent2"), note="delivered locally to parent2"),
+    Case("notify.failed", "GET", "/notifications/failed", allow=("admin",)),
+    Case("notify_api.get_preferences", "GET", "/api/v1/me/notification-preferences", allow=EVERYONE),
+    Case("notify_api.put_preferences", "PUT", "/api/v1/me/notification-preferences",
+         json={"events": {"mark": {"email": "digest"}}}, allow=EVERYONE),
+    Case("notify_api.my_outbox", "GET", "/api/v1/me/outbox", allow=EVERYONE),
+    Case("notify_api.my_deliveries", "GET", "/api/v1/me/deliveries", allow=EVERYONE),
+    Case("notify_api.list_failed", "GET", "/api/v1/notifications/failed", allow=("admin",)),
+    Case("notify_api.retry_failed", "POST", "/api/v1/notifications/retry", json={"ids": [999999]}, allow=("admin",)),
+    Case("notify.school_settings", "GET", "/notifications/school", allow=("admin",)),
+    Case("notify_api.get_school_settings", "GET", "/api/v1/schools/{school}/notification-settings",
+         allow=("admin",)),
+    Case("notify_api.put_school_settings", "PUT", "/api/v1/schools/{school}/notification-settings",
+         json={"students": False}, allow=("admin",)),
 ]

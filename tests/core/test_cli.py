@@ -69,7 +69,7 @@ def test_init_is_idempotent_and_upgrades_keeping_data(make_app, cli):
         rows = [(n.text, n.colour) for n in NoteV2.select().order_by(NoteV2.id)]
         assert rows == [("Купить мел", "white"), ("Проверить тетради", "white")]
         from core.db import current_versions
-        assert current_versions() == {"core": 4, "notes": 2}
+        assert current_versions() == {"core": 4, "core.notify": 1, "notes": 2}
         NoteV2.create(text="Родительское собрание", colour="red")
     r = cli(app2, "init")
     assert "notes: schema 2 (up to date)" in r.output

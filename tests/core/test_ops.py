@@ -75,6 +75,14 @@ def test_metrics_need_the_token(make_app):
     text = r.get_data(as_text=True)
     assert 'zhurnal_requests_total{method="GET",route="/healthz",status="200"}' in text
     assert "zhurnal_request_duration_seconds_bucket" in text and "zhurnal_queue_length 0.0" in text
+    assert "zhurnal_notifications_failed 0.0" in text and "zhurnal_notifications_waiting 0.0" in text
+    from core.notify.models import FAILED, QUEUED, Delivery, Notification
+    with app.app_context():
+        n = Notification.create(key="test:1", event="mark")
+        for i, status in enumerate((FAILED, FAILED, QUEUED)):
+            Delivery.create(notification=n, channel="email", idempotency_key=f"test:1:email:{i}", status=status)
+    text = c.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(as_text=True)
+    assert "zhurnal_notifications_failed 2.0" in text and "zhurnal_notifications_waiting 1.0" in text
 
 
 def test_plugins_report_their_own_figures(make_app):

@@ -83,6 +83,9 @@
         body: JSON.stringify({ student_id: op.student_id, lesson_id: cfg.lesson_id, value: op.value,
                                kind: op.kind, comment: op.comment || "" }) });
     }
+    if (op.type === "taken") {
+      return fetch(cfg.taken_url, { method: "POST", credentials: "same-origin", headers: headers });
+    }
     return fetch(cfg.marks_url + "/" + op.mark_id + "?version=" + op.version,
                  { method: "DELETE", credentials: "same-origin", headers: headers });
   }
@@ -114,6 +117,12 @@
     refreshPending();
   }
   function applied(op, res) {
+    if (op.type === "taken") {
+      var ok = res.status >= 200 && res.status < 300;
+      takenBtn.setAttribute("aria-pressed", ok ? "true" : "false");
+      say(ok ? cfg.messages.taken : fmt(cfg.messages.error, { message: res.status }), !ok);
+      return;
+    }
     var r = row(op.student_id);
     if (!r) { return; }
     r.classList.remove("jr-failed");
@@ -172,6 +181,14 @@
                 version: Number(btn.getAttribute("data-version")) });
     }
   });
+
+  var takenBtn = document.getElementById("jr-roster-taken");
+  if (takenBtn) {
+    takenBtn.addEventListener("click", function () {
+      takenBtn.setAttribute("aria-pressed", "true");
+      enqueue({ type: "taken", student_id: 0 });
+    });
+  }
 
   // what was not sent before a reload: show it again, and send it
   queue.forEach(function (op) {

@@ -61,6 +61,8 @@ CASES = [
          json=lambda ids: {"date": TODAY.isoformat(), "class_id": ids["class_5a"], "subject_id": ids["subject_math"],
                            "number": 8, "topic": "Дополнительное занятие"}),
     Case("journal_api.get_lesson", "GET", "/api/v1/lessons/{lesson_math_5a}", allow=READ_5A_MATH, setup=_ids),
+    Case("journal_api.attendance_taken", "POST", "/api/v1/lessons/{lesson_math_5a}/attendance-taken", allow=("teacher",),
+         setup=_ids),
     Case("journal_api.update_lesson", "PATCH", "/api/v1/lessons/{lesson_math_5a}", allow=("teacher",), setup=_ids,
          json=lambda ids: {"version": ids["lesson_math_5a_version"], "homework": "№ 512, 513"}),
     # marks and attendance

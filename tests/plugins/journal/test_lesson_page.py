@@ -24,3 +24,23 @@ def test_teachers_home_lists_todays_lessons_with_place_time_and_gaps(demo_app, a
     assert "08:30" in html or "8:30" in html
     assert "оценк" in html  # counts of marks, in Russian plural forms
 
+
+
+def test_attendance_taken_is_recorded_and_leaves_the_missing_list(demo_app, as_user):
+    from core.audit import AuditEntry
+    from plugins.journal.models import Attendance, Lesson
+    from tests.browser.test_lesson_phone import _todays_lesson
+    lesson_id, _free = _todays_lesson(demo_app)
+    with demo_app.app_context():
+        Attendance.delete().where(Attendance.lesson == lesson_id).execute()
+    t = as_user("teacher")
+    home = t.get("/").get_data(as_text=True)
+    assert "посещаемость" in home
+    r = t.post(f"/api/v1/lessons/{lesson_id}/attendance-taken")
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["attendance_taken_at"].endswith("+00:00")
+    with demo_app.app_context():
+        assert Lesson.get_by_id(lesson_id).attendance_taken_at is not None
+        assert AuditEntry.select().where(AuditEntry.action == "journal.attendance.taken").count() == 1
+    assert as_user("klass5a").post(f"/api/v1/lessons/{lesson_id}/attendance-taken").status_code in (403, 404)
+    assert t.post("/api/v1/lessons/2147483648/attendance-taken").status_code == 404

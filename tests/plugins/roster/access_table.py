@@ -227,4 +227,7 @@ CASES = [
          data={"teacher_id": "{user_teacher}", "subject_id": "{subject_math}", "target": "c:{class_6b}"},
          allow=MANAGERS),
     Case("roster.delete_teaching", "POST", "/roster/school/teaching/{ta}/delete", setup=_teaching, allow=MANAGERS),
+    Case("roster_api.guardian_deliveries", "GET", "/api/v1/guardians/{guardian_parent1}/deliveries", allow=WRITERS,
+         note="a guardian's notification log: the class teacher and the administration"),
+    Case("roster.guardian_deliveries_page", "GET", "/roster/guardians/{guardian_parent1}/deliveries", allow=WRITERS),
 ]

@@ -13,6 +13,7 @@ def test_schema_1_database_is_upgraded_keeping_its_rows(make_app):
     from core import db
     from core.cli import migrate_all
     from core.identity.models import School
+    from plugins import roster as roster_plugin
     from plugins.roster import service
     from plugins.roster.models import SchoolClass, StudyGroup
     app = make_app(plugins=["roster"])
@@ -28,13 +29,13 @@ def test_schema_1_database_is_upgraded_keeping_its_rows(make_app):
         db.database.execute_sql('ALTER TABLE "roster_student" DROP COLUMN "snils"')
         db.SchemaVersion.update(version=1).where(db.SchemaVersion.plugin == "roster").execute()
         migrate_all(app, echo=lambda *a: None)
-        assert db.current_versions()["roster"] == 3
+        assert db.current_versions()["roster"] == roster_plugin.schema_version
         assert SchoolClass.get_by_id(cls.id).version == 1 and StudyGroup.select().get().version == 1
         from plugins.roster.models import Student
         assert Student.select().get().school_class_id == cls.id  # nothing cascaded
         assert Student.select().get().snils == ""
         migrate_all(app, echo=lambda *a: None)  # idempotent
-        assert db.current_versions()["roster"] == 3
+        assert db.current_versions()["roster"] == roster_plugin.schema_version
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -63,6 +64,7 @@ def test_not_dates(value):
 
 def test_current_year_follows_the_pinned_today(demo_app):
     from core.identity.models import School
+    from plugins import roster as roster_plugin
     from plugins.roster import service
     with demo_app.app_context():
         school = School.select().get()

@@ -1,0 +1,88 @@
+"""One way to ask for a user's contact address.
+
+Recipient addresses have one home per kind of person:
+
+* a **guardian's** e-mail and phone live in the roster's ``Guardian`` record
+  (the class-list importer and the roster pages write there); the roster answers
+  ``zhurnal_contact_address`` for accounts linked to a guardian, and the account's
+  own ``User.email``/``User.phone`` are left empty for them;
+* **staff** (teachers, administration, support) keep theirs on the account
+  (``User.email``/``User.phone``);
+* a channel with its own kind of address (a messenger's chat id) overrides
+  :meth:`core.notify.channel.Channel.address_for` and keeps its own table.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import current_app, has_app_context
+
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}$")
+_PHONE = re.compile(r"^\+?[0-9]{10,15}$")
+
+
+def contact_of(user, kind: str) -> str | None:
+    """The user's contact of ``kind`` (``"email"``, ``"phone"``), or ``None``.
+
+    Asks the plugins enabled for the user's school (``zhurnal_contact_address``,
+    first answer wins); without an answer, the account's own field.
+    """
+    if user is None:
+        return None
+    if has_app_context() and "zhurnal" in current_app.extensions:
+        ext = current_app.extensions["zhurnal"]
+        answer = ext.plugins.hook_for(ext.school_by_id(user.school_id)).zhurnal_contact_address(
+            user=user, kind=kind)
+        if answer is not None:
+            return answer or None
+    value = getattr(user, kind, None) if kind in ("email", "phone") else None
+    return (value or "").strip() or None
+
+
+def contacts_of(users: list, kind: str) -> dict[int, str | None]:
+    """:func:`contact_of` for many users at once: one ``zhurnal_contact_addresses`` call per
+    school, then the accounts' own fields for users no plugin answered for."""
+    out: dict[int, str | None] = {}
+    if not users:
+        return out
+    by_school: dict = {}
+    for u in users:
+        by_school.setdefault(u.school_id, []).append(u)
+    for school_id, group in by_school.items():
+        answers = None
+        if has_app_context() and "zhurnal" in current_app.extensions:
+            ext = current_app.extensions["zhurnal"]
+            answers = ext.plugins.hook_for(ext.school_by_id(school_id)).zhurnal_contact_addresses(
+                user_ids=[u.id for u in group], kind=kind)
+        answers = answers or {}
+        for u in group:
+            if u.id in answers:
+                out[u.id] = answers[u.id] or None
+            else:
+                value = getattr(u, kind, None) if kind in ("email", "phone") else None
+                out[u.id] = (value or "").strip() or None
+    return out
+
+
+def email_problem(address: str) -> str | None:
+    """``None`` for a plausible e-mail address, else why not."""
+    if not address or not _EMAIL.match(address.strip()):
+        return "not an e-mail address"
+    return None
+
+
+def normalise_phone(phone: str) -> str:
+    """Digits with a leading ``+``: ``8 (912) 345-67-89`` -> ``+79123456789`` (Russian numbers)."""
+    digits = re.sub(r"[^0-9+]", "", phone or "")
+    if digits.startswith("8") and len(digits) == 11:
+        digits = "+7" + digits[1:]
+    elif digits.startswith("7") and len(digits) == 11:
+        digits = "+" + digits
+    return digits
+
+
+def phone_problem(phone: str) -> str | None:
+    """``None`` for a plausible phone number, else why not."""
+    if not phone or not _PHONE.match(normalise_phone(phone)):
+        return "not a phone number"
+    return None

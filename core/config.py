@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
@@ -177,12 +178,14 @@ class Settings:
     enabled_plugins: list[str]
     plugin_settings: dict[str, dict] = field(default_factory=dict)
     source: str = "defaults"
+    #: which plugin settings came from the environment: {plugin: {key: "ZHURNAL_<PLUGIN>__<KEY>"}}
+    plugin_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    notify: dict = field(default_factory=lambda: NotifySchema().load({}))
     data_dir: str = "zhurnal-files"
     backup_dir: str = "backups"
     backup_keep_days: int = 14
     metrics_token: str | None = None
     log_format: str = "json"
-    notify: dict = field(default_factory=lambda: NotifySchema().load({}))
 
     def for_plugin(self, name: str) -> dict:
         return self.plugin_settings.get(name, {})
@@ -206,6 +209,25 @@ _SCALAR_ENV = {
 _SECURITY_ENV = {"SECURE_COOKIES": "secure_cookies", "AUDIT_KEYS": "audit_keys", "TRUSTED_PROXIES": "trusted_proxies"}
 
 
+#: ``ZHURNAL_<PLUGIN>__<KEY>``: one setting of one plugin (``ZHURNAL_NOTIFY_SMS__TOKEN``)
+_PLUGIN_ENV = re.compile(r"^ZHURNAL_([A-Za-z][A-Za-z0-9_]*?)__([A-Za-z][A-Za-z0-9_]*)$")
+
+
+def plugin_env_name(plugin: str, key: str) -> str:
+    """The environment variable that sets ``[plugins.<plugin>] <key>``."""
+    return f"ZHURNAL_{plugin.upper()}__{key.upper()}"
+
+
+def _plugin_env(env: dict) -> dict[str, dict[str, tuple[str, str]]]:
+    """``ZHURNAL_<PLUGIN>__<KEY>`` variables: {plugin: {key: (variable, value)}}."""
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    for k in sorted(env):
+        m = _PLUGIN_ENV.match(k)
+        if m:
+            found.setdefault(m.group(1).lower(), {})[m.group(2).lower()] = (k, env[k])
+    return found
+
+
 def _merge_env(raw: dict, env: dict) -> dict:
     for suffix, key in _SCALAR_ENV.items():
         if f"ZHURNAL_{suffix}" in env:
@@ -217,12 +239,19 @@ def _merge_env(raw: dict, env: dict) -> dict:
         if f"ZHURNAL_{suffix}" in env:
             raw.setdefault("security", {})[key] = env[f"ZHURNAL_{suffix}"]
     for k, v in env.items():
-        if k.startswith("ZHURNAL_SECURITY_"):
+        if k.startswith("ZHURNAL_SECURITY_") and "__" not in k:
             raw.setdefault("security", {})[k[len("ZHURNAL_SECURITY_"):].lower()] = v
     return raw
 
 
-def _one_line(err: ValidationError, prefix: str = "") -> str:
+def _one_line(err: ValidationError, prefix: str = "", names: dict[str, str] | None = None) -> str:
+    """One line for a validation error: ``invalid setting <prefix><key>: <message>, ...``.
+
+    :param names: keys to name otherwise (a value from ``ZHURNAL_<PLUGIN>__<KEY>`` is named
+        by that variable, not by its place in the file)
+    """
+    names = names or {}
+
     def walk(msgs, path):
         if isinstance(msgs, dict):
             for k, v in msgs.items():
@@ -234,7 +263,12 @@ def _one_line(err: ValidationError, prefix: str = "") -> str:
                 yield from walk(m, path)
         else:
             yield ".".join(path), str(msgs)
-    parts = [f"{prefix}{k}: {v}" for k, v in walk(err.messages, [])]
+    def name(key: str) -> str:
+        first, _, rest = key.partition(".")
+        if first in names:
+            return names[first] + (f".{rest}" if rest else "")
+        return prefix + key
+    parts = [f"{name(k)}: {v}" for k, v in walk(err.messages, [])]
     return "invalid setting " + ", ".join(parts)
 
 
@@ -263,6 +297,17 @@ def load_settings(overrides: dict | None = None, env: dict | None = None,
             raise ConfigError(f"config file {p} is not valid TOML: {e}") from None
         source = str(p)
     raw = _merge_env(raw, env)
+    from_env = _plugin_env(env)
+    if from_env:
+        tables = raw.get("plugins")
+        if not isinstance(tables, dict):
+            tables = raw["plugins"] = {}
+        for plugin, values in from_env.items():
+            table = tables.get(plugin)
+            if table is None:
+                table = tables[plugin] = {}
+            if isinstance(table, dict):  # not a table in the file: reported below as the file's error
+                table.update({key: value for key, (_var, value) in values.items()})
     for k, v in (overrides or {}).items():
         if isinstance(v, dict) and isinstance(raw.get(k), dict):
             raw[k] = {**raw[k], **v}
@@ -281,6 +326,10 @@ def load_settings(overrides: dict | None = None, env: dict | None = None,
     bad = [k for k, v in plugins.items() if not isinstance(v, dict)]
     if bad:
         raise ConfigError(f"invalid setting plugins.{bad[0]}: must be a table of that plugin's settings")
+    # a value from the environment that overrides did not replace is named by its variable in errors
+    plugin_env = {p: {key: var for key, (var, value) in values.items() if plugins.get(p, {}).get(key) is value}
+                  for p, values in from_env.items()}
+    plugin_env = {p: keys for p, keys in plugin_env.items() if keys}
     secret = data["secret_key"]
     if not secret:
         if data["testing"]:
@@ -303,11 +352,12 @@ def load_settings(overrides: dict | None = None, env: dict | None = None,
         base_url=data["base_url"].rstrip("/"), testing=data["testing"], today=data["today"],
         security=security, grants=data["grants"],
         enabled_plugins=list(dict.fromkeys(enabled)), plugin_settings=plugins, source=source,
+        plugin_env=plugin_env,
+        notify=data["notify"],
         data_dir=data["data_dir"] or _beside_database(db_url, "-files", "zhurnal-files"),
         backup_dir=data["backup_dir"] or _beside_database(db_url, "-backups", "backups"),
         backup_keep_days=data["backup_keep_days"],
         metrics_token=data["metrics_token"], log_format=data["log_format"],
-        notify=data["notify"],
     )
 
 

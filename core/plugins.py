@@ -154,13 +154,17 @@ class PluginHost:
         from . import builtin_hooks
         self.pm.register(builtin_hooks, name="core")
         for info in infos:
-            info.settings = self._validate_settings(info, settings.for_plugin(info.name))
+            info.settings = self._validate_settings(info, settings.for_plugin(info.name),
+                                                    getattr(settings, "plugin_env", {}).get(info.name, {}))
             self.pm.register(info.module, name=info.name)
             self.infos[info.name] = info
             self.order.append(info.name)
         unknown_settings = set(settings.plugin_settings) - set(self.infos)
         if unknown_settings:
             n = sorted(unknown_settings)[0]
+            from_env = getattr(settings, "plugin_env", {}).get(n)
+            if from_env:
+                raise PluginError(f"{sorted(from_env.values())[0]} sets plugin {n!r}, which is not enabled")
             raise PluginError(f"settings given for plugin {n!r}, which is not enabled")
         try:
             self.pm.check_pending()
@@ -171,16 +175,32 @@ class PluginHost:
                               f"{hook.group(1) if hook else str(e).splitlines()[0]!r}") from None
 
     @staticmethod
-    def _validate_settings(info: PluginInfo, raw: dict) -> dict:
+    def _validate_settings(info: PluginInfo, raw: dict, env_names: dict[str, str] | None = None) -> dict:
+        """``[plugins.<name>]`` (with ``ZHURNAL_<NAME>__<KEY>`` over it) checked by the plugin's schema.
+
+        :param env_names: keys whose value came from the environment, with their variable's name:
+            an error names the variable, and a list or table setting is read from it (see
+            :func:`_from_env`)
+        """
+        env_names = env_names or {}
         schema_cls = getattr(info.module, "settings_schema", None)
         if schema_cls is None:
             if raw:
-                raise PluginError(f"plugin {info.name!r} takes no settings, got: {', '.join(raw)}")
+                got = ", ".join(env_names.get(k, k) for k in raw)
+                raise PluginError(f"plugin {info.name!r} takes no settings, got: {got}")
             return {}
+        schema = schema_cls(unknown=RAISE)
+        raw = dict(raw)
+        for key, var in env_names.items():
+            if key in raw and key in schema.fields:
+                try:
+                    raw[key] = _from_env(schema.fields[key], raw[key])
+                except ValueError as e:
+                    raise PluginError(f"invalid setting {var}: {e}") from None
         try:
-            return schema_cls(unknown=RAISE).load(raw)
+            return schema.load(raw)
         except ValidationError as e:
-            raise PluginError(_one_line(e, prefix=f"plugins.{info.name}.")) from None
+            raise PluginError(_one_line(e, prefix=f"plugins.{info.name}.", names=env_names)) from None
 
     # --- calling hooks --------------------------------------------------------
     @property
@@ -243,6 +263,24 @@ class PluginHost:
             if pkg and (module_name == pkg or module_name.startswith(pkg + ".")):
                 return name
         return None
+
+
+def _from_env(fld, text: str):
+    """The value of a setting given as an environment variable's text.
+
+    Scalars go to the schema as text (marshmallow reads ``"25"``, ``"true"``, dates); a list is
+    the comma-separated items (``a,b,c``; empty: none); a table (``Dict``/``Nested``) is JSON.
+    """
+    from . import fields  # marshmallow's fields, as every schema sees them
+    if isinstance(fld, fields.List):
+        return [item.strip() for item in text.split(",") if item.strip()]
+    if isinstance(fld, (fields.Dict, fields.Nested)):
+        import json
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ValueError("must be a JSON object") from None
+    return text
 
 
 class _SchoolHooks:

@@ -177,6 +177,9 @@ class Channel:
     text_format: ClassVar[str] = "long"
     #: the most messages the worker hands to :meth:`send_batch` at once
     batch_size: ClassVar[int] = 50
+    #: the endpoint of the page where users set up their own address for this channel (a messenger
+    #: linked with a one-time code), linked from the preferences page; ``None``: the school records it
+    address_page: ClassVar[str | None] = None
 
     def __init__(self, settings: dict | None = None, app=None) -> None:
         #: the plugin's validated settings
@@ -198,6 +201,10 @@ class Channel:
         if not value or self.validate_address(value) is not None:
             return None
         return value
+
+    def address_label(self, address: str) -> str:
+        """How ``address`` is shown to its owner on the preferences page (default: as it is)."""
+        return address
 
     def addresses_for(self, users: list) -> dict[int, str | None]:
         """``{user.id: address or None}`` for many users at once (a fan-out to a whole class).

@@ -57,12 +57,23 @@ def _channel_rows(user) -> list[dict]:
             for code, ch in prefs.user_channels(user).items()]
 
 
+def _channel_page_rows(user) -> list[dict]:
+    """The channels for the preferences page: the address as its owner knows it, and the page where
+    they set it up themselves (a messenger), if the channel has one."""
+    rows = []
+    for code, ch in prefs.user_channels(user).items():
+        address = ch.address_for(user)
+        rows.append({"code": code, "title": _(ch.title), "address": ch.address_label(address) if address else None,
+                     "page": url_for(ch.address_page) if ch.address_page else None})
+    return rows
+
+
 # --- pages ------------------------------------------------------------------------------------------
 
 @bp.route("/preferences", methods=["GET", "POST"])
 @login_required
 def preferences():
-    channels = _channel_rows(g.user)
+    channels = _channel_page_rows(g.user)
     errors: dict = {}
     if request.method == "POST":
         events = {ev: {c["code"]: request.form.get(f"{ev}:{c['code']}", "off") for c in channels}

@@ -194,3 +194,101 @@ def test_the_wsgi_entry_reports_bad_settings_in_one_line(tmp_path):
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("zhurnal: unknown plugin 'nonexistent' (installed: "), lines
+
+
+# --- a plugin's settings from the environment: ZHURNAL_<PLUGIN>__<KEY> --------------------------------------
+
+def _gateway_plugin():
+    """A plugin with a settings schema of each kind of value (given directly, like a test plugin)."""
+    import types
+    from marshmallow import RAISE, Schema, fields, validate
+
+    class GatewaySettings(Schema):
+        class Meta:
+            unknown = RAISE
+        url = fields.Url(load_default=None, allow_none=True, require_tld=False)
+        token = fields.Str(load_default="")
+        timeout = fields.Float(load_default=10.0, validate=validate.Range(min=0.1, max=120))
+        transliterate = fields.Bool(load_default=False)
+        tags = fields.List(fields.Str(), load_default=list)
+        params = fields.Dict(keys=fields.Str(), values=fields.Str(), load_default=dict)
+
+    m = types.ModuleType("fake_gateway")
+    m.name, m.title, m.version, m.depends, m.settings_schema = "sms_gateway", "Gateway", "1", (), GatewaySettings
+    return m
+
+
+def _gateway_app(tmp_path, env: dict, file_table: dict | None = None, enabled=("roster", "sms_gateway")):
+    from core.app import create_app
+    from tests.conftest import _close_app, base_settings
+    plugins = {"enabled": list(enabled)}
+    if file_table is not None:
+        plugins["sms_gateway"] = file_table
+    text = "".join(f'{k} = "{v}"\n' for k, v in (file_table or {}).items())
+    cfg = tmp_path / "zhurnal.toml"
+    cfg.write_text(f"[plugins]\nenabled = {list(enabled)!r}\n" + (f"[plugins.sms_gateway]\n{text}" if file_table else ""),
+                   encoding="utf-8")
+    overrides = base_settings(database_url=f"sqlite:///{tmp_path / 'g.db'}")
+    st = load_settings(overrides, env={"ZHURNAL_CONFIG": str(cfg), **env})
+    app = create_app(settings=st, extra_plugins=[_gateway_plugin()])
+    settings = app.extensions["zhurnal"].plugins.infos["sms_gateway"].settings
+    _close_app(app)
+    return settings
+
+
+def test_plugin_settings_from_the_environment_override_the_file_key_by_key(tmp_path):
+    s = _gateway_app(tmp_path, {"ZHURNAL_SMS_GATEWAY__TOKEN": "секрет-из-env", "ZHURNAL_SMS_GATEWAY__TIMEOUT": "2.5",
+                                "ZHURNAL_SMS_GATEWAY__TRANSLITERATE": "true",
+                                "ZHURNAL_SMS_GATEWAY__TAGS": "school, marks,,",
+                                "ZHURNAL_SMS_GATEWAY__PARAMS": '{"route": "direct"}'},
+                     file_table={"url": "http://sms.example/send", "token": "from-file"})
+    assert s == {"url": "http://sms.example/send", "token": "секрет-из-env", "timeout": 2.5, "transliterate": True,
+                 "tags": ["school", "marks"], "params": {"route": "direct"}}
+    # without the variables: the file's values, then the schema's defaults
+    assert _gateway_app(tmp_path, {}, file_table={"token": "from-file"})["token"] == "from-file"
+    assert _gateway_app(tmp_path, {})["url"] is None
+
+
+def test_plugin_settings_from_the_environment_without_a_file_table(tmp_path):
+    s = _gateway_app(tmp_path, {"ZHURNAL_SMS_GATEWAY__URL": "http://127.0.0.1:9/send"})
+    assert s["url"] == "http://127.0.0.1:9/send" and s["token"] == ""
+
+
+def test_settings_given_in_code_win_over_the_environment(tmp_path):
+    st = load_settings({"plugins": {"enabled": ["roster"], "journal": {"x": "code"}}},
+                       env={"ZHURNAL_JOURNAL__X": "env", "ZHURNAL_JOURNAL__Y": "env"})
+    assert st.for_plugin("journal") == {"x": "code"}  # the overriding table replaces the environment's
+    st = load_settings({}, env={"ZHURNAL_JOURNAL__X": "env", "ZHURNAL_PLUGINS": "roster,journal"})
+    assert st.for_plugin("journal") == {"x": "env"} and st.plugin_env == {"journal": {"x": "ZHURNAL_JOURNAL__X"}}
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"ZHURNAL_SMS_GATEWAY__URL": "not a url"}, "invalid setting ZHURNAL_SMS_GATEWAY__URL: Not a valid URL."),
+    ({"ZHURNAL_SMS_GATEWAY__TIMEOUT": "soon"}, "invalid setting ZHURNAL_SMS_GATEWAY__TIMEOUT: Not a valid number."),
+    ({"ZHURNAL_SMS_GATEWAY__TIMEOUT": "0"},
+     "invalid setting ZHURNAL_SMS_GATEWAY__TIMEOUT: Must be greater than or equal to 0.1 and less than or equal to 120."),
+    ({"ZHURNAL_SMS_GATEWAY__TRANSLITERATE": "sometimes"},
+     "invalid setting ZHURNAL_SMS_GATEWAY__TRANSLITERATE: Not a valid boolean."),
+    ({"ZHURNAL_SMS_GATEWAY__PARAMS": "route=direct"}, "invalid setting ZHURNAL_SMS_GATEWAY__PARAMS: must be a JSON object"),
+    ({"ZHURNAL_SMS_GATEWAY__PARAMS": '{"route": 1}'},
+     "invalid setting ZHURNAL_SMS_GATEWAY__PARAMS.route.value: Not a valid string."),
+    ({"ZHURNAL_SMS_GATEWAY__PASWORD": "x"}, "invalid setting ZHURNAL_SMS_GATEWAY__PASWORD: Unknown field."),
+    ({"ZHURNAL_SMS_GATWAY__TOKEN": "x"}, "ZHURNAL_SMS_GATWAY__TOKEN sets plugin 'sms_gatway', which is not enabled"),
+    ({"ZHURNAL_ROSTER__COLOUR": "red"}, "plugin 'roster' takes no settings, got: ZHURNAL_ROSTER__COLOUR"),
+])
+def test_bad_plugin_setting_from_the_environment_is_one_line_naming_the_variable(tmp_path, env, message):
+    with pytest.raises(ConfigError) as e:
+        _gateway_app(tmp_path, env, file_table={"url": "http://sms.example/send"})
+    assert str(e.value) == message
+
+
+def test_bad_plugin_setting_in_the_file_is_still_named_by_its_key(tmp_path):
+    with pytest.raises(ConfigError) as e:
+        _gateway_app(tmp_path, {"ZHURNAL_SMS_GATEWAY__TOKEN": "fine"}, file_table={"url": "bad"})
+    assert str(e.value) == "invalid setting plugins.sms_gateway.url: Not a valid URL."
+
+
+def test_the_security_table_is_not_a_plugin(tmp_path):
+    """``ZHURNAL_SECURITY_<KEY>`` (one underscore) stays the kernel's; two underscores name a plugin."""
+    st = load_settings(env={"ZHURNAL_SECURITY_LOGIN_LOCK_AFTER": "5", "ZHURNAL_CONFIG": str(_empty(tmp_path))})
+    assert st.security["login_lock_after"] == 5 and st.plugin_settings == {}

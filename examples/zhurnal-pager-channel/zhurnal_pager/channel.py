@@ -1,0 +1,56 @@
+"""The pager channel: one JSON POST per message."""
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.error
+import urllib.request
+
+from core.i18n import N_
+from core.notify.address import normalise_phone
+from core.notify.channel import Channel, DeliveryResult, Message, deliver_locally
+
+
+class PagerChannel(Channel):
+    code = "pager"
+    #: shown on the preferences page, translated there (translations/ru/LC_MESSAGES/messages.po: «Пейджер»)
+    title = N_("Pager")
+    #: a pager is reached by the number the school keeps as the user's phone
+    address_kind = "phone"
+    #: pagers show short texts
+    text_format = "short"
+
+    def configured(self) -> bool:
+        return bool(self.settings.get("url"))
+
+    def send(self, message: Message) -> DeliveryResult:
+        if not self.configured():
+            return deliver_locally(message, short=True)
+        number = normalise_phone(message.address)
+        body = json.dumps({"to": number, "text": message.short_text or message.text,
+                           "key": message.idempotency_key}, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=utf-8",
+                   "Idempotency-Key": message.idempotency_key}
+        if self.settings.get("token"):
+            headers["Authorization"] = f"Bearer {self.settings['token']}"
+        request = urllib.request.Request(self.settings["url"], data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.settings.get("timeout") or 10) as response:
+                answer = json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            reason = e.read().decode("utf-8", "replace")[:200]
+            e.close()
+            if e.code in (400, 404, 410, 422):
+                return DeliveryResult.permanent(f"pager gateway refused {number}: {e.code} {reason}")
+            return DeliveryResult.temporary(f"pager gateway answered {e.code}",
+                                            retry_after=_seconds(e.headers.get("Retry-After")))
+        except (OSError, ValueError, http.client.HTTPException) as e:  # unreachable, timed out, garbled: later
+            return DeliveryResult.temporary(f"pager gateway: {getattr(e, 'reason', e)}")
+        return DeliveryResult.delivered(provider_id=str(answer.get("page_id") or "") or None)
+
+
+def _seconds(value) -> int | None:
+    try:
+        return max(1, int(value)) if value else None
+    except ValueError:
+        return None

@@ -103,6 +103,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     totp.install(app)
     CSRFProtect(app)
     api.install_error_handlers(app)
+    from .fields import install as install_input_checks
+    install_input_checks(app)
 
     from . import admin, incidents_api, incidents_pages, ui
     from .identity import api as identity_api, views as identity_views

@@ -9,6 +9,7 @@ everything marshmallow offers is here under the same name, except that
   ``OverflowError`` from the database driver;
 * ``Date`` accepts only ``1900-01-01 .. 2199-12-31``: arithmetic on a week or a
   school year near ``0001-01-01`` or ``9999-12-31`` overflows Python's ``date``;
+* ``Str``/``String`` refuse NUL characters (PostgreSQL cannot store them);
 * ``DateTime`` writes the naive UTC times the database keeps with their offset
   (``2026-11-26T08:30:00+00:00``), as the OpenAPI ``date-time`` format requires, and
   reads a time with an offset as naive UTC.
@@ -21,10 +22,13 @@ import datetime as dt
 
 from marshmallow import ValidationError, validate
 from werkzeug.routing import IntegerConverter
+
+from .i18n import N_
 from marshmallow.fields import *  # noqa: F401,F403  (the rest of marshmallow's fields, unchanged)
 from marshmallow.fields import Date as _Date
 from marshmallow.fields import DateTime as _DateTime
 from marshmallow.fields import Integer as _Integer
+from marshmallow.fields import String as _String
 
 #: what an id or any other integer in the API may be: PostgreSQL's ``integer`` column
 INT_MAX = 2 ** 31 - 1
@@ -49,6 +53,21 @@ class Integer(_Integer):
 
 Int = Integer
 
+NUL_MESSAGE = N_("Must not contain NUL characters.")
+
+
+class String(_String):
+    """A string without NUL characters (PostgreSQL cannot store them in text)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in value:
+            raise ValidationError(NUL_MESSAGE)
+        return value
+
+
+Str = String
+
 
 class Date(_Date):
     """A date within ``DATE_MIN .. DATE_MAX``."""
@@ -69,7 +88,8 @@ class DateTime(_DateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         if not DATE_MIN.year <= value.year <= DATE_MAX.year:
-            raise ValidationError(f"Must be between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}.")
+            raise ValidationError(f"Must be greater than or equal to {DATE_MIN.isoformat()} and less than or equal "
+                                  f"to {DATE_MAX.isoformat()}.")   # marshmallow's wording: translated by core.api
         if value.tzinfo is not None:
             value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
         return value
@@ -123,3 +143,18 @@ def iso(value) -> str | None:
     if isinstance(value, dt.datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     return value.isoformat()
+
+
+def install(app) -> None:
+    """Refuse NUL characters in any query string or form (400) before a view sees them:
+    pages read forms without schemas, and PostgreSQL cannot store NUL in text."""
+    from flask import abort, request
+
+    @app.before_request
+    def _no_nul():
+        if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            abort(400, NUL_MESSAGE)
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            if any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
+                abort(400, NUL_MESSAGE)

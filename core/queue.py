@@ -300,6 +300,13 @@ def forget_login_failures_job() -> int:
     return forget_login_failures()
 
 
+@task(periodic=_crontab(minute="50", hour="3"))
+def forget_idempotency_keys_job() -> int:
+    """Drop the stored answers of expired Idempotency-Keys (nightly)."""
+    from .idempotency import forget_expired
+    return forget_expired()
+
+
 @task(periodic=_crontab(minute="10", hour="3"))
 def refresh_statistics_job() -> None:
     """Refresh the query planner's statistics (nightly): tables grow all year."""

@@ -388,10 +388,11 @@ def set_term_mark(body):
     if cls is None:
         raise invalid({"student_id": "The student is not in a class."})
     target = JournalOf.of_class(cls, subject.id)
-    if not access.can(g.user, "journal.term_mark.write", target):
-        grp = service.individual_group(student, subject.id)
-        if grp is None or not access.can(g.user, "journal.term_mark.write", JournalOf.of_group(grp, subject.id)):
-            raise forbidden()
+    # the class's teacher in the subject, or the teacher of the student's group in it (a split, a stream,
+    # an individual plan)
+    if not may_in_subject(g.user, "journal.term_mark.write", student, subject.id,
+                          student_groups([student.id]).get(student.id, [])):
+        raise forbidden()
     period = _period_ref(body["period_id"], cls.year_id)
     year = AcademicYear.get_by_id(cls.year_id)
     avg = service.averages([student.id], subject.id, period)[student.id] if period is not None else None

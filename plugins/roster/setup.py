@@ -102,7 +102,7 @@ def checklist(school, user=None) -> list[Step]:
              N_("Add the holidays of the school year."), holidays, "years"),
         Step("staff", N_("Staff accounts"), staff > 0, "roster.setup_page",
              N_("Create accounts for the teachers and the administration."), staff, "staff"),
-        Step("classes", N_("Classes"), classes > 0, "roster.school",
+        Step("classes", N_("Classes"), classes > 0, "roster.setup_page",
              N_("Add the classes of the school year and their class teachers."), classes, "classes"),
         Step("subjects", N_("Subjects and who teaches them"), subjects > 0 and teaching > 0, "roster.school",
              N_("Add the subjects and assign teachers to classes."), subjects, "subjects"),

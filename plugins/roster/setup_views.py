@@ -6,6 +6,8 @@ and the empty state ``roster/no_school.html``). The school's structure itself is
 """
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
@@ -141,3 +143,55 @@ def add_staff():
     if errors:
         return _render(school, errors=errors, form="staff", values=v)
     return _render(school, new_account=(user, password))
+
+
+def parse_class_list(text: str) -> tuple[list[tuple[int, str]], list[str]]:
+    """«5А, 5Б; 6 «А»» or «5А 5Б 6А» -> (parsed classes in order, parts that are no class name)."""
+    from . import service
+    parsed, bad = [], []
+    for part in re.split(r"[,;\n]+", text or ""):
+        part = part.strip()
+        if not part:
+            continue
+        one = service.parse_class_name(part)
+        if one is not None:
+            parsed.append(one)
+            continue
+        for token in part.split():
+            one = service.parse_class_name(token)
+            (parsed.append(one) if one is not None else bad.append(token))
+    return parsed, bad
+
+
+@bp.post("/setup/classes")
+@login_required
+def add_classes():
+    """Several classes of the current (or newest) school year at once: all of them or none."""
+    school = g.get("school")
+    if school is None or not access.can(g.user, "roster.school.manage", school):
+        abort(403)
+    from . import service
+    from .models import AcademicYear, SchoolClass
+    v = _values("names")
+    year = service.current_year(school) or (AcademicYear.select().where(AcademicYear.school == school.id)
+                                            .order_by(AcademicYear.start.desc()).first())
+    parsed, bad = parse_class_list(v["names"])
+    errors = {}
+    if year is None:
+        errors["names"] = _("Add the school year first.")
+    elif bad:
+        errors["names"] = _("Not a class name: %(names)s. Write them like 5А, 5Б, 6А.", names=", ".join(bad))
+    elif not parsed:
+        errors["names"] = _("This field is required.")
+    else:
+        existing = {(c.parallel, c.letter) for c in SchoolClass.select().where(SchoolClass.year == year.id)}
+        twice = sorted({f"{p}{letter}" for p, letter in parsed if (p, letter) in existing or parsed.count((p, letter)) > 1})
+        if twice:
+            errors["names"] = _("These classes exist already or are named twice: %(names)s.", names=", ".join(twice))
+    if errors:
+        return _render(school, errors=errors, form="classes", values=v)
+    with database.atomic():
+        for par, letter in parsed:
+            service.create_class(school, year, par, letter, by=g.user)
+    flash(_("Classes added: %(names)s.", names=", ".join(f"{p}{letter}" for p, letter in parsed)), "ok")
+    return redirect(url_for("roster.setup_page"))

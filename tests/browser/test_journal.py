@@ -67,6 +67,12 @@ def test_teacher_types_a_mark_and_class_teacher_only_reads_it(page, live_url, de
     with demo_app.app_context():
         m = Mark.get((Mark.lesson == lesson_id) & (Mark.student == student_id))
         assert (m.value, m.kind.code, m.teacher.login) == ("5", "answer", "teacher")
+    # H shows the cell's history, with the times of the changes (sent with their UTC offset)
+    cell.focus()
+    page.keyboard.press("h")
+    page.wait_for_selector("#jr-pop li")
+    history = page.inner_text("#jr-pop")
+    assert "Invalid Date" not in history and history.count("→") >= 4, history
 
     # the class teacher of 5А sees it and cannot change it
     page.context.clear_cookies()

@@ -156,3 +156,21 @@ def test_huge_numbers_in_page_query_strings(demo_app):
             for n in (HUGE, -HUGE, 2 ** 31):
                 r = client.get(path.format(n=n))
                 assert r.status_code < 500, (who, path, n, r.status_code)
+
+
+def test_nul_characters_are_refused_not_500(demo_app):
+    """PostgreSQL cannot store NUL in text: it is refused as bad input everywhere (found by the fuzz test)."""
+    from tests.access import demo_ids
+    ids = demo_ids(demo_app)
+    admin = login(demo_app, "admin")
+    r = admin.post("/api/v1/schools", json={"name": "Школа\u0000№ 1", "short_name": "Школа"})
+    assert r.status_code == 422 and "name" in r.get_json()["error"]["fields"], r.get_data(as_text=True)[:300]
+    r = admin.get("/api/v1/students", query_string={"q": "Ив\u0000"})
+    assert r.status_code in (400, 422)
+    r = admin.get(f"/roster/classes/{ids['class_5a']}", query_string={"q": "Ив\u0000"})
+    assert r.status_code == 400
+    teacher = login(demo_app, "teacher")
+    from tests.plugins.journal.helpers import journal_ids
+    lesson = journal_ids(demo_app)["lesson_math_5a"]
+    r = teacher.post(f"/journal/lessons/{lesson}", data={"topic": "Дроби\u0000", "version": "1"})
+    assert r.status_code == 400

@@ -102,3 +102,17 @@ def test_a_remark_under_another_teachers_subject_or_lesson_is_refused(demo_app):
     assert r.status_code == 201, r.get_json()
     with demo_app.app_context():
         assert Remark.get_by_id(r.get_json()["id"]).subject_id == ids["subject_math"] or True
+
+
+def test_a_group_teacher_sets_term_marks_of_their_group_only(demo_app):
+    ids = journal_ids(demo_app)
+    _g1, g2, in_g1, in_g2, _l = _groups(demo_app, ids)
+    eng2 = login(demo_app, "english2")
+    body = {"subject_id": ids["subject_english"], "period_id": ids["period_q2"], "value": "5"}
+    assert eng2.put("/api/v1/term-marks", json={**body, "student_id": in_g1[0]}).status_code == 403
+    r = eng2.put("/api/v1/term-marks", json={**body, "student_id": in_g2[0]})
+    assert r.status_code == 200, r.get_json()
+    r = eng2.get(f"/api/v1/term-marks?group_id={g2}&subject_id={ids['subject_english']}&period_id={ids['period_q2']}")
+    assert r.status_code == 200 and r.get_json()["can_edit"]
+    assert eng2.get(f"/api/v1/term-marks?class_id={ids['class_5a']}&subject_id={ids['subject_english']}"
+                    f"&period_id={ids['period_q2']}").status_code == 403

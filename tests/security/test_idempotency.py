@@ -133,3 +133,17 @@ def test_the_header_is_documented_for_the_creating_writes(demo_app):
                          ("/api/v1/students/{student_id}/diary/acknowledgements", "post")):
         names = [p.get("name") for p in doc["paths"][path][method].get("parameters", [])]
         assert "Idempotency-Key" in names, (path, method)
+
+
+def test_expired_keys_are_dropped_by_the_nightly_job(demo_app):
+    from core.queue import forget_idempotency_keys_job
+    ids = journal_ids(demo_app)
+    teacher = login(demo_app, "teacher")
+    for key in ("old", "new"):
+        r = teacher.post("/api/v1/marks", json={"student_id": ids["other_5a"], "lesson_id": ids["lesson_math_5a"],
+                                                "value": "4"}, headers={"Idempotency-Key": key})
+        assert r.status_code == 201
+    with demo_app.app_context():
+        IdempotentRequest.update(created_at=dt.datetime(2000, 1, 1)).where(IdempotentRequest.key == "old").execute()
+        assert forget_idempotency_keys_job.call_local() == 1
+        assert [r.key for r in IdempotentRequest.select()] == ["new"]

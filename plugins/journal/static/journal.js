@@ -227,7 +227,7 @@
       var ul = document.createElement("ul");
       res.data.forEach(function (x) {
         var li = document.createElement("li");
-        li.textContent = new Date(x.at + "Z").toLocaleString() + " · " + (x.by || "") + ": " +
+        li.textContent = new Date(x.at).toLocaleString() + " · " + (x.by || "") + ": " +
           (x.old || "—") + " → " + (x.new || "—");
         ul.appendChild(li);
       });

@@ -210,6 +210,8 @@ CASES = [
     Case("roster.save_profile", "POST", "/roster/setup/profile",
          data={"name": DEMO_SCHOOL, "short_name": "МБОУ СОШ № 17", "address": "г. Тверь, ул. Школьная, 1",
                "timezone": "Europe/Moscow"}, allow=MANAGERS),
+    Case("roster.add_classes", "POST", "/roster/setup/classes", data={"names": "8Д, 9Д"}, allow=MANAGERS,
+         note="the second allowed login gets 422: the classes exist by then"),
     Case("roster.add_staff", "POST", "/roster/setup/staff",
          data={"login": "newteacher", "display_name": "Новикова Ольга Игоревна", "role": "teacher"}, allow=("admin",)),
     Case("roster.create_year", "POST", "/roster/school/years", data=NEXT_YEAR_FORM, allow=MANAGERS,

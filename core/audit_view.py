@@ -51,6 +51,8 @@ def kernel_vocabulary() -> AuditVocabulary:
             "core.plugin.enable": _l("switched a module on"), "core.plugin.disable": _l("switched a module off"),
             "core.credentials.compromised": _l("reported credentials compromised"),
             "core.compromise.notified": _l("notified the head of school and support"),
+            "core.activation.issue": _l("issued a one-time activation code"),
+            "core.activation.use": _l("activated an account with a one-time code"),
             "core.token.create": _l("created an API token"), "core.token.revoke": _l("revoked an API token"),
             "core.audit.verified": _l("checked the audit log"), "core.audit.export": _l("exported the audit log"), "core.event": _l("system event"),
             "core.notify.retry": _l("queued failed notifications again"),
@@ -58,7 +60,8 @@ def kernel_vocabulary() -> AuditVocabulary:
             "core.notify.school": _l("changed the school's notification settings"),
         },
         objects={"core_user": users},
-        kinds={_l("Sign-ins and accounts"): ["core.login", "core.account", "core.user", "core.password", "core.token"],
+        kinds={_l("Sign-ins and accounts"): ["core.login", "core.account", "core.user", "core.password", "core.token",
+                                             "core.activation"],
                _l("Security incidents"): ["core.credentials", "core.compromise"],
                _l("Modules"): ["core.plugin"]},
     )

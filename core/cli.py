@@ -490,24 +490,36 @@ def _exporters(app) -> dict:
 
 @main.command("export")
 @click.argument("kind")
-@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.argument("path", required=False, type=click.Path(dir_okay=False, writable=True))
 @click.option("--school", "school_id", type=int, default=None, help="School id (default: the only school).")
 @click.option("--class", "class_name", default=None, help="Only this class (e.g. 5А).")
+@click.option("--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="First day (kinds that cover dates, e.g. extracts).")
+@click.option("--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Last day.")
 @with_app
-def export_cmd(kind, path, school_id, class_name):
-    """Export data to a file (KIND: students, ...); the format follows the extension (.csv, .xlsx)."""
+def export_cmd(kind, path, school_id, class_name, date_from, date_to):
+    """Export data to a file (KIND: students, extracts...); the format follows the extension (.csv, .xlsx, .pdf)."""
     from flask import current_app
     exporters = _exporters(current_app)
     if kind not in exporters:
         raise click.ClickException(f"unknown export kind {kind!r} (known: {', '.join(sorted(exporters)) or 'none'})")
+    exporter = exporters[kind]
     school = _the_school(school_id)
-    if not path.lower().endswith((".csv", ".xlsx")):
-        raise click.ClickException("the file name must end in .csv or .xlsx")
+    dates = {k: v.date() for k, v in (("date_from", date_from), ("date_to", date_to)) if v is not None}
+    if dates and not getattr(exporter, "takes_dates", False):
+        raise click.ClickException(f"--from/--to do not apply to {kind!r}")
+    if path is None:
+        if not hasattr(exporter, "default_path"):
+            raise click.ClickException("name the file to write")
+        path = exporter.default_path(class_name, dates.get("date_from"), dates.get("date_to"))
+    extensions = getattr(exporter, "extensions", (".csv", ".xlsx"))
+    if not path.lower().endswith(extensions):
+        raise click.ClickException(f"the file name must end in {' or '.join(extensions)}")
     try:
-        n = exporters[kind](path, school, class_name)
+        n = exporter(path, school, class_name, **dates)
     except LookupError as e:
         raise click.ClickException(str(e).strip("'\""))
-    click.echo(f"exported {n} rows to {path}")
+    click.echo(f"exported {n} {getattr(exporter, 'unit', 'rows')} to {path}")
 
 
 # --- audit ------------------------------------------------------------------------------------------

@@ -278,6 +278,22 @@ def zhurnal_paper_delivery_guardians(class_id):
     """
 
 
+@hookspec
+def zhurnal_paper_acknowledgements(student_ids, date_from, date_to):
+    """Paper copies of the journal handed to families, which count as acknowledging the diary.
+
+    Called by the diary's acknowledgement control for a class and a week, only for
+    plugins enabled for the class's school. ``paper_export`` answers with the extracts
+    the class teacher ticked as handed over («выдано») whose period overlaps the dates.
+
+    :param student_ids: roster student ids
+    :param date_from: first day asked about (:class:`datetime.date`)
+    :param date_to: last day asked about
+    :returns: list of dicts ``{student_id, guardian_id (None: handed to a guardian not
+        named), date_from, date_to, handed_on}``; the lists of all plugins are concatenated.
+    """
+
+
 # --- notifications -------------------------------------------------------------
 
 @hookspec

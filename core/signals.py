@@ -62,6 +62,12 @@ student_changed = zhurnal_signals.signal(
 roster_imported = zhurnal_signals.signal(
     "roster-imported", doc="A class list import was written (class_ids, created, updated, by, school_id).")
 
+#: a login slip was issued: an account was made or given a new one-time activation code.
+#: kwargs: user_id, person_kind ("student"|"guardian"), person_id, expires_at, reissued, by, school_id
+account_issued = zhurnal_signals.signal(
+    "account-issued",
+    doc="A login slip was issued (user_id, person_kind, person_id, expires_at, reissued, by, school_id).")
+
 # --- journal ---------------------------------------------------------------------
 #: a mark was created, changed or deleted. kwargs: mark_id, student_id, lesson_id,
 #: subject_id, class_id, value, old_value, action ("created"|"updated"|"deleted"), by, school_id

@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
+apt_install fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0  # PDF documents (paper_export)
 ensure_venv
 "$VENV/bin/pip" install -q -e .
 "$VENV/bin/zhurnal" demo --reset

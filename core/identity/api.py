@@ -56,7 +56,8 @@ class MeSchema(Schema):
 
 
 class PasswordSchema(Schema):
-    current_password = fields.Str(required=True)
+    #: not needed right after logging in with an activation code
+    current_password = fields.Str(load_default="")
     new_password = fields.Str(required=True, validate=validate.Length(max=256))
 
 

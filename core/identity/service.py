@@ -16,6 +16,7 @@ from flask import current_app
 from .. import audit, signals
 from ..db import database, utcnow
 from ..i18n import N_
+from . import activation
 from .models import ApiToken, CompromiseReport, LoginFailure, User
 from . import sessions, throttle, totp
 from .passwords import generate, weakness
@@ -76,7 +77,8 @@ def authenticate(login: str, password: str, *, ip: str | None = None, via: str =
             throttle.check(user, sec["login_slowdown_after"], now)
         except throttle.Refused as e:
             raise LoginRefused(e.code, e.retry_after) from None
-    if not passwords.verify(user.password_hash, password or ""):
+    activated = activation.redeem(user, password or "")  # a one-time code from a login slip
+    if not activated and not passwords.verify(user.password_hash, password or ""):
         with database.atomic():
             failures, until = throttle.account_failure(user, sec, now)
             throttle.address_failure(ip, now)
@@ -104,10 +106,10 @@ def authenticate(login: str, password: str, *, ip: str | None = None, via: str =
                 raise LoginRefused("locked", retry_after=math.ceil((user.locked_until - now).total_seconds()))
             audit.record("core.account.unlock", user, user=user, ip=ip, data={"by": "unlock_code"})
         update = {"failed_logins": 0, "last_failed_at": None, "last_login_at": now, "locked_until": None}
-        if passwords.needs_rehash(user.password_hash):
+        if not activated and passwords.needs_rehash(user.password_hash):
             update["password_hash"] = passwords.hash(password)
         User.update(**update).where(User.id == user.id).execute()
-        audit.record("core.login", user, user=user, ip=ip, data={"via": via})
+        audit.record("core.login", user, user=user, ip=ip, data={"via": via, **({"activation": True} if activated else {})})
     for k, v in update.items():
         setattr(user, k, v)
     signals.send(signals.user_logged_in, user=user, ip=ip, via=via, school_id=user.school_id)
@@ -210,7 +212,8 @@ def change_password(user: User, new_password: str, *, by: User | None = None, cu
 
     :raises ValueError: current password wrong or new one too weak (English msgid).
     """
-    if current is not None and not _ext().passwords.verify(user.password_hash, current):
+    if current is not None and not activation.awaiting_password(user) and \
+            not _ext().passwords.verify(user.password_hash, current):
         raise ValueError(N_("Current password is wrong."))
     problem = weakness(new_password, user.login, user.display_name)
     if problem:

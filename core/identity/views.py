@@ -7,7 +7,7 @@ from flask_login import login_user, logout_user
 
 from ..db import database
 from ..ui import login_required, safe_next
-from . import service, sessions, totp
+from . import activation, service, sessions, totp
 from .models import ApiToken
 
 bp = Blueprint("identity", __name__)
@@ -104,7 +104,8 @@ def change_password():
                 login_user(g.user)  # the old session ended with the change; this browser continues
                 flash(_("Password changed. Other sessions have been ended."), "ok")
                 return redirect(url_for("ui.dashboard"))
-    return render_template("core/password.html", error=error, forced=g.user.must_change_password), (422 if error else 200)
+    return render_template("core/password.html", error=error, forced=g.user.must_change_password,
+                           no_current=activation.awaiting_password(g.user)), (422 if error else 200)
 
 
 @bp.get("/account")

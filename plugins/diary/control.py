@@ -19,7 +19,7 @@ from .models import Acknowledgement, Visit
 from .week import fingerprint
 
 #: status of a guardian for a week
-STATUSES = ("acknowledged", "outdated", "pending", "no_account")
+STATUSES = ("acknowledged", "paper", "outdated", "pending", "no_account")
 
 
 def class_week(cls: SchoolClass, monday: dt.date) -> dict:
@@ -27,7 +27,9 @@ def class_week(cls: SchoolClass, monday: dt.date) -> dict:
 
     ``status`` per row: ``acknowledged`` (the week as it is now), ``outdated``
     (acknowledged, but marks, absences or remarks changed since), ``pending``
-    (not acknowledged), ``no_account`` (the guardian cannot log in yet).
+    (not acknowledged), ``no_account`` (the guardian cannot log in yet), ``paper`` (not
+    acknowledged online, but a paper extract covering the week was handed over: another
+    plugin answers ``zhurnal_paper_acknowledgements``).
     """
     sunday = monday + dt.timedelta(days=6)
     students = roster.class_students(cls.id)
@@ -55,6 +57,11 @@ def class_week(cls: SchoolClass, monday: dt.date) -> dict:
     current = {sid: fingerprint([(m.id, m.version) for m in marks[sid]], [(a.id, a.version) for a in att[sid]],
                                 [r.id for r in rem[sid]]) for sid in sids}
 
+    paper = {}
+    for answer in _paper_hook(cls)(student_ids=sids, date_from=monday, date_to=sunday):
+        for p in answer or []:
+            paper.setdefault(p["student_id"], []).append(p)
+
     by_student = defaultdict(list)
     for link in links:
         by_student[link.student_id].append(link)
@@ -70,13 +77,24 @@ def class_week(cls: SchoolClass, monday: dt.date) -> dict:
                 status = "pending"
             else:
                 status = "acknowledged" if ack.fingerprint == current[st.id] else "outdated"
+            on_paper = [p for p in paper.get(st.id, []) if p["guardian_id"] in (None, g.id)]
+            if status != "acknowledged" and on_paper:
+                status = "paper"
             rows.append({
                 "student_id": st.id, "student": st.short_name, "guardian_id": g.id, "guardian": g.full_name,
                 "relation": link.relation, "user_id": uid, "has_account": uid is not None, "status": status,
-                "acknowledged_at": ack.at if ack else None, "last_visit_at": visits.get((st.id, uid)) if uid else None,
+                "acknowledged_at": ack.at if ack else None,
+                "paper_handed_on": max(p["handed_on"] for p in on_paper) if on_paper else None, "last_visit_at": visits.get((st.id, uid)) if uid else None,
             })
     summary = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
     summary["guardians"] = len(rows)
     summary["students"] = len(students)
     summary["students_acknowledged"] = len({r["student_id"] for r in rows if r["status"] == "acknowledged"})
     return {"class": cls, "week": monday, "rows": rows, "summary": summary}
+
+
+def _paper_hook(cls: SchoolClass):
+    """``zhurnal_paper_acknowledgements`` of the plugins enabled for the class's school."""
+    from flask import current_app
+    ext = current_app.extensions["zhurnal"]
+    return ext.plugins.hook_for(ext.school_by_id(cls.school_id)).zhurnal_paper_acknowledgements

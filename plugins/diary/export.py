@@ -11,7 +11,8 @@ from core.tabular import write_table
 
 def _status_label(status: str) -> str:
     return {"acknowledged": _("Acknowledged"), "outdated": _("Acknowledged, new data since"),
-            "pending": _("Not acknowledged"), "no_account": _("No account")}[status]
+            "pending": _("Not acknowledged"), "no_account": _("No account"),
+            "paper": _("Handed over on paper")}[status]
 
 
 def relation_label(relation: str) -> str:

@@ -260,8 +260,10 @@ class ControlRowOut(Schema):
     relation = fields.Str()
     user_id = fields.Int(allow_none=True)
     has_account = fields.Bool()
-    status = fields.Str(metadata={"description": "acknowledged | outdated | pending | no_account"})
+    status = fields.Str(metadata={"description": "acknowledged | paper (a handed-over paper extract covers the "
+                                                 "week) | outdated | pending | no_account"})
     acknowledged_at = fields.DateTime(allow_none=True)
+    paper_handed_on = fields.Date(allow_none=True)
     last_visit_at = fields.DateTime(allow_none=True)
 
 

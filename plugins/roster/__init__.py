@@ -1,6 +1,8 @@
 """School roster: years and periods, classes, students, guardians, subjects, staff and study groups."""
 from __future__ import annotations
 
+from marshmallow import Schema, fields, validate
+
 from core.hookspecs import hookimpl
 
 name = "roster"
@@ -14,6 +16,14 @@ def _upgrade_to_2(migrator):
     from .models import upgrade_to_2
     upgrade_to_2(migrator)
 
+
+class RosterSettings(Schema):
+    """``[plugins.roster]`` settings."""
+    #: days a one-time activation code on a login slip stays valid
+    activation_days = fields.Int(load_default=14, validate=validate.Range(min=1, max=365))
+
+
+settings_schema = RosterSettings
 
 def _upgrade_to_3(migrator):
     from .models import upgrade_to_3

@@ -430,7 +430,9 @@ class AccountOut(Schema):
     person_id = fields.Function(lambda a: a.person.id)
     full_name = fields.Function(lambda a: a.person.full_name)
     login = fields.Str()
-    password = fields.Str()
+    #: one-time activation code for the first login (shown only in this answer)
+    activation_code = fields.Str(attribute="code")
+    expires_at = fields.DateTime()
     reissued = fields.Bool()
 
 

@@ -695,38 +695,54 @@ def give_student_account(student: Student, *, login: str | None = None, by=None)
 
 
 class AccountStopped(Exception):
-    """The person's account is stopped (locked by an admin or reported compromised): no new password."""
+    """The person's account is stopped (locked by an admin or reported compromised): no new code."""
 
 
 @dataclass
 class IssuedAccount:
-    """What a login slip shows. The password exists only here: it is never stored in clear."""
+    """What a login slip shows. The one-time activation code exists only here: it is stored
+    hashed (:mod:`core.identity.activation`) and never shown again."""
     person: Student | Guardian
     kind: str  # "student" | "guardian"
     login: str
-    password: str
+    code: str
+    expires_at: dt.datetime
     reissued: bool
+    user_id: int = 0
+
+
+def activation_days() -> int:
+    """How many days an activation code on a slip stays valid (setting ``activation_days``)."""
+    from flask import current_app
+    info = current_app.extensions["zhurnal"].plugins.infos.get("roster")
+    return int(((info.settings or {}) if info else {}).get("activation_days", 14))
 
 
 def issue_account(person: Student | Guardian, *, by=None) -> IssuedAccount:
-    """Give the person an account, or issue a new password for the one they have
-    (the old password stops working and every session of theirs ends).
+    """Give the person an account with a one-time activation code, or a new code for the
+    account they have (the old code or password stops working and every session of theirs ends).
 
     :raises AccountStopped: the account is stopped; an administrator must deal with it first
     """
+    from core.identity import activation
     kind = "student" if isinstance(person, Student) else "guardian"
-    if person.user_id:
+    reissued = bool(person.user_id)
+    if reissued:
         user = User.get_by_id(person.user_id)
         if not user.is_active:
             raise AccountStopped(user.login)
-        password = identity.reset_password(user, by=by)
-        with database.atomic():
+    with database.atomic():
+        if not reissued:
+            give = give_student_account if kind == "student" else give_guardian_account
+            user, _password = give(person, by=by)  # the generated password is replaced by the code at once
+        code, expires = activation.issue(user, days=activation_days(), by=by)
+        if reissued:
             audit.record("roster.account.issue", person, user=by, school_id=person.school_id,
                          data={"login": user.login, "reissued": True})
-        return IssuedAccount(person, kind, user.login, password, True)
-    give = give_student_account if kind == "student" else give_guardian_account
-    user, password = give(person, by=by)
-    return IssuedAccount(person, kind, user.login, password, False)
+    issued = IssuedAccount(person, kind, user.login, code, expires, reissued, user.id)
+    signals.send(signals.account_issued, user_id=user.id, person_kind=kind, person_id=person.id,
+                 expires_at=expires, reissued=reissued, by=by, school_id=person.school_id)
+    return issued
 
 
 # --- study groups ------------------------------------------------------------------------------------------

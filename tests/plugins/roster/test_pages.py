@@ -170,7 +170,7 @@ def test_groups_page_creates_a_split_with_checkboxes(pages, ids):
     assert bad.status_code == 422 and not count(pages, StudyGroup, StudyGroup.name == "x")
 
 
-def test_login_slips_show_each_password_once(pages, ids):
+def test_login_slips_show_each_activation_code_once(pages, ids):
     c = login(pages, "klass5a")
     page = c.get(f"/roster/classes/{ids['class_5a']}/accounts").get_data(as_text=True)
     assert f'value="s:{ids["other_5a"]}"' in page
@@ -182,7 +182,7 @@ def test_login_slips_show_each_password_once(pages, ids):
                data={"person": [f"s:{ids['other_5a']}", f"g:{mother.id}", f"s:{ids['student1']}"]})
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
     html = r.get_data(as_text=True)
-    slips = re.findall(r'<section class="slip" data-login="([^"]+)">.*?class="password">([^<]+)<', html, re.S)
+    slips = re.findall(r'<section class="slip" data-login="([^"]+)">.*?class="code">([^<]+)<', html, re.S)
     assert len(slips) == 2  # student1 already has an account and nobody asked to replace it
     assert "МБОУ СОШ № 17" in html and "Как войти" in html and "http://127.0.0.1:5000/login" in html
     assert "Уже есть учётная запись (не изменена):" in html
@@ -194,7 +194,7 @@ def test_login_slips_show_each_password_once(pages, ids):
     assert slips[0][1] not in again  # never shown again
     # re-issuing resets the password
     r = c.post(f"/roster/classes/{ids['class_5a']}/accounts", data={"person": f"s:{ids['other_5a']}", "reissue": "1"})
-    new_pw = re.search(r'class="password">([^<]+)<', r.get_data(as_text=True)).group(1)
+    new_pw = re.search(r'class="code">([^<]+)<', r.get_data(as_text=True)).group(1)
     assert new_pw != slips[0][1]
     assert pages.test_client().post("/api/v1/auth/login", json={"login": slips[0][0],
                                                                 "password": slips[0][1]}).status_code == 401

@@ -48,7 +48,8 @@ def core_nav(user) -> list:
         items.append(NavItem(_("Accounts"), "admin.users", priority=900))
     if can(user, "core.plugins.manage"):
         items.append(NavItem(_("Modules"), "admin.plugins", priority=910))
-    if can(user, "core.users.manage"):
+    from flask import g
+    if can(user, "core.users.manage") and g.get("school") is not None:  # a school's setting: none without one
         items.append(NavItem(_("Security"), "identity.school_security", priority=915))
     if can(user, "core.audit.read"):
         items.append(NavItem(_("Audit"), "admin.audit_log", priority=920))

@@ -22,14 +22,14 @@ COLUMNS = [
     Column("class", "Класс"), Column("last_name", "Фамилия"), Column("first_name", "Имя"),
     Column("middle_name", "Отчество"), Column("full_name", "ФИО"), Column("birth_date", "Дата рождения"),
     Column("gender", "Пол"), Column("address", "Адрес"), Column("snils", "СНИЛС"),
-    Column("phone", "Телефон"), Column("email", "Email"),
+    Column("phone", "Телефон"), Column("email", "Эл. почта"),
     Column("g_last_name", "Фамилия родителя"), Column("g_first_name", "Имя родителя"),
     Column("g_middle_name", "Отчество родителя"), Column("g_full_name", "ФИО законного представителя"),
-    Column("g_phone", "Телефон родителя"), Column("g_email", "Email родителя"), Column("relation", "Кем приходится"),
+    Column("g_phone", "Телефон родителя"), Column("g_email", "Эл. почта родителя"), Column("relation", "Кем приходится"),
     Column("m_full_name", "ФИО матери"), Column("m_last_name", "Фамилия матери"), Column("m_first_name", "Имя матери"),
-    Column("m_middle_name", "Отчество матери"), Column("m_phone", "Телефон матери"), Column("m_email", "Email матери"),
+    Column("m_middle_name", "Отчество матери"), Column("m_phone", "Телефон матери"), Column("m_email", "Эл. почта матери"),
     Column("f_full_name", "ФИО отца"), Column("f_last_name", "Фамилия отца"), Column("f_first_name", "Имя отца"),
-    Column("f_middle_name", "Отчество отца"), Column("f_phone", "Телефон отца"), Column("f_email", "Email отца"),
+    Column("f_middle_name", "Отчество отца"), Column("f_phone", "Телефон отца"), Column("f_email", "Эл. почта отца"),
     Column("role", "Роль"), Column("family", "Семья"), Column("person_id", "Код"), Column("child", "Ребенок"),
 ]
 TITLE = {c.key: c.title for c in COLUMNS}

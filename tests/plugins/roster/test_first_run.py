@@ -163,8 +163,6 @@ def test_staff_of_an_empty_school_reach_no_broken_page(fresh, role):
                    and "logout" not in h and "export." not in h and h not in seen}
     seen.update(walk(c, sorted(deeper)))
     bad = {k: v for k, v in seen.items() if v >= 400}
-    if bad and all(k.startswith("/analytics/") for k in bad):
-        pytest.xfail(f"known gap of the analytics plugin on an empty school: {bad}")
     assert not bad, seen
 
 

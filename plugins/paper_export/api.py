@@ -4,8 +4,9 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, g
-from marshmallow import Schema, fields
+from marshmallow import Schema
 
+from core import fields
 from core.access import can
 from core.api import endpoint, invalid, not_found
 from plugins.roster.models import Student

@@ -1,8 +1,9 @@
 """School roster: years and periods, classes, students, guardians, subjects, staff and study groups."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from core import fields
 from core.hookspecs import hookimpl
 
 name = "roster"

@@ -294,6 +294,19 @@ def zhurnal_paper_acknowledgements(student_ids, date_from, date_to):
     """
 
 
+@hookspec(firstresult=True)
+def zhurnal_render_pdf(html):
+    """Render a complete HTML document (inline styles, inline SVG) as a PDF on A4.
+
+    Called by a plugin that offers a printed copy of one of its pages (e.g. an analytics
+    report), through the school's hooks, so only plugins enabled for the school answer.
+    The ``paper_export`` plugin answers with WeasyPrint (Cyrillic fonts included).
+
+    :param html: the document as a string
+    :returns: the PDF's bytes, or ``None`` when this plugin renders no PDFs; the first
+        answer is used, and when nobody answers the caller offers no PDF.
+    """
+
 # --- notifications -------------------------------------------------------------
 
 @hookspec

@@ -112,13 +112,33 @@ def _export(rep: dict, filename: str):
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def _pdf_hooks():
+    """The school's hooks when a plugin enabled for it renders PDFs (``zhurnal_render_pdf``), else None."""
+    from flask import current_app
+    host = current_app.extensions["zhurnal"].plugins
+    off = host.disabled_for(g.get("school"))
+    names = {host.pm.get_name(i.plugin) for i in host.pm.hook.zhurnal_render_pdf.get_hookimpls()}
+    return host.hook_for(g.get("school")) if names - off else None
+
+
 def _show(rep: dict, filename: str, **ctx):
-    if request.args.get("format"):
-        return _export(rep, filename)
     maker = {"class": present.class_charts, "student": present.student_charts, "school": present.school_charts}
-    return render_template("analytics/report.html", rep=rep, charts=maker[rep["kind"]](rep), periods=_periods(),
-                           reason_text=present.reason_text, title=present.title(rep),
-                           d=lambda iso: format_date(dt.date.fromisoformat(iso)), **ctx)
+    fmt = request.args.get("format")
+    view = dict(rep=rep, charts=maker[rep["kind"]](rep), periods=_periods(), reason_text=present.reason_text,
+                title=present.title(rep), d=lambda iso: format_date(dt.date.fromisoformat(iso)), **ctx)
+    if fmt == "pdf":
+        hooks = _pdf_hooks()
+        data = hooks.zhurnal_render_pdf(html=render_template("analytics/report_pdf.html", **view)) if hooks else None
+        if data is None:
+            abort(404)
+        with database.atomic():
+            audit.record("analytics.export", object_type="analytics_report", school_id=_school_id(),
+                         data={"kind": rep["kind"], "format": "pdf", "name": filename})
+        return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{filename}.pdf",
+                         mimetype="application/pdf")
+    if fmt:
+        return _export(rep, filename)
+    return render_template("analytics/report.html", pdf=_pdf_hooks() is not None, **view)
 
 
 @bp.get("/")

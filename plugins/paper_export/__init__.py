@@ -138,3 +138,9 @@ def zhurnal_metrics():
             ("batches_failed", "Paper batches that failed", Batch.select().where(Batch.status == "failed").count()),
             ("extracts_not_handed", "Printed extracts not handed over yet",
              Handover.select().where(Handover.handed_on.is_null()).count())]
+
+
+@hookimpl
+def zhurnal_render_pdf(html):
+    from .render import pdf
+    return pdf(html)

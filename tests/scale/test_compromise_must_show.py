@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 import subprocess
 import time
 import urllib.error
@@ -18,42 +17,17 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD, TODAY, require_service
-from tests.core.conftest import clean_env, zhurnal_executable
-from tests.scale.test_scale_out import PG_URL, REDIS_URL, Client, _free_port, _gunicorn, _pg, _query, _redis, _stop
+from tests.conftest import DEMO_PASSWORD
+from tests.core.conftest import zhurnal_executable
+from tests.scale.test_scale_out import Client, _free_port, _gunicorn, _query, demo_deployment
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 
 @pytest.fixture
 def journal_deployment(tmp_path):
-    require_service("PostgreSQL", lambda: _pg().close())
-    require_service("Redis", _redis)
-    name = f"zs_{secrets.token_hex(5)}"
-    admin = _pg()
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    url = PG_URL.rsplit("/", 1)[0] + "/" + name
-    env = clean_env(ZHURNAL_DATABASE_URL=url, ZHURNAL_QUEUE_URL=REDIS_URL, ZHURNAL_SECRET_KEY=secrets.token_hex(32),
-                    ZHURNAL_PLUGINS="roster,journal", ZHURNAL_TODAY=TODAY.isoformat(),
-                    ZHURNAL_SECURITY_ARGON2_TIME_COST="1", ZHURNAL_SECURITY_ARGON2_MEMORY_COST="1024",
-                    ZHURNAL_SECURITY_ARGON2_PARALLELISM="1")
-    procs: list[subprocess.Popen] = []
-    try:
-        for args in (["init"], ["demo", "--students", "5"]):
-            r = subprocess.run(zhurnal_executable() + args, env=env, cwd=tmp_path, capture_output=True, text=True,
-                               timeout=300)
-            assert r.returncode == 0, (args, r.stderr)
-        yield {"url": url, "name": name, "env": env, "tmp": tmp_path, "procs": procs}
-    finally:
-        for p in procs:
-            _stop(p)
-        rd = _redis()
-        for key in rd.scan_iter(f"huey.*.zhurnal_{name}*"):
-            rd.delete(key)
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with demo_deployment(tmp_path, "roster,journal") as dep:
+        yield dep
 
 
 def _bearer(base: str, token: str, path: str) -> int:

@@ -6,6 +6,7 @@ Skips when PostgreSQL or Redis is not reachable; fails instead with ZHURNAL_REQU
 """
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -86,8 +87,10 @@ class Client:
             return list(pool.map(lambda _: self.call(method, path), range(n)))
 
 
-@pytest.fixture
-def deployment(tmp_path):
+@contextlib.contextmanager
+def demo_deployment(tmp_path, plugins: str):
+    """A demo school with ``plugins`` on a new PostgreSQL database and Redis, made by the real CLI;
+    the processes the test starts (``dep["procs"]``), its queue and its database go afterwards."""
     require_service("PostgreSQL", lambda: _pg().close())
     require_service("Redis", _redis)
     name = f"zs_{secrets.token_hex(5)}"
@@ -96,14 +99,14 @@ def deployment(tmp_path):
         cur.execute(f'CREATE DATABASE "{name}"')
     url = PG_URL.rsplit("/", 1)[0] + "/" + name
     env = clean_env(ZHURNAL_DATABASE_URL=url, ZHURNAL_QUEUE_URL=REDIS_URL, ZHURNAL_SECRET_KEY=secrets.token_hex(32),
-                    ZHURNAL_PLUGINS="roster", ZHURNAL_TODAY=TODAY.isoformat(),
+                    ZHURNAL_PLUGINS=plugins, ZHURNAL_TODAY=TODAY.isoformat(),
                     ZHURNAL_SECURITY_ARGON2_TIME_COST="1", ZHURNAL_SECURITY_ARGON2_MEMORY_COST="1024",
                     ZHURNAL_SECURITY_ARGON2_PARALLELISM="1")
     procs: list[subprocess.Popen] = []
     try:
         for args in (["init"], ["demo", "--students", "5"]):
             r = subprocess.run(zhurnal_executable() + args, env=env, cwd=tmp_path, capture_output=True, text=True,
-                               timeout=120)
+                               timeout=300)
             assert r.returncode == 0, (args, r.stderr)
         yield {"url": url, "name": name, "env": env, "tmp": tmp_path, "procs": procs}
     finally:
@@ -115,6 +118,12 @@ def deployment(tmp_path):
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    with demo_deployment(tmp_path, "roster") as dep:
+        yield dep
 
 
 def _gunicorn(dep, port: int, log) -> subprocess.Popen:

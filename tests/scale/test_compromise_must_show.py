@@ -9,7 +9,6 @@ Skips when PostgreSQL or Redis is not reachable; fails instead with ZHURNAL_REQU
 from __future__ import annotations
 
 import datetime as dt
-import json
 import subprocess
 import time
 import urllib.error

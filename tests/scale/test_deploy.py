@@ -215,6 +215,9 @@ def test_a_teacher_saves_a_mark_through_nginx_gunicorn_and_the_units(site):
     status, _h, body = c.call("GET", "/metrics", headers={"Authorization": "Bearer " + "t" * 24})
     assert status == 200 and b'route="/api/v1/marks",status="201"' in body
     assert site["procs"][1].poll() is None, "the worker stopped: " + site["logs"]["worker"].read_text()[-2000:]
+    deadline = time.monotonic() + 20  # the worker's first line, written unbuffered as the unit says
+    while "zhurnal worker" not in site["logs"]["worker"].read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert "zhurnal worker" in site["logs"]["worker"].read_text()
 
 

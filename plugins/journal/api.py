@@ -19,12 +19,14 @@ from core.identity.models import User
 from plugins.roster.models import AcademicYear, Period, SchoolClass, Student, StudyGroup, Subject
 
 from . import grid as grids, service
+from .common import _lesson_query
 from .models import Lesson, Mark, TermMark, TimetableChange, TimetableEntry, WorkKind
 from .schemas import (AttendanceIn, GenerateIn, GroupJournalQuery, HistoryOut, JournalQuery, LessonIn, JournalLessonOut,
                       LessonPatch, LessonQuery, MarkDelete, MarkIn, JournalMarkOut, MarkPatch, JournalPeriodOut, RemarkIn,
                       JournalRemarkOut, RemarkQuery, Range, TermMarkIn, TermMarkQuery, TimetableChangeIn, TimetableIn,
                       TimetableQuery, mark_json)
 from .scope import JournalOf, PupilOf, may_in_subject, student_groups
+from .timetable import _timetable_query
 
 bp = Blueprint("journal_api", __name__, url_prefix="/api/v1")
 
@@ -55,7 +57,7 @@ def _group_or_404(group_id: int) -> StudyGroup:
 
 
 def _lesson_or_404(lesson_id: int) -> Lesson:
-    lesson = service._lesson_query().where(Lesson.id == lesson_id).first()
+    lesson = _lesson_query().where(Lesson.id == lesson_id).first()
     if lesson is None or lesson.school_id != _school_id():
         raise not_found("No such lesson.")
     return lesson
@@ -110,7 +112,7 @@ def _current(obj):
     if isinstance(obj, Mark):
         return _mark_out(obj)
     if isinstance(obj, Lesson):
-        return JournalLessonOut().dump(service._lesson_query().where(Lesson.id == obj.id).get())
+        return JournalLessonOut().dump(_lesson_query().where(Lesson.id == obj.id).get())
     if isinstance(obj, TermMark):
         return {"id": obj.id, "student_id": obj.student_id, "subject_id": obj.subject_id, "period_id": obj.period_id,
                 "value": obj.value, "version": obj.version}
@@ -177,7 +179,7 @@ def create_lesson(body):
                    group=grp, number=body["number"], topic=body["topic"], homework=body["homework"],
                    homework_links=body["homework_links"], is_control=body["is_control"],
                    control_title=body["control_title"], by=g.user, allow_closed=_override(target))
-    return service._lesson_query().where(Lesson.id == lesson.id).get(), 201
+    return _lesson_query().where(Lesson.id == lesson.id).get(), 201
 
 
 @endpoint(bp, "/lessons/<id:lesson_id>", ["GET"], summary="One lesson", response=JournalLessonOut)
@@ -498,7 +500,7 @@ def create_timetable_entry(body):
     e = _call(service.add_timetable_entry, year, weekday=body["weekday"], number=body["number"], subject=subject,
               teacher=teacher, school_class=cls, group=grp, room=body["room"], valid_from=body["valid_from"],
               valid_to=body["valid_to"], by=g.user)
-    return _entry_json(service._timetable_query().where(TimetableEntry.id == e.id).get()), 201
+    return _entry_json(_timetable_query().where(TimetableEntry.id == e.id).get()), 201
 
 
 def _entry_or_404(entry_id: int) -> TimetableEntry:

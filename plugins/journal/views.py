@@ -22,6 +22,7 @@ from plugins.roster import service as roster
 from plugins.roster.models import AcademicYear, Period, SchoolClass, Student, StudyGroup, Subject, TeachingAssignment
 
 from . import grid as grids, service
+from .common import _lesson_query
 from .models import Attendance, Lesson, TermMark
 from .scope import JournalOf
 
@@ -272,7 +273,7 @@ def group_grid(group_id: int):
 @bp.route("/lessons/<id:lesson_id>", methods=["GET", "POST"])
 @login_required
 def lesson_page(lesson_id: int):
-    lesson = service._lesson_query().where(Lesson.id == lesson_id).first()
+    lesson = _lesson_query().where(Lesson.id == lesson_id).first()
     if lesson is None or lesson.school_id != _school_id():
         abort(404)
     if not access.can(g.user, "journal.read", lesson):
@@ -364,7 +365,7 @@ def summary(class_id: int):
 @bp.get("/history")
 @login_required
 def history():
-    lesson = service._lesson_query().where(Lesson.id == (_int_arg("lesson_id") or -1)).first()
+    lesson = _lesson_query().where(Lesson.id == (_int_arg("lesson_id") or -1)).first()
     if lesson is None or lesson.school_id != _school_id():
         abort(404)
     if not access.can(g.user, "journal.history.read", lesson):

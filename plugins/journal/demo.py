@@ -3,6 +3,11 @@ year's journal up to today (topics, homework, marks, attendance, control works, 
 1st quarter with its marks, remarks).
 
 Everything is written with bulk inserts; the data follows ``ctx.rng`` and is reproducible.
+
+Past 400 lines on purpose: the school's tables (bells, curriculum, rooms, control works,
+remarks) and one seeding pass over the year whose steps share its rows (a lesson's topic,
+homework, control work, marks and attendance are decided together before one insert).
+The topic and homework texts are in :mod:`.demo_topics`.
 """
 from __future__ import annotations
 

@@ -16,8 +16,6 @@ from .scope import JournalOf
 
 
 bp = Blueprint("journal", __name__, url_prefix="/journal", template_folder="templates")
-
-
 STATIC = Path(__file__).parent / "static"
 
 

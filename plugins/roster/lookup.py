@@ -180,3 +180,19 @@ def group_filter():
         parts.append(StudyGroup.id.in_(GroupMember.select(GroupMember.group).join(Student)
                                        .where(Student.school_class.in_(classes))))
     return reduce(operator.or_, parts) if parts else None
+
+
+def name_search(q: str, model):
+    """Condition on ``model`` (Student, Guardian): every word of ``q`` starts or occurs in the last,
+    first or middle name.
+
+    SQLite compares Cyrillic case-sensitively, so the usual spellings are tried."""
+    cond = None
+    for word in q.split()[:4]:
+        variants = {word, word.lower(), word.capitalize(), word.upper()}
+        w = None
+        for v in variants:
+            part = model.last_name.contains(v) | model.first_name.contains(v) | model.middle_name.contains(v)
+            w = part if w is None else (w | part)
+        cond = w if cond is None else (cond & w)
+    return cond

@@ -25,7 +25,7 @@ from typing import Iterable
 
 import peewee as pw
 
-from core import audit, clock, signals
+from core import audit, clock, errors, signals
 from core.db import converters, database, is_postgres, model_from_row, utcnow
 from core.i18n import N_
 from core.identity.models import User
@@ -582,12 +582,8 @@ class Invalid(Exception):
         self.fields, self.code = fields, code
 
 
-class StaleEdit(Exception):
-    """The record changed since the editor loaded it; ``current`` is the fresh row (or None: deleted)."""
-
-    def __init__(self, current) -> None:
-        super().__init__("stale edit")
-        self.current = current
+#: the record changed since the editor loaded it; ``current`` is the fresh row (or None: deleted)
+StaleEdit = errors.StaleEdit
 
 
 CLOSED_MESSAGE = N_("The period is closed for editing.")

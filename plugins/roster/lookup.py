@@ -15,7 +15,8 @@ from flask import abort, current_app, g
 from core import access
 from core.identity.models import School
 
-from .models import (AcademicYear, Guardian, GroupMember, Holiday, SchoolClass, Student, StudentGuardian, StudyGroup,
+from .groups import group_in_classes
+from .models import (AcademicYear, Guardian, Holiday, SchoolClass, Student, StudentGuardian, StudyGroup,
                      TeachingAssignment)
 
 
@@ -175,10 +176,7 @@ def group_filter():
     if v.schools:
         parts.append(StudyGroup.school.in_(sorted(v.schools)))
     if v.classes:
-        classes = sorted(v.classes)
-        parts.append(StudyGroup.school_class.in_(classes))
-        parts.append(StudyGroup.id.in_(GroupMember.select(GroupMember.group).join(Student)
-                                       .where(Student.school_class.in_(classes))))
+        parts.append(group_in_classes(v.classes))
     return reduce(operator.or_, parts) if parts else None
 
 

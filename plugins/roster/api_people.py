@@ -69,7 +69,6 @@ def patch_student(student_id, body):
 
 # --- guardians ----------------------------------------------------------------------------------------------
 
-
 @endpoint(bp, "/guardians", summary="Guardians the user may see (paged; filter by student_id, q)", query=GuardianArgs)
 def list_guardians(args):
     def build(school, _year, cond):

@@ -130,7 +130,6 @@ class Args(PageArgs):
 
 # --- schools, years, subjects --------------------------------------------------------------
 
-
 def _timezone(value: str) -> None:
     from .setup import timezone_problem
     problem = timezone_problem(value)
@@ -201,7 +200,6 @@ class SubjectArgs(Args):
 
 # --- classes -----------------------------------------------------------------------------------
 
-
 class ClassIn(Schema):
     year_id = int_field(load_default=None)
     parallel = int_field(required=True, validate=validate.Range(min=1, max=11, error=BAD_CHOICE))
@@ -223,7 +221,6 @@ class ClassArgs(Args):
 
 
 # --- students and guardians --------------------------------------------------------------------
-
 
 class _StudentData(Schema):
     last_name = name_field(required=True)
@@ -308,7 +305,6 @@ class LinkIn(Schema):
 
 
 # --- groups and teaching -----------------------------------------------------------------------
-
 
 class GroupIn(Schema):
     name = Text(100, required=True)

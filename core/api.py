@@ -19,6 +19,7 @@ from flask.json.provider import DefaultJSONProvider
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, validate
 
 from . import fields
+from .errors import StaleEdit
 from .i18n import N_
 
 API_PREFIX = "/api/v1"
@@ -79,6 +80,36 @@ def conflict(message: str, **extra) -> ApiError:
 
 def invalid(fields: dict, message: str = "Invalid input.") -> ApiError:
     return ApiError(422, "invalid", message, fields)
+
+
+STALE_MESSAGE = N_("Someone else changed this record since you loaded it. Nothing was saved; the current data is "
+                   "in 'current'.")
+
+#: blueprint name -> (how to dump a stale edit's current record, the message)
+_STALE_STATE: dict[str, tuple[Callable[[Any], Any], str]] = {}
+
+
+def stale_state(bp: Blueprint, *, message: str = STALE_MESSAGE) -> Callable:
+    """Decorator: how the endpoints of ``bp`` show the current record of a :class:`~core.errors.StaleEdit`
+    (``dump(current) -> JSON``; ``current`` is never ``None`` when it is called) and with which message."""
+    def deco(dump: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        _STALE_STATE[bp.name] = (dump, message)
+        return dump
+    return deco
+
+
+def stale_conflict(e: StaleEdit, bp_name: str, response=None) -> ApiError:
+    """The one answer to a stale edit: 409 ``conflict`` with the current state in ``current``
+    (``None`` when the record is gone), dumped by the blueprint's :func:`stale_state`, else by the
+    endpoint's ``response`` schema."""
+    dump, message = _STALE_STATE.get(bp_name, (None, STALE_MESSAGE))
+    current = None
+    if e.current is not None:
+        if dump is not None:
+            current = dump(e.current)
+        elif response is not None:
+            current = schema_instance(response).dump(e.current)
+    return conflict(message, current=current)
 
 
 # marshmallow's own messages, shown to users in their language
@@ -269,8 +300,15 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
     ``response`` if given, status ``status``), a ``(data, status)`` tuple or a Response.
     ``idempotent=True`` (creating writes): an ``Idempotency-Key`` header makes a repeat of
     the request answer with the first result (:mod:`core.idempotency`).
+    A :class:`~core.errors.StaleEdit` raised by the view answers 409 (:func:`stale_conflict`).
     """
     def deco(fn: Callable) -> Callable:
+        def run(kwargs):
+            try:
+                return fn(**kwargs)
+            except StaleEdit as e:
+                raise stale_conflict(e, bp.name, response) from None
+
         @functools.wraps(fn)
         def view(**kwargs):
             if not public:
@@ -283,8 +321,8 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
                 kwargs["args"] = load_args(query)
             if idempotent:   # the header is honoured: see core.idempotency
                 from . import idempotency
-                return idempotency.run(lambda: fn(**kwargs), respond)
-            return respond(fn(**kwargs))
+                return idempotency.run(lambda: run(kwargs), respond)
+            return respond(run(kwargs))
 
         def respond(rv):
             if isinstance(rv, current_app.response_class):

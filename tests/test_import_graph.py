@@ -1,6 +1,6 @@
 """The direction of imports: the kernel imports no plugin; a plugin imports another plugin only if it
-declares it in ``depends``, and then only that plugin's public modules (``models``, ``service``,
-``signals``). Read from the source with ``ast`` (imports inside functions count too)."""
+declares it in ``depends``, and then only that plugin's public modules (``models``, ``schemas``,
+``service``, ``signals``). Read from the source with ``ast`` (imports inside functions count too)."""
 from __future__ import annotations
 
 import ast
@@ -10,7 +10,7 @@ from pathlib import Path
 from core.plugins import discover
 
 ROOT = Path(__file__).resolve().parent.parent
-PUBLIC = {"models", "service", "signals"}
+PUBLIC = {"models", "schemas", "service", "signals"}
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:

@@ -14,6 +14,7 @@ from flask import abort, g
 
 from core import access
 from core.access import Permission
+from plugins.roster import service as roster
 from plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup, TeachingAssignment
 
 ADMINISTRATION = ("director", "deputy")
@@ -45,9 +46,7 @@ def subjects_in_class(user, class_id: int) -> set[int]:
     groups = [gr for _s, _c, gr in rows if gr]
     if groups:
         of_class = {gid for (gid,) in StudyGroup.select(StudyGroup.id)
-                    .where(StudyGroup.id.in_(groups) & (StudyGroup.school_class == class_id)).tuples()}
-        of_class |= {gid for (gid,) in GroupMember.select(GroupMember.group).join(Student)
-                     .where(GroupMember.group.in_(groups) & (Student.school_class == class_id)).tuples()}
+                    .where(StudyGroup.id.in_(groups) & roster.group_in_classes([class_id])).tuples()}
         out |= {s for s, _c, gr in rows if gr in of_class}
     return out
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Blueprint, g
 
 from core import access
-from core.api import ApiError, conflict, forbidden, invalid, not_found
+from core.api import ApiError, forbidden, invalid, not_found, stale_state
 from plugins.roster.models import AcademicYear, Period, SchoolClass, StudyGroup
 
 from . import service
@@ -95,20 +95,17 @@ def _override(obj) -> bool:
 
 
 def _call(fn, *args, **kwargs):
-    """Run a service write: refusals become 422, stale edits 409 with the current state."""
+    """Run a service write: refusals become 422 (a stale edit is 409 through :func:`_current`)."""
     try:
         return fn(*args, **kwargs)
     except service.Invalid as e:
         message = "Invalid input." if e.code == "invalid" else service.CLOSED_MESSAGE
         raise ApiError(422, e.code, message, e.fields) from None
-    except service.StaleEdit as e:
-        raise conflict("Someone else changed this in the meantime; here is the current state.",
-                       current=_current(e.current)) from None
 
 
+@stale_state(bp, message="Someone else changed this in the meantime; here is the current state.")
 def _current(obj):
-    if obj is None:
-        return None
+    """A stale edit's current state (core.api answers 409 with it)."""
     if isinstance(obj, Mark):
         return _mark_out(obj)
     if isinstance(obj, Lesson):

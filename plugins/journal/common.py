@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from core import clock
+from core import clock, errors
 from core.db import is_postgres, utcnow
 from core.i18n import N_
 from core.identity.models import User
@@ -70,12 +70,8 @@ class Invalid(Exception):
         self.fields, self.code = fields, code
 
 
-class StaleEdit(Exception):
-    """The record changed since the editor loaded it; ``current`` is the fresh row (or None: deleted)."""
-
-    def __init__(self, current) -> None:
-        super().__init__("stale edit")
-        self.current = current
+#: the record changed since the editor loaded it; ``current`` is the fresh row (or None: deleted)
+StaleEdit = errors.StaleEdit
 
 
 def _validate_lesson_held(lesson: Lesson, fields: dict) -> None:

@@ -66,21 +66,19 @@ def zhurnal_demo_seed(ctx):
 
 @hookimpl
 def zhurnal_blueprints():
-    from .api import bp as api_bp
-    from .views import bp as views_bp
-    from . import deliveries  # noqa: F401  (adds the guardians' notification log to both)
-    return [views_bp, api_bp]
+    from .blueprints import all_blueprints
+    return all_blueprints()
 
 
 @hookimpl
 def zhurnal_nav_items(user, school):
-    from .views import nav_items
+    from .views_dashboard import nav_items
     return nav_items(user, school)
 
 
 @hookimpl
 def zhurnal_dashboard_widgets(user, school):
-    from .views import dashboard_widgets
+    from .views_dashboard import dashboard_widgets
     return dashboard_widgets(user, school)
 
 

@@ -12,8 +12,7 @@ from core.api import PageArgs, endpoint, load_args, paginate
 from core.notify.views import DeliveryOut, deliveries_of
 
 from . import lookup, service
-from .api import bp as api_bp
-from .views import bp as views_bp
+from .blueprints import api as api_bp, pages as views_bp
 
 
 def _log_query(gd):

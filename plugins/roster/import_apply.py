@@ -22,7 +22,7 @@ from .import_headers import TITLE
 from .import_values import (BadValue, check_name, digits, email_value, gender_value, key, name_value, phone_value,
                             snils_value, split_full_name)
 from .models import Guardian, SchoolClass, Student, StudentGuardian
-from .schemas import BAD_BIRTH_DATE, _birth_date
+from .inputs import BAD_BIRTH_DATE, _birth_date
 
 
 @dataclass

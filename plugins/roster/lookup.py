@@ -15,7 +15,8 @@ from flask import abort, current_app, g
 from core import access
 from core.identity.models import School
 
-from .models import (AcademicYear, Guardian, GroupMember, Holiday, SchoolClass, Student, StudentGuardian, StudyGroup,
+from .groups import group_in_classes
+from .models import (AcademicYear, Guardian, Holiday, SchoolClass, Student, StudentGuardian, StudyGroup,
                      TeachingAssignment)
 
 
@@ -175,8 +176,21 @@ def group_filter():
     if v.schools:
         parts.append(StudyGroup.school.in_(sorted(v.schools)))
     if v.classes:
-        classes = sorted(v.classes)
-        parts.append(StudyGroup.school_class.in_(classes))
-        parts.append(StudyGroup.id.in_(GroupMember.select(GroupMember.group).join(Student)
-                                       .where(Student.school_class.in_(classes))))
+        parts.append(group_in_classes(v.classes))
     return reduce(operator.or_, parts) if parts else None
+
+
+def name_search(q: str, model):
+    """Condition on ``model`` (Student, Guardian): every word of ``q`` starts or occurs in the last,
+    first or middle name.
+
+    SQLite compares Cyrillic case-sensitively, so the usual spellings are tried."""
+    cond = None
+    for word in q.split()[:4]:
+        variants = {word, word.lower(), word.capitalize(), word.upper()}
+        w = None
+        for v in variants:
+            part = model.last_name.contains(v) | model.first_name.contains(v) | model.middle_name.contains(v)
+            w = part if w is None else (w | part)
+        cond = w if cond is None else (cond & w)
+    return cond

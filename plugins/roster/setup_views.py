@@ -17,7 +17,7 @@ from core.identity.models import School
 from core.ui import login_required
 
 from . import setup
-from .views import bp
+from .blueprints import pages as bp
 
 STAFF_ROLES = ("director", "deputy", "teacher", "nurse")
 

@@ -125,6 +125,59 @@ def test_an_unexpected_failure_is_a_json_500_without_details(make_app):
     assert err["fields"] == {}
 
 
+def test_a_stale_edit_is_409_with_the_current_state_dumped_as_the_blueprint_says(make_app):
+    """:class:`core.errors.StaleEdit` from any endpoint is answered in one place: 409 ``conflict``
+    with ``current`` dumped by the blueprint's :func:`core.api.stale_state`, else by the endpoint's
+    response schema; ``current`` is null when the record is gone. Nothing is written."""
+    import types
+    from flask import Blueprint
+    from marshmallow import Schema
+    from core import fields
+    from core.api import STALE_MESSAGE, endpoint, stale_state
+    from core.errors import StaleEdit
+    from core.hookspecs import hookimpl
+
+    class Out(Schema):
+        id = fields.Int()
+        version = fields.Int()
+
+    row = types.SimpleNamespace(id=7, version=3, secret="x")
+    plain = Blueprint("stale_plain_api", __name__, url_prefix="/api/v1")
+    custom = Blueprint("stale_custom_api", __name__, url_prefix="/api/v1")
+
+    @endpoint(plain, "/stale/plain", ["POST"], summary="Stale", response=Out, public=True)
+    def plain_edit():
+        raise StaleEdit(row)
+
+    @endpoint(plain, "/stale/gone", ["POST"], summary="Gone", response=Out, public=True)
+    def gone_edit():
+        raise StaleEdit(None)
+
+    @endpoint(custom, "/stale/custom", ["POST"], summary="Stale", public=True)
+    def custom_edit():
+        raise StaleEdit(row)
+
+    @stale_state(custom, message="Changed meanwhile.")
+    def _current(obj):
+        return {"id": obj.id, "version": obj.version, "kind": "custom"}
+
+    plugin = types.ModuleType("stale")
+    plugin.name, plugin.depends = "stale", ()
+    plugin.zhurnal_blueprints = hookimpl(lambda: [plain, custom])
+    app = make_app(plugins=["stale"], extra_plugins=[plugin])
+    client = app.test_client()
+    err = _error(client.post("/api/v1/stale/plain"), 409, "conflict")
+    assert err["current"] == {"id": 7, "version": 3}
+    with app.test_request_context():
+        from core.api import _translate
+        assert err["message"] == _translate(STALE_MESSAGE)
+    err = _error(client.post("/api/v1/stale/gone"), 409, "conflict")
+    assert err["current"] is None
+    err = _error(client.post("/api/v1/stale/custom"), 409, "conflict")
+    assert err["current"] == {"id": 7, "version": 3, "kind": "custom"}
+    assert err["message"] == "Changed meanwhile."
+
+
 def test_forbidden_callers_learn_nothing_about_their_input(demo_app):
     """The body is validated when the view first reads it, after its permission check:
     a caller who may not act gets 403/404, not field messages."""

@@ -109,6 +109,34 @@ def test_stale_group_and_class_edits(as_user, ids):
     assert stale.status_code == 409 and stale.get_json()["error"]["current"]["room"] == "21"
 
 
+def test_every_stale_edit_answers_409_with_the_record_as_reading_it_shows_it(as_user, ids):
+    """One answer to a stale edit for every roster endpoint: ``conflict``, the roster's message, and
+    in ``current`` exactly what a GET of the record returns now."""
+    d = as_user("deputy")
+    message = "Запись изменил кто-то другой после того, как вы её загрузили. Ничего не сохранено; текущие данные — " \
+              "в поле 'current'."
+    grp_url = f"/api/v1/groups/{ids['group_5a_english1']}"
+    grp = d.get(grp_url).get_json()
+    members = [m["id"] for m in grp["members"]]
+    cases = [
+        ("patch", f"/api/v1/students/{ids['other_5a']}", {"address": "г. Тверь, ул. Новая, д. 3"}),
+        ("patch", f"/api/v1/guardians/{ids['guardian_parent1']}", {"phone": "+7 900 000-00-01"}),
+        ("patch", f"/api/v1/classes/{ids['class_5a']}", {"room": "31"}),
+        ("patch", grp_url, {"name": "5А английский, первая"}),
+        ("put", grp_url + "/members", {"student_ids": members[1:]}),
+    ]
+    for method, url, change in cases:
+        read = url.removesuffix("/members")
+        version = d.get(read).get_json()["version"]
+        assert getattr(d, method)(url, json={"version": version, **change}).status_code == 200, url
+        stale = getattr(d, method)(url, json={"version": version, **change})
+        assert stale.status_code == 409, url
+        err = stale.get_json()["error"]
+        assert err["code"] == "conflict" and err["message"] == message and err["fields"] == {}, url
+        assert err["current"] == d.get(read).get_json(), url
+        assert err["current"]["version"] == version + 1, url
+
+
 # --- a class teacher and another class -----------------------------------------------------------------------
 
 def test_class_teacher_cannot_change_another_class_through_the_api(as_user, ids, demo_app):

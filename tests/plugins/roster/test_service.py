@@ -104,3 +104,23 @@ def test_personal_data_of_a_parent(demo_app, ids):
         assert {k["id"] for k in gd["children"]} == {ids["student1"], ids["sibling"]}
         own = personal_data(User.get(User.login == "student1").id, {"kind": "student", "id": ids["student1"]})
         assert [s["id"] for s in own["students"]] == [ids["student1"]] and own["students"][0]["guardians"]
+
+
+def test_the_classes_of_a_group_are_answered_alike_one_by_one_for_many_and_as_a_condition(demo_app):
+    """A split group belongs to its class, a stream to its members' classes: ``group_class_ids``,
+    ``groups_class_ids`` and ``group_in_classes`` agree on every group of the demo school."""
+    from plugins.roster import service
+    from plugins.roster.models import SchoolClass, StudyGroup
+    with demo_app.app_context():
+        groups = list(StudyGroup.select())
+        kinds = {grp.kind for grp in groups}
+        assert {"split", "stream"} <= kinds
+        many = service.groups_class_ids(grp.id for grp in groups)
+        assert many == {grp.id: service.group_class_ids(grp) for grp in groups}
+        stream = next(grp for grp in groups if grp.kind == "stream")
+        assert len(many[stream.id]) == 2  # 6А and 6Б
+        for cls in SchoolClass.select():
+            listed = {gid for (gid,) in StudyGroup.select(StudyGroup.id)
+                      .where(service.group_in_classes([cls.id])).tuples()}
+            assert listed == {gid for gid, classes in many.items() if cls.id in classes}
+        assert service.groups_class_ids([]) == {}

@@ -4,7 +4,7 @@ Plugins that declare ``depends = (..., "journal")`` (diary, analytics) read the
 journal through the *read* functions below and the models; they never write.
 Every write runs in one transaction with its :func:`core.audit.record` entry and
 :class:`~plugins.journal.models.History` rows, and announces itself after commit
-with a signal from :mod:`core.signals` (``mark_saved``, ``attendance_saved``,
+with a signal from :mod:`plugins.journal.signals` (``mark_saved``, ``attendance_saved``,
 ``homework_set``, ``lesson_changed``).
 
 Conventions of the read functions:
@@ -25,7 +25,7 @@ from typing import Iterable
 
 import peewee as pw
 
-from core import audit, clock, signals
+from core import audit, clock
 from core.db import converters, database, is_postgres, model_from_row, utcnow
 from core.i18n import N_
 from core.identity.models import User
@@ -33,7 +33,7 @@ from core.prepared import Prepared, as_date, slot
 from plugins.roster import service as roster
 from plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
 
-from . import notices
+from . import notices, signals
 from .models import (ATTENDANCE, CHANGE_KINDS, REMARK_KINDS, Attendance, BellTime, History, Lesson, Mark,
                      MarkScale, Remark, SubjectScale, TermMark, TimetableChange, TimetableEntry, WorkKind)
 

@@ -13,13 +13,14 @@ from typing import Iterable
 
 import peewee as pw
 
-from core import access, audit, clock, signals
+from core import access, audit, clock
 from core.db import database, utcnow
 from core.prepared import Prepared, slot
 from core.i18n import N_
 from core.identity.models import RoleAssignment, School, User
 from core.identity import service as identity
 
+from . import signals
 from .models import (AcademicYear, GroupMember, Guardian, Holiday, Period, SchoolClass, Student,
                      StudentGuardian, StudyGroup, Subject, TeachingAssignment)
 

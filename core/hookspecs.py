@@ -162,7 +162,8 @@ def zhurnal_exporters():
 
     :returns: dict ``{kind: callable(path, school, class_name_or_None) -> rows_written}``;
         the format follows the file's extension (``.csv`` or ``.xlsx``). An unknown
-        class raises ``LookupError`` with a one-line message.
+        class raises ``LookupError`` with a one-line message. Dicts are merged, and a
+        kind offered twice stops start-up.
     """
 
 

@@ -151,3 +151,28 @@ def test_without_any_consent_answer_nothing_is_sent(make_app):
             outbox.notify("mark", key="m3", school_id=school.id, student_id=STUDENT, data={"value": "4"})
         worker.deliver_due()
     assert ProbeChannel.sent == []
+
+
+def test_zhurnal_notification_details_merge_in_plugin_order_later_plugins_win(make_app):
+    """Two plugins fill in one key: the one later in dependency order wins."""
+    ProbeChannel.sent = []
+    ids = {}
+    first = make_probe(
+        "first",
+        zhurnal_notification_channels=lambda: [ProbeChannel],
+        zhurnal_notification_audience=lambda student_id: [{"user_id": ids["parent"], "role": "guardian"}],
+        zhurnal_consent_granted=lambda user_id, student_id: True,
+        zhurnal_notification_details=lambda event, student_id, data: {"student": "Петров Пётр", "subject": "Физика"})
+    later = make_probe("later", depends=("first",),
+                       zhurnal_notification_details=lambda event, student_id, data: {"subject": "Математика"})
+    app = make_app(plugins=["later", "first"], extra_plugins=[later, first])
+    with app.app_context():
+        school = School.create(name="Школа", short_name="Школа")
+        u, _ = service.create_user("parent", "Parent", password="Parol-dlya-testa-1", school=school,
+                                   email="parent@account.example", must_change=False)
+        ids["parent"] = u.id
+        with database.atomic():
+            outbox.notify("mark", key="m4", school_id=school.id, student_id=STUDENT, data={"value": "3"})
+        worker.deliver_due()
+    [msg] = ProbeChannel.sent
+    assert "Петров Пётр" in msg.text and "Математика" in msg.text and "Физика" not in msg.text

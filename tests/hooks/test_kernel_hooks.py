@@ -224,3 +224,25 @@ def test_zhurnal_demo_seed_runs_after_its_dependencies_in_one_transaction(make_a
         ctx = demo.seed(students_per_class=3)
     assert seen["roster"] and seen["school"] == ctx.school.id
     assert "probe: 1 note" in ctx.summary
+
+
+def test_zhurnal_exporters_an_unknown_class_is_a_one_line_error(make_app, tmp_path):
+    def exporter(path, school, class_name):
+        raise LookupError(f"no class {class_name!r} in this school")
+    probe = make_probe(zhurnal_exporters=lambda: {"notes": exporter})
+    app = make_app(plugins=["probe"], extra_plugins=[probe])
+    _school_with(app)
+    from core.cli import main
+    r = CliRunner().invoke(main, ["export", "notes", str(tmp_path / "x.csv"), "--class", "5Я"], obj={"app": app})
+    assert r.exit_code == 1 and r.output.strip() == "Error: no class '5Я' in this school"
+
+
+def test_zhurnal_models_is_never_called_while_serving_requests(make_app):
+    probe = make_probe(zhurnal_models=lambda: [ProbeNote])
+    app = make_app(plugins=["probe"], extra_plugins=[probe])
+    _school_with(app, ("teacher", "teacher"))
+    asked = len(calls_of(probe, "zhurnal_models"))
+    client = login(app, "teacher", PASSWORD)
+    for path in ("/", "/api/v1/me", "/api/v1/openapi.json"):
+        client.get(path)
+    assert len(calls_of(probe, "zhurnal_models")) == asked

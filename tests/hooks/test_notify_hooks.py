@@ -176,3 +176,12 @@ def test_zhurnal_notification_details_merge_in_plugin_order_later_plugins_win(ma
         worker.deliver_due()
     [msg] = ProbeChannel.sent
     assert "Петров Пётр" in msg.text and "Математика" in msg.text and "Физика" not in msg.text
+
+
+def test_a_channel_delivers_only_for_schools_where_its_plugin_is_on(world):
+    with world.app.app_context():
+        School.update(disabled_plugins="probe").where(School.id == world.school).execute()
+        assert channels_for(School.get_by_id(world.school)) == {}
+        _queue(world, "m5")
+        worker.deliver_due()
+    assert ProbeChannel.sent == []

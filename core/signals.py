@@ -70,21 +70,21 @@ password_changed = zhurnal_signals.signal("password-changed", doc="A password wa
 plugin_toggled = zhurnal_signals.signal("plugin-toggled", doc="A plugin was switched for a school (plugin, enabled, by, school_id).")
 
 # --- moved to their plugins ------------------------------------------------------
-#: old name in this module -> (signal name in the namespace, the module that declares it now)
+#: old name in this module -> (signal name in the namespace, the plugin whose ``signals`` declares it now)
 _MOVED = {
-    "student_changed": ("student-changed", "plugins.roster.signals"),
-    "roster_imported": ("roster-imported", "plugins.roster.signals"),
-    "account_issued": ("account-issued", "plugins.roster.signals"),
-    "mark_saved": ("mark-saved", "plugins.journal.signals"),
-    "attendance_saved": ("attendance-saved", "plugins.journal.signals"),
-    "homework_set": ("homework-set", "plugins.journal.signals"),
-    "lesson_changed": ("lesson-changed", "plugins.journal.signals"),
-    "term_mark_saved": ("term-mark-saved", "plugins.journal.signals"),
-    "remark_added": ("remark-added", "plugins.journal.signals"),
-    "diary_acknowledged": ("diary-acknowledged", "plugins.diary.signals"),
-    "diary_viewed": ("diary-viewed", "plugins.diary.signals"),
-    "message_posted": ("message-posted", "plugins.diary.signals"),
-    "medical_certificate_changed": ("medical-certificate-changed", "plugins.health_sheet.signals"),
+    "student_changed": ("student-changed", "roster"),
+    "roster_imported": ("roster-imported", "roster"),
+    "account_issued": ("account-issued", "roster"),
+    "mark_saved": ("mark-saved", "journal"),
+    "attendance_saved": ("attendance-saved", "journal"),
+    "homework_set": ("homework-set", "journal"),
+    "lesson_changed": ("lesson-changed", "journal"),
+    "term_mark_saved": ("term-mark-saved", "journal"),
+    "remark_added": ("remark-added", "journal"),
+    "diary_acknowledged": ("diary-acknowledged", "diary"),
+    "diary_viewed": ("diary-viewed", "diary"),
+    "message_posted": ("message-posted", "diary"),
+    "medical_certificate_changed": ("medical-certificate-changed", "health_sheet"),
 }
 
 
@@ -93,9 +93,14 @@ def __getattr__(name: str):
     moved = _MOVED.get(name)
     if moved is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    signal_name, home = moved
-    warnings.warn(f"core.signals.{name} moved to {home}.{name}", DeprecationWarning, stacklevel=2)
+    signal_name, plugin = moved
+    warnings.warn(f"{__name__}.{name} moved to {moved_to(name)}.{name}", DeprecationWarning, stacklevel=2)
     return zhurnal_signals.signal(signal_name)
+
+
+def moved_to(name: str) -> str:
+    """The module that declares a signal which used to live here (``plugins.journal.signals``)."""
+    return f"{__name__[: -len('core.signals')]}plugins.{_MOVED[name][1]}.signals"
 
 
 def named(name: str):

@@ -123,7 +123,7 @@ def test_zhurnal_cli_commands_run_inside_the_app(make_app):
     probe = make_probe(zhurnal_cli_commands=lambda: [hello])
     app = make_app(plugins=["probe"], extra_plugins=[probe])
     r = _cli(app, "probe-hello")
-    assert r.exit_code == 0 and r.output.strip() == "hello from core"
+    assert r.exit_code == 0 and r.output.strip() == f"hello from {app.name}"
 
 
 class _Report:
@@ -246,3 +246,17 @@ def test_zhurnal_models_is_never_called_while_serving_requests(make_app):
     for path in ("/", "/api/v1/me", "/api/v1/openapi.json"):
         client.get(path)
     assert len(calls_of(probe, "zhurnal_models")) == asked
+
+
+def test_zhurnal_models_of_builtin_plugins_derive_from_basemodel_with_the_plugins_prefix():
+    import importlib
+
+    from core.plugins import discover
+    bad = []
+    for name, eps in discover().items():
+        ep = next((e for e in eps if e.value.startswith("plugins.")), None)
+        impl = getattr(importlib.import_module(ep.value), "zhurnal_models", None) if ep else None
+        for model in (impl() if impl else []):
+            if not (issubclass(model, BaseModel) and model._meta.table_name.startswith(f"{name}_")):
+                bad.append(f"{name}: {model.__name__} ({model._meta.table_name})")
+    assert not bad, bad

@@ -21,6 +21,9 @@ A plugin is a module (or object) with these attributes besides its hooks:
 ``schema_version`` (int, 0 if it has no tables) and optionally ``settings_schema``
 (a marshmallow Schema class validating ``[plugins.<name>]``) and
 ``migrations`` (``{version: step(migrator)}``).
+
+Each hookspec ends with an ``Example::`` implementation; this module is long because it is
+the one catalogue of the extension points (``docs/EXTENDING.md`` is generated from it).
 """
 from __future__ import annotations
 

@@ -126,3 +126,25 @@ def test_zhurnal_paper_acknowledgements_lists_are_concatenated(make_app):
         lists = app.extensions["zhurnal"].plugins.hook_for(None).zhurnal_paper_acknowledgements(
             student_ids=[1, 2], date_from=day, date_to=day)
     assert sorted(r["student_id"] for rows in lists for r in rows) == [1, 2]
+
+
+def test_builtin_implementations_give_their_arguments_no_defaults():
+    """Hooks are called with keyword arguments; an implementation declares those it uses, without
+    defaults (a default would hide a misspelt argument that pluggy never passes)."""
+    import importlib
+    import inspect
+
+    from core import extending
+    from core.plugins import discover
+    bad = []
+    for name, eps in discover().items():
+        ep = next((e for e in eps if e.value.startswith("plugins.")), None)
+        if ep is None:
+            continue
+        mod = importlib.import_module(ep.value)
+        for hook in extending.hooks():
+            fn = getattr(mod, hook, None)
+            if fn is not None and any(p.default is not inspect.Parameter.empty
+                                      for p in inspect.signature(fn).parameters.values()):
+                bad.append(f"{name}.{hook}")
+    assert not bad, bad

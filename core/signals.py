@@ -93,7 +93,7 @@ def __getattr__(name: str):
     moved = _MOVED.get(name)
     if moved is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    signal_name, plugin = moved
+    signal_name, _plugin = moved
     warnings.warn(f"{__name__}.{name} moved to {moved_to(name)}.{name}", DeprecationWarning, stacklevel=2)
     return zhurnal_signals.signal(signal_name)
 

@@ -21,7 +21,7 @@ from .access import AccessRegistry
 from .config import Settings, load_settings
 from .identity.models import School, User
 from .identity.passwords import Passwords
-from .plugins import PluginHost, resolve
+from .plugins import PluginError, PluginHost, resolve
 from .prepared import Prepared, as_datetime, slot
 
 log = logging.getLogger("zhurnal")
@@ -93,6 +93,8 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
                   passwords=Passwords(settings.security["argon2_time_cost"], settings.security["argon2_memory_cost"],
                                       settings.security["argon2_parallelism"]))
     app.extensions["zhurnal"] = ext
+    for hook_name, what in (("zhurnal_importers", "import"), ("zhurnal_exporters", "export")):
+        _check_file_kinds(host, hook_name, what)
 
     _install_i18n(app, host)
     _install_db_lifecycle(app)
@@ -137,6 +139,16 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     notify.install(app)
     host.hook.zhurnal_app_ready(app=app)
     return app
+
+
+def _check_file_kinds(host: PluginHost, hook_name: str, what: str) -> None:
+    """A file kind (``zhurnal import students``) offered by two plugins stops start-up with one line."""
+    owners: dict[str, str] = {}
+    for plugin, kinds in host.per_plugin(hook_name).items():
+        for kind in kinds or {}:
+            if kind in owners:
+                raise PluginError(f"{what} kind {kind!r} is offered by two plugins: {owners[kind]!r} and {plugin!r}")
+            owners[kind] = plugin
 
 
 def ready_to_serve(app: Flask) -> Flask:

@@ -56,6 +56,11 @@ class ZhurnalGroup(click.Group):
         if cmd is None:
             # not a kernel command: if the plugin set cannot start, say why rather than "no such command"
             cmd = self._plugin_commands(ctx, strict=True).get(name)
+            obj = ctx.ensure_object(dict)
+            if cmd is not None and not obj.get("app_context_pushed"):
+                # a plugin's command runs inside the application context (zhurnal_cli_commands)
+                ctx.with_resource(self._app(ctx).app_context())
+                obj["app_context_pushed"] = True
         return cmd
 
     def invoke(self, ctx):

@@ -21,6 +21,9 @@ A plugin is a module (or object) with these attributes besides its hooks:
 ``schema_version`` (int, 0 if it has no tables) and optionally ``settings_schema``
 (a marshmallow Schema class validating ``[plugins.<name>]``) and
 ``migrations`` (``{version: step(migrator)}``).
+
+Each hookspec ends with an ``Example::`` implementation; this module is long because it is
+the one catalogue of the extension points (``docs/EXTENDING.md`` is generated from it).
 """
 from __future__ import annotations
 
@@ -43,6 +46,13 @@ def zhurnal_models():
     prefix (``journal_mark``). Never called while serving requests.
 
     :returns: list of model classes, dependencies first.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_models():
+            from .models import Note, NoteVersion
+            return [Note, NoteVersion]      # tables "psych_note", "psych_note_version"
     """
 
 
@@ -56,6 +66,14 @@ def zhurnal_demo_seed(ctx):
     plugins leave what later ones need (``ctx.data["roster"]`` holds the classes,
     students, teachers and demo accounts). A plugin adds its lines to
     ``ctx.summary`` to be printed.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_demo_seed(ctx):
+            classes = ctx.data["roster"]["classes"]
+            notes = [Note.create(student=s, text="Беседа") for s in classes[0].students[:3]]
+            ctx.summary.append(f"psych: {len(notes)} notes")
     """
 
 
@@ -69,6 +87,13 @@ def zhurnal_permissions():
 
     :returns: list of :class:`core.access.Permission`. The kernel merges all
         lists; two plugins declaring one name stop start-up.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_permissions():
+            return [Permission("psych.note.read", "Read psychologist's notes", roles=("psychologist",)),
+                    Permission("psych.note.write", "Write psychologist's notes", roles=("psychologist",))]
     """
 
 
@@ -83,6 +108,12 @@ def zhurnal_roles():
 
     :returns: list of :class:`core.access.Role`; all lists are merged, and a name
         declared twice (or one of the kernel's) stops start-up with one line.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_roles():
+            return [Role("psychologist", "School psychologist", scopes=("school", "class"))]
     """
 
 
@@ -96,6 +127,14 @@ def zhurnal_object_scope(obj):
     :param obj: any model instance a permission is checked against.
     :returns: a :class:`core.access.Scope` (school, classes, students) or ``None``.
         The first non-``None`` answer is used.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_object_scope(obj):
+            if isinstance(obj, Note):
+                return Scope.of(obj.school_id, class_ids=[obj.class_id], student_ids=[obj.student_id])
+            return None                     # not ours: another plugin answers
     """
 
 
@@ -111,6 +150,14 @@ def zhurnal_blueprints():
     API blueprints use ``url_prefix="/api/v1"``; page blueprints ``/<name>``.
 
     :returns: list of :class:`flask.Blueprint`.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_blueprints():
+            from .api import bp as api_bp   # Blueprint("psych_api", __name__, url_prefix="/api/v1")
+            from .views import bp           # Blueprint("psych", __name__, url_prefix="/psych")
+            return [bp, api_bp]
     """
 
 
@@ -123,6 +170,14 @@ def zhurnal_nav_items(user, school):
 
     :returns: list of :class:`core.ui.NavItem`; all lists are merged and sorted by
         ``priority`` (lower first), then label.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_nav_items(user, school):
+            if not can(user, "psych.note.read"):
+                return []
+            return [NavItem(_("Psychologist"), "psych.index", priority=400)]
     """
 
 
@@ -133,6 +188,14 @@ def zhurnal_dashboard_widgets(user, school):
     Called once per dashboard view, only for plugins enabled for ``school``.
 
     :returns: list of :class:`core.ui.Widget`; merged and sorted by ``priority``.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_dashboard_widgets(user, school):
+            if can(user, "psych.note.read"):
+                return [Widget(_("Talks this week"), template="psych/_week.html",
+                               context={"rows": week_rows(user, school)}, priority=50)]
     """
 
 
@@ -144,6 +207,17 @@ def zhurnal_cli_commands():
     runs inside the application context.
 
     :returns: list of :class:`click.Command`.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_cli_commands():
+            @click.command("psych-purge")
+            @with_app                        # from core.cli
+            def purge():
+                # Remove notes past their retention date.
+                click.echo(f"removed {service.purge()} notes")
+            return [purge]
     """
 
 
@@ -153,6 +227,14 @@ def zhurnal_importers():
 
     :returns: dict ``{kind: callable(path_or_stream, filename, school, user, dry_run) -> ImportReport}``;
         dicts are merged, and a kind offered twice stops start-up.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_importers():
+            def import_notes(path_or_stream, filename, school, user, dry_run):
+                return service.import_notes(read_bytes(path_or_stream), school, user, dry_run)  # -> ImportReport
+            return {"psych-notes": import_notes}      # zhurnal import psych-notes notes.xlsx
     """
 
 
@@ -162,7 +244,18 @@ def zhurnal_exporters():
 
     :returns: dict ``{kind: callable(path, school, class_name_or_None) -> rows_written}``;
         the format follows the file's extension (``.csv`` or ``.xlsx``). An unknown
-        class raises ``LookupError`` with a one-line message.
+        class raises ``LookupError`` with a one-line message. Dicts are merged, and a
+        kind offered twice stops start-up.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_exporters():
+            def export_notes(path, school, class_name):
+                rows = service.note_rows(school, class_name)   # LookupError("no class 5Я") if unknown
+                write_table(path, HEADER, rows)
+                return len(rows)
+            return {"psych-notes": export_notes}      # zhurnal export psych-notes notes.csv --class 5А
     """
 
 
@@ -174,6 +267,15 @@ def zhurnal_student_card_sections(student, user):
     only contain what ``user`` may see. The roster plugin, which renders the card, audits the read.
 
     :returns: list of :class:`core.ui.Widget`, sorted by ``priority``.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_student_card_sections(student, user):
+            if not can(user, "psych.note.read", student):
+                return []
+            return [Widget(_("Psychologist"), template="psych/_card.html",
+                           context={"notes": service.notes_of(student)}, priority=60)]
     """
 
 
@@ -191,6 +293,13 @@ def zhurnal_absence_justification(student_id, day):
     :returns: a tag naming the document, e.g. ``"health_sheet:certificate:12"``, or
         ``None``; the first non-``None`` answer is used. The plugin that owns the
         document sends a signal when it is withdrawn, naming the same tag's id.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_absence_justification(student_id, day):
+            trip = Trip.get_or_none((Trip.student == student_id) & (Trip.date_from <= day) & (Trip.date_to >= day))
+            return f"trips:trip:{trip.id}" if trip else None
     """
 
 
@@ -200,6 +309,15 @@ def zhurnal_app_ready(app):
 
     Called once at the end of :func:`core.app.create_app` for every loaded plugin.
     Signal receivers are connected here with :func:`core.signals.connect`.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_app_ready(app):
+            from core.signals import connect
+            from plugins.journal import signals as journal_signals
+            app.add_template_filter(short_name, "psych_short_name")
+            connect(journal_signals.remark_added, on_remark_added, app=app, owner="psych")
     """
 
 
@@ -211,6 +329,15 @@ def zhurnal_personal_data(user_id, person):
     :param person: dict with ``kind`` ("student", "guardian", "staff") and ``id``
     :returns: dict section -> JSON-serialisable data, or ``None``. Merged under
         the plugin's name.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_personal_data(user_id, person):
+            if person["kind"] != "student":
+                return None
+            return {"notes": [{"date": n.date.isoformat(), "text": n.text}
+                              for n in Note.select().where(Note.student == person["id"])]}
     """
 
 
@@ -227,6 +354,17 @@ def zhurnal_audit_vocabulary():
         per type per page, never per row), ``kinds`` (filter groups: label -> action
         prefixes) and ``class_objects`` (class id -> ``[(object_type, query of matching
         ids as text)]`` for the class filter). Dictionaries of all plugins are merged.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_audit_vocabulary():
+            def notes(ids):                  # once per page for all ids of this type
+                return {str(n.id): (f"note {n.id}", url_for("psych.note", note_id=n.id))
+                        for n in Note.select().where(Note.id.in_([int(i) for i in ids]))}
+            return AuditVocabulary(actions={"psych.note.write": _l("wrote a psychologist's note")},
+                                   objects={"psych_note": notes},
+                                   kinds={_l("Psychologist"): ["psych."]})
     """
 
 @hookspec
@@ -239,6 +377,12 @@ def zhurnal_metrics():
     :returns: list of ``(name, help, value)`` gauges; each is published as
         ``zhurnal_<plugin>_<name>``. Lists are not merged across plugins: every
         plugin's names live under its own prefix.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_metrics():
+            return [("notes", "Psychologist's notes kept", Note.select().count())]   # zhurnal_psych_notes
     """
 
 # --- consent and paper delivery -------------------------------------------------
@@ -259,6 +403,15 @@ def zhurnal_consent_granted(user_id, student_id):
     :returns: ``True`` (granted), ``False`` (refused, withdrawn or nothing
         registered) or ``None`` (this plugin does not know). The first non-``None``
         answer is used; when nobody answers, outgoing delivery is refused.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_consent_granted(user_id, student_id):
+            row = Consent.current(user_id=user_id, student_id=student_id)
+            if row is None:
+                return None if not is_guardian_account(user_id) else False
+            return row.status == "granted"
     """
 
 
@@ -275,6 +428,12 @@ def zhurnal_paper_delivery_guardians(class_id):
     :returns: list of roster guardian ids, or ``None`` when this plugin keeps no
         such list (then the class teacher chooses by hand). The first non-``None``
         answer is used.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_paper_delivery_guardians(class_id):
+            return [g.id for g in guardians_of_class(class_id) if current_status(g) != "granted"]
     """
 
 
@@ -291,6 +450,15 @@ def zhurnal_paper_acknowledgements(student_ids, date_from, date_to):
     :param date_to: last day asked about
     :returns: list of dicts ``{student_id, guardian_id (None: handed to a guardian not
         named), date_from, date_to, handed_on}``; the lists of all plugins are concatenated.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_paper_acknowledgements(student_ids, date_from, date_to):
+            return [{"student_id": x.student_id, "guardian_id": x.guardian_id, "date_from": x.date_from,
+                     "date_to": x.date_to, "handed_on": x.handed_on}
+                    for x in Handed.select().where(Handed.student.in_(student_ids) & (Handed.date_from <= date_to)
+                                                   & (Handed.date_to >= date_from))]
     """
 
 
@@ -305,6 +473,13 @@ def zhurnal_render_pdf(html):
     :param html: the document as a string
     :returns: the PDF's bytes, or ``None`` when this plugin renders no PDFs; the first
         answer is used, and when nobody answers the caller offers no PDF.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_render_pdf(html):
+            from weasyprint import HTML
+            return HTML(string=html).write_pdf()
     """
 
 # --- notifications -------------------------------------------------------------
@@ -322,6 +497,19 @@ def zhurnal_notification_channels():
 
     :returns: list of :class:`core.notify.channel.Channel` subclasses. Lists are
         merged; two channels with one ``code`` stop start-up.
+
+    Example::
+
+        class PagerChannel(Channel):
+            code, title, address_kind, text_format = "pager", "Pager", "phone", "short"
+
+            def send(self, message):
+                status = post(self.settings["url"], message.address, message.short_text)
+                return DeliveryResult.delivered() if status < 300 else DeliveryResult.temporary(f"HTTP {status}")
+
+        @hookimpl
+        def zhurnal_notification_channels():
+            return [PagerChannel]
     """
 
 
@@ -340,6 +528,15 @@ def zhurnal_contact_address(user, kind):
     :returns: the address, ``""`` when the plugin owns this user's contacts but
         none is recorded, or ``None`` (not this plugin's user). The first
         non-``None`` answer is used.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_contact_address(user, kind):
+            guardian = Guardian.get_or_none(Guardian.user == user.id)
+            if guardian is None or kind not in ("email", "phone"):
+                return None                  # not ours: the kernel reads User.email / User.phone
+            return getattr(guardian, kind) or ""
     """
 
 
@@ -356,6 +553,15 @@ def zhurnal_contact_addresses(user_ids, kind):
     :returns: dict ``{user_id: address or ""}`` naming only the accounts whose
         contacts this plugin owns (others fall back to the account), or ``None``.
         The first non-``None`` answer is used.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_contact_addresses(user_ids, kind):
+            if kind not in ("email", "phone"):
+                return None
+            rows = Guardian.select(Guardian.user, getattr(Guardian, kind)).where(Guardian.user.in_(user_ids)).tuples()
+            return {user_id: address or "" for user_id, address in rows}
     """
 
 
@@ -371,6 +577,16 @@ def zhurnal_notification_audience(student_id):
     :param student_id: roster student id
     :returns: list of dicts ``{"user_id": int, "role": "guardian" | "student"}``
         (accounts only), or ``None`` (not this plugin's). First non-``None`` answer wins.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_notification_audience(student_id):
+            people = [{"user_id": g.user_id, "role": "guardian"} for g in guardians_of(student_id) if g.user_id]
+            student = Student.get_or_none(Student.id == student_id)
+            if student is None:
+                return None
+            return people + ([{"user_id": student.user_id, "role": "student"}] if student.user_id else [])
     """
 
 
@@ -388,6 +604,14 @@ def zhurnal_notification_details(event, student_id, data):
     :param data: the notification's data as queued
     :returns: a dict of extra data fields, or ``None``; the dicts are merged in
         plugin order (later plugins win on the same key).
+
+    Example::
+
+        @hookimpl
+        def zhurnal_notification_details(event, student_id, data):
+            if event != "mark":
+                return None
+            return {"student": student_name(student_id), "subject": subject_name(data["subject_id"])}
     """
 
 
@@ -405,6 +629,15 @@ def zhurnal_notification_current(event, student_id, data):
     :param data: the notification's data dict, as queued
     :returns: ``False`` to cancel the delivery, ``True`` or ``None`` to send. First
         non-``None`` answer wins.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_notification_current(event, student_id, data):
+            if event != "absence":
+                return None
+            row = Attendance.get_or_none(Attendance.id == data["attendance_id"])
+            return row is not None and row.status in ("absent", "ill")   # excused meanwhile: False
     """
 
 
@@ -432,6 +665,16 @@ def zhurnal_security_alert(alert):
     here; this hook remains for plugins that keep an outbox of their own.
 
     :returns: the channel's name (e.g. ``"email"``) if it took the notice, else ``None``.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_security_alert(alert):
+            if alert.kind != "credentials_compromised":
+                return None
+            for user in alert.recipients:
+                MyOutbox.insert(key=f"{alert.key}:{user.id}", to=user.id, text=f"{alert.account.login}").on_conflict_ignore().execute()
+            return "my_outbox"
     """
 
 
@@ -451,6 +694,16 @@ def zhurnal_school_holidays(school_id, date_from, date_to):
     :param date_to: last day asked about (inclusive)
     :returns: an iterable of ``datetime.date`` the school is closed on, or ``None``;
         the answers of all plugins are combined (union).
+
+    Example::
+
+        @hookimpl
+        def zhurnal_school_holidays(school_id, date_from, date_to):
+            days = set()
+            for h in Holiday.select().where((Holiday.school == school_id) & (Holiday.date_from <= date_to)
+                                            & (Holiday.date_to >= date_from)):
+                days.update(h.date_from + dt.timedelta(days=i) for i in range((h.date_to - h.date_from).days + 1))
+            return days
     """
 
 
@@ -469,4 +722,16 @@ def zhurnal_revert_write(entry, by):
     :returns: ``None`` when the action is not yours; else a dict ``{"status":
         "reverted" | "skipped", "note": str}`` ("skipped": the object changed since,
         or there is nothing to undo). The first non-``None`` answer is used.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_revert_write(entry, by):
+            if entry.action != "psych.note.write":
+                return None                  # not ours
+            note = Note.get_or_none(Note.id == int(entry.object_id))
+            if note is None or note.version != entry.payload["version"]:
+                return {"status": "skipped", "note": "changed since"}
+            service.restore(note, entry.payload["before"], by=by)
+            return {"status": "reverted", "note": ""}
     """

@@ -1,8 +1,12 @@
 """Domain events: a plugin *tells* the world that something happened.
 
-The kernel's signals and those of the first plugins are declared here, once, with what
-they carry; a newer plugin declares its own in its ``signals.py`` in the same namespace
-(:data:`zhurnal_signals`), e.g. ``plugins.consent.signals.consent_changed``. Signals
+The kernel's own signals (accounts, logins, plugin switches) are declared here, once,
+with what they carry; a plugin declares its events in its own ``signals.py`` in the same
+namespace (:data:`zhurnal_signals`), e.g. ``plugins.journal.signals.mark_saved``. A
+receiver imports the sending plugin's ``signals`` module when it depends on that plugin,
+and otherwise finds the signal by name with :func:`named` (so does the kernel, which
+imports no plugin). The names that used to live here (``core.signals.mark_saved``...)
+still resolve to the same objects, with a ``DeprecationWarning``. Signals
 are sent by a plugin's service layer **after the transaction committed**, with
 :func:`send`, never from ORM save hooks. Every signal carries ``school_id``;
 receivers of a plugin that is switched off for that school are skipped.
@@ -19,11 +23,12 @@ and holds a strong reference (a lambda would otherwise vanish)::
 
     @hookimpl
     def zhurnal_app_ready(app):
-        connect(signals.mark_saved, on_mark_saved, app=app, owner="notify_email")
+        connect(journal_signals.mark_saved, on_mark_saved, app=app, owner="notify_email")
 """
 from __future__ import annotations
 
 import logging
+import warnings
 import weakref
 from contextlib import contextmanager
 
@@ -32,7 +37,18 @@ from flask import current_app, g, has_app_context
 
 log = logging.getLogger("zhurnal.signals")
 
-zhurnal_signals = Namespace()
+class _Namespace(Namespace):
+    """blinker's namespace; a declaration with a doc also documents a signal that was
+    first looked up by name (:func:`named`, a deprecated alias) before its plugin declared it."""
+
+    def signal(self, name: str, doc: str | None = None):
+        sig = super().signal(name, doc)
+        if doc and "__doc__" not in vars(sig):
+            sig.__doc__ = doc
+        return sig
+
+
+zhurnal_signals = _Namespace()
 
 #: a user logged in. kwargs: user, ip, via ("web" | "api" | "token"), school_id
 user_logged_in = zhurnal_signals.signal("user-logged-in", doc="A user logged in (user, ip, via, school_id).")
@@ -53,53 +69,48 @@ password_changed = zhurnal_signals.signal("password-changed", doc="A password wa
 #: a plugin was switched on or off for a school. kwargs: plugin, enabled, by, school_id
 plugin_toggled = zhurnal_signals.signal("plugin-toggled", doc="A plugin was switched for a school (plugin, enabled, by, school_id).")
 
-# --- roster ---------------------------------------------------------------------
-#: a student was created, changed, moved or removed from a class.
-#: kwargs: student_id, class_id, action ("created"|"updated"|"moved"|"left"), by, school_id
-student_changed = zhurnal_signals.signal(
-    "student-changed", doc="A student record changed (student_id, class_id, action, by, school_id).")
-#: a class list import finished. kwargs: class_ids, created, updated, by, school_id
-roster_imported = zhurnal_signals.signal(
-    "roster-imported", doc="A class list import was written (class_ids, created, updated, by, school_id).")
+# --- moved to their plugins ------------------------------------------------------
+#: old name in this module -> (signal name in the namespace, the plugin whose ``signals`` declares it now)
+_MOVED = {
+    "student_changed": ("student-changed", "roster"),
+    "roster_imported": ("roster-imported", "roster"),
+    "account_issued": ("account-issued", "roster"),
+    "mark_saved": ("mark-saved", "journal"),
+    "attendance_saved": ("attendance-saved", "journal"),
+    "homework_set": ("homework-set", "journal"),
+    "lesson_changed": ("lesson-changed", "journal"),
+    "term_mark_saved": ("term-mark-saved", "journal"),
+    "remark_added": ("remark-added", "journal"),
+    "diary_acknowledged": ("diary-acknowledged", "diary"),
+    "diary_viewed": ("diary-viewed", "diary"),
+    "message_posted": ("message-posted", "diary"),
+    "medical_certificate_changed": ("medical-certificate-changed", "health_sheet"),
+}
 
-#: a login slip was issued: an account was made or given a new one-time activation code.
-#: kwargs: user_id, person_kind ("student"|"guardian"), person_id, expires_at, reissued, by, school_id
-account_issued = zhurnal_signals.signal(
-    "account-issued",
-    doc="A login slip was issued (user_id, person_kind, person_id, expires_at, reissued, by, school_id).")
 
-# --- journal ---------------------------------------------------------------------
-#: a mark was created, changed or deleted. kwargs: mark_id, student_id, lesson_id,
-#: subject_id, class_id, value, old_value, action ("created"|"updated"|"deleted"), by, school_id
-mark_saved = zhurnal_signals.signal("mark-saved", doc="A mark was saved (mark_id, student_id, lesson_id, subject_id, class_id, value, old_value, action, by, school_id).")
-#: attendance of one student at one lesson was set. kwargs: student_id, lesson_id, status, old_status, by, school_id
-attendance_saved = zhurnal_signals.signal("attendance-saved", doc="Attendance was saved (student_id, lesson_id, status, old_status, by, school_id).")
-#: homework was set or changed for a lesson. kwargs: lesson_id, text, class_id, group_id, by, school_id
-homework_set = zhurnal_signals.signal("homework-set", doc="Homework was set (lesson_id, text, class_id, group_id, by, school_id).")
-#: a lesson was created, changed (topic, date, control work) or cancelled. kwargs: lesson_id, action, by, school_id
-lesson_changed = zhurnal_signals.signal("lesson-changed", doc="A lesson changed (lesson_id, action, by, school_id).")
+def __getattr__(name: str):
+    """``from core.signals import mark_saved`` still works: the same signal object, with a warning."""
+    moved = _MOVED.get(name)
+    if moved is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    signal_name, _plugin = moved
+    warnings.warn(f"{__name__}.{name} moved to {moved_to(name)}.{name}", DeprecationWarning, stacklevel=2)
+    return zhurnal_signals.signal(signal_name)
 
-#: a period or year mark was set, changed or removed. kwargs: student_id, subject_id, period_id
-#: (None: the year mark), value, old_value, by, school_id
-term_mark_saved = zhurnal_signals.signal(
-    "term-mark-saved",
-    doc="A period or year mark was saved (student_id, subject_id, period_id, value, old_value, by, school_id).")
-#: a teacher wrote a remark, recommendation or praise. kwargs: remark_id, student_id, kind, subject_id, by, school_id
-remark_added = zhurnal_signals.signal(
-    "remark-added", doc="A remark was written to a student (remark_id, student_id, kind, subject_id, by, school_id).")
 
-# --- diary, health (consent_changed lives in plugins/consent/signals.py) -----------------------------
-#: a guardian acknowledged a week of the diary. kwargs: student_id, guardian_user_id, week, at, school_id
-diary_acknowledged = zhurnal_signals.signal("diary-acknowledged", doc="A guardian acknowledged a diary week (student_id, guardian_user_id, week, at, school_id).")
-#: a guardian or the student opened a student's diary (once per visit, not per page).
-#: kwargs: student_id, user_id, role ("guardian" | "student"), at, school_id
-diary_viewed = zhurnal_signals.signal("diary-viewed", doc="A student's diary was opened: a new visit (student_id, user_id, role, at, school_id).")
-#: a message was posted to a thread. kwargs: message_id, thread_id, author_id, recipient_user_ids, school_id
-message_posted = zhurnal_signals.signal("message-posted", doc="A message was posted (message_id, thread_id, author_id, recipient_user_ids, school_id).")
-#: a medical certificate was added or removed. kwargs: certificate_id, student_id, date_from, date_to, action, by, school_id
-medical_certificate_changed = zhurnal_signals.signal(
-    "medical-certificate-changed",
-    doc="A medical certificate was added or removed (certificate_id, student_id, date_from, date_to, action, by, school_id).")
+def moved_to(name: str) -> str:
+    """The module that declares a signal which used to live here (``plugins.journal.signals``)."""
+    return f"{__name__[: -len('core.signals')]}plugins.{_MOVED[name][1]}.signals"
+
+
+def named(name: str):
+    """The signal called ``name`` in the namespace (e.g. ``"medical-certificate-changed"``).
+
+    For a receiver of a plugin it does not depend on (and so may not import): the
+    signal object is the same one the sending plugin declares, whether or not that
+    plugin is loaded; if it is not, nothing is ever sent.
+    """
+    return zhurnal_signals.signal(name)
 
 
 #: the last receivers that raised: (receiver name, signal name), newest last (for tests and support)

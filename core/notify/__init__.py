@@ -13,11 +13,12 @@ from __future__ import annotations
 from flask import current_app
 
 from .channel import Channel, DeliveryResult, Message, deliver_locally  # noqa: F401  (public names)
+from ..plugins import PluginError
 
 EXT_KEY = "zhurnal.notify.channels"
 
 
-class ChannelError(RuntimeError):
+class ChannelError(PluginError):
     """Two channels share a code, or a channel class is malformed."""
 
 

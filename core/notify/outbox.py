@@ -223,7 +223,8 @@ def _expand(n: Notification) -> None:
         return
     details = ext.plugins.hook_for(school).zhurnal_notification_details(
         event=n.event, student_id=n.student_id, data=data)
-    extra = {k: v for d in details if d for k, v in d.items()}
+    # pluggy answers the last registered plugin first: merge in dependency order, later plugins win
+    extra = {k: v for d in reversed(details) if d for k, v in d.items()}
     if extra:
         data.update(extra)
         Notification.update(data=json.dumps(data, ensure_ascii=False, default=str)).where(

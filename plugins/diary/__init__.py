@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from core.hookspecs import hookimpl
 
+from . import signals  # noqa: F401  (declares its signals before the audit connects to every signal)
+
 name = "diary"
 title = "Электронный дневник"
 version = "1.0"

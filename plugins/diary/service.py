@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from core import audit, clock, signals
+from core import audit, clock
 from core.db import database, utcnow
 from plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
 
-from . import notices, week_sql
+from . import notices, signals, week_sql
 from .models import Acknowledgement, Message, Thread, ThreadMember, Visit
 from core.prepared import as_datetime
 from .week import class_id_of, monday_of, week_facts

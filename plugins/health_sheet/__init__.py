@@ -13,6 +13,8 @@ from core import fields
 
 from core.hookspecs import hookimpl
 
+from . import signals  # noqa: F401  (declares its signals before the audit connects to every signal)
+
 name = "health_sheet"
 title = "Лист здоровья"
 version = "1.0"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from core.hookspecs import hookimpl
 
+from . import signals  # noqa: F401  (declares its signals before the audit connects to every signal)
+
 name = "journal"
 title = "Электронный журнал"
 version = "1.0"
@@ -70,9 +72,10 @@ def zhurnal_dashboard_widgets(user, school):
 
 @hookimpl
 def zhurnal_app_ready(app):
-    from core import signals
+    from core.signals import connect, named
     from .receivers import on_medical_certificate_changed
-    signals.connect(signals.medical_certificate_changed, on_medical_certificate_changed, app=app, owner="journal")
+    # the health sheet is optional (not in depends): its signal is found by name, not imported
+    connect(named("medical-certificate-changed"), on_medical_certificate_changed, app=app, owner="journal")
 
 
 @hookimpl

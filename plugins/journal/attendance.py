@@ -7,7 +7,7 @@ import datetime as dt
 
 import peewee as pw
 
-from core import audit, signals
+from core import audit
 from core.db import database, utcnow
 from core.i18n import N_
 from plugins.roster.models import Period, Student
@@ -17,6 +17,7 @@ from .closed_periods import _audit_override, _check_open, lesson_period
 from .common import Invalid, StaleEdit, _history, _id, _validate_lesson_held
 from .lessons import student_in_lesson
 from .models import ATTENDANCE, Attendance, Lesson
+from . import signals
 
 
 def _validate_mark_target(lesson: Lesson, student: Student, fields: dict) -> None:

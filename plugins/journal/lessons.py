@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from core import audit, signals
+from core import audit
 from core.db import database, utcnow
 from core.i18n import N_
 from plugins.roster import service as roster
@@ -17,6 +17,7 @@ from .closed_periods import _audit_override, _check_open, lesson_period
 from .common import Invalid, StaleEdit, _id, _lesson_query, class_of
 from .models import Lesson
 from .reading import lesson_students
+from . import signals
 
 
 LESSON_FIELDS = ("topic", "homework", "homework_links", "homework_due", "is_control", "control_title", "cancelled",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from core import audit, signals
+from core import audit
 from core.db import converters, database, is_postgres, model_from_row, utcnow
 from core.i18n import N_
 from core.prepared import Prepared, as_date, slot
@@ -20,6 +20,7 @@ from .closed_periods import CLOSED_MESSAGE, _audit_override
 from .common import Invalid, StaleEdit, _history, _id, _insert, _validate_lesson_held
 from .models import Lesson, Mark, MarkScale, SubjectScale, WorkKind
 from .scales import Scale, _builtin, ensure_defaults
+from . import signals
 
 
 def _kind(school_id: int, code: str) -> WorkKind | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core import audit, clock, signals
+from core import audit, clock
 from core.db import database
 from core.i18n import N_
 from plugins.roster.models import Student, Subject
@@ -12,6 +12,7 @@ from . import notices
 from .common import Invalid, _id
 from .lessons import student_in_lesson
 from .models import REMARK_KINDS, Lesson, Remark
+from . import signals
 
 
 def add_remark(student: Student, text: str, *, kind: str = "remark", subject: Subject | None = None,

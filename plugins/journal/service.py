@@ -6,7 +6,7 @@ the journal through the *read* functions below and the models; they never write.
 journal's own pages, API, CLI and demo call the writes. Every write runs in one
 transaction with its :func:`core.audit.record` entry and
 :class:`~plugins.journal.models.History` rows, and announces itself after commit with a
-signal from :mod:`core.signals` (``mark_saved``, ``attendance_saved``, ``homework_set``,
+signal from :mod:`plugins.journal.signals` (``mark_saved``, ``attendance_saved``, ``homework_set``,
 ``lesson_changed``).
 
 The code lives in the plugin's private modules, one per responsibility; this module

@@ -1,7 +1,7 @@
 """Period and year marks."""
 from __future__ import annotations
 
-from core import audit, signals
+from core import audit
 from core.db import database, utcnow
 from core.i18n import N_
 from plugins.roster.models import AcademicYear, Period, Student, Subject
@@ -10,6 +10,7 @@ from .closed_periods import _audit_override, _check_open
 from .common import Invalid, StaleEdit, _history, _id
 from .models import TermMark
 from .scales import scale_for
+from . import signals
 
 
 def set_term_mark(student: Student, subject: Subject, year: AcademicYear, period: Period | None, value: str | None, *,

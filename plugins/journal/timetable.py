@@ -9,7 +9,7 @@ from typing import Iterable
 
 import peewee as pw
 
-from core import audit, signals
+from core import audit
 from core.db import database, utcnow
 from core.i18n import N_
 from plugins.roster import service as roster
@@ -19,6 +19,7 @@ from .closed_periods import _audit_override, _check_open, lesson_period
 from .common import Invalid, Teacher, _id, _range, class_of
 from .lessons import period_of_date
 from .models import CHANGE_KINDS, BellTime, Lesson, TimetableChange, TimetableEntry
+from . import signals
 
 
 def bells(school) -> list[BellTime]:

@@ -97,13 +97,14 @@ def zhurnal_paper_acknowledgements(student_ids, date_from, date_to):
 
 @hookimpl
 def zhurnal_app_ready(app):
-    from core import signals
+    from core.signals import connect
+    from plugins.roster import signals as roster_signals
     from . import jobs  # noqa: F401  (importing it declares the jobs on the queue)
 
     def on_issued(sender, user_id, person_kind, person_id, expires_at, reissued, by, school_id, **kw):
         from .service import record_slip
         record_slip(user_id, person_kind, person_id, expires_at, reissued, by, school_id)
-    signals.connect(signals.account_issued, on_issued, app=app, owner="paper_export")
+    connect(roster_signals.account_issued, on_issued, app=app, owner="paper_export")
 
 
 @hookimpl

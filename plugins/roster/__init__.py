@@ -6,6 +6,8 @@ from marshmallow import Schema, validate
 from core import fields
 from core.hookspecs import hookimpl
 
+from . import signals  # noqa: F401  (declares its signals before the audit connects to every signal)
+
 name = "roster"
 title = "Школа и классы"
 version = "1.0"

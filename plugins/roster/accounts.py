@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core import access, audit, signals
+from core import access, audit
 from core.db import database
 from core.identity import service as identity
 from core.identity.models import User
 
 from .models import Guardian, Student, StudentGuardian
+from . import signals
 
 
 def _unique_login(base: str) -> str:

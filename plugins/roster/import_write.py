@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from core import audit, signals
+from core import audit
 from core.db import database
 from core.errors import StaleEdit
 
@@ -12,6 +12,7 @@ from .edits import GUARDIAN_FIELDS, STUDENT_FIELDS, changed_fields
 from .groups import leave_split_groups
 from .models import Guardian, SchoolClass, Student
 from .people import link_guardian, link_new
+from . import signals
 
 
 @dataclass

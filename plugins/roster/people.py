@@ -7,7 +7,7 @@ from typing import Iterable
 
 import peewee as pw
 
-from core import access, audit, signals
+from core import access, audit
 from core.db import database
 from core.errors import StaleEdit
 from core.identity.models import User
@@ -15,6 +15,7 @@ from core.identity.models import User
 from .edits import GUARDIAN_FIELDS, STUDENT_FIELDS, STUDENT_UPDATE_FIELDS, changed_fields
 from .groups import leave_split_groups
 from .models import GroupMember, Guardian, SchoolClass, Student, StudentGuardian, StudyGroup, Subject
+from . import signals
 
 
 def children_of(user) -> list[Student]:

@@ -2,7 +2,7 @@
 
 Plugins depending on ``roster`` read the school's structure through the functions here (and
 :mod:`.models`); every write is audited and, after commit, announced with a signal from
-:mod:`core.signals`. The functions live in modules by responsibility and are re-exported here:
+:mod:`plugins.roster.signals`. The functions live in modules by responsibility and are re-exported here:
 
 * :mod:`.structure` — the school, school years, reporting periods, holidays, subjects, teaching;
 * :mod:`.classes` — classes and class lists;

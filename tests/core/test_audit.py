@@ -117,15 +117,17 @@ def test_concurrent_writers_keep_the_chain(make_app):
 def test_the_audit_listens_to_domain_signals(make_app):
     """A signal whose sender audited nothing is recorded by the listener; one that did is not twice."""
     from core import signals
+    from plugins.diary import signals as diary_signals
+    from plugins.journal import signals as journal_signals
     from core.identity import service
     app = make_app()
     with app.app_context():
         actor, _ = service.create_user("zavuch", "Завуч", password="long-enough-1")
     before = _ids(app)
     with app.test_request_context("/"):  # a fresh context: nothing audited in it yet
-        signals.send(signals.diary_acknowledged, student_id=8, guardian_user_id=7, week="2026-11-23", at=None, by=actor,
+        signals.send(diary_signals.diary_acknowledged, student_id=8, guardian_user_id=7, week="2026-11-23", at=None, by=actor,
                      school_id=None)
-        signals.send(signals.lesson_changed, lesson_id=9, action="created", by=actor, school_id=None)
+        signals.send(journal_signals.lesson_changed, lesson_id=9, action="created", by=actor, school_id=None)
     with app.app_context():
         new = list(audit.AuditEntry.select().where(audit.AuditEntry.id.not_in(before)).order_by(audit.AuditEntry.id))
     assert [(e.action, e.login, e.payload) for e in new] == [

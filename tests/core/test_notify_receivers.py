@@ -11,6 +11,7 @@ import types
 import pytest
 
 from core import signals
+from plugins.journal import signals as journal_signals
 from core.hookspecs import hookimpl
 from core.identity.models import User
 from core.notify.models import SENT, Delivery, Notification
@@ -35,7 +36,7 @@ def _raising_plugin(calls):
 
     @hookimpl
     def zhurnal_app_ready(app):
-        signals.connect(signals.mark_saved, on_mark_saved, app=app, owner="broken_listener")
+        signals.connect(journal_signals.mark_saved, on_mark_saved, app=app, owner="broken_listener")
     mod.zhurnal_app_ready = zhurnal_app_ready
     return mod
 
@@ -114,13 +115,13 @@ def test_every_receiver_runs_even_after_one_raised(notify_app):  # noqa: F811
 
     def second(sender, **kw):
         seen.append(kw["school_id"])
-    signals.mark_saved.connect(first, weak=False)
-    signals.mark_saved.connect(second, weak=False)
+    journal_signals.mark_saved.connect(first, weak=False)
+    journal_signals.mark_saved.connect(second, weak=False)
     try:
         with app.app_context():
-            results = signals.send(signals.mark_saved, mark_id=1, school_id=7)
+            results = signals.send(journal_signals.mark_saved, mark_id=1, school_id=7)
     finally:
-        signals.mark_saved.disconnect(first)
-        signals.mark_saved.disconnect(second)
+        journal_signals.mark_saved.disconnect(first)
+        journal_signals.mark_saved.disconnect(second)
     assert seen == [7] and (second, None) in results
     assert ("first", "mark-saved") in signals.recent_failures()

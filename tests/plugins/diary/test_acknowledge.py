@@ -19,7 +19,7 @@ def _ack(client, student_id, week):
 
 
 def test_guardian_acknowledges_a_week_once_until_data_changes(ids, demo_app, caught):
-    from core import signals
+    from plugins.diary import signals
     from plugins.diary.models import Acknowledgement
     got = caught(signals.diary_acknowledged)
     c = login(demo_app, "parent1")

@@ -193,7 +193,7 @@ def test_news_since_the_previous_visit(ids, demo_app):
 
 
 def test_visit_emits_diary_viewed_once_per_visit(ids, demo_app, caught):
-    from core import signals
+    from plugins.diary import signals
     from core.db import utcnow
     from plugins.diary.models import Visit
     with demo_app.app_context():

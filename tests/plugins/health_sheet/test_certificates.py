@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from core import signals
+from plugins.health_sheet import signals
 from tests.conftest import TODAY, login
 
 from .conftest import audit_since, last_audit_id, small_school

@@ -1,7 +1,7 @@
 """Lessons by hand, topics and homework, term marks, remarks."""
 from __future__ import annotations
 
-from core import signals
+from plugins.journal import signals
 from plugins.journal.models import TermMark
 from tests.conftest import TODAY
 from tests.plugins.journal.test_marks import caught
@@ -235,7 +235,7 @@ def test_a_school_defines_its_own_scale_and_default(demo_app, as_user, ids):
 
 def test_term_marks_and_remarks_are_announced(demo_app, as_user, ids):
     """Notification plugins learn of period marks and remarks through signals sent after commit."""
-    from core import signals
+    from plugins.journal import signals
     got = []
 
     def rec(sender, **kw):

@@ -5,7 +5,7 @@ import contextlib
 
 import pytest
 
-from core import signals
+from plugins.journal import signals
 from core.audit import AuditEntry
 from plugins.journal.models import Attendance, History, Lesson, Mark
 from plugins.roster.models import Period, Student

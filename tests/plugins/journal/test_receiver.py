@@ -1,7 +1,8 @@
 """The medical certificate receiver: absences become valid, and back when the certificate goes."""
 from __future__ import annotations
 
-from core import signals
+from plugins.health_sheet import signals as health_signals
+from plugins.journal import signals
 from core.audit import AuditEntry
 from core.identity.models import User
 from plugins.journal.models import Attendance, History, Lesson
@@ -34,7 +35,7 @@ def test_certificate_added_justifies_absences_and_removed_restores_them(demo_app
     with demo_app.app_context():
         nurse = User.get(User.login == "nurse")
         with caught(signals.attendance_saved) as sent:
-            signals.send(signals.medical_certificate_changed, certificate_id=77, student_id=ids["other_5a"],
+            health_signals.send(health_signals.medical_certificate_changed, certificate_id=77, student_id=ids["other_5a"],
                          date_from=days[0], date_to=days[2], action="added", by=nurse, school_id=ids["school"])
         rows = _rows(ids["other_5a"])
         by_day = {}
@@ -54,7 +55,7 @@ def test_certificate_added_justifies_absences_and_removed_restores_them(demo_app
         # a teacher's own later change is kept when the certificate is withdrawn
         first = next(a for a in rows.values() if a.justified_by and a.status_before == "absent")
         Attendance.update(status="late", justified_by=None).where(Attendance.id == first.id).execute()
-        signals.send(signals.medical_certificate_changed, certificate_id=77, student_id=ids["other_5a"],
+        health_signals.send(health_signals.medical_certificate_changed, certificate_id=77, student_id=ids["other_5a"],
                      date_from=days[0].isoformat(), date_to=days[2].isoformat(), action="removed", by=nurse.id,
                      school_id=ids["school"])
         after = _rows(ids["other_5a"])
@@ -71,6 +72,6 @@ def test_receiver_skipped_when_journal_is_off_for_the_school(demo_app, ids):
     with demo_app.app_context():
         from core.identity.models import School
         School.update(disabled_plugins="journal").where(School.id == ids["school"]).execute()
-        signals.send(signals.medical_certificate_changed, certificate_id=5, student_id=ids["other_5a"],
+        health_signals.send(health_signals.medical_certificate_changed, certificate_id=5, student_id=ids["other_5a"],
                      date_from=days[0], date_to=days[1], action="added", by=None, school_id=ids["school"])
         assert not [a for a in _rows(ids["other_5a"]).values() if a.status == "valid"]

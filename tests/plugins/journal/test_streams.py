@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import signals
+from plugins.journal import signals
 from plugins.journal.models import Lesson
 from plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup
 from tests.conftest import TODAY

@@ -199,8 +199,3 @@ def received(user, limit: int = 100) -> list[tuple[SentReport, ReportDelivery]]:
             .where(ReportDelivery.recipient == uid)
             .order_by(ReportDelivery.delivered_at.desc(), SentReport.id.desc()).limit(limit))
     return [(r, r.reportdelivery) for r in rows]
-
-
-def unopened_count(user) -> int:
-    uid = getattr(user, "id", user)
-    return ReportDelivery.select().where((ReportDelivery.recipient == uid) & ReportDelivery.opened_at.is_null()).count()

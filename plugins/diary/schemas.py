@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from marshmallow import Schema, validate
-from core import fields
 
-from core.api import PageArgs
+from core import fields
 
 
 # --- requests ----------------------------------------------------------------------------
@@ -20,10 +19,6 @@ class AckIn(Schema):
 
 class PeriodArgs(Schema):
     period_id = fields.Int(load_default=None)
-
-
-class ThreadListArgs(PageArgs):
-    pass
 
 
 class ThreadIn(Schema):

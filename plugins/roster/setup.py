@@ -111,10 +111,6 @@ def checklist(school, user=None) -> list[Step]:
     ]
 
 
-def setup_done(school) -> bool:
-    return all(step.done for step in checklist(school))
-
-
 def parse_day(text: str) -> dt.date:
     """05.03.2026 or 2026-03-05; :raises ValueError: anything else."""
     for fmt in ("%d.%m.%Y", "%Y-%m-%d"):

@@ -110,7 +110,6 @@ class ImportReport:
                     "errors": errors, "notes": notes, "summary": summary,
                     "lines": [e["message"] for e in errors] + notes + [summary]}
 
-    as_dict = to_dict
 
 
 class _locale:

@@ -116,9 +116,6 @@ class AccessRegistry:
                     raise PluginError(f"invalid setting grants.{role}: unknown permission {name!r}")
                 self.grants[role].add(name)
 
-    def roles_with(self, perm: str) -> set[str]:
-        return {r for r, ps in self.grants.items() if perm in ps}
-
 
 def _registry() -> AccessRegistry:
     return current_app.extensions["zhurnal"].access

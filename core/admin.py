@@ -12,7 +12,7 @@ from . import access, audit, audit_view, signals
 from .api import ApiError, PageArgs, endpoint, load_args, not_found, paginate
 from .db import database
 from .identity import service
-from .identity.models import RoleAssignment, School, User
+from .identity.models import School, User
 from .clientip import client_ip
 from .ui import login_required
 

@@ -35,7 +35,7 @@ import sqlite3
 from dataclasses import dataclass
 
 import peewee as pw
-from flask import g, has_app_context, has_request_context, request
+from flask import g, has_app_context, has_request_context
 
 from .db import BaseModel, database, is_postgres, utcnow
 from .prepared import Prepared, slot

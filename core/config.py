@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 
 class ConfigError(Exception):
@@ -215,11 +215,6 @@ _SECURITY_ENV = {"SECURE_COOKIES": "secure_cookies", "AUDIT_KEYS": "audit_keys",
 
 #: ``ZHURNAL_<PLUGIN>__<KEY>``: one setting of one plugin (``ZHURNAL_NOTIFY_SMS__TOKEN``)
 _PLUGIN_ENV = re.compile(r"^ZHURNAL_([A-Za-z][A-Za-z0-9_]*?)__([A-Za-z][A-Za-z0-9_]*)$")
-
-
-def plugin_env_name(plugin: str, key: str) -> str:
-    """The environment variable that sets ``[plugins.<plugin>] <key>``."""
-    return f"ZHURNAL_{plugin.upper()}__{key.upper()}"
 
 
 def _plugin_env(env: dict) -> dict[str, dict[str, tuple[str, str]]]:

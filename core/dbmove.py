@@ -58,7 +58,7 @@ def move(app, target_url: str, echo: Callable[[str], None] = lambda s: None) -> 
 
     :returns: rows copied per table.
     """
-    from .cli import migrate_all
+    from .migrations import migrate_all
     from .ops import schema_behind
     source = db.database.obj
     behind = schema_behind(app)

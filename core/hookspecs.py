@@ -225,7 +225,8 @@ def zhurnal_cli_commands():
 def zhurnal_importers():
     """Offer file importers for ``zhurnal import KIND FILE`` and the import pages.
 
-    :returns: dict ``{kind: callable(path_or_stream, filename, school, user, dry_run) -> ImportReport}``;
+    :returns: dict ``{kind: callable(path_or_stream, filename, school, user, dry_run) -> ImportReport}``
+        (:class:`core.import_report.ImportReport`, the file read with :mod:`core.tabular`);
         dicts are merged, and a kind offered twice stops start-up.
 
     Example::

@@ -171,16 +171,11 @@ def readyz():
 
 
 def schema_behind(app) -> list[str]:
-    """Plugins (and ``core``) whose tables are older than this code expects."""
+    """Owners (``core`` and plugins) whose tables are older than this code expects."""
     from . import db
-    from .cli import CORE_SCHEMA_VERSION
+    from .migrations import wanted_versions
     have = {r.plugin: r.version for r in db.SchemaVersion.select()}
-    host = app.extensions["zhurnal"].plugins
-    want = {"core": CORE_SCHEMA_VERSION}
-    for name in host.order:
-        if host.infos[name].schema_version:
-            want[name] = host.infos[name].schema_version
-    return sorted(p for p, v in want.items() if have.get(p, 0) < v)
+    return sorted(p for p, v in wanted_versions(app).items() if have.get(p, 0) < v)
 
 
 # --- per request ------------------------------------------------------------------------------------------

@@ -241,9 +241,6 @@ class PluginHost:
     def is_enabled(self, name: str, school) -> bool:
         return name in self.infos and name not in self.disabled_for(school)
 
-    def dependents(self, name: str) -> list[str]:
-        return [n for n, i in self.infos.items() if name in i.depends]
-
     def subset_caller(self, disabled: frozenset, hook_name: str):
         key = (disabled, hook_name)
         caller = self._subset_cache.get(key)
@@ -255,14 +252,6 @@ class PluginHost:
                 caller = getattr(self.pm.hook, hook_name)
             self._subset_cache[key] = caller
         return caller
-
-    def owner_of(self, module_name: str) -> str | None:
-        """The loaded plugin whose package contains ``module_name``."""
-        for name, info in self.infos.items():
-            pkg = getattr(info.module, "__name__", "")
-            if pkg and (module_name == pkg or module_name.startswith(pkg + ".")):
-                return name
-        return None
 
 
 def _from_env(fld, text: str):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any
 
 from flask import (Blueprint, current_app, g, redirect, render_template, request, session,
                    url_for)

@@ -14,7 +14,7 @@ def _load():
         configure_logging(app.extensions["zhurnal"].settings.log_format)
     except ConfigError as e:  # one line in the server's log, not a traceback
         sys.exit(f"zhurnal: {e}")
-    from .cli import schema_behind
+    from .migrations import schema_behind
     problem = schema_behind(app)
     if problem:
         sys.exit(f"zhurnal: {problem}")

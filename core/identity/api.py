@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from marshmallow import Schema, validate

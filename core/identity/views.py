@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _, ngettext
 from flask_login import login_user, logout_user
 
-from ..db import database
 from ..ui import login_required, safe_next
 from . import activation, service, sessions, totp
 from .models import ApiToken

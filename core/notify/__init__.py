@@ -47,11 +47,6 @@ def channels(app=None) -> dict[str, Channel]:
     return app.extensions.get(EXT_KEY, ({}, {}))[0]
 
 
-def channel_owner(code: str, app=None) -> str | None:
-    app = app or current_app
-    return app.extensions.get(EXT_KEY, ({}, {}))[1].get(code)
-
-
 def channels_for(school, app=None) -> dict[str, Channel]:
     """The channels whose plugin is enabled for ``school``."""
     app = app or current_app

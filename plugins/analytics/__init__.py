@@ -54,7 +54,7 @@ def zhurnal_object_scope(obj):
     from .models import SentReport
     if isinstance(obj, SentReport):
         from core.access import Scope
-        return Scope.of(obj.school_id, [obj.class_id] if obj.class_id else [])
+        return Scope.of(obj.school_id, [obj.school_class_id] if obj.school_class_id else [])
     return None
 
 

@@ -51,7 +51,7 @@ def student_report(student_id: int, args: dict):
 
 
 def report_out(r: SentReport, with_figures: bool = True) -> dict:
-    out = {"id": r.id, "kind": r.kind, "class_id": r.class_id, "date_from": r.date_from, "date_to": r.date_to,
+    out = {"id": r.id, "kind": r.kind, "class_id": r.school_class_id, "date_from": r.date_from, "date_to": r.date_to,
            "created_at": r.created_at, "created_by": r.created_by_id, "batch": r.batch,
            "recipients": [{"user_id": d.recipient_id, "delivered_at": d.delivered_at, "opened_at": d.opened_at}
                           for d in service.deliveries(r.id)]}

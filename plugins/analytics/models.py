@@ -18,7 +18,8 @@ class SentReport(BaseModel):
     """A report the administration sent: the figures as they were when it was made (JSON)."""
     school = pw.ForeignKeyField(School, on_delete="CASCADE")
     kind = pw.CharField(max_length=8)
-    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE", column_name="class_id")
+    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE", column_name="class_id",
+                                      object_id_name="school_class_id")
     date_from = pw.DateField()
     date_to = pw.DateField()
     #: the figures (the same JSON the live report answers) frozen at ``created_at``
@@ -31,10 +32,6 @@ class SentReport(BaseModel):
     class Meta:
         table_name = "analytics_report"
         indexes = ((("school", "created_at"), False), (("school_class", "created_at"), False))
-
-    @property
-    def class_id(self) -> int | None:
-        return self.__data__.get("school_class")
 
 
 class ReportDelivery(BaseModel):

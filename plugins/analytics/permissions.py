@@ -54,7 +54,7 @@ def subjects_in_class(user, class_id: int) -> set[int]:
 def subjects_of_student(user, student: Student) -> set[int]:
     """Subjects the user teaches to the student (their class or one of their groups)."""
     rows = teaching(user)
-    class_id = student.__data__.get("school_class")
+    class_id = student.school_class_id
     out = {s for s, c, _g in rows if c is not None and c == class_id}
     groups = [gr for _s, _c, gr in rows if gr]
     if groups:

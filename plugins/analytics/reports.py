@@ -163,7 +163,7 @@ def student_report(student: Student, a: dt.date, b: dt.date, settings: dict, sub
     rows, dist_rows = F.split_values(now_rows)
     avg, count = F.averages_of(rows)
     prev_avg, _ = F.averages_of(prev_rows)
-    held = {subj: n for _st, subj, n in F.held_rows(me, student.__data__.get("school_class"), a, b, subject_ids)}
+    held = {subj: n for _st, subj, n in F.held_rows(me, student.school_class_id, a, b, subject_ids)}
     per_dist, total_dist = _distribution(dist_rows)
     att = F.attendance_of(F.attendance_rows(me, a, b, subject_ids)).get(student.id, {})
     start = F.year_start(school_id, b)
@@ -190,7 +190,7 @@ def student_report(student: Student, a: dt.date, b: dt.date, settings: dict, sub
     graded_avgs = [v for s, v in mine.items() if graded.get(s, True)]
     report = _head("student", a, b, prev, subject_ids, settings)
     report.update({
-        "student": {"id": student.id, "name": _name(student), "class_id": student.__data__.get("school_class")},
+        "student": {"id": student.id, "name": _name(student), "class_id": student.school_class_id},
         "overall": {"average": overall, "previous_average": before,
                     "quality": None if not graded_avgs else min(graded_avgs) >= F.GOOD,
                     "success": None if not graded_avgs else min(graded_avgs) >= F.PASS,

@@ -129,7 +129,7 @@ def _send(school_id: int, classes: list[SchoolClass], a, b, *, school: bool, by)
         for cls, fig in made:
             r = SentReport.create(school=school_id, kind="class", school_class=cls.id, date_from=a, date_to=b,
                                   figures=json.dumps(fig, ensure_ascii=False), created_by=uid, batch=batch)
-            teacher = cls.__data__.get("class_teacher")
+            teacher = cls.class_teacher_id
             if teacher:
                 ReportDelivery.create(report=r, recipient=teacher)
                 _notify(r, cls, teacher, by)
@@ -139,7 +139,7 @@ def _send(school_id: int, classes: list[SchoolClass], a, b, *, school: bool, by)
                      data={"reports": [r.id for r in sent], "from": a.isoformat(), "to": b.isoformat(),
                            "school": school})
     for r in sent:
-        signals.send(analytics_report_sent, report_id=r.id, kind=r.kind, class_id=r.class_id,
+        signals.send(analytics_report_sent, report_id=r.id, kind=r.kind, class_id=r.school_class_id,
                      recipient_user_ids=[d.recipient_id for d in deliveries(r.id)], by=uid, school_id=school_id)
     return sent
 
@@ -199,8 +199,3 @@ def received(user, limit: int = 100) -> list[tuple[SentReport, ReportDelivery]]:
             .where(ReportDelivery.recipient == uid)
             .order_by(ReportDelivery.delivered_at.desc(), SentReport.id.desc()).limit(limit))
     return [(r, r.reportdelivery) for r in rows]
-
-
-def unopened_count(user) -> int:
-    uid = getattr(user, "id", user)
-    return ReportDelivery.select().where((ReportDelivery.recipient == uid) & ReportDelivery.opened_at.is_null()).count()

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from marshmallow import Schema, validate
-from core import fields
 
-from core.api import PageArgs
+from core import fields
 
 
 # --- requests ----------------------------------------------------------------------------
@@ -20,10 +19,6 @@ class AckIn(Schema):
 
 class PeriodArgs(Schema):
     period_id = fields.Int(load_default=None)
-
-
-class ThreadListArgs(PageArgs):
-    pass
 
 
 class ThreadIn(Schema):
@@ -49,10 +44,10 @@ class StudentOut(Schema):
     id = fields.Int()
     name = fields.Str(attribute="full_name")
     class_name = fields.Method("get_class", data_key="class")
-    class_id = fields.Function(lambda st: st.__data__.get("school_class"), allow_none=True)
+    class_id = fields.Function(lambda st: st.school_class_id, allow_none=True)
 
     def get_class(self, st):
-        return st.school_class.name if st.__data__.get("school_class") else None
+        return st.school_class.name if st.school_class_id else None
 
 
 class MarkOut(Schema):

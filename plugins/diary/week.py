@@ -22,8 +22,8 @@ ABSENT = ("absent", "ill", "valid")
 
 
 def class_id_of(obj) -> int | None:
-    """The class id of a roster row whose foreign key column is ``class_id``."""
-    return obj.__data__.get("school_class")
+    """The class id of a roster ``Student`` (or ``StudyGroup``)."""
+    return obj.school_class_id
 
 
 def monday_of(day: dt.date) -> dt.date:

@@ -34,7 +34,7 @@ def _day(d: dict) -> dict:  # DayOut
 
 
 def _student(st) -> dict:  # StudentOut
-    class_id = st.__data__.get("school_class")
+    class_id = st.school_class_id
     return {"id": st.id, "name": st.full_name, "class": st.school_class.name if class_id else None,
             "class_id": class_id}
 

@@ -179,5 +179,5 @@ def import_class_health(class_id: int):
     report = import_health(f.stream, f.filename, cls.school_id, g.user, dry, school_class=cls)
     if not report.ok:
         # the kernel's error shape, like the roster's class list import, with the whole report
-        raise ApiError(422, "invalid_file", report.summary(), {"file": report.summary()}, **report.as_dict())
-    return report.as_dict()
+        raise ApiError(422, "invalid_file", report.summary(), {"file": report.summary()}, **report.to_dict())
+    return report.to_dict()

@@ -12,14 +12,13 @@ and on the class page for the class teacher and the nurse.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from dataclasses import dataclass, field
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale, gettext
 
-from core.tabular import FileError, parse_date, raw_rows
+from core.import_report import ImportReport
+from core.tabular import Column, FileError, normalize_header, parse_date, read_table
 from plugins.roster import service as roster
 from plugins.roster.models import SchoolClass, Student
 
@@ -64,55 +63,16 @@ def _(msgid: str, /, **kw) -> str:
         return gettext(msgid, **kw)
 
 
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
+class HealthReport(ImportReport):
+    """The health sheet import's report (the kernel's, worded for health sheets)."""
 
-
-@dataclass
-class ImportReport:
-    """What an import found and did. ``ok``: no errors; ``written``: the data was saved."""
-    kind: str = "health"
-    filename: str = ""
-    dry_run: bool = False
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    written: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def error(self, row: int, column: str, message: str) -> None:
-        self.errors.append(RowError(row, column, message))
-
-    def lines(self) -> list[str]:
-        out = [_("Row %(row)d, column «%(column)s»: %(message)s", row=e.row, column=e.column, message=e.message)
-               if e.column else _("Row %(row)d: %(message)s", row=e.row, message=e.message) for e in self.errors]
+    def describe(self) -> str:
         if self.errors:
-            out.append(_("Nothing was imported: correct the file and try again."))
-        elif self.written:
-            out.append(_("Imported %(rows)d rows: %(created)d new sheets, %(updated)d changed, %(unchanged)d unchanged.",
-                          rows=self.rows, created=self.created, updated=self.updated, unchanged=self.unchanged))
-        else:
-            out.append(_("The file is correct: %(rows)d rows. Nothing was written (check only).", rows=self.rows))
-        return out
-
-    def summary(self) -> str:
-        """One line: what happened (the last of :meth:`lines`)."""
-        return self.lines()[-1]
-
-    def as_dict(self) -> dict:
-        return {"kind": self.kind, "filename": self.filename, "dry_run": self.dry_run, "ok": self.ok,
-                "rows": self.rows, "written": self.written, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged,
-                "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in self.errors],
-                "lines": self.lines()}
+            return _("Nothing was imported: correct the file and try again.")
+        if self.written:
+            return _("Imported %(rows)d rows: %(created)d new sheets, %(updated)d changed, %(unchanged)d unchanged.",
+                     rows=self.rows, created=self.created, updated=self.updated, unchanged=self.unchanged)
+        return _("The file is correct: %(rows)d rows. Nothing was written (check only).", rows=self.rows)
 
 
 # --- reading the file -----------------------------------------------------------------------------
@@ -122,15 +82,14 @@ def _norm(s) -> str:
     return s.rstrip(" :*.")
 
 
-def _read_rows(stream, filename: str) -> list[tuple[int, list]]:
-    """(spreadsheet row number, cell values) of every row; raises ValueError if unreadable."""
-    if isinstance(stream, (str, os.PathLike)):
-        with open(stream, "rb") as fh:
-            return _read_rows(fh, filename)
-    try:
-        return raw_rows(stream.read(), filename)
-    except FileError as e:
-        raise ValueError(e.message) from None
+def _recognise(caption: str) -> str | None:
+    n = normalize_header(caption)
+    return next((f for f, accepted in HEADERS.items() if n in accepted), None)
+
+
+def _header_ok(keys: set) -> bool:
+    """A header names the student: at least the surname and the name."""
+    return {"last_name", "first_name"} <= keys
 
 
 def _blank(v) -> bool:
@@ -171,48 +130,33 @@ def _key(last, first, birth) -> tuple:
 
 # --- the importer ------------------------------------------------------------------------------------
 
-def import_health(stream, filename, school, user, dry_run, school_class: SchoolClass | None = None) -> ImportReport:
+def import_health(stream, filename, school, user, dry_run, school_class: SchoolClass | None = None) -> HealthReport:
     """Check (and unless ``dry_run`` write) a health sheet file; see the module's docstring."""
-    report = ImportReport(filename=filename or "", dry_run=bool(dry_run))
+    report = HealthReport(kind="health", filename=filename or "", dry_run=bool(dry_run))
     try:
-        raw = _read_rows(stream, filename or "")
-    except ValueError:
-        report.error(1, "", _("The file cannot be read: save it as .xlsx or .csv (UTF-8)."))
+        table = read_table(stream, filename or "", [Column(f, t) for f, t in TITLES.items()], _header_ok,
+                           max_rows=MAX_ROWS, recognise=_recognise)
+    except FileError as e:
+        report.file_error(e, row=1)
         return report
-    raw = [(n, r) for n, r in raw if not all(_blank(v) for v in r)]
-    if not raw:
-        report.error(1, "", _("The file is empty."))
-        return report
-    header_row, header = raw[0]
-    cols: dict[str, int] = {}
-    names: dict[str, str] = {}
-    for i, h in enumerate(header):
-        n = _norm(h)
-        for f, accepted in HEADERS.items():
-            if n in accepted and f not in cols:
-                cols[f], names[f] = i, str(h).strip()
+    header_row, names = table.header_row, table.titles
     for f in REQUIRED:
-        if f not in cols:
+        if f not in names:
             report.error(header_row, TITLES[f], _("The column is missing."))
     if report.errors:
         return report
-    body = raw[1:]
-    if not body:
+    if not table.rows:
         report.error(header_row + 1, "", _("There are no rows with students."))
-        return report
-    if len(body) > MAX_ROWS:
-        report.error(header_row, "", _("Too many rows: at most %(n)d.", n=MAX_ROWS))
         return report
 
     index = _StudentIndex(school, school_class)
     seen: dict[int, int] = {}
     parsed: list[tuple[Student, dict]] = []
-    for rownum, cells in body:
+    for rownum, cells in table.rows:
         report.rows += 1
 
         def cell(f):
-            i = cols.get(f)
-            return cells[i] if i is not None and i < len(cells) else None
+            return cells.get(f)
 
         def err(f, message):
             report.error(rownum, names.get(f, TITLES.get(f, "")), message)

@@ -116,12 +116,8 @@ class MedicalCertificate(BaseModel):
 
 
 def class_id_of(obj) -> int | None:
-    """The class id of a roster ``Student`` (or ``StudyGroup``).
-
-    Their ``school_class`` foreign key lives in the column ``class_id``, so peewee's id
-    accessor is ``class_id``, not ``school_class_id``; this reads the value either way.
-    """
-    return obj.__data__.get("school_class")
+    """The class id of a roster ``Student`` (or ``StudyGroup``)."""
+    return obj.school_class_id
 
 
 MODELS = [HealthRecord, HealthVersion, MedicalCertificate]

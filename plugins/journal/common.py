@@ -26,13 +26,8 @@ def _id(x):
 
 
 def class_of(obj) -> int | None:
-    """The class id of a roster ``Student``, ``StudyGroup`` or ``TeachingAssignment``.
-
-    Their ``school_class`` foreign key lives in the column ``class_id``, so peewee's
-    id accessor is ``obj.class_id`` (not ``obj.school_class_id``); this reads it
-    whatever the accessor is called.
-    """
-    return obj.__data__.get("school_class")
+    """The class id of a roster ``Student``, ``StudyGroup`` or ``TeachingAssignment``."""
+    return obj.school_class_id
 
 
 def _range(q, column, date_from, date_to):

@@ -33,7 +33,8 @@ class TimetableEntry(BaseModel):
     number = pw.SmallIntegerField()
     subject = pw.ForeignKeyField(Subject, on_delete="CASCADE")
     teacher = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
-    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE", column_name="class_id")
+    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE", column_name="class_id",
+                                      object_id_name="school_class_id")
     group = pw.ForeignKeyField(StudyGroup, null=True, on_delete="CASCADE")
     room = pw.CharField(max_length=20, default="")
     valid_from = pw.DateField(null=True)
@@ -42,12 +43,6 @@ class TimetableEntry(BaseModel):
     class Meta:
         table_name = "journal_timetable"
         indexes = ((("year", "weekday", "number"), False),)
-
-    @property
-    def school_class_id(self) -> int | None:
-        """The class's id. (The foreign key's column is ``class_id``, so peewee names its
-        id accessor ``class_id``; this alias keeps the usual ``<field>_id`` spelling working.)"""
-        return self.__data__.get("school_class")
 
 
 CHANGE_KINDS = ("substitution", "cancelled", "room")
@@ -77,7 +72,8 @@ class Lesson(BaseModel):
     number = pw.SmallIntegerField(default=0)
     subject = pw.ForeignKeyField(Subject, on_delete="CASCADE")
     teacher = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
-    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE", column_name="class_id")
+    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE", column_name="class_id",
+                                      object_id_name="school_class_id")
     group = pw.ForeignKeyField(StudyGroup, null=True, on_delete="CASCADE")
     topic = pw.CharField(max_length=300, default="")
     homework = pw.TextField(default="")
@@ -102,12 +98,6 @@ class Lesson(BaseModel):
             (("teacher", "date"), False),
             (("school", "date"), False),
         )
-
-    @property
-    def school_class_id(self) -> int | None:
-        """The class's id. (The foreign key's column is ``class_id``, so peewee names its
-        id accessor ``class_id``; this alias keeps the usual ``<field>_id`` spelling working.)"""
-        return self.__data__.get("school_class")
 
 
 class MarkScale(BaseModel):

@@ -13,7 +13,7 @@ from .models import Lesson, Remark, TimetableEntry
 
 
 def class_of(obj):
-    return obj.__data__.get("school_class")
+    return obj.school_class_id
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from core import clock
 from core.identity.models import School, User
 from plugins.journal import service as journal
-from plugins.journal.models import Lesson
 from plugins.roster import service as roster
 from plugins.roster.models import Period, SchoolClass, Student, Subject
 
@@ -199,7 +198,3 @@ def journal_facts(subjects: list[JournalSubject]) -> list:
                     sorted([k[0], k[1], v] for k, v in s.absences.items()),
                     sorted([sid, v] for sid, v in s.term_marks.items() if v)])
     return out
-
-
-def lesson_group_name(lesson: Lesson) -> str:
-    return lesson.group.name if lesson.group_id else ""

@@ -9,17 +9,11 @@ from core.identity.models import School, User
 from plugins.roster.models import Guardian, SchoolClass, Student
 
 
-class _OfClass:
-    @property
-    def school_class_id(self) -> int | None:
-        """The class id (the foreign key's column is ``class_id``)."""
-        return self.__data__.get("school_class")
-
-
-class Batch(_OfClass, BaseModel):
+class Batch(BaseModel):
     """A PDF made in the background: a class's extracts or its journal archive."""
     school = pw.ForeignKeyField(School, on_delete="CASCADE")
-    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE", column_name="class_id")
+    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE", column_name="class_id",
+                                      object_id_name="school_class_id")
     kind = pw.CharField(max_length=16, default="extracts")  # extracts | archive
     date_from = pw.DateField()
     date_to = pw.DateField()
@@ -51,11 +45,12 @@ class Batch(_OfClass, BaseModel):
         return int(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)
 
 
-class Handover(_OfClass, BaseModel):
+class Handover(BaseModel):
     """One printed extract: who printed it for whom, when, and whether it was handed over («выдано»)."""
     school = pw.ForeignKeyField(School, on_delete="CASCADE")
     student = pw.ForeignKeyField(Student, on_delete="CASCADE")
-    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="SET NULL", column_name="class_id")
+    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="SET NULL", column_name="class_id",
+                                      object_id_name="school_class_id")
     date_from = pw.DateField()
     date_to = pw.DateField()
     printed_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -75,10 +70,11 @@ class Handover(_OfClass, BaseModel):
         indexes = ((("school_class", "printed_at"), False), (("student", "date_from"), False))
 
 
-class Schedule(_OfClass, BaseModel):
+class Schedule(BaseModel):
     """"Every N days for the paper list": a batch made for the class teacher."""
     school = pw.ForeignKeyField(School, on_delete="CASCADE")
-    school_class = pw.ForeignKeyField(SchoolClass, on_delete="CASCADE", column_name="class_id", unique=True)
+    school_class = pw.ForeignKeyField(SchoolClass, on_delete="CASCADE", column_name="class_id",
+                                      object_id_name="school_class_id", unique=True)
     every_days = pw.SmallIntegerField(default=14)
     #: "paper" (the paper-delivery list) or "class"
     selection = pw.CharField(max_length=8, default="paper")
@@ -90,13 +86,14 @@ class Schedule(_OfClass, BaseModel):
         table_name = "paper_export_schedule"
 
 
-class SlipIssue(_OfClass, BaseModel):
+class SlipIssue(BaseModel):
     """A login slip issued: for whom, by whom, when; ticked when handed over."""
     school = pw.ForeignKeyField(School, on_delete="CASCADE")
     user = pw.ForeignKeyField(User, on_delete="CASCADE", backref="+")
     person_kind = pw.CharField(max_length=8)  # student | guardian
     person_id = pw.IntegerField()
-    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="SET NULL", column_name="class_id")
+    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="SET NULL", column_name="class_id",
+                                      object_id_name="school_class_id")
     issued_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     issued_at = pw.DateTimeField(default=utcnow)
     expires_at = pw.DateTimeField()
@@ -109,11 +106,12 @@ class SlipIssue(_OfClass, BaseModel):
         indexes = ((("school_class", "issued_at"), False), (("user",), False))
 
 
-class Archive(_OfClass, BaseModel):
+class Archive(BaseModel):
     """A printed journal of a class: the checksum of its data, to match a paper copy later."""
     uid = pw.CharField(max_length=32, unique=True)
     school = pw.ForeignKeyField(School, on_delete="CASCADE")
-    school_class = pw.ForeignKeyField(SchoolClass, on_delete="CASCADE", column_name="class_id")
+    school_class = pw.ForeignKeyField(SchoolClass, on_delete="CASCADE", column_name="class_id",
+                                      object_id_name="school_class_id")
     date_from = pw.DateField()
     date_to = pw.DateField()
     checksum = pw.CharField(max_length=64)

@@ -6,7 +6,7 @@ The pattern, for any plugin that imports a table (copy it):
    a :class:`core.tabular.FileError` becomes the report's only error;
 2. recognise the columns (:mod:`.import_headers`: captions in Russian and Latin, the school's saved
    mapping, the user's mapping from the preview page);
-3. check **every** row and collect **every** problem in an :class:`.import_report.ImportReport`
+3. check **every** row and collect **every** problem in a :class:`core.import_report.ImportReport`
    (row number, column, message) — never stop at the first (:mod:`.import_apply`, values by
    :mod:`.import_values`, guardians in every layout by :mod:`.import_guardians`);
 4. only when the report is clean, and it is not a dry run, hand the checked plan to ``service.py``,
@@ -28,7 +28,7 @@ from . import service
 from .import_apply import Checker, Planner
 from .import_guardians import is_pupil_role, link_people, person_of_role_row
 from .import_headers import COLUMNS, EXPORT_KEYS, IGNORE, TITLE, expected_captions, header_ok, recognise
-from .import_report import ImportReport, RowError  # noqa: F401  (public: other importers use them)
+from .import_report import ImportReport, RowError, StudentsReport  # noqa: F401  (ImportReport, RowError: their old home)
 from .import_values import GENDER_OUT, RELATION_OUT
 from .models import Guardian, ImportMapping, SchoolClass, Student, StudentGuardian
 
@@ -61,7 +61,7 @@ def save_mapping(school, mapping: dict[str, str], *, by=None) -> None:
 
 
 def import_students(stream, filename: str, school, user, dry_run: bool, *, only_class: SchoolClass | None = None,
-                    mapping: dict[str, str] | None = None) -> ImportReport:
+                    mapping: dict[str, str] | None = None) -> StudentsReport:
     """Import a class list (pupils and their guardians) from CSV or XLSX: all rows or none.
 
     :param user: who imports (a class teacher only into their own class); ``None`` from the CLI
@@ -69,11 +69,11 @@ def import_students(stream, filename: str, school, user, dry_run: bool, *, only_
     :param mapping: captions mapped by the user on the preview page (normalised caption -> key,
         "" for "do not import"); they win over the school's saved mapping and the rules
     """
-    report = ImportReport(kind="students", filename=filename or "", dry_run=dry_run)
+    report = StudentsReport(kind="students", filename=filename or "", dry_run=dry_run)
     try:
         rows = raw_rows(read_bytes(stream), filename or "")
     except FileError as e:
-        report.error(None, None, e.message, **e.params)
+        report.file_error(e)
         return report
     known = {**saved_mapping(school), **{normalize_header(c): k for c, k in (mapping or {}).items()}}
 

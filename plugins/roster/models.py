@@ -103,7 +103,7 @@ class Student(BaseModel):
     id = IdNeverReused()
     school = pw.ForeignKeyField(School, backref="students", on_delete="CASCADE")
     school_class = pw.ForeignKeyField(SchoolClass, null=True, backref="students", on_delete="SET NULL",
-                                      column_name="class_id")
+                                      column_name="class_id", object_id_name="school_class_id")
     last_name = pw.CharField(max_length=100)
     first_name = pw.CharField(max_length=100)
     middle_name = pw.CharField(max_length=100, default="")
@@ -133,12 +133,6 @@ class Student(BaseModel):
     @property
     def short_name(self) -> str:
         return f"{self.last_name} {self.first_name}"
-
-    @property
-    def school_class_id(self) -> int | None:
-        """The class id. The foreign key's column is ``class_id``, so peewee's own accessor is
-        ``obj.class_id``; both work."""
-        return self.__data__.get("school_class")
 
 
 class Guardian(BaseModel):
@@ -193,19 +187,13 @@ class StudyGroup(BaseModel):
     subject = pw.ForeignKeyField(Subject, null=True, on_delete="SET NULL")
     #: the class a split belongs to (None for a stream)
     school_class = pw.ForeignKeyField(SchoolClass, null=True, backref="groups", on_delete="CASCADE",
-                                      column_name="class_id")
+                                      column_name="class_id", object_id_name="school_class_id")
     parallel = pw.SmallIntegerField(null=True)
     #: optimistic lock (schema 2): bumped on every change of name, subject or members
     version = pw.IntegerField(default=1)
 
     class Meta:
         table_name = "roster_group"
-
-    @property
-    def school_class_id(self) -> int | None:
-        """The class id. The foreign key's column is ``class_id``, so peewee's own accessor is
-        ``obj.class_id``; both work."""
-        return self.__data__.get("school_class")
 
 
 class GroupMember(BaseModel):
@@ -223,18 +211,13 @@ class TeachingAssignment(BaseModel):
     year = pw.ForeignKeyField(AcademicYear, on_delete="CASCADE")
     teacher = pw.ForeignKeyField(User, backref="teaching", on_delete="CASCADE")
     subject = pw.ForeignKeyField(Subject, on_delete="CASCADE")
-    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE", column_name="class_id")
+    school_class = pw.ForeignKeyField(SchoolClass, null=True, on_delete="CASCADE", column_name="class_id",
+                                      object_id_name="school_class_id")
     group = pw.ForeignKeyField(StudyGroup, null=True, on_delete="CASCADE")
 
     class Meta:
         table_name = "roster_teaching"
         indexes = ((("teacher", "subject", "school_class", "group"), True),)
-
-    @property
-    def school_class_id(self) -> int | None:
-        """The class id. The foreign key's column is ``class_id``, so peewee's own accessor is
-        ``obj.class_id``; both work."""
-        return self.__data__.get("school_class")
 
 
 class SchoolProfile(BaseModel):

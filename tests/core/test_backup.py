@@ -22,8 +22,8 @@ def _settings(app):
 
 
 def _known(app):
-    from core.cli_ops import _known_versions
-    return _known_versions(app)
+    from core.migrations import known_versions
+    return known_versions(app)
 
 
 def _counts(app) -> dict:

@@ -47,6 +47,7 @@ def test_instances_are_peewees_own(demo_app):
         assert ours.__data__ == theirs.__data__ and ours._dirty == theirs._dirty == set()
         assert ours == theirs and hash(ours) == hash(theirs) and ours.get_id() == theirs.get_id()
         assert isinstance(ours.school_class, SchoolClass)          # a foreign key is followed
+        assert ours.school_class_id == theirs.school_class_id == ours.school_class.id  # its id by its name
         ours.first_name = ours.first_name + "а"                      # and the instance saves like peewee's
         assert ours.is_dirty() and ours.save() == 1
         assert Student.get_by_id(ours.id).first_name == ours.first_name

@@ -25,7 +25,7 @@ def lesson_of(student_id: int, day: dt.date, subject: str = "Математик�
         if les.subject.name == subject and not les.cancelled:
             return les
     subj = Subject.get(Subject.name == subject)
-    cls = SchoolClass.get_by_id(st.__data__["school_class"])
+    cls = SchoolClass.get_by_id(st.school_class_id)
     return journal.create_lesson(st.school_id, date=day, subject=subj, school_class=cls, number=8,
                                  teacher=user("teacher"), topic="Дополнительное занятие")
 

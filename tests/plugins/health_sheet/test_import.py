@@ -134,7 +134,7 @@ def test_csv_and_cli_importer_with_a_class_column(make_app):
         assert not report.ok
         assert [(e.row, e.column) for e in report.errors] == [(3, "Фамилия")]
         assert "7В" in report.errors[0].message
-        assert report.lines()[0].startswith("Строка 3, столбец «Фамилия»")
+        assert report.lines()[0].startswith("Строка 3, «Фамилия»")
         report = importers["health"](io.BytesIO(csv_text.splitlines()[0].encode() + b"\n" +
                                                 csv_text.splitlines()[1].encode()), "health.csv", school, None, False)
         assert report.ok and report.written and report.created == 1
@@ -161,3 +161,65 @@ def test_import_page(make_app):
     assert r.status_code == 200 and "3" in r.get_data(as_text=True)
     assert login(app, "fizruk").get(f"/health_sheet/classes/{s['class']}/import").status_code == 403
     assert login(app, "teacher").get(f"/health_sheet/classes/{s['class']}/import").status_code == 403
+
+
+def _importer(app):
+    return app.extensions["zhurnal"].plugins.per_plugin("zhurnal_importers")["health_sheet"]["health"]
+
+
+def test_a_file_as_schools_keep_it_title_row_cp1251_and_totals(make_app):
+    """The health sheet is read by the kernel's table reader, like the class list: a title above the
+    header, a CSV saved by Excel in cp1251 and a totals footer are accepted."""
+    app = make_app(plugins=["roster", "health_sheet"])
+    s = small_school(app)
+    csv_text = ("Листок здоровья 5А класса, 2026/2027 учебный год;;;;;\r\n"
+                ";;;;;\r\n"
+                "Класс;Фамилия;Имя;Дата рождения;Группа здоровья;Физкультурная группа\r\n"
+                "5А;Борисова;Анна;02.07.2015;2;подготовительная\r\n"
+                "5А;Волков;Пётр;30.11.2015;I;основная\r\n"
+                "Итого: 2;;;;;\r\n")
+    with app.app_context():
+        from core.identity.models import School
+        from plugins.health_sheet.models import HealthRecord
+        school = School.get_by_id(s["school"])
+        report = _importer(app)(io.BytesIO(csv_text.encode("cp1251")), "здоровье.csv", school, None, False)
+        assert report.ok and report.written, report.lines()
+        assert (report.rows, report.created) == (2, 2)
+        groups = {r.student_id: (r.health_group, r.pe_group) for r in HealthRecord.select()}
+        assert groups == {s["students"][1]: (2, "preparatory"), s["students"][2]: (1, "main")}
+
+    # an XLSX with a merged title over the table
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Листок здоровья 5А класса"])
+    ws.merge_cells("A1:F1")
+    ws.append(HEADER[:6])
+    ws.append(GOOD[0][:6])
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    r = _post(login(app, "nurse"), s["class"], buf)
+    body = r.get_json()
+    assert r.status_code == 200, body
+    assert (body["rows"], body["updated"], body["created"]) == (1, 0, 1)
+
+
+def test_a_bad_cp1251_file_is_refused_whole_row_by_row(make_app):
+    app = make_app(plugins=["roster", "health_sheet"])
+    s = small_school(app)
+    csv_text = ("Медицинские данные учащихся\r\n"
+                "Фамилия;Имя;Дата рождения;Группа здоровья;Физкультурная группа\r\n"
+                "Алексеев;Иван;14.03.2015;II;основная\r\n"
+                "Борисова;Анна;31.02.2015;II;основная\r\n"
+                "Волков;Пётр;30.11.2015;VII;основная\r\n")
+    with app.app_context():
+        from core.identity.models import School
+        from plugins.health_sheet.models import HealthRecord
+        school = School.get_by_id(s["school"])
+        report = _importer(app)(io.BytesIO(csv_text.encode("cp1251")), "bad.csv", school, None, False)
+        assert not report.ok and not report.written
+        assert [(e.row, e.column) for e in report.errors] == [(4, "Дата рождения"), (5, "Группа здоровья")]
+        lines = report.lines()
+        assert lines[0].startswith("Строка 4, «Дата рождения»") and lines[1].startswith("Строка 5, «Группа здоровья»")
+        assert "Ничего не загружено" in lines[-1]
+        assert HealthRecord.select().count() == 0  # not even the good first row

@@ -124,3 +124,19 @@ def test_the_classes_of_a_group_are_answered_alike_one_by_one_for_many_and_as_a_
                       .where(service.group_in_classes([cls.id])).tuples()}
             assert listed == {gid for gid, classes in many.items() if cls.id in classes}
         assert service.groups_class_ids([]) == {}
+
+
+def test_the_class_foreign_key_is_school_class_id_in_the_column_class_id(demo_app):
+    """``school_class`` keeps its column ``class_id``; its id is read and set as ``school_class_id``."""
+    from plugins.analytics.models import SentReport
+    from plugins.journal.models import Lesson, TimetableEntry
+    from plugins.paper_export.models import Archive, Batch, Handover, Schedule, SlipIssue
+    from plugins.roster.models import Student, StudyGroup, TeachingAssignment
+    for model in (Student, StudyGroup, TeachingAssignment, Lesson, TimetableEntry, SentReport, Batch, Handover,
+                  Schedule, SlipIssue, Archive):
+        field = model._meta.fields["school_class"]
+        assert (field.column_name, field.object_id_name) == ("class_id", "school_class_id"), model
+    with demo_app.app_context():
+        st = Student.select().where(Student.school_class.is_null(False)).first()
+        assert st.school_class_id == st.school_class.id
+        assert Student(school_class_id=st.school_class_id).school_class_id == st.school_class_id

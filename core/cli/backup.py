@@ -1,37 +1,9 @@
-"""Operator commands: ``zhurnal backup``, ``zhurnal restore``, ``zhurnal backup-check``."""
+"""Operator commands: ``zhurnal backup``, ``backup-check``, ``restore`` and ``migrate-db``."""
 from __future__ import annotations
 
 import click
 
-from .cli import main, with_app
-
-
-def upgrade_plan(app) -> dict:
-    """What ``zhurnal init`` will do: ``lines`` to print, ``upgrades`` (owners whose existing tables
-    will be migrated: a backup is taken first)."""
-    from . import db
-    have = db.current_versions()
-    lines, upgrades = [], []
-    for owner, want in _known_versions(app).items():
-        got = have.get(owner)
-        if got is None:
-            if want or owner == "core":
-                lines.append(f"{owner}: new tables (schema {want})")
-        elif got < want:
-            upgrades.append(owner)
-            lines.append(f"{owner}: upgrade schema {got} -> {want}")
-    if not lines:
-        lines.append("every schema is up to date")
-    return {"lines": lines, "upgrades": upgrades}
-
-
-def _known_versions(app) -> dict[str, int]:
-    from .cli import CORE_SCHEMA_VERSION
-    host = app.extensions["zhurnal"].plugins
-    versions = {"core": CORE_SCHEMA_VERSION}
-    for name in host.order:
-        versions[name] = host.infos[name].schema_version or 0
-    return versions
+from . import main, with_app
 
 
 @main.command("backup")
@@ -44,7 +16,7 @@ def backup_cmd(path):
     Without PATH the backup goes to the configured backup_dir.
     """
     from flask import current_app
-    from . import backup
+    from .. import backup
     settings = current_app.extensions["zhurnal"].settings
     try:
         info = backup.make_backup(settings, path or settings.backup_dir)
@@ -58,7 +30,7 @@ def backup_cmd(path):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def backup_check_cmd(path):
     """Check every checksum of a backup file without restoring it."""
-    from . import backup
+    from .. import backup
     try:
         m = backup.check(path)
     except backup.BackupError as e:
@@ -75,11 +47,12 @@ def restore_cmd(ctx, path):
     Refuses a damaged backup, one made by a newer Zhurnal, or a database that already holds data.
     Run `zhurnal init` afterwards if the backup was made by an older version.
     """
-    from . import backup
+    from .. import backup
+    from ..migrations import known_versions
     root = ctx.find_root()
     app = root.command._app(root)
     settings = app.extensions["zhurnal"].settings
-    known = _known_versions(app)
+    known = known_versions(app)
     try:
         m = backup.restore(settings, path, known)
     except backup.BackupError as e:
@@ -100,7 +73,7 @@ def migrate_db_cmd(target):
     database_url at the new database. Files in data_dir are not in the database and stay where they are.
     """
     from flask import current_app
-    from . import dbmove
+    from .. import dbmove
     try:
         counts = dbmove.move(current_app._get_current_object(), target)
     except dbmove.MoveError as e:

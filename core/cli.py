@@ -341,6 +341,10 @@ from .notify.cli import register as _register_notify  # noqa: E402
 
 _register_notify(main, with_app)
 
+from .personal_data_cli import register as _register_personal_data  # noqa: E402
+
+_register_personal_data(main, with_app)
+
 
 # --- users ----------------------------------------------------------------------------------------
 

@@ -204,13 +204,42 @@ def zhurnal_app_ready(app):
 
 
 @hookspec
-def zhurnal_personal_data(user_id, person):
-    """Export what this plugin holds about a person (152-FZ subject access request).
+def zhurnal_personal_data(user_id, person, viewer):
+    """Export what this plugin holds about a person (152-FZ, art. 14: the subject's access request).
 
-    :param user_id: the account id, or ``None``
-    :param person: dict with ``kind`` ("student", "guardian", "staff") and ``id``
-    :returns: dict section -> JSON-serialisable data, or ``None``. Merged under
-        the plugin's name.
+    Called by :func:`core.personal_data.export` (``GET /api/v1/me/personal-data``,
+    ``GET /api/v1/users/<id>/personal-data``, the profile page, ``zhurnal personal-data export``)
+    for the plugins enabled for the account's school: once for each record the account is
+    (``zhurnal_personal_data_subjects``; ``{"kind": "staff", "id": <account id>}`` for staff), and,
+    for a guardian, once for each child with ``user_id=None``. Sections of several calls are merged.
+
+    :param user_id: the account whose data is asked for, or ``None`` when asking about a
+        person alone (a guardian's child): then return what is held about ``person`` only
+    :param person: dict with ``kind`` ("student", "guardian", "staff") and ``id`` (the record's id;
+        the account id for staff)
+    :param viewer: the :class:`~core.identity.models.User` asking (the person, their guardian or the
+        administration), or ``None`` for the operator on the command line. A plugin holding special
+        categories of data (art. 10: health) returns them only to the person, their guardian and an
+        administrator, and nothing to anyone else.
+    :returns: dict section -> JSON-serialisable data, or ``None``. Merged under the plugin's name.
+
+    Implementations written before ``viewer`` was passed keep working (pluggy passes only the
+    arguments an implementation declares).
+    """
+
+
+@hookspec
+def zhurnal_personal_data_subjects(user_id):
+    """Which records of this plugin an account *is*, or is a guardian of (for the access request).
+
+    Called by :func:`core.personal_data.export` for the plugins enabled for the account's school,
+    before ``zhurnal_personal_data``. The roster answers with the account's student and guardian
+    records and, for a guardian, their children (never another family's).
+
+    :param user_id: the account's id
+    :returns: list of dicts ``{"kind": "student"|"guardian", "id": int, "relation": "self"|"child",
+        "object_type": <table name, to find the audit log's reads of it>, "label": <a child's name>}``,
+        or ``None``. Lists of all plugins are concatenated.
     """
 
 

@@ -3,8 +3,9 @@
 :func:`export` gathers, for one account:
 
 * the kernel's own data: the account, its roles, sessions and API tokens (never secrets),
-  notification addresses and deliveries, and the accesses to the person's data recorded in the
-  audit log (who read or exported it: 152-FZ asks who received the data);
+  notification addresses and deliveries, and who received the person's data: the reads and exports
+  of their records in the audit log, and the notifications about a student that went out
+  (``sent_about``: to whom, by which channel, when);
 * every enabled plugin's sections, through ``zhurnal_personal_data`` (see :mod:`core.hookspecs`),
   once for each record the account *is* (``zhurnal_personal_data_subjects``: a student's record,
   a guardian's record...), merged under the plugin's name;
@@ -93,6 +94,21 @@ def _accesses(objects: list[tuple[str, str]], exclude_user_id: int | None) -> li
              "object_type": e.object_type, "object_id": e.object_id, "ip": e.ip} for e in q]
 
 
+def _sent_about(student_ids: list[int]) -> list[dict]:
+    """Notifications about these students that went out (to their guardians): who received what, when."""
+    from .identity.models import User
+    from .notify.models import SENT, Delivery, Notification
+    if not student_ids:
+        return []
+    rows = (Delivery.select(Delivery.channel, Delivery.sent_at, Notification.event, Notification.student_id,
+                            User.display_name)
+            .join(Notification).switch(Delivery).join(User, on=(Delivery.user == User.id))
+            .where(Notification.student_id.in_(student_ids) & (Delivery.status == SENT))
+            .order_by(Delivery.id).tuples())
+    return [{"student_id": sid, "event": event, "channel": channel, "recipient": name, "sent_at": _plain(at)}
+            for channel, at, event, sid, name in rows]
+
+
 def _notifications(user) -> dict:
     from .notify import channels_for
     from .notify.models import Delivery, Notification
@@ -151,7 +167,9 @@ def export(user, *, viewer=None, with_children: bool = True) -> dict:
         "generated_at": _plain(utcnow().replace(microsecond=0)),
         "subject": {"user_id": user.id, "login": user.login, "display_name": user.display_name,
                     "records": [{k: s[k] for k in ("kind", "id") if k in s} for s in own]},
-        "kernel": _kernel_sections(user) | {"accesses": _accesses(objects, user.id)},
+        "kernel": _kernel_sections(user) | {
+            "accesses": _accesses(objects, user.id),
+            "sent_about": _sent_about([s["id"] for s in own if s["kind"] == "student"])},
         "plugins": _plugin_sections(school, user.id, persons, viewer),
     }
     if with_children:
@@ -162,6 +180,7 @@ def export(user, *, viewer=None, with_children: bool = True) -> dict:
             child_objects = [(s["object_type"], str(s["id"]))] if s.get("object_type") else []
             children.append({"kind": s["kind"], "id": s["id"], "name": s.get("label", ""),
                              "accesses": _accesses(child_objects, None),
+                             "sent_about": _sent_about([s["id"]]) if s["kind"] == "student" else [],
                              "plugins": _plugin_sections(school, None, [s], viewer)})
         out["children"] = children
     return out

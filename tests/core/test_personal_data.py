@@ -78,6 +78,26 @@ def test_others_may_not_export_an_account(demo_app, ids, who):
     assert r.status_code == 403, (who, r.status_code)
 
 
+def test_the_notifications_sent_about_a_child_say_who_received_them(demo_app, ids):
+    from core.notify.models import SENT, Delivery, Notification
+    with demo_app.app_context():
+        p1 = User.get(User.login == "parent1")
+        n = Notification.create(key="pd-test:1", event="mark", school=ids["school"], student_id=ids["student1"])
+        Delivery.create(notification=n, user=p1.id, channel="email", address="p1@example.ru",
+                        idempotency_key="pd-test:1:email", status=SENT, sent_at=n.created_at)
+        other = Notification.create(key="pd-test:2", event="mark", school=ids["school"],
+                                    student_id=ids["parent2_child"])
+        Delivery.create(notification=other, user=User.get(User.login == "parent2").id, channel="email",
+                        address="p2@example.ru", idempotency_key="pd-test:2:email", status=SENT)
+    d = login(demo_app, "parent1").get("/api/v1/me/personal-data").get_json()
+    child = next(c for c in d["children"] if c["id"] == ids["student1"])
+    assert [(x["event"], x["channel"], x["recipient"]) for x in child["sent_about"]] == \
+        [("mark", "email", p1.display_name)]
+    assert all(x["student_id"] != ids["parent2_child"] for c in d["children"] for x in c["sent_about"])
+    own = login(demo_app, "student1").get("/api/v1/me/personal-data").get_json()
+    assert [x["recipient"] for x in own["kernel"]["sent_about"]] == [p1.display_name]
+
+
 def test_bad_ids_are_404(demo_app):
     admin = login(demo_app, "admin")
     assert admin.get("/api/v1/users/999999/personal-data").status_code == 404

@@ -347,7 +347,7 @@ def zhurnal_notification_channels():
     (``Channel(settings=..., app=app)``). The worker delivers through a channel
     only for schools where its plugin is enabled. See
     :mod:`core.notify.channel` for the contract (code, title, settings schema,
-    ``address_for(user)``, ``send(message) -> DeliveryResult``).
+    ``addresses_for(users)``, ``text_format``, ``send(message) -> DeliveryResult``).
 
     :returns: list of :class:`core.notify.channel.Channel` subclasses. Lists are
         merged; two channels with one ``code`` stop start-up.
@@ -359,7 +359,7 @@ def zhurnal_contact_address(user, kind):
     """Where does this account receive messages of ``kind``?
 
     Called by :func:`core.notify.address.contact_of` (channels' default
-    ``address_for``, the preferences page), only for plugins enabled for the
+    ``address_for`` of one user: the preferences page), only for plugins enabled for the
     user's school. The roster answers for accounts linked to a guardian, whose
     contacts live in the ``Guardian`` record; staff accounts get no answer and
     the kernel uses ``User.email`` / ``User.phone``.

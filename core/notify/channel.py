@@ -130,7 +130,7 @@ class Message:
         and worker restarts (``"<notification key>:<channel code>:<user id>"``)
     :ivar channel: the channel's code
     :ivar address: where to deliver (e-mail address, phone number, chat id...),
-        as found by :meth:`Channel.address_for` when the message was queued
+        as found by :meth:`Channel.addresses_for` when the message was queued
     :ivar recipient_user_id: the recipient's account id (``None`` for a bare address)
     :ivar recipient_name: the recipient's display name (for a salutation or a "To:" header)
     :ivar event: what happened: ``mark``, ``absence``, ``homework``, ``remark``,
@@ -184,7 +184,7 @@ class Channel:
     #: sets its module's ``settings_schema`` to the same class
     settings_schema: ClassVar[Any] = None
     #: which contact of a user this channel delivers to: ``"email"``, ``"phone"``, or
-    #: a channel-specific kind (then override :meth:`address_for`)
+    #: a channel-specific kind (then override :meth:`addresses_for`)
     address_kind: ClassVar[str] = "email"
     #: which texts the kernel hands over (:data:`TEXT_FORMATS`): ``"html"`` (subject, text and
     #: html: e-mail), ``"plain"`` (subject and text, no html: messengers) or ``"short"``
@@ -220,7 +220,7 @@ class Channel:
             return None
         if type(self).addresses_for is not Channel.addresses_for:
             return self.addresses_for([user]).get(user.id)
-        return self._contacts([user]).get(user.id)
+        return self._contacts([user], one=True).get(user.id)
 
     def addresses_for(self, users: list) -> dict[int, str | None]:
         """``{user.id: address or None}`` for many users at once (a fan-out to a whole class).
@@ -235,9 +235,12 @@ class Channel:
             return {u.id: self.address_for(u) for u in users}
         return self._contacts(users)
 
-    def _contacts(self, users: list) -> dict[int, str | None]:
-        from .address import contacts_of
-        found = contacts_of(users, self.address_kind)
+    def _contacts(self, users: list, one: bool = False) -> dict[int, str | None]:
+        from .address import contact_of, contacts_of
+        if one:  # address_for (the preferences page): zhurnal_contact_address
+            found = {u.id: contact_of(u, self.address_kind) for u in users}
+        else:
+            found = contacts_of(users, self.address_kind)
         out: dict[int, str | None] = {}
         for u in users:
             value = found.get(u.id)

@@ -15,6 +15,7 @@ Measured in one run, each against a bare baseline doing the same work:
   same messages over one connection.
 
 Prints the times and the ratios (lower is better; 1.0 = as fast as the baseline).
+It is also the ``notify_fanout`` scenario of ``python -m bench.run`` (``--only notify_fanout``).
 Nothing is asserted: figures differ from machine to machine.
 """
 from __future__ import annotations
@@ -168,21 +169,28 @@ def _reset_pg(url: str) -> None:
     conn.close()
 
 
+def report_lines(r: dict, postgres: bool) -> list[str]:
+    """The figures of :func:`run` as printed (alone, and as the ``notify_fanout`` scenario of ``bench.run``)."""
+    n = r["guardians"]
+    return [
+        f"notify fan-out: one class announcement to {n} guardians ({'PostgreSQL' if postgres else 'SQLite'})",
+        f"  the announcement (thread, {n} members, outbox row)  {r['announce_s'] * 1000:8.1f} ms",
+        f"  in the request: outbox row {r['notify_s'] * 1000:7.2f} ms  raw INSERT {r['notify_raw_s'] * 1000:7.2f} ms"
+        f"  ratio {r['notify_s'] / r['notify_raw_s']:5.1f}x",
+        f"  enqueue: fan-out {r['fanout_s'] * 1000:8.1f} ms  raw INSERT of the rows {r['fanout_raw_s'] * 1000:8.1f} ms"
+        f"  ratio {r['fanout_s'] / r['fanout_raw_s']:5.1f}x",
+        f"  delivery: worker {n / r['deliver_s']:7.0f} msg/s  smtplib {n / r['smtplib_s']:7.0f} msg/s"
+        f"  ratio {r['deliver_s'] / r['smtplib_s']:5.2f}x the time",
+    ]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--guardians", type=int, default=2000)
     ap.add_argument("--postgres", default=None, help="a PostgreSQL URL (its database is dropped and re-created)")
     args = ap.parse_args(argv)
     r = run(args.guardians, args.postgres)
-    n = r["guardians"]
-    print(f"notify fan-out: one class announcement to {n} guardians ({'PostgreSQL' if args.postgres else 'SQLite'})")
-    print(f"  the announcement (thread, {n} members, outbox row)  {r['announce_s'] * 1000:8.1f} ms")
-    print(f"  in the request: outbox row {r['notify_s'] * 1000:7.2f} ms  raw INSERT {r['notify_raw_s'] * 1000:7.2f} ms"
-          f"  ratio {r['notify_s'] / r['notify_raw_s']:5.1f}x")
-    print(f"  enqueue: fan-out {r['fanout_s'] * 1000:8.1f} ms  raw INSERT of the rows {r['fanout_raw_s'] * 1000:8.1f} ms"
-          f"  ratio {r['fanout_s'] / r['fanout_raw_s']:5.1f}x")
-    print(f"  delivery: worker {n / r['deliver_s']:7.0f} msg/s  smtplib {n / r['smtplib_s']:7.0f} msg/s"
-          f"  ratio {r['deliver_s'] / r['smtplib_s']:5.2f}x the time")
+    print("\n".join(report_lines(r, bool(args.postgres))))
     return 0
 
 

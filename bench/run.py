@@ -7,7 +7,10 @@
 3. serves :mod:`bench.wsgi` under gunicorn (2 sync workers by default) and loads it
    with wrk (16 connections, 10 s per scenario): the bare endpoint, the class journal
    grid (API and page), saving a mark (POST / DELETE loop), the parent's week (API and page);
-4. prints req/s, median and p95 latency, the cost relative to the bare endpoint in
+4. runs the in-process scenarios (:data:`INPROC_SCENARIOS`: ``notify_fanout``, one class
+   announcement fanned out to ``--guardians`` guardians and delivered into a local SMTP
+   server, against raw INSERTs and ``smtplib`` in the same run; see :mod:`bench.notify_fanout`);
+5. prints req/s, median and p95 latency, the cost relative to the bare endpoint in
    the same run (by throughput and by server CPU per request), the server-side time
    per request (wall clock and CPU) and PASS/FAIL per target (informational: the exit
    status is 0 whatever the figures). On a machine busy with other work the targets
@@ -253,6 +256,36 @@ def report(results: dict, server: dict, probes: dict, meta: dict, a) -> list[str
     return lines
 
 
+#: scenarios measured in-process after the HTTP ones (they build their own data)
+INPROC_SCENARIOS = ("notify_fanout",)
+
+
+def run_inproc(a, wanted: set[str] | None) -> dict:
+    """The in-process scenarios selected; ``{name: {"figures": ..., "report": [lines]}}``."""
+    out: dict = {}
+    if wanted is None or "notify_fanout" in wanted:
+        from . import notify_fanout
+        pg = f"{a.postgres.rsplit('/', 1)[0]}/{a.postgres.rsplit('/', 1)[1]}_fanout" if a.postgres else None
+        print(f"  notify_fanout: {a.guardians} guardians ({'PostgreSQL' if pg else 'SQLite'}), in-process ...")
+        try:
+            r = notify_fanout.run(a.guardians, pg)
+        finally:
+            if pg:
+                _drop_postgres(pg)
+        out["notify_fanout"] = {"figures": r, "report": notify_fanout.report_lines(r, bool(pg))}
+    return out
+
+
+def _drop_postgres(url: str) -> None:
+    import psycopg2
+    base, name = url.rsplit("/", 1)
+    conn = psycopg2.connect(base + "/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=2000)
@@ -271,8 +304,18 @@ def main(argv=None) -> int:
                     help="run against this PostgreSQL database (generated there first; it is reset!)")
     ap.add_argument("--regenerate", action="store_true", help="with --postgres: generate again")
     ap.add_argument("--profile", action="store_true", help="also profile each journal and diary request in-process")
+    ap.add_argument("--guardians", type=int, default=2000,
+                    help="recipients of the notify_fanout scenario's announcement (default %(default)s)")
     a = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
+    wanted = set(a.only.split(",")) if a.only else None
+    if wanted is not None and wanted <= set(INPROC_SCENARIOS):   # no HTTP scenario asked: no school, no server
+        inproc_results = run_inproc(a, wanted)
+        lines = [line for r in inproc_results.values() for line in r["report"]]
+        print()
+        print("\n".join(lines))
+        _save(a, {}, {}, {}, {}, lines, inproc_results)
+        return 0
 
     url, meta = postgres_data(a) if a.postgres else sqlite_copy(a)
     print(f"data: {meta['students']} students, {meta['counts'].get('journal_lesson', 0)} lessons, "
@@ -345,12 +388,19 @@ def main(argv=None) -> int:
         server.stop()
     if a.postgres:
         _cleanup_postgres(url)
+    inproc_results = run_inproc(a, wanted)
 
     lines = report(results, server_times, probes, meta, a)
+    lines += [""] + [line for r in inproc_results.values() for line in r["report"]] if inproc_results else []
     print()
     print("\n".join(lines))
     if a.profile:
         _profile_misses(app, clients, results, probes)
+    _save(a, meta, results, server_times, probes, lines, inproc_results)
+    return 0
+
+
+def _save(a, meta, results, server_times, probes, lines, inproc_results) -> None:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = {"when": stamp, "args": vars(a), "meta": {k: v for k, v in meta.items() if k not in ("mark_students",)},
            "results": {k: {**r.__dict__, "rps": r.rps, "cpu_per_request": r.cpu_per_request}
@@ -358,11 +408,11 @@ def main(argv=None) -> int:
            "server": server_times, "probes": {k: {"status": p.status, "queries": p.queries, "ms": p.ms,
                                                    "cpu_ms": p.cpu_ms,
                                                    "error": p.error, "path": p.path} for k, p in probes.items()},
+           "inproc": {k: v["figures"] for k, v in inproc_results.items()},
            "report": lines}
     (OUT / "results-latest.json").write_text(json.dumps(out, ensure_ascii=False, indent=1, default=str),
                                              encoding="utf-8")
     print(f"\nsaved {OUT.relative_to(generate.ROOT) / 'results-latest.json'}")
-    return 0
 
 
 def _cleanup_postgres(url: str) -> None:

@@ -109,11 +109,12 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     from .fields import install as install_input_checks
     install_input_checks(app)
 
-    from . import admin, incidents_api, incidents_pages, ui
+    from . import admin, incidents_api, incidents_pages, personal_data_views, ui
     from .identity import api as identity_api, views as identity_views
     from .notify import views as notify_views
     for bp in (identity_api.bp, identity_views.bp, ui.bp, admin.bp, admin.api_bp, incidents_api.api_bp,
-               incidents_pages.bp, notify_views.bp, notify_views.api_bp):
+               incidents_pages.bp, notify_views.bp, notify_views.api_bp, personal_data_views.bp,
+               personal_data_views.api_bp):
         app.register_blueprint(bp)
         ext.blueprint_owner[bp.name] = "core"
     for name, bps in host.per_plugin("zhurnal_blueprints").items():

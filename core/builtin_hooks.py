@@ -27,6 +27,8 @@ def zhurnal_permissions():
         Permission("core.schools.manage", "Create and rename schools", roles=("admin",)),
         Permission("core.notify.manage", "See every notification: the outbox, failed deliveries; retry them",
                    roles=("admin",)),
+        Permission("core.personal_data.export", "Export everything held about a person (152-FZ access request)",
+                   roles=("admin", "director")),
     ]
 
 

@@ -323,22 +323,59 @@ def zhurnal_app_ready(app):
 
 
 @hookspec
-def zhurnal_personal_data(user_id, person):
-    """Export what this plugin holds about a person (152-FZ subject access request).
+def zhurnal_personal_data(user_id, person, viewer):
+    """Export what this plugin holds about a person (152-FZ, art. 14: the subject's access request).
 
-    :param user_id: the account id, or ``None``
-    :param person: dict with ``kind`` ("student", "guardian", "staff") and ``id``
-    :returns: dict section -> JSON-serialisable data, or ``None``. Merged under
-        the plugin's name.
+    Called by :func:`core.personal_data.export` (``GET /api/v1/me/personal-data``,
+    ``GET /api/v1/users/<id>/personal-data``, the profile page, ``zhurnal personal-data export``)
+    for the plugins enabled for the account's school: once for each record the account is
+    (``zhurnal_personal_data_subjects``; ``{"kind": "staff", "id": <account id>}`` for staff), and,
+    for a guardian, once for each child with ``user_id=None``. Sections of several calls are merged.
+
+    :param user_id: the account whose data is asked for, or ``None`` when asking about a
+        person alone (a guardian's child): then return what is held about ``person`` only
+    :param person: dict with ``kind`` ("student", "guardian", "staff") and ``id`` (the record's id;
+        the account id for staff)
+    :param viewer: the :class:`~core.identity.models.User` asking (the person, their guardian or the
+        administration), or ``None`` for the operator on the command line. A plugin holding special
+        categories of data (art. 10: health) returns them only to the person, their guardian and an
+        administrator, and nothing to anyone else.
+    :returns: dict section -> JSON-serialisable data, or ``None``. Merged under the plugin's name.
+
+    Implementations written before ``viewer`` was passed keep working (pluggy passes only the
+    arguments an implementation declares).
 
     Example::
 
         @hookimpl
-        def zhurnal_personal_data(user_id, person):
+        def zhurnal_personal_data(user_id, person, viewer):
             if person["kind"] != "student":
                 return None
             return {"notes": [{"date": n.date.isoformat(), "text": n.text}
                               for n in Note.select().where(Note.student == person["id"])]}
+    """
+
+
+@hookspec
+def zhurnal_personal_data_subjects(user_id):
+    """Which records of this plugin an account *is*, or is a guardian of (for the access request).
+
+    Called by :func:`core.personal_data.export` for the plugins enabled for the account's school,
+    before ``zhurnal_personal_data``. The roster answers with the account's student and guardian
+    records and, for a guardian, their children (never another family's).
+
+    :param user_id: the account's id
+    :returns: list of dicts ``{"kind": "student"|"guardian", "id": int, "relation": "self"|"child",
+        "object_type": <table name, to find the audit log's reads of it>, "label": <a child's name>}``,
+        or ``None``. Lists of all plugins are concatenated.
+
+    Example::
+
+        @hookimpl
+        def zhurnal_personal_data_subjects(user_id):
+            member = ClubMember.get_or_none(ClubMember.user == user_id)
+            return [{"kind": "student", "id": member.student_id, "relation": "self",
+                     "object_type": "club_member", "label": ""}] if member else None
     """
 
 
@@ -494,7 +531,7 @@ def zhurnal_notification_channels():
     (``Channel(settings=..., app=app)``). The worker delivers through a channel
     only for schools where its plugin is enabled. See
     :mod:`core.notify.channel` for the contract (code, title, settings schema,
-    ``address_for(user)``, ``send(message) -> DeliveryResult``).
+    ``addresses_for(users)``, ``text_format``, ``send(message) -> DeliveryResult``).
 
     :returns: list of :class:`core.notify.channel.Channel` subclasses. Lists are
         merged; two channels with one ``code`` stop start-up.
@@ -519,7 +556,7 @@ def zhurnal_contact_address(user, kind):
     """Where does this account receive messages of ``kind``?
 
     Called by :func:`core.notify.address.contact_of` (channels' default
-    ``address_for``, the preferences page), only for plugins enabled for the
+    ``address_for`` of one user: the preferences page), only for plugins enabled for the
     user's school. The roster answers for accounts linked to a guardian, whose
     contacts live in the ``Guardian`` record; staff accounts get no answer and
     the kernel uses ``User.email`` / ``User.phone``.

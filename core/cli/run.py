@@ -8,6 +8,7 @@ import click
 
 from ..config import ConfigError
 from ..notify.cli import register as _register_notify
+from ..personal_data_cli import register as _register_personal_data
 from . import main, with_app
 
 
@@ -173,3 +174,4 @@ def worker(ctx, workers, poll):
 
 
 _register_notify(main, with_app)
+_register_personal_data(main, with_app)

@@ -2,7 +2,7 @@
 
 * :mod:`.channel` — the contract a channel plugin implements (public, stable);
 * :mod:`.address` — one way to ask for a user's e-mail or phone;
-* :mod:`.text` — SMS segment counting and transliteration;
+* :mod:`.text` — SMS segment counting, fitting and transliteration (used by channels);
 * :mod:`.models` — the outbox (``core_notify_*`` tables);
 * :mod:`.outbox` — :func:`~.outbox.notify`, called by services *inside* the
   transaction that saves an event;
@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import current_app
 
 from .channel import Channel, DeliveryResult, Message, deliver_locally  # noqa: F401  (public names)
+from .channel import text_format_of
 from ..plugins import PluginError
 
 EXT_KEY = "zhurnal.notify.channels"
@@ -31,6 +32,10 @@ def install(app) -> None:
         for cls in classes or []:
             if not (isinstance(cls, type) and issubclass(cls, Channel)) or not cls.code:
                 raise ChannelError(f"plugin {plugin!r} offers {cls!r}, not a Channel subclass with a code")
+            try:
+                text_format_of(cls)
+            except ValueError as e:
+                raise ChannelError(f"channel {cls.code!r} of plugin {plugin!r}: {e}") from None
             if cls.code in channels:
                 raise ChannelError(f"channel code {cls.code!r} is offered by {owners[cls.code]!r} and {plugin!r}")
             settings = host.infos[plugin].settings if plugin in host.infos else {}

@@ -9,7 +9,7 @@ Recipient addresses have one home per kind of person:
 * **staff** (teachers, administration, support) keep theirs on the account
   (``User.email``/``User.phone``);
 * a channel with its own kind of address (a messenger's chat id) overrides
-  :meth:`core.notify.channel.Channel.address_for` and keeps its own table.
+  :meth:`core.notify.channel.Channel.addresses_for` and keeps its own table.
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ import re
 from flask import current_app, has_app_context
 
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}$")
-_PHONE = re.compile(r"^\+?[0-9]{10,15}$")
 
 
 def contact_of(user, kind: str) -> str | None:
@@ -71,18 +70,36 @@ def email_problem(address: str) -> str | None:
     return None
 
 
-def normalise_phone(phone: str) -> str:
-    """Digits with a leading ``+``: ``8 (912) 345-67-89`` -> ``+79123456789`` (Russian numbers)."""
-    digits = re.sub(r"[^0-9+]", "", phone or "")
-    if digits.startswith("8") and len(digits) == 11:
-        digits = "+7" + digits[1:]
-    elif digits.startswith("7") and len(digits) == 11:
-        digits = "+" + digits
-    return digits
+_SEPARATORS = re.compile(r"[\s\-().]")
+
+
+def normalise_phone(raw: str | None) -> str | None:
+    """A phone number in international form, or ``None`` when ``raw`` is not a phone number.
+
+    Parents write their numbers in every form: ``8 (912) 345-67-89``, ``+7 912 345 67 89``,
+    ``7-912-345-67-89``, ``9123456789`` are all ``+79123456789``. A number of another
+    country keeps its ``+`` and country code (``+375291234567``). This is the one place
+    numbers are normalised: channels and importers call it (``notify_sms.phone`` re-exports it).
+    """
+    if not raw:
+        return None
+    text = _SEPARATORS.sub("", raw.strip())
+    if text.startswith("+"):
+        digits = text[1:]
+        if not digits.isdigit():
+            return None
+        if digits.startswith("7"):
+            return "+" + digits if len(digits) == 11 else None
+        return "+" + digits if 10 <= len(digits) <= 15 and digits[0] != "0" else None
+    if not text.isdigit():
+        return None
+    if len(text) == 11 and text[0] in "78":
+        return "+7" + text[1:]
+    if len(text) == 10 and text[0] == "9":  # a mobile number written without the country code
+        return "+7" + text
+    return None
 
 
 def phone_problem(phone: str) -> str | None:
     """``None`` for a plausible phone number, else why not."""
-    if not phone or not _PHONE.match(normalise_phone(phone)):
-        return "not a phone number"
-    return None
+    return None if normalise_phone(phone) else "not a phone number"

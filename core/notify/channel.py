@@ -9,16 +9,18 @@ rendering the texts, idempotency, retries with backoff, the delivery log. A
 channel only finds an address and delivers one message::
 
     from core.notify.channel import Channel, DeliveryResult
+    from core.notify.text import fit_sms
 
     class PagerChannel(Channel):
         code = "pager"
         title = "Pager"
         address_kind = "phone"           # the address comes from the user's phone number
-        text_format = "short"            # send Message.short_text (one SMS segment if possible)
+        text_format = "short"            # the kernel hands over Message.short_text only, uncut
 
         def send(self, message):
+            text = fit_sms(message.short_text, max_segments=2)   # the pager's own limit
             try:
-                r = post(self.settings["url"], json={"to": message.address, "text": message.short_text},
+                r = post(self.settings["url"], json={"to": message.address, "text": text},
                          headers={"Idempotency-Key": message.idempotency_key})
             except OSError as e:
                 return DeliveryResult.temporary(f"gateway unreachable: {e}")
@@ -47,6 +49,9 @@ Rules a channel keeps:
   few milliseconds wide (see :mod:`core.notify.worker`).
 * ``send`` runs in the worker inside the application context, outside any
   database transaction; it must not write the kernel's tables.
+* The kernel hands over the full texts, shaped by :attr:`Channel.text_format`;
+  a channel with a size limit (SMS segments, a messenger's maximum) fits the
+  text itself (:func:`core.notify.text.fit_sms` for SMS segments).
 * When the channel is not configured (no server, no gateway URL) it should
   deliver into the local outbox with :func:`deliver_locally`, so the demo shows
   the whole path with nothing external; :meth:`Channel.configured` says which.
@@ -65,6 +70,11 @@ DELIVERED = "delivered"
 TEMPORARY = "temporary"
 PERMANENT = "permanent"
 STATUSES = (DELIVERED, TEMPORARY, PERMANENT)
+
+#: what :attr:`Channel.text_format` may say
+TEXT_FORMATS = ("html", "plain", "short")
+#: older names of text formats, still accepted
+TEXT_FORMAT_ALIASES = {"long": "html"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,15 +119,18 @@ class DeliveryResult:
 class Message:
     """One notification to one recipient through one channel, ready to send.
 
-    The kernel renders every text in the recipient's language before calling
-    :meth:`Channel.send`; a channel picks what fits it (:attr:`Channel.text_format`).
+    The kernel renders every text in the recipient's language and shapes them by
+    the channel's :attr:`Channel.text_format` before calling :meth:`Channel.send`:
+    ``"html"`` gets all of them, ``"plain"`` gets no ``html``, ``"short"`` gets
+    ``text`` equal to ``short_text`` and no ``html``. Texts are never cut by the
+    kernel: a channel with a size limit fits them itself.
 
     :ivar id: the delivery's id in the outbox (``core_notify_delivery``)
     :ivar idempotency_key: unique per message and channel, stable across retries
         and worker restarts (``"<notification key>:<channel code>:<user id>"``)
     :ivar channel: the channel's code
     :ivar address: where to deliver (e-mail address, phone number, chat id...),
-        as found by :meth:`Channel.address_for` when the message was queued
+        as found by :meth:`Channel.addresses_for` when the message was queued
     :ivar recipient_user_id: the recipient's account id (``None`` for a bare address)
     :ivar recipient_name: the recipient's display name (for a salutation or a "To:" header)
     :ivar event: what happened: ``mark``, ``absence``, ``homework``, ``remark``,
@@ -125,8 +138,8 @@ class Message:
     :ivar subject: a one-line title (e-mail subject)
     :ivar text: the full plain text
     :ivar html: the full text as an HTML fragment-free document, or ``None``
-    :ivar short_text: a short plain text for SMS and messengers (fits one SMS
-        segment where possible; see :mod:`core.notify.text`)
+    :ivar short_text: a short plain text for SMS and pagers, uncut (an SMS channel
+        fits it to its segments: :func:`core.notify.text.fit_sms`)
     :ivar language: the language of the texts (``"ru"``, ``"en"``)
     :ivar school_id: the school the notification belongs to (``None``: deployment staff)
     :ivar link: an absolute URL the recipient may open (or ``""``)
@@ -171,10 +184,13 @@ class Channel:
     #: sets its module's ``settings_schema`` to the same class
     settings_schema: ClassVar[Any] = None
     #: which contact of a user this channel delivers to: ``"email"``, ``"phone"``, or
-    #: a channel-specific kind (then override :meth:`address_for`)
+    #: a channel-specific kind (then override :meth:`addresses_for`)
     address_kind: ClassVar[str] = "email"
-    #: ``"long"`` (subject + text + html: e-mail) or ``"short"`` (short_text: SMS, messengers)
-    text_format: ClassVar[str] = "long"
+    #: which texts the kernel hands over (:data:`TEXT_FORMATS`): ``"html"`` (subject, text and
+    #: html: e-mail), ``"plain"`` (subject and text, no html: messengers) or ``"short"``
+    #: (short_text, also as text: SMS, pagers). ``"long"``, the name before 1.1, means ``"html"``.
+    #: Checked when the application starts: another value stops it.
+    text_format: ClassVar[str] = "html"
     #: the most messages the worker hands to :meth:`send_batch` at once
     batch_size: ClassVar[int] = 50
     #: the endpoint of the page where users set up their own address for this channel (a messenger
@@ -188,37 +204,64 @@ class Channel:
         self.app = app
 
     # --- addresses -----------------------------------------------------------------
+    # Batch first: the kernel asks :meth:`addresses_for` for a whole fan-out. A channel
+    # customises addresses by overriding :meth:`normalise_address` (no queries), or
+    # :meth:`addresses_for` when it keeps its own table (one query for all users).
+    # :meth:`address_for` answers for one user through :meth:`addresses_for`. A channel
+    # written against the older contract that overrides only :meth:`address_for` stays
+    # correct: :meth:`addresses_for` then asks it user by user.
+
     def address_for(self, user) -> str | None:
         """Where to deliver to ``user`` (a :class:`core.identity.models.User`), or ``None``.
 
-        The default asks the kernel for the user's contact of :attr:`address_kind`
-        (:func:`core.notify.address.contact_of`: a guardian's contacts live in the
-        roster, staff's on the account) and checks it with :meth:`validate_address`.
-        A messenger overrides this with its own link table.
+        The default answers through :meth:`addresses_for`; override that instead.
         """
-        from .address import contact_of
-        value = contact_of(user, self.address_kind)
-        if not value or self.validate_address(value) is not None:
+        if user is None:
             return None
-        return value
-
-    def address_label(self, address: str) -> str:
-        """How ``address`` is shown to its owner on the preferences page (default: as it is)."""
-        return address
+        if type(self).addresses_for is not Channel.addresses_for:
+            return self.addresses_for([user]).get(user.id)
+        return self._contacts([user], one=True).get(user.id)
 
     def addresses_for(self, users: list) -> dict[int, str | None]:
         """``{user.id: address or None}`` for many users at once (a fan-out to a whole class).
 
-        The default answers with one query per kind of contact when :meth:`address_for`
-        is not overridden (:func:`core.notify.address.contacts_of`), else calls
-        :meth:`address_for` for each user.
+        The default asks the kernel for the users' contacts of :attr:`address_kind` in one
+        query per school (:func:`core.notify.address.contacts_of`: a guardian's contacts
+        live in the roster, staff's on the account), passes each through
+        :meth:`normalise_address` and keeps those :meth:`validate_address` accepts. When a
+        subclass overrides only :meth:`address_for`, that is asked for each user instead.
         """
-        if type(self).address_for is not Channel.address_for:
+        if type(self).address_for is not Channel.address_for and type(self).addresses_for is Channel.addresses_for:
             return {u.id: self.address_for(u) for u in users}
-        from .address import contacts_of
-        found = contacts_of(users, self.address_kind)
-        return {u.id: (v if v and self.validate_address(v) is None else None)
-                for u in users for v in [found.get(u.id)]}
+        return self._contacts(users)
+
+    def _contacts(self, users: list, one: bool = False) -> dict[int, str | None]:
+        from .address import contact_of, contacts_of
+        if one:  # address_for (the preferences page): zhurnal_contact_address
+            found = {u.id: contact_of(u, self.address_kind) for u in users}
+        else:
+            found = contacts_of(users, self.address_kind)
+        out: dict[int, str | None] = {}
+        for u in users:
+            value = found.get(u.id)
+            value = self.normalise_address(value) if value else None
+            out[u.id] = value if value and self.validate_address(value) is None else None
+        return out
+
+    def normalise_address(self, address: str) -> str | None:
+        """The stored contact as this channel sends to it, or ``None`` when it is unusable.
+
+        The default normalises phone numbers (:func:`core.notify.address.normalise_phone`)
+        for ``address_kind = "phone"`` and strips other addresses.
+        """
+        if self.address_kind == "phone":
+            from .address import normalise_phone
+            return normalise_phone(address)
+        return address.strip() or None
+
+    def address_label(self, address: str) -> str:
+        """How ``address`` is shown to its owner on the preferences page (default: as it is)."""
+        return address
 
     def validate_address(self, address: str) -> str | None:
         """``None`` if ``address`` looks deliverable, else a one-line reason.
@@ -257,6 +300,29 @@ class Channel:
 
     def __repr__(self) -> str:
         return f"<Channel {self.code}>"
+
+
+def text_format_of(channel) -> str:
+    """The channel's :attr:`Channel.text_format`, old names resolved; ``ValueError`` if unknown."""
+    fmt = getattr(channel, "text_format", "html")
+    fmt = TEXT_FORMAT_ALIASES.get(fmt, fmt)
+    if fmt not in TEXT_FORMATS:
+        raise ValueError(f"text_format {fmt!r} is not one of {', '.join(TEXT_FORMATS)}")
+    return fmt
+
+
+def shape(texts: dict, text_format: str) -> dict:
+    """The rendered ``{"subject", "text", "html", "short_text"}`` as a channel of
+    ``text_format`` receives them (see :class:`Message`)."""
+    fmt = TEXT_FORMAT_ALIASES.get(text_format, text_format)
+    if fmt == "html":
+        return dict(texts)
+    if fmt == "plain":
+        return {**texts, "html": None}
+    if fmt == "short":
+        short = texts.get("short_text") or texts.get("subject") or ""
+        return {**texts, "text": short, "html": None, "short_text": short}
+    raise ValueError(f"unknown text_format {text_format!r}")
 
 
 def deliver_locally(message: Message, short: bool = False) -> DeliveryResult:

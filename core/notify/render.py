@@ -1,7 +1,8 @@
 """The texts of a notification, in the recipient's language (Russian by default).
 
-Each event has a subject, a plain text, a short text (one SMS segment where
-possible) and an HTML version made from the plain text. The English strings
+Each event has a subject, a plain text, a short text (for SMS and pagers; not
+cut here: a channel with a size limit fits it itself, see :mod:`.text`) and an
+HTML version made from the plain text. The English strings
 here are translated in ``core/translations/ru``.
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ import html as _html
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 
-from .text import fit_sms
+from .text import transliterate as _transliterate
 
 
 def _lines(event: str, d: dict) -> tuple[str, list[str], str]:
@@ -65,7 +66,8 @@ def _lines(event: str, d: dict) -> tuple[str, list[str], str]:
 
 def render(event: str, data: dict, language: str, recipient_name: str, *, link: str = "",
            transliterate: bool = False) -> dict:
-    """``{"subject", "text", "html", "short_text"}`` for one recipient."""
+    """``{"subject", "text", "html", "short_text"}`` for one recipient. ``transliterate``: write
+    the short text in Latin letters (kept for callers; the SMS channel transliterates itself)."""
     with force_locale(language or current_app.extensions["zhurnal"].settings.default_locale):
         subj, body, short = _lines(event, data)
         hello = _("Hello, %(name)s!", name=recipient_name) if recipient_name else ""
@@ -82,4 +84,4 @@ def render(event: str, data: dict, language: str, recipient_name: str, *, link: 
             "<body style=\"font-family:sans-serif\">{p}{b}<hr><p style=\"color:#666;font-size:small\">{f}</p>"
             "</body></html>").format(lang=esc(language or "ru"), t=esc(subj), p=paras, b=button, f=esc(footer))
     return {"subject": subj, "text": text, "html": html,
-            "short_text": fit_sms(short, transliterate_text=transliterate)}
+            "short_text": _transliterate(short) if transliterate else short}

@@ -34,11 +34,10 @@ from flask import current_app
 from ..db import database, utcnow
 from ..queue import _crontab, task
 from . import channels_for
-from .channel import DELIVERED, PERMANENT, DeliveryResult, Message
+from .channel import DELIVERED, PERMANENT, DeliveryResult, Message, shape
 from .models import CANCELLED, FAILED, QUEUED, SENDING, SENT, Delivery, Notification
 from .outbox import allowed, fan_out, links_of
 from .render import render
-from .text import fit_sms
 
 log = logging.getLogger("zhurnal.notify.worker")
 
@@ -100,8 +99,7 @@ def _message(row: Delivery, n: Notification, data: dict, channel, user) -> Messa
     link = settings.base_url + data["_link"] if data.get("_link") else ""
     if data.get("_ack"):  # a signed single-use link (core.notify.links) the text offers
         data = {**data, "ack_url": settings.base_url + data["_ack"]}
-    texts = render(n.event, data, language, name, link=link,
-                   transliterate=bool(getattr(channel, "settings", {}).get("transliterate")))
+    texts = shape(render(n.event, data, language, name, link=link), channel.text_format)
     return Message(id=row.id, idempotency_key=row.idempotency_key, channel=row.channel, address=row.address,
                    recipient_user_id=row.user_id, recipient_name=name, event=n.event, language=language,
                    school_id=n.school_id, link=link, attempt=row.attempts, created_at=n.created_at,
@@ -217,12 +215,12 @@ def _digest(parts: list) -> Message:
                    for _r, m, _c in parts)
     short = "; ".join(m.short_text for _r, m, _c in parts)
     ids = sorted(r.id for r, _m, _c in parts)
+    texts = shape({"subject": subject, "text": text, "html": f"<!DOCTYPE html><html><body>{html}</body></html>",
+                   "short_text": short}, parts[0][2].text_format)
     return Message(id=ids[0], idempotency_key=f"digest:{first.channel}:{first.recipient_user_id}:{ids[0]}:{len(ids)}",
                    channel=first.channel, address=first.address, recipient_user_id=first.recipient_user_id,
-                   recipient_name=first.recipient_name, event="digest", subject=subject, text=text,
-                   html=f"<!DOCTYPE html><html><body>{html}</body></html>",
-                   short_text=fit_sms(short), language=first.language, school_id=first.school_id,
-                   attempt=max(r.attempts for r, _m, _c in parts), data={"deliveries": ids})
+                   recipient_name=first.recipient_name, event="digest", language=first.language, school_id=first.school_id,
+                   attempt=max(r.attempts for r, _m, _c in parts), data={"deliveries": ids}, **texts)
 
 
 def _send_batch(channel, messages: list[Message]):

@@ -95,11 +95,9 @@ def zhurnal_importers():
 
 
 @hookimpl
-def zhurnal_personal_data(user_id, person):
-    if person.get("kind") != "student":
-        return None
-    from .export import personal_data
-    return personal_data(person["id"])
+def zhurnal_personal_data(user_id, person, viewer):
+    from .personal import export
+    return export(user_id, person, viewer)
 
 
 @hookimpl

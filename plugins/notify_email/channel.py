@@ -53,7 +53,7 @@ class EmailChannel(Channel):
     title = "E-mail"
     settings_schema = EmailSettings
     address_kind = "email"
-    text_format = "long"
+    text_format = "html"
 
     def configured(self) -> bool:
         return bool(self.settings.get("host"))

@@ -45,6 +45,8 @@ class SmsSettings(Schema):
     params = fields.Dict(keys=fields.Str(), values=fields.Str(), load_default=dict)
     #: write Cyrillic in Latin letters: 160 characters a segment instead of 70
     transliterate = fields.Bool(load_default=False)
+    #: how many segments one message may take (each is billed); longer texts are shortened
+    max_segments = fields.Int(load_default=1, validate=validate.Range(min=1, max=10))
     #: seconds to wait for the gateway
     timeout = fields.Float(load_default=10.0, validate=validate.Range(min=0.5, max=120))
 

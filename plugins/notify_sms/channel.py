@@ -37,20 +37,15 @@ class SmsChannel(Channel):
     def validate_address(self, address: str) -> str | None:
         return phone.problem(address)
 
-    def address_for(self, user) -> str | None:
-        found = super().address_for(user)
-        return phone.normalise(found) if found else None
-
-    def addresses_for(self, users: list) -> dict[int, str | None]:
-        """The phones of a whole fan-out in one look-up, normalised (``None``: no usable number)."""
-        from core.notify.address import contacts_of
-        found = contacts_of(users, "phone")
-        return {u.id: phone.normalise(found.get(u.id)) for u in users}
+    # addresses: the kernel's batch look-up of phones, normalised by the kernel's
+    # normalise_phone (Channel.normalise_address for address_kind "phone")
 
     def text_of(self, message: Message) -> str:
-        """The SMS text: one segment where possible (transliterated if the deployment asks)."""
+        """The SMS text fitted to ``max_segments`` segments where possible (transliterated first
+        if the deployment asks); the kernel hands over the full short text."""
         text = message.short_text or message.text
-        return fit_sms(text, transliterate_text=bool(self.settings.get("transliterate")))
+        return fit_sms(text, transliterate_text=bool(self.settings.get("transliterate")),
+                       max_segments=int(self.settings.get("max_segments") or 1))
 
     def send(self, message: Message) -> DeliveryResult:
         number = phone.normalise(message.address)

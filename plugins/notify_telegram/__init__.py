@@ -78,6 +78,12 @@ def zhurnal_notification_channels():
 
 
 @hookimpl
+def zhurnal_personal_data(user_id):
+    from .personal import personal_data
+    return personal_data(user_id)
+
+
+@hookimpl
 def zhurnal_cli_commands():
     from .jobs import telegram
     return [telegram]

@@ -17,22 +17,15 @@ class TelegramChannel(Channel):
     code = "telegram"
     title = "Telegram"
     address_kind = "telegram"
-    text_format = "long"  # subject and full text: a chat has room for it
+    text_format = "plain"  # subject and full text, no HTML: a chat has room for it
     #: users link their chat themselves, on this page (linked from the preferences page)
     address_page = "notify_telegram.index"
 
     def configured(self) -> bool:
         return bool(self.settings.get("token"))
 
-    def address_for(self, user) -> str | None:
-        if user is None:
-            return None
-        from .models import ChatLink
-        link = ChatLink.get_or_none(ChatLink.user == user.id)
-        return str(link.chat_id) if link is not None else None
-
     def addresses_for(self, users: list) -> dict[int, str | None]:
-        """The linked chats of a whole fan-out in one query."""
+        """The linked chats of a whole fan-out in one query (``address_for`` asks this too)."""
         from .models import ChatLink
         ids = [u.id for u in users]
         found = dict(ChatLink.select(ChatLink.user, ChatLink.chat_id).where(ChatLink.user.in_(ids)).tuples()) if ids else {}

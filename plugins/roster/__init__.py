@@ -109,6 +109,12 @@ def zhurnal_personal_data(user_id, person):
 
 
 @hookimpl
+def zhurnal_personal_data_subjects(user_id):
+    from .personal import subjects
+    return subjects(user_id)
+
+
+@hookimpl
 def zhurnal_contact_address(user, kind):
     """A guardian's e-mail and phone live in their Guardian record, not on the account; a
     student's in their Student record when it has them."""

@@ -17,8 +17,10 @@ class PagerChannel(Channel):
     title = N_("Pager")
     #: a pager is reached by the number the school keeps as the user's phone
     address_kind = "phone"
-    #: pagers show short texts
+    #: pagers show short texts: the kernel hands over Message.short_text (as text too), uncut
     text_format = "short"
+    #: a pager screen shows this many characters; longer texts are shortened here
+    max_chars = 240
 
     def configured(self) -> bool:
         return bool(self.settings.get("url"))
@@ -27,7 +29,9 @@ class PagerChannel(Channel):
         if not self.configured():
             return deliver_locally(message, short=True)
         number = normalise_phone(message.address)
-        body = json.dumps({"to": number, "text": message.short_text or message.text,
+        if number is None:
+            return DeliveryResult.permanent(f"not a phone number: {message.address!r}")
+        body = json.dumps({"to": number, "text": _fit(message.short_text or message.text, self.max_chars),
                            "key": message.idempotency_key}, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8",
                    "Idempotency-Key": message.idempotency_key}
@@ -54,3 +58,12 @@ def _seconds(value) -> int | None:
         return max(1, int(value)) if value else None
     except ValueError:
         return None
+
+
+def _fit(text: str, limit: int) -> str:
+    """The pager's own limit: cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    head = head.rsplit(" ", 1)[0] if " " in head[limit // 2:] else head
+    return head.rstrip(" ,.;:-") + "…"

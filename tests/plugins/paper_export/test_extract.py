@@ -106,7 +106,7 @@ def test_printed_extracts_are_part_of_the_students_personal_data(demo_app, as_us
     assert as_user("klass5a").get(f"/api/v1/students/{ids['student1']}/extract.pdf?{Q1}").status_code == 200
     with demo_app.app_context():
         out = demo_app.extensions["zhurnal"].plugins.per_plugin(
-            "zhurnal_personal_data", user_id=None, person={"kind": "student", "id": ids["student1"]})
+            "zhurnal_personal_data", user_id=None, person={"kind": "student", "id": ids["student1"]}, viewer=None)
     rows = out["paper_export"]["printed_extracts"]
     assert [(r["from"], r["to"], r["handed_on"]) for r in rows] == [("2026-09-01", "2026-10-24", None)]
 

@@ -5,6 +5,7 @@ import functools
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
+from babel.dates import format_date
 from markupsafe import Markup
 
 from core import clock
@@ -28,15 +29,16 @@ def week(student_id: int):
         return consent_notice(reader, "week")
     data = open_week(reader, monday, via="web")
     kids = kids_of(g.user) if reader.role == "guardian" else []
-    return render_template("diary/week.html", d=data, st=reader.student, kids=kids,
-                           labels=week_labels(str(get_locale())), lesson_meta=lesson_meta)
+    locale = str(get_locale())
+    return render_template("diary/week.html", d=data, st=reader.student, kids=kids, labels=week_labels(locale),
+                           lesson_meta=lesson_meta, day_title=functools.partial(day_title, locale=locale))
 
 
 def consent_notice(reader: access.Reader, tab: str):
     """The page a family member gets instead of the child's data when no consent stands (403)."""
     kids = kids_of(g.user) if reader.role == "guardian" else []
     return render_template("diary/consent_missing.html", st=reader.student, kids=kids, role=reader.role,
-                           tab=tab), 403
+                           tab=tab, labels=week_labels(str(get_locale()))), 403
 
 
 def lesson_meta(lesson: dict, room: str) -> str:
@@ -57,6 +59,12 @@ def lesson_meta(lesson: dict, room: str) -> str:
     return " · ".join(parts) if lesson["start"] else "".join(" · " + p for p in parts)
 
 
+@functools.lru_cache(maxsize=1024)
+def day_title(day, pattern: str = "EEEE, d MMMM", *, locale: str) -> str:
+    """``day`` written by ``pattern`` in ``locale`` (a week's dates repeat on every page: written once)."""
+    return format_date(day, pattern, locale=locale)
+
+
 @functools.lru_cache(maxsize=8)
 def week_labels(locale: str) -> dict:
     """The week page's recurring labels in ``locale`` (the current one: call it with that).
@@ -73,6 +81,19 @@ def week_labels(locale: str) -> dict:
                        "late": m(_("late"))},
         "remark": {"remark": m(_("Remark")), "recommendation": m(_("Recommendation")), "praise": m(_("Praise"))},
         "room": _("room %(room)s"),
+        "page": {"title": m(_("Diary")), "weeks": m(_("Weeks")), "previous": m(_("Previous")),
+                 "this_week": m(_("this week")), "next": m(_("Next")), "news": m(_("New since your last visit")),
+                 "changed": m(_("changed")), "lesson_n": Markup(_("lesson %(n)d"))},
+        "ack": {"done": Markup(_("You acknowledged this week on %(at)s.")),
+                "outdated": Markup(_("You acknowledged this week on %(at)s; there are new marks or remarks since.")),
+                "not_begun": m(_("You can acknowledge a week once it has begun.")), "button": m(_("Acknowledged")),
+                "press": m(_("Press to confirm you have read this week's marks, absences and remarks.")),
+                "guardians": m(_("Guardians acknowledged:")), "before_newer": m(_("before newer data")),
+                "nobody": m(_("No guardian has acknowledged this week yet.")),
+                "student": m(_("A parent acknowledges the week in their own account."))},
+        "head": {"write": m(_("Write to a teacher")), "read_only": m(_("Read-only view")),
+                 "back": m(_("Back to the class")), "children": m(_("Children")), "sections": m(_("Diary sections")),
+                 "week": m(_("Week")), "marks": m(_("Marks")), "timetable": m(_("Timetable"))},
         "lesson": {"topic": m(_("Topic:")), "hw": m(_("Homework:")), "due": m(_("due %(d)s"), d="\x00"),
                    "cancelled": m(_("Cancelled")), "substitution": m(_("Substitution")),
                    "room_changed": m(_("Room changed")), "control": m(_("Control work")), "none": m(_("No lessons.")),
@@ -115,7 +136,8 @@ def marks(student_id: int):
     if role == "staff" and period is not None:
         access.record_read(g.user, st, "marks", via="web", period=period.id)
     kids = kids_of(g.user) if role == "guardian" else []
-    return render_template("diary/marks.html", d=data, st=st, periods=periods, kids=kids, role=role)
+    return render_template("diary/marks.html", d=data, st=st, periods=periods, kids=kids, role=role,
+                           labels=week_labels(str(get_locale())))
 
 
 @bp.get("/students/<id:student_id>/calendar")
@@ -126,4 +148,4 @@ def calendar(student_id: int):
         return consent_notice(reader, "calendar")
     kids = kids_of(g.user) if reader.role == "guardian" else []
     return render_template("diary/calendar.html", d=pupil_calendar(reader.student), st=reader.student, kids=kids,
-                           role=reader.role)
+                           role=reader.role, labels=week_labels(str(get_locale())))

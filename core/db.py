@@ -14,6 +14,7 @@ import fcntl
 import logging
 import os
 import threading
+import weakref
 from urllib.parse import urlparse
 
 import peewee as pw
@@ -88,6 +89,12 @@ def init_database(url: str) -> pw.Database:
 #: whose connection is lost before it wrote anything may safely be run again (see core.app)
 wrote: contextvars.ContextVar[bool] = contextvars.ContextVar("zhurnal_wrote", default=False)
 _READS = ("SELECT", "WITH", "SET", "SHOW", "BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+#: how a server-side prepared statement that only reads is run (:meth:`PostgresqlDatabase.execute_prepared`)
+_PREPARED_READ = "EXECUTE zh_read_"
+
+
+#: names of the statements prepared on each PostgreSQL connection (:meth:`PostgresqlDatabase.execute_prepared`)
+_prepared_on: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 class PostgresqlDatabase(PooledPostgresqlDatabase):
@@ -95,9 +102,32 @@ class PostgresqlDatabase(PooledPostgresqlDatabase):
     and can drop a connection whose backend has gone (terminated, server restarted)."""
 
     def execute_sql(self, sql, params=None):
-        if not wrote.get() and not sql[:12].lstrip().upper().startswith(_READS):
+        if not wrote.get() and not sql[:12].lstrip().upper().startswith(_READS) and \
+                not sql.startswith(_PREPARED_READ):
             wrote.set(True)
         return super().execute_sql(sql, params)
+
+    def execute_prepared(self, name: str, sql: str, params: list):
+        """Run ``sql`` (peewee's, ``%s`` placeholders) as the server-side prepared statement ``name``.
+
+        The statement is prepared once per connection (``PREPARE``, kept for the connection's
+        life: the pool keeps connections open, and a rolled-back transaction does not undo it)
+        and then run with ``EXECUTE`` through :meth:`execute_sql`: PostgreSQL parses and plans
+        it once instead of on every call. A name starting ``zh_read_`` promises a statement that
+        only reads (the request may still be run again, see :data:`wrote`).
+        """
+        conn = self.connection()
+        names = _prepared_on.get(conn)
+        if names is None:
+            names = _prepared_on[conn] = set()
+        if name not in names:
+            parts = sql.split("%s")
+            text = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
+            with pw.__exception_wrapper__:  # errors as peewee's, like every statement's (see core.app)
+                self.cursor().execute(f"PREPARE {name} AS {text.replace('%%', '%')}")  # no parameters: sent as is
+            names.add(name)
+        call = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+        return self.execute_sql(call, params)
 
     def connection_lost(self) -> bool:
         conn = self._state.conn

@@ -8,17 +8,27 @@ SQL is generated once per database type and every call binds the values and
 returns plain tuples. Values in the SQL that are not slots (constants such as
 ``'individual'``) are kept as peewee produced them.
 
+On PostgreSQL each statement is also prepared on the server, once per connection
+(``PREPARE``/``EXECUTE``, :meth:`core.db.PostgresqlDatabase.execute_prepared`): it is
+parsed and planned once, not on every call.
+
 Rows are raw driver values: SQLite gives dates and times as ISO strings, so
 read them with :func:`as_date`, :func:`as_time` and :func:`as_datetime`.
 """
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Callable
 
 import peewee as pw
 
-from core.db import converters, database, model_from_row
+from core.db import PostgresqlDatabase, converters, database, model_from_row
+
+
+_names = itertools.count(1)
+#: statements that begin so only read (see core.db: a request that has not written may be run again)
+_READS = ("SELECT", "WITH")
 
 
 class _Slot:
@@ -53,6 +63,7 @@ class Prepared:
         self._model = model
         self._columns = None
         self._compiled: dict[type, tuple[str, list, frozenset]] = {}
+        self._name: str | None = None
 
     def _sql(self) -> tuple[str, list, frozenset]:
         key = type(database.obj)
@@ -63,13 +74,25 @@ class Prepared:
             got = self._compiled[key] = (sql, params, names)
         return got
 
+    @property
+    def name(self) -> str:
+        """The statement's name on PostgreSQL connections (``zh_read_<n>`` for one that only reads)."""
+        if self._name is None:
+            sql = self._sql()[0]
+            kind = "read" if sql.lstrip()[:6].upper().startswith(_READS) else "write"
+            self._name = f"zh_{kind}_{next(_names)}"
+        return self._name
+
     def execute(self, **values):
         """Run the statement (a SELECT, or an INSERT, UPDATE or DELETE); the driver's cursor."""
         sql, params, names = self._sql()
         if names != set(values):
             raise TypeError(f"slots {sorted(names)} given {sorted(values)}")
         bound = [values[p.name] if isinstance(p, _Slot) else p for p in params]
-        return database.obj.execute_sql(sql, bound)
+        db = database.obj
+        if isinstance(db, PostgresqlDatabase):
+            return db.execute_prepared(self.name, sql, bound)
+        return db.execute_sql(sql, bound)
 
     def execute_many(self, rows: list[dict], convert: dict | None = None) -> None:
         """Run the statement once per dict of ``rows`` (the driver's ``executemany``).

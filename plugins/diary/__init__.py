@@ -3,7 +3,8 @@
 Reads everything from :mod:`plugins.journal` (nothing is copied); owns only
 acknowledgements, last visits and conversations. A guardian (or student) for whom
 the consent registry answers ``zhurnal_consent_granted`` with ``False`` gets a
-notice instead of the child's week, marks and timetable (:mod:`.consent`).
+notice instead of the child's week, marks and timetable (:mod:`.access`). Where
+things live: ``README.md``.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def zhurnal_permissions():
 
 @hookimpl
 def zhurnal_object_scope(obj):
-    from .scope import scope_of
+    from .access import scope_of
     return scope_of(obj)
 
 
@@ -46,7 +47,6 @@ def zhurnal_demo_seed(ctx):
 def zhurnal_blueprints():
     from .api import bp as api_bp
     from .views import bp as views_bp
-    from . import views_ack  # noqa: F401  (the weekly summary's «Ознакомлен» link)
     return [views_bp, api_bp]
 
 

@@ -3,7 +3,7 @@
 Each Saturday (and on demand, :func:`queue_week`) every guardian with an account
 gets, for each of their children, the week's marks, absences and remarks and a
 signed single-use «Ознакомлен» link. Opening it shows a confirmation button; pressing
-it records the acknowledgement through :func:`.service.acknowledge`, exactly
+it records the acknowledgement through :func:`.acknowledgement.acknowledge`, exactly
 like the diary's own button (the link stands for the guardian, who need not log in).
 """
 from __future__ import annotations

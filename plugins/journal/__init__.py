@@ -13,7 +13,7 @@ name = "journal"
 title = "Электронный журнал"
 version = "1.0"
 depends: tuple[str, ...] = ("roster",)
-schema_version = 2
+schema_version = 3
 
 
 def _upgrade_to_2(migrator):
@@ -23,8 +23,15 @@ def _upgrade_to_2(migrator):
     migrate(migrator.add_column("journal_lesson", "attendance_taken_at", pw.DateTimeField(null=True)))
 
 
+def _upgrade_to_3(migrator):
+    """A pupil's marks by when they changed: the diary's "new since your last visit" reads a few rows
+    instead of the pupil's whole year."""
+    from playhouse.migrate import migrate
+    migrate(migrator.add_index("journal_mark", ("student_id", "updated_at"), False))
+
+
 #: numbered schema upgrades, run by ``zhurnal init`` (see core.db.migrate)
-migrations = {2: _upgrade_to_2}
+migrations = {2: _upgrade_to_2, 3: _upgrade_to_3}
 
 
 @hookimpl

@@ -153,7 +153,7 @@ class Mark(BaseModel):
 
     class Meta:
         table_name = "journal_mark"
-        indexes = ((("student", "lesson"), False), (("lesson",), False))
+        indexes = ((("student", "lesson"), False), (("lesson",), False), (("student", "updated_at"), False))
 
 
 ATTENDANCE = ("absent", "late", "valid", "ill")

@@ -28,7 +28,7 @@ from .closed_periods import CLOSED_MESSAGE, close_period, lesson_period, reopen_
 from .common import Invalid, StaleEdit, class_of
 from .lessons import attendance_taken, create_lesson, individual_group, update_lesson
 from .marks import MarkContext, add_mark, delete_mark, mark_context, mark_target, update_mark
-from .pupil_lessons import student_group_ids, student_lessons
+from .pupil_lessons import pupil_condition, pupil_conditions, student_group_ids, student_lessons
 from .reading import (attendance_for, averages, averages_by_subject, control_works, history_for, homework_links,
                       lesson_students, lessons_for, lessons_of_teacher, marks_for, personal_data, remarks_for,
                       term_marks_for)
@@ -43,7 +43,7 @@ from .timetable import (add_timetable_entry, bells, delete_timetable_entry, gene
 #: the public API, exactly as the README lists it (tests/plugins/journal/test_public_api.py)
 __all__ = [
     # reading
-    "lessons_for", "student_lessons", "student_group_ids", "marks_for", "attendance_for", "remarks_for",
+    "lessons_for", "student_lessons", "pupil_conditions", "pupil_condition", "student_group_ids", "marks_for", "attendance_for", "remarks_for",
     "averages", "averages_by_subject", "control_works", "timetable_for_class", "timetable_for_student", "bells",
     "timetable_changes", "term_marks_for", "scale_for", "history_for", "class_of", "lessons_of_teacher",
     "lesson_students", "homework_links", "lesson_period", "personal_data",

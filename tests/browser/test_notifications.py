@@ -6,7 +6,7 @@ from core.identity.models import User
 from core.notify.models import Preference
 from core.notify.worker import deliver_due
 from plugins.diary import service as diary
-from plugins.diary.messaging import class_guardian_users
+from plugins.diary.service import class_guardian_users
 from plugins.roster.models import SchoolClass
 from tests.browser.conftest import ui_login
 

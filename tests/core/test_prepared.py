@@ -51,3 +51,30 @@ def test_instances_are_peewees_own(demo_app):
         ours.first_name = ours.first_name + "а"                      # and the instance saves like peewee's
         assert ours.is_dirty() and ours.save() == 1
         assert Student.get_by_id(ours.id).first_name == ours.first_name
+
+
+def test_on_postgresql_a_statement_is_prepared_once_per_connection(demo_app):
+    """PostgreSQL parses and plans a Prepared statement once per connection (PREPARE/EXECUTE);
+    a rolled-back transaction keeps it, and a read leaves the request re-runnable."""
+    from core import db
+    from plugins.roster.models import Student
+    if not db.is_postgres():
+        pytest.skip("PostgreSQL only")
+    by_class = Prepared(lambda: Student.select(Student.id).where(Student.school_class == slot("cls"))
+                        .order_by(Student.id))
+    with demo_app.app_context():
+        cls = Student.select().first().school_class_id
+        expected = [s.id for s in Student.select(Student.id).where(Student.school_class == cls).order_by(Student.id)]
+        token = db.wrote.set(False)
+        try:
+            assert [r[0] for r in by_class.rows(cls=cls)] == expected
+            assert db.wrote.get() is False
+        finally:
+            db.wrote.reset(token)
+        with db.database.atomic() as tx:
+            assert [r[0] for r in by_class.rows(cls=cls)] == expected
+            tx.rollback()
+        assert [r[0] for r in by_class.rows(cls=-1)] == []
+        names = [n for (n,) in db.database.execute_sql(
+            "SELECT name FROM pg_prepared_statements WHERE name = %s", (by_class.name,)).fetchall()]
+        assert names == [by_class.name]

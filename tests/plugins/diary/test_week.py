@@ -257,3 +257,64 @@ def test_page_views_run_a_constant_number_of_queries(ids, demo_app):
         counts.append(q.count)
     assert len(set(counts)) == 1, counts
     assert counts[0] <= 18, counts  # the API's 15, the child switcher, the menu's unread count
+
+
+def test_planned_days_show_the_days_changes(ids, demo_app):
+    """A future week has no lesson records: the timetable's slots show, with a cancellation
+    and a substitute named on their day only."""
+    from plugins.journal import service as journal
+    from plugins.roster.models import Student
+    day = dt.date(2026, 12, 8)  # a Tuesday beyond the demo's planned lessons
+    with demo_app.test_request_context():
+        st = Student.get_by_id(ids["student1"])
+        slots = [e for e in journal.timetable_for_student(st) if e.weekday == day.isoweekday()]
+        first, second = slots[0], slots[1]
+        journal.set_timetable_change(first, day, "cancelled", note="Олимпиада")
+        journal.set_timetable_change(second, day, "substitution", teacher=user("klass6a"), note="Замена")
+        journal.set_timetable_change(second, day + dt.timedelta(days=7), "room", room="41")
+    week = login(demo_app, "parent1").get(f"/api/v1/students/{ids['student1']}/diary?week={day.isoformat()}").get_json()
+    tuesday = next(d for d in week["days"] if d["date"] == day.isoformat())
+    assert [x["number"] for x in tuesday["lessons"]] == [e.number for e in slots]
+    assert all(x["planned"] for x in tuesday["lessons"])
+    assert tuesday["lessons"][0]["cancelled"] and tuesday["lessons"][0]["change"]["note"] == "Олимпиада"
+    assert tuesday["lessons"][1]["teacher"] == "Тарасов Евгений Павлович"
+    assert tuesday["lessons"][1]["change"]["kind"] == "substitution" and tuesday["lessons"][1]["room"] != "41"
+    wednesday = next(d for d in week["days"] if d["date"] == (day + dt.timedelta(days=1)).isoformat())
+    assert not any(x["change"] for x in wednesday["lessons"])
+
+
+def test_the_week_checks_access_once(ids, demo_app, monkeypatch):
+    """One access check per week request (plugins/diary/access.py: reader), passed down to what
+    builds the week; the family's and the staff's readings alike."""
+    from core import access
+    from plugins.diary import access as diary_access
+    asked, readers = [], []
+    can, reader = access.can, diary_access.reader
+
+    def counting_can(user, perm, obj=None):
+        asked.append(perm)
+        return can(user, perm, obj)
+
+    def counting_reader(*args, **kw):
+        readers.append(args)
+        return reader(*args, **kw)
+    monkeypatch.setattr(access, "can", counting_can)
+    monkeypatch.setattr(diary_access, "reader", counting_reader)
+    for login_name in ("parent1", "klass5a"):
+        c = login(demo_app, login_name)
+        asked.clear(), readers.clear()
+        r = c.get(f"/api/v1/students/{ids['student1']}/diary?week={LAST_WEEK.isoformat()}")
+        assert r.status_code == 200, login_name
+        assert asked == ["diary.week.read"] and len(readers) == 1, (login_name, asked)
+    assert r.get_json()["can_acknowledge"] is False  # staff
+    monkeypatch.undo()
+    # why no second check is needed: a reader may acknowledge exactly when the permission says so
+    from flask import g
+    from plugins.roster.models import Student
+    with demo_app.test_request_context():
+        for login_name in ("parent1", "parent2", "student1", "klass5a", "director"):
+            g.user = user(login_name)
+            for st in Student.select().where(Student.id.in_([ids["student1"], ids["sibling"], ids["parent2_child"]])):
+                if access.can(g.user, "diary.week.read", st):
+                    assert diary_access.Reader(g.user, st).may_acknowledge == access.can(
+                        g.user, "diary.acknowledge", st), (login_name, st.id)

@@ -1,4 +1,4 @@
-"""The week's JSON is built without marshmallow (plugins/diary/week_json.py); it must stay exactly
+"""The week's JSON is built without marshmallow (plugins/diary/week.py: week_json); it must stay exactly
 ``WeekOut().dump(...)``, the documented schema, for every kind of week a reader can open."""
 from __future__ import annotations
 
@@ -16,17 +16,17 @@ WEEKS = [THIS_WEEK, LAST_WEEK, THIS_WEEK + dt.timedelta(days=7), dt.date(2026, 1
 def _the_week(app, reader: str, student_id: int, monday: dt.date) -> dict:
     from flask import g
 
-    from plugins.diary import guard
-    from plugins.diary.reading import open_week
+    from plugins.diary.access import Reader, load_student
+    from plugins.diary.week import open_week
     with app.test_request_context():
         g.user = user(reader)
-        return open_week(g.user, guard.load_student(student_id), monday, via="api")
+        return open_week(Reader(g.user, load_student(student_id)), monday, via="api")
 
 
 def test_week_json_is_the_schemas_dump(ids, demo_app):
     from plugins.diary.models import Visit
     from plugins.diary.schemas import WeekOut
-    from plugins.diary.week_json import week_json
+    from plugins.diary.week import week_json
     from plugins.journal import service as journal
     from plugins.roster import service as roster
     from plugins.roster.models import Student

@@ -1,7 +1,7 @@
 """The «Ознакомлен» link of the weekly summary: ``/diary/ack/<token>``.
 
 GET shows what is being confirmed and a button (mail scanners open links: a GET
-changes nothing); POST records the acknowledgement with :func:`.service.acknowledge`,
+changes nothing); POST records the acknowledgement with :func:`..acknowledgement.acknowledge`,
 as the guardian the signed link names, and uses the link up.
 """
 from __future__ import annotations
@@ -16,9 +16,10 @@ from core.identity.models import User
 from core.notify import links
 from plugins.roster.models import Student
 
-from . import service
-from .summary import PURPOSE
-from .views import bp
+from ..access import Refused
+from ..acknowledgement import acknowledge
+from ..summary import PURPOSE
+from . import bp
 
 
 def _target(data: dict):
@@ -48,10 +49,10 @@ def ack_link(token: str):
     try:
         with database.atomic():
             links.use(PURPOSE, token)
-            _ack, created = service.acknowledge(user, student, week)
+            _ack, created = acknowledge(user, student, week)
     except links.LinkError as e:
         return render_template("diary/ack_link.html", error=reasons[e.reason]), 410
-    except service.Refused:
+    except Refused:
         return render_template("diary/ack_link.html", error=_("Only a guardian of this student can acknowledge "
                                                               "the diary.")), 403
     return render_template("diary/ack_link.html", student=student, week=week, error=None, done=True)

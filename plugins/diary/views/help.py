@@ -6,8 +6,8 @@ from flask import g, render_template, request
 from core import access
 from core.ui import login_required
 
-from . import guard
-from .views import bp
+from .. import access as diary_access
+from . import bp
 
 #: help sections in the order they are shown; the reader's own first
 SECTIONS = ("parent", "student", "class_teacher", "teacher")
@@ -22,7 +22,7 @@ def _own_sections(user) -> list[str]:
 @bp.get("/help")
 @login_required
 def help():
-    guard.require("diary.help.read")
+    diary_access.require("diary.help.read")
     return render_template("diary/help.html", sections=_own_sections(g.user))
 
 
@@ -30,5 +30,5 @@ def help():
 @login_required
 def leaflet():
     """A clean page that prints on one A4 sheet (no site chrome)."""
-    guard.require("diary.help.read")
+    diary_access.require("diary.help.read")
     return render_template("diary/leaflet.html", school=g.get("school"), base_url=request.host_url.rstrip("/"))

@@ -8,15 +8,16 @@ from core.fields import bounded_int
 from core.ui import login_required
 from plugins.roster.models import Student
 
-from . import guard, messaging, service
-from .reading import classes_of_staff, kids_of, students_of_classes
-from .views import bp
+from .. import access, messages as messaging
+from ..access import kids_of
+from ..messages import classes_of_staff, students_of_classes
+from . import bp
 
 
 @bp.get("/messages")
 @login_required
 def messages():
-    guard.require("diary.message.read")
+    access.require("diary.message.read")
     page = max(1, request.args.get("page", 1, type=bounded_int))
     rows, total = messaging.threads_of(g.user.id, page, 20)
     return render_template("diary/messages.html", rows=rows, total=total, page=page, per_page=20,
@@ -35,11 +36,11 @@ def _writable_students() -> list:
 @bp.route("/messages/new", methods=["GET", "POST"])
 @login_required
 def new_message():
-    guard.require("diary.message.read")
+    access.require("diary.message.read")
     sid = request.values.get("student_id", type=bounded_int)
     if sid is None:
         abort(404)
-    st = guard.student(sid, "diary.message.send")
+    st = access.student(sid, "diary.message.send")
     side, people = messaging.allowed_recipients(g.user, st)
     form = {"subject": "", "body": "", "recipients": [str(u) for u in messaging.default_recipients(side, people)]}
     error = None
@@ -59,7 +60,7 @@ def new_message():
         elif any(u not in people for u in wanted):
             abort(403)
         else:
-            thread, _msg = service.start_thread(g.user, st, side=side, recipient_ids=wanted,
+            thread, _msg = messaging.start_thread(g.user, st, side=side, recipient_ids=wanted,
                                                 subject=form["subject"], body=form["body"])
             flash(_("Message sent."), "ok")
             return redirect(url_for("diary.thread", thread_id=thread.id))
@@ -70,7 +71,7 @@ def new_message():
 @bp.route("/messages/<id:thread_id>", methods=["GET", "POST"])
 @login_required
 def thread(thread_id: int):
-    th, member = guard.thread(thread_id)
+    th, member = access.thread(thread_id)
     error = None
     if request.method == "POST":
         body = (request.form.get("body") or "").strip()
@@ -78,13 +79,13 @@ def thread(thread_id: int):
             error = _("Write a message (at most 5000 characters).")
         else:
             try:
-                service.reply(g.user, th, member, body)
-            except service.Refused:
+                messaging.reply(g.user, th, member, body)
+            except access.Refused:
                 abort(403)
             return redirect(url_for("diary.thread", thread_id=th.id) + "#last")
     msgs = messaging.thread_messages(th)
     if msgs:
-        service.mark_read(g.user, th, member, msgs[-1]["id"])
+        messaging.mark_read(g.user, th, member, msgs[-1]["id"])
     student = Student.get_or_none(Student.id == th.student_id) if th.student_id else None
     return render_template("diary/thread.html", th=th, member=member, msgs=msgs, student=student,
                            members=messaging.thread_members(th, member),

@@ -1,0 +1,151 @@
+"""A pupil's pages: the week, marks of a period, the calendar (families, the pupil, staff read-only)."""
+from __future__ import annotations
+
+import functools
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
+from babel.dates import format_date
+from markupsafe import Markup
+
+from core import clock
+from core.fields import bounded_int
+from core.ui import login_required
+
+from .. import access, marks as marks_of
+from ..access import kids_of
+from ..acknowledgement import acknowledge as acknowledge_week
+from ..calendar import calendar as pupil_calendar
+from ..week import open_week
+from . import bp, week_param
+
+
+@bp.get("/students/<id:student_id>")
+@login_required
+def week(student_id: int):
+    reader = access.reader(student_id)
+    monday = week_param()
+    if reader.withheld:
+        return consent_notice(reader, "week")
+    data = open_week(reader, monday, via="web")
+    kids = kids_of(g.user) if reader.role == "guardian" else []
+    locale = str(get_locale())
+    return render_template("diary/week.html", d=data, st=reader.student, kids=kids, labels=week_labels(locale),
+                           lesson_meta=lesson_meta, day_title=functools.partial(day_title, locale=locale))
+
+
+def consent_notice(reader: access.Reader, tab: str):
+    """The page a family member gets instead of the child's data when no consent stands (403)."""
+    kids = kids_of(g.user) if reader.role == "guardian" else []
+    return render_template("diary/consent_missing.html", st=reader.student, kids=kids, role=reader.role,
+                           tab=tab, labels=week_labels(str(get_locale()))), 403
+
+
+def lesson_meta(lesson: dict, room: str) -> str:
+    """The line under a lesson's subject on the week page, «08:30–09:15 · каб. 21 · teacher»,
+    as plain text (the template escapes it). ``room`` is the label of a room number.
+
+    Made here rather than in the template: every lesson shows it, and the template's
+    conditions, calls and escaping of each piece cost several times more.
+    """
+    parts = []
+    if lesson["start"]:
+        parts.append(f"{lesson['start']:%H:%M}–{lesson['end']:%H:%M}")
+    if lesson["room"]:  # a number reads "каб. 21", a named room (спортзал) as it is
+        parts.append(room % {"room": lesson["room"]} if lesson["room"][:1].isdigit() else lesson["room"])
+    if lesson["teacher"]:
+        parts.append(lesson["teacher"])
+    # without the bell's times the line starts with the separator, as it always has
+    return " · ".join(parts) if lesson["start"] else "".join(" · " + p for p in parts)
+
+
+@functools.lru_cache(maxsize=1024)
+def day_title(day, pattern: str = "EEEE, d MMMM", *, locale: str) -> str:
+    """``day`` written by ``pattern`` in ``locale`` (a week's dates repeat on every page: written once)."""
+    return format_date(day, pattern, locale=locale)
+
+
+@functools.lru_cache(maxsize=8)
+def week_labels(locale: str) -> dict:
+    """The week page's recurring labels in ``locale`` (the current one: call it with that).
+
+    Translated once per language instead of on every page (a translation lookup costs
+    several microseconds, and the page shows a score of them), and made as the template's
+    ``_()`` makes them: markup, with a NUL character where the page puts a date; ``room``
+    is plain text for :func:`lesson_meta`.
+    """
+    def m(text: str, **values) -> Markup:
+        return Markup(text) % values
+    return {
+        "attendance": {"absent": m(_("absent")), "ill": m(_("ill")), "valid": m(_("absent for a valid reason")),
+                       "late": m(_("late"))},
+        "remark": {"remark": m(_("Remark")), "recommendation": m(_("Recommendation")), "praise": m(_("Praise"))},
+        "room": _("room %(room)s"),
+        "page": {"title": m(_("Diary")), "weeks": m(_("Weeks")), "previous": m(_("Previous")),
+                 "this_week": m(_("this week")), "next": m(_("Next")), "news": m(_("New since your last visit")),
+                 "changed": m(_("changed")), "lesson_n": Markup(_("lesson %(n)d"))},
+        "ack": {"done": Markup(_("You acknowledged this week on %(at)s.")),
+                "outdated": Markup(_("You acknowledged this week on %(at)s; there are new marks or remarks since.")),
+                "not_begun": m(_("You can acknowledge a week once it has begun.")), "button": m(_("Acknowledged")),
+                "press": m(_("Press to confirm you have read this week's marks, absences and remarks.")),
+                "guardians": m(_("Guardians acknowledged:")), "before_newer": m(_("before newer data")),
+                "nobody": m(_("No guardian has acknowledged this week yet.")),
+                "student": m(_("A parent acknowledges the week in their own account."))},
+        "head": {"write": m(_("Write to a teacher")), "read_only": m(_("Read-only view")),
+                 "back": m(_("Back to the class")), "children": m(_("Children")), "sections": m(_("Diary sections")),
+                 "week": m(_("Week")), "marks": m(_("Marks")), "timetable": m(_("Timetable"))},
+        "lesson": {"topic": m(_("Topic:")), "hw": m(_("Homework:")), "due": m(_("due %(d)s"), d="\x00"),
+                   "cancelled": m(_("Cancelled")), "substitution": m(_("Substitution")),
+                   "room_changed": m(_("Room changed")), "control": m(_("Control work")), "none": m(_("No lessons.")),
+                   "today": m(_("Today"))},
+    }
+
+
+@bp.post("/students/<id:student_id>/acknowledge")
+@login_required
+def acknowledge(student_id: int):
+    reader = access.reader(student_id, "diary.acknowledge")
+    st, monday = reader.student, week_param()
+    if reader.withheld:
+        return consent_notice(reader, "week")
+    try:
+        _ack, created = acknowledge_week(g.user, st, monday)
+    except access.Refused as e:
+        if e.status == 403:
+            abort(403)
+        flash(_("You can acknowledge a week once it has begun."), "error")
+    else:
+        flash(_("Thank you: you have acknowledged the week.") if created
+              else _("You have already acknowledged this week; nothing has changed since."), "ok")
+    return redirect(url_for("diary.week", student_id=st.id, week=monday.isoformat()))
+
+
+@bp.get("/students/<id:student_id>/marks")
+@login_required
+def marks(student_id: int):
+    reader = access.reader(student_id)
+    st, role = reader.student, reader.role
+    if reader.withheld:
+        return consent_notice(reader, "marks")
+    periods = marks_of.periods_of(st)
+    pid = request.args.get("period_id", type=bounded_int)
+    period = next((p for p in periods if p.id == pid), None) if pid else marks_of.current_period(periods, clock.today())
+    if pid and period is None:
+        abort(404)
+    data = marks_of.period_marks(st, period) if period else {"student": st, "period": None, "subjects": []}
+    if role == "staff" and period is not None:
+        access.record_read(g.user, st, "marks", via="web", period=period.id)
+    kids = kids_of(g.user) if role == "guardian" else []
+    return render_template("diary/marks.html", d=data, st=st, periods=periods, kids=kids, role=role,
+                           labels=week_labels(str(get_locale())))
+
+
+@bp.get("/students/<id:student_id>/calendar")
+@login_required
+def calendar(student_id: int):
+    reader = access.reader(student_id)
+    if reader.withheld:
+        return consent_notice(reader, "calendar")
+    kids = kids_of(g.user) if reader.role == "guardian" else []
+    return render_template("diary/calendar.html", d=pupil_calendar(reader.student), st=reader.student, kids=kids,
+                           role=reader.role, labels=week_labels(str(get_locale())))

@@ -21,6 +21,10 @@ from core import db
 
 # The lessons and students of the grid are bound as one JSON array each (SQLite) or one
 # array (PostgreSQL): one statement text whatever their number, prepared once by the driver.
+# The marks are found through their lesson index (a quarter has some forty lessons, against
+# 1,400 (student, lesson) pairs: ``+student_id`` keeps SQLite off the pair index; reading them
+# once into a materialized CTE for both the array and the sums was slower). PostgreSQL's ``json`` comes back as
+# text (``::text``): psycopg2 would otherwise decode it into Python objects.
 
 _SQLITE = """
 SELECT
@@ -28,15 +32,15 @@ SELECT
                                       'kind', code, 'weight', weight, 'comment', comment, 'version', version))
   FROM (SELECT m.id, m.student_id, m.lesson_id, m.value, k.code, m.weight, m.comment, m.version
         FROM journal_mark m LEFT JOIN journal_work_kind k ON k.id = m.kind_id
-        WHERE m.lesson_id IN (SELECT value FROM json_each(?1)) AND m.student_id IN (SELECT value FROM json_each(?2))
+        WHERE m.lesson_id IN (SELECT value FROM json_each(?1)) AND +m.student_id IN (SELECT value FROM json_each(?2))
         ORDER BY m.created_at, m.id)),
  (SELECT json_group_array(json_object('student_id', student_id, 'lesson_id', lesson_id, 'status', status,
                                       'reason', reason, 'justified_by', justified_by, 'version', version))
   FROM journal_attendance
-  WHERE lesson_id IN (SELECT value FROM json_each(?1)) AND student_id IN (SELECT value FROM json_each(?2))),
+  WHERE lesson_id IN (SELECT value FROM json_each(?1)) AND +student_id IN (SELECT value FROM json_each(?2))),
  (SELECT json_group_array(json_array(student_id, s, w))
   FROM (SELECT student_id, SUM(numeric * weight) AS s, SUM(weight) AS w FROM journal_mark
-        WHERE lesson_id IN (SELECT value FROM json_each(?1)) AND student_id IN (SELECT value FROM json_each(?2))
+        WHERE lesson_id IN (SELECT value FROM json_each(?1)) AND +student_id IN (SELECT value FROM json_each(?2))
           AND numeric IS NOT NULL
         GROUP BY student_id))
 """
@@ -45,14 +49,14 @@ _POSTGRES = """
 SELECT
  (SELECT json_agg(json_build_object('id', m.id, 'student_id', m.student_id, 'lesson_id', m.lesson_id,
                                     'value', m.value, 'kind', k.code, 'weight', m.weight, 'comment', m.comment,
-                                    'version', m.version) ORDER BY m.created_at, m.id)
+                                    'version', m.version) ORDER BY m.created_at, m.id)::text
   FROM journal_mark m LEFT JOIN journal_work_kind k ON k.id = m.kind_id
   WHERE m.lesson_id = ANY(%(lessons)s) AND m.student_id = ANY(%(students)s)),
  (SELECT json_agg(json_build_object('student_id', a.student_id, 'lesson_id', a.lesson_id, 'status', a.status,
-                                    'reason', a.reason, 'justified_by', a.justified_by, 'version', a.version))
+                                    'reason', a.reason, 'justified_by', a.justified_by, 'version', a.version))::text
   FROM journal_attendance a
   WHERE a.lesson_id = ANY(%(lessons)s) AND a.student_id = ANY(%(students)s)),
- (SELECT json_agg(json_build_array(student_id, s, w))
+ (SELECT json_agg(json_build_array(student_id, s, w))::text
   FROM (SELECT student_id, SUM(numeric * weight) AS s, SUM(weight) AS w FROM journal_mark
         WHERE lesson_id = ANY(%(lessons)s) AND student_id = ANY(%(students)s) AND numeric IS NOT NULL
         GROUP BY student_id) t)

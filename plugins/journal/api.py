@@ -15,6 +15,7 @@ from core import fields
 
 from core import access, clock
 from core.api import ApiError, conflict, endpoint, forbidden, invalid, not_found
+from core.db import by_key
 from core.identity.models import User
 from plugins.roster.models import AcademicYear, Period, SchoolClass, Student, StudyGroup, Subject
 
@@ -41,7 +42,7 @@ def _require(perm: str, obj) -> None:
 
 
 def _class_or_404(class_id: int) -> SchoolClass:
-    c = SchoolClass.get_or_none(SchoolClass.id == class_id)
+    c = (by_key(SchoolClass, SchoolClass.id, class_id) or [None])[0]
     if c is None or c.school_id != _school_id():
         raise not_found("No such class.")
     return c
@@ -65,7 +66,7 @@ def _ref(model, ident, name: str, what: str):
     """A body reference: unknown (or of another school) -> 422 naming the field."""
     if ident is None:
         return None
-    obj = model.get_or_none(model.id == ident)
+    obj = (by_key(model, model.id, ident) or [None])[0]
     school = getattr(obj, "school_id", None)
     if obj is None or (school is not None and school != _school_id()):
         raise invalid({name: f"Unknown {what}."})

@@ -477,7 +477,11 @@ def scale_for(subject_id, school_id) -> Scale:
 
 def work_kinds(school) -> list[WorkKind]:
     """The school's kinds of work (created with the defaults on first use of the journal)."""
-    return list(WorkKind.select().where(WorkKind.school == _id(school)).order_by(WorkKind.weight, WorkKind.id))
+    return _WORK_KINDS.objects(school=_id(school))
+
+
+_WORK_KINDS = Prepared(lambda: WorkKind.select(*WorkKind._meta.sorted_fields).where(WorkKind.school == slot("school"))
+                       .order_by(WorkKind.weight, WorkKind.id), model=WorkKind)
 
 
 def ensure_defaults(school) -> None:

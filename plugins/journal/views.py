@@ -17,6 +17,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from core import access, clock
+from core.db import by_key
 from core.fields import bounded_date, bounded_int
 from core.ui import NavItem, Widget, login_required, safe_next
 from plugins.roster import service as roster
@@ -38,7 +39,7 @@ def _school_id():
 
 
 def _or_404(model, ident):
-    obj = model.get_or_none(model.id == ident) if ident is not None else None
+    obj = (by_key(model, model.id, ident) or [None])[0] if ident is not None else None
     if obj is None:
         abort(404)
     school = getattr(obj, "school_id", None)
@@ -160,14 +161,15 @@ def _grid_page(grid: grids.Grid, args: dict):
     # "<" only occurs inside JSON strings, where \u003c reads the same: nothing can close the block
     data = Markup(grid.response().get_data().replace(b"<", b"\\u003c").decode("utf-8"))
     return render_template("journal/grid.html", grid=grid, args=args, config=json.dumps(config, ensure_ascii=False),
-                           data=data, today=clock.today())
+                           data=data, today=clock.today(),
+                           lesson_href=url_for("journal.lesson_page", lesson_id=0).removesuffix("0"))
 
 
 def _period_from_args(year_id: int):
     pid = _int_arg("period_id")
     if pid is None:
         return None
-    p = Period.get_or_none(Period.id == pid)
+    p = (by_key(Period, Period.id, pid) or [None])[0]
     if p is None or p.year_id != year_id:
         abort(404)
     return p

@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import cpu, generate, inproc, load, scenarios
+from . import concurrent, cpu, generate, inproc, load, scenarios
 from .timing import read_times, summary
 
 OUT = generate.OUT
@@ -271,6 +271,8 @@ def main(argv=None) -> int:
                     help="run against this PostgreSQL database (generated there first; it is reset!)")
     ap.add_argument("--regenerate", action="store_true", help="with --postgres: generate again")
     ap.add_argument("--profile", action="store_true", help="also profile each journal and diary request in-process")
+    ap.add_argument("--teachers", type=int, default=50,
+                    help="teachers saving marks at once in the concurrent_marks scenario (default %(default)s)")
     a = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -307,6 +309,7 @@ def main(argv=None) -> int:
     times.unlink(missing_ok=True)
     server = Server(config, times, a.workers, a.worker_class, a.threads)
     results: dict[str, load.Result] = {}
+    conc = None
     server_times: dict[str, dict] = {}
     try:
         cookies = Cookies(server.base, meta["password"])
@@ -341,12 +344,18 @@ def main(argv=None) -> int:
             busy = f"  others {r.others:.0f}% CPU" if r.others is not None else ""
             print(f"  {key:<14} {r.rps:8.0f} req/s  median {r.p50:7.2f} ms  p95 {r.p95:7.2f} ms  "
                   f"errors {r.errors}{busy}")
+        if not a.only or "concurrent_marks" in a.only.split(","):
+            conc = concurrent.run(server.base, url, meta, cookies, a.teachers, server_log=OUT / "gunicorn.log")
+            concurrent.cleanup(url)
+            print("  " + conc.lines()[0])
     finally:
         server.stop()
     if a.postgres:
         _cleanup_postgres(url)
 
     lines = report(results, server_times, probes, meta, a)
+    if conc is not None:
+        lines += [""] + conc.lines()
     print()
     print("\n".join(lines))
     if a.profile:

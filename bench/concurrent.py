@@ -76,9 +76,9 @@ def plan(url: str, meta: dict, teachers: int) -> list[tuple[str, int, int]]:
         SELECT u.login, l.id, (SELECT MIN(s.id) FROM roster_student s WHERE s.class_id = l.class_id
                                                                       AND s.left_at IS NULL AND NOT s.individual_plan)
         FROM core_user u JOIN journal_lesson l ON l.teacher_id = u.id JOIN roster_period p ON p.id = l.period_id
-        WHERE u.login LIKE 'bench_t%' AND l.class_id IS NOT NULL AND l.group_id IS NULL AND NOT l.cancelled AND p.closed_at IS NULL
+        WHERE u.login LIKE ? AND l.class_id IS NOT NULL AND l.group_id IS NULL AND NOT l.cancelled AND p.closed_at IS NULL
           AND l.date <= ? AND l.date >= ?
-        ORDER BY u.login, l.date DESC, l.id""", (meta["today"], meta["grid_period"]["to"]))
+        ORDER BY u.login, l.date DESC, l.id""", ("bench_t%", meta["today"], meta["grid_period"]["to"]))
     out, seen = [], set()
     for login, lesson, student in rows:
         if login not in seen and student is not None:

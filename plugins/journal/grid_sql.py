@@ -24,7 +24,9 @@ from core import db
 # The marks are found through their lesson index (a quarter has some forty lessons, against
 # 1,400 (student, lesson) pairs: ``+student_id`` keeps SQLite off the pair index; reading them
 # once into a materialized CTE for both the array and the sums was slower). PostgreSQL's ``json`` comes back as
-# text (``::text``): psycopg2 would otherwise decode it into Python objects.
+# text (``::text``): psycopg2 would otherwise decode it into Python objects; its rows are
+# encoded whole (``json_agg`` of a sorted subquery's rows, their column names the keys):
+# ``json_build_object`` per row took half as long again.
 
 _SQLITE = """
 SELECT
@@ -47,15 +49,14 @@ SELECT
 
 _POSTGRES = """
 SELECT
- (SELECT json_agg(json_build_object('id', m.id, 'student_id', m.student_id, 'lesson_id', m.lesson_id,
-                                    'value', m.value, 'kind', k.code, 'weight', m.weight, 'comment', m.comment,
-                                    'version', m.version) ORDER BY m.created_at, m.id)::text
-  FROM journal_mark m LEFT JOIN journal_work_kind k ON k.id = m.kind_id
-  WHERE m.lesson_id = ANY(%(lessons)s) AND m.student_id = ANY(%(students)s)),
- (SELECT json_agg(json_build_object('student_id', a.student_id, 'lesson_id', a.lesson_id, 'status', a.status,
-                                    'reason', a.reason, 'justified_by', a.justified_by, 'version', a.version))::text
-  FROM journal_attendance a
-  WHERE a.lesson_id = ANY(%(lessons)s) AND a.student_id = ANY(%(students)s)),
+ (SELECT json_agg(t)::text
+  FROM (SELECT m.id, m.student_id, m.lesson_id, m.value, k.code AS kind, m.weight, m.comment, m.version
+        FROM journal_mark m LEFT JOIN journal_work_kind k ON k.id = m.kind_id
+        WHERE m.lesson_id = ANY(%(lessons)s) AND m.student_id = ANY(%(students)s)
+        ORDER BY m.created_at, m.id) t),
+ (SELECT json_agg(t)::text
+  FROM (SELECT a.student_id, a.lesson_id, a.status, a.reason, a.justified_by, a.version FROM journal_attendance a
+        WHERE a.lesson_id = ANY(%(lessons)s) AND a.student_id = ANY(%(students)s)) t),
  (SELECT json_agg(json_build_array(student_id, s, w))::text
   FROM (SELECT student_id, SUM(numeric * weight) AS s, SUM(weight) AS w FROM journal_mark
         WHERE lesson_id = ANY(%(lessons)s) AND student_id = ANY(%(students)s) AND numeric IS NOT NULL

@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import peewee as pw
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 

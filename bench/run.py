@@ -31,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import cpu, generate, inproc, load, scenarios
+from . import concurrent, cpu, generate, inproc, load, scenarios
 from .timing import read_times, summary
 
 OUT = generate.OUT
@@ -306,6 +306,8 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", action="store_true", help="also profile each journal and diary request in-process")
     ap.add_argument("--guardians", type=int, default=2000,
                     help="recipients of the notify_fanout scenario's announcement (default %(default)s)")
+    ap.add_argument("--teachers", type=int, default=50,
+                    help="teachers saving marks at once in the concurrent_marks scenario (default %(default)s)")
     a = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     wanted = set(a.only.split(",")) if a.only else None
@@ -350,6 +352,7 @@ def main(argv=None) -> int:
     times.unlink(missing_ok=True)
     server = Server(config, times, a.workers, a.worker_class, a.threads)
     results: dict[str, load.Result] = {}
+    conc = None
     server_times: dict[str, dict] = {}
     try:
         cookies = Cookies(server.base, meta["password"])
@@ -384,6 +387,10 @@ def main(argv=None) -> int:
             busy = f"  others {r.others:.0f}% CPU" if r.others is not None else ""
             print(f"  {key:<14} {r.rps:8.0f} req/s  median {r.p50:7.2f} ms  p95 {r.p95:7.2f} ms  "
                   f"errors {r.errors}{busy}")
+        if not a.only or "concurrent_marks" in a.only.split(","):
+            conc = concurrent.run(server.base, url, meta, cookies, a.teachers, server_log=OUT / "gunicorn.log")
+            concurrent.cleanup(url)
+            print("  " + conc.lines()[0])
     finally:
         server.stop()
     if a.postgres:
@@ -392,6 +399,8 @@ def main(argv=None) -> int:
 
     lines = report(results, server_times, probes, meta, a)
     lines += [""] + [line for r in inproc_results.values() for line in r["report"]] if inproc_results else []
+    if conc is not None:
+        lines += [""] + conc.lines()
     print()
     print("\n".join(lines))
     if a.profile:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Blueprint, g
 
 from core import access
+from core.db import by_key
 from core.api import ApiError, forbidden, invalid, not_found, stale_state
 from plugins.roster.models import AcademicYear, Period, SchoolClass, StudyGroup
 
@@ -36,7 +37,7 @@ def _require(perm: str, obj) -> None:
 
 
 def _class_or_404(class_id: int) -> SchoolClass:
-    c = SchoolClass.get_or_none(SchoolClass.id == class_id)
+    c = (by_key(SchoolClass, SchoolClass.id, class_id) or [None])[0]
     if c is None or c.school_id != _school_id():
         raise not_found("No such class.")
     return c
@@ -60,7 +61,7 @@ def _ref(model, ident, name: str, what: str):
     """A body reference: unknown (or of another school) -> 422 naming the field."""
     if ident is None:
         return None
-    obj = model.get_or_none(model.id == ident)
+    obj = (by_key(model, model.id, ident) or [None])[0]
     school = getattr(obj, "school_id", None)
     if obj is None or (school is not None and school != _school_id()):
         raise invalid({name: f"Unknown {what}."})

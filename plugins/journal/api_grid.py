@@ -27,8 +27,8 @@ def class_journal(class_id: int, args):
         _require("journal.read", JournalOf.of_class(cls, subject.id))
     period, a, b = _range(args, cls.year_id)
     grid = grids.build(g.user, subject=subject, school_class=None if grp else cls, group=grp, period=period,
-                       date_from=a, date_to=b)
-    return grid.to_json()
+                       date_from=a, date_to=b, encoded=True)
+    return grid.response()
 
 
 @endpoint(bp, "/groups/<id:group_id>/journal", ["GET"], summary="The journal grid of a study group",
@@ -40,4 +40,5 @@ def group_journal(group_id: int, args):
         raise invalid({"subject_id": "Missing data for required field."})
     _require("journal.read", JournalOf.of_group(grp, subject.id))
     period, a, b = _range(args, grp.year_id)
-    return grids.build(g.user, subject=subject, group=grp, period=period, date_from=a, date_to=b).to_json()
+    return grids.build(g.user, subject=subject, group=grp, period=period, date_from=a, date_to=b,
+                       encoded=True).response()

@@ -11,12 +11,14 @@ import json
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
+import orjson
+
 from core import access, clock
 from core.prepared import Prepared, slot
 from plugins.roster import service as roster
 from plugins.roster.models import GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
 
-from . import service
+from . import grid_sql, service
 from .models import Attendance, Lesson, Mark, TermMark, WorkKind
 from .scope import JournalOf, lesson_access_key
 
@@ -51,6 +53,10 @@ class Grid:
     term_marks: dict = field(default_factory=dict)     # student -> TermMark
     can_term_marks: bool = False
     can_history: bool = False
+    #: built with ``encoded=True``: the marks and the attendance as the database encoded them
+    #: (JSON arrays of :meth:`to_json`'s shape); ``marks`` and ``attendance`` are then empty
+    marks_json: bytes | None = None
+    attendance_json: bytes | None = None
 
     @property
     def title(self) -> str:
@@ -70,6 +76,26 @@ class Grid:
 
     def to_json(self) -> dict:
         kind_code = {k.id: k.code for k in self.kinds}
+        return {**self._head(),
+                "marks": [{"id": mid, "student_id": sid, "lesson_id": lid, "value": value,
+                           "kind": kind_code.get(kind), "weight": weight, "comment": comment, "version": version}
+                          for ms in self.marks.values()
+                          for mid, sid, lid, value, _n, kind, weight, comment, version in ms],
+                "attendance": [{"student_id": a.student_id, "lesson_id": a.lesson_id, "status": a.status,
+                                "reason": a.reason, "justified_by": a.justified_by, "version": a.version}
+                               for a in self.attendance.values()],
+                **self._tail()}
+
+    def response(self):
+        """The API's answer (what :meth:`to_json` gives, encoded): with ``encoded=True`` the
+        database's arrays are spliced in as they are."""
+        if self.marks_json is None:
+            d = self.to_json()
+            return grid_sql.response(self._head(), orjson.dumps(d["marks"]), orjson.dumps(d["attendance"]),
+                                     self._tail())
+        return grid_sql.response(self._head(), self.marks_json, self.attendance_json, self._tail())
+
+    def _head(self) -> dict:
         today = clock.today()
         return {
             "class": {"id": self.school_class.id, "name": self.school_class.name} if self.school_class else None,
@@ -90,13 +116,10 @@ class Grid:
                          "students": None if self.applies.get(x.id) is None else sorted(self.applies[x.id]),
                          "editable": self.editable.get(x.id, False),
                          "lesson_editable": self.lesson_editable.get(x.id, False)} for x in self.lessons],
-            "marks": [{"id": mid, "student_id": sid, "lesson_id": lid, "value": value, "kind": kind_code.get(kind),
-                       "weight": weight, "comment": comment, "version": version}
-                      for ms in self.marks.values()
-                      for mid, sid, lid, value, _n, kind, weight, comment, version in ms],
-            "attendance": [{"student_id": a.student_id, "lesson_id": a.lesson_id, "status": a.status,
-                            "reason": a.reason, "justified_by": a.justified_by, "version": a.version}
-                           for a in self.attendance.values()],
+        }
+
+    def _tail(self) -> dict:
+        return {
             "averages": {str(k): v for k, v in self.averages.items()},
             "term_marks": {str(sid): {"value": t.value, "version": t.version, "average": t.average}
                            for sid, t in self.term_marks.items()},
@@ -146,10 +169,13 @@ GROUP_MEMBERS = Prepared(lambda: GroupMember.select(GroupMember.group, GroupMemb
 
 
 def build(user, *, subject: Subject, school_class: SchoolClass | None = None, group: StudyGroup | None = None,
-          period: Period | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None) -> Grid:
+          period: Period | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
+          encoded: bool = False) -> Grid:
     """Load the grid for ``user``: which cells they may edit is decided here too.
 
     A constant number of statements whatever the size of the class and the period.
+    ``encoded``: the marks and the attendance come as the database's JSON
+    (:mod:`.grid_sql`, for :meth:`Grid.response` and the page), not as rows.
     """
     anchor = group if group is not None else school_class
     school_id = anchor.school_id
@@ -192,7 +218,12 @@ def build(user, *, subject: Subject, school_class: SchoolClass | None = None, gr
 
     marks: dict = defaultdict(list)
     attendance: dict = {}
-    if lessons and students:
+    marks_json = attendance_json = None
+    if encoded:
+        marks_json, attendance_json, sums = grid_sql.encoded([x.id for x in lessons], [s.id for s in students])
+        averages = {s.id: (round(sums[s.id][0] / sums[s.id][1], 2) if s.id in sums and sums[s.id][1] else None)
+                    for s in students}
+    elif lessons and students:
         # plain rows, not model objects: a quarter's grid holds a thousand marks and more
         # (the columns are plain numbers and strings: the driver's rows need no conversion)
         make = MarkRow._make
@@ -206,15 +237,15 @@ def build(user, *, subject: Subject, school_class: SchoolClass | None = None, gr
     kinds = service.work_kinds(school_id)
     scale = service.scale_for(subject.id, school_id)
 
-    # weighted averages over the marks shown
-    sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for (sid, _lid), ms in marks.items():
-        acc = sums[sid]
-        for m in ms:
-            if m.numeric is not None:
-                acc[0] += m.numeric * m.weight
-                acc[1] += m.weight
-    averages = {s.id: (round(sums[s.id][0] / sums[s.id][1], 2) if sums[s.id][1] else None) for s in students}
+    if not encoded:   # weighted averages over the marks shown
+        sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for (sid, _lid), ms in marks.items():
+            acc = sums[sid]
+            for m in ms:
+                if m.numeric is not None:
+                    acc[0] += m.numeric * m.weight
+                    acc[1] += m.weight
+        averages = {s.id: (round(sums[s.id][0] / sums[s.id][1], 2) if sums[s.id][1] else None) for s in students}
 
     term_marks = {}
     if period is not None and students:
@@ -245,7 +276,8 @@ def build(user, *, subject: Subject, school_class: SchoolClass | None = None, gr
                 date_to=date_to, periods=periods, students=students, lessons=lessons, scale=scale, kinds=kinds,
                 marks=dict(marks), attendance=attendance, applies=applies, editable=editable,
                 lesson_editable=lesson_editable, averages=averages, term_marks=term_marks, can_term_marks=can_term,
-                can_history=access.can(user, "journal.history.read", target))
+                can_history=access.can(user, "journal.history.read", target), marks_json=marks_json,
+                attendance_json=attendance_json)
 
 
 def _stream_students_visible(user, group: StudyGroup, subject: Subject | None, students: list) -> list:

@@ -13,6 +13,7 @@ import peewee as pw
 from flask import g
 
 from core.access import Permission
+from core.prepared import Prepared, slot
 from plugins.roster.models import GroupMember, StudyGroup, TeachingAssignment
 
 from .models import Lesson
@@ -21,15 +22,17 @@ from .scope import JournalOf, PupilOf
 ADMINISTRATION = ("director", "deputy")
 
 
+_TEACHING = Prepared(lambda: TeachingAssignment.select(
+    TeachingAssignment.subject, TeachingAssignment.school_class, TeachingAssignment.group, StudyGroup.school_class)
+    .join(StudyGroup, on=(TeachingAssignment.group == StudyGroup.id), join_type=pw.JOIN.LEFT_OUTER)
+    .where(TeachingAssignment.teacher == slot("teacher")))
+
+
 def teaching(user) -> list[tuple[int, int | None, int | None, int | None]]:
     """``(subject, class, group, group's class)`` the user teaches; loaded once per request."""
     cache = g.setdefault("_journal_teaching", {})
     if user.id not in cache:
-        cache[user.id] = list(
-            TeachingAssignment.select(TeachingAssignment.subject, TeachingAssignment.school_class,
-                                      TeachingAssignment.group, StudyGroup.school_class)
-            .join(StudyGroup, on=(TeachingAssignment.group == StudyGroup.id), join_type=pw.JOIN.LEFT_OUTER)
-            .where(TeachingAssignment.teacher == user.id).tuples())
+        cache[user.id] = _TEACHING.rows(teacher=user.id)
     return cache[user.id]
 
 

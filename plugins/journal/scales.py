@@ -11,6 +11,7 @@ import peewee as pw
 from core import audit
 from core.db import database
 from core.i18n import N_
+from core.prepared import Prepared, slot
 from plugins.roster.models import Subject
 
 from .common import Invalid, _id
@@ -85,7 +86,11 @@ def scale_for(subject_id, school_id) -> Scale:
 
 def work_kinds(school) -> list[WorkKind]:
     """The school's kinds of work (created with the defaults on first use of the journal)."""
-    return list(WorkKind.select().where(WorkKind.school == _id(school)).order_by(WorkKind.weight, WorkKind.id))
+    return _WORK_KINDS.objects(school=_id(school))
+
+
+_WORK_KINDS = Prepared(lambda: WorkKind.select(*WorkKind._meta.sorted_fields).where(WorkKind.school == slot("school"))
+                       .order_by(WorkKind.weight, WorkKind.id), model=WorkKind)
 
 
 def ensure_defaults(school) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, abort, g, request
 
 from core import access, clock
+from core.db import by_key
 from core.fields import bounded_date, bounded_int
 from plugins.roster.models import AcademicYear, Period, SchoolClass
 
@@ -24,7 +25,7 @@ def _school_id():
 
 
 def _or_404(model, ident):
-    obj = model.get_or_none(model.id == ident) if ident is not None else None
+    obj = (by_key(model, model.id, ident) or [None])[0] if ident is not None else None
     if obj is None:
         abort(404)
     school = getattr(obj, "school_id", None)
@@ -55,7 +56,7 @@ def _period_from_args(year_id: int):
     pid = _int_arg("period_id")
     if pid is None:
         return None
-    p = Period.get_or_none(Period.id == pid)
+    p = (by_key(Period, Period.id, pid) or [None])[0]
     if p is None or p.year_id != year_id:
         abort(404)
     return p

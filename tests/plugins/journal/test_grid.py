@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from plugins.journal.models import Lesson, Mark, WorkKind
 from plugins.roster.models import Student
@@ -76,14 +77,38 @@ def test_grid_uses_a_constant_number_of_queries(demo_app, ids):
     assert p_q1 == p_q2 and p_q2 <= 25, (p_q1, p_q2)
 
 
-def test_grid_page_is_server_rendered_and_editable_only_for_the_teacher(as_user, ids):
+def _grid_data(html: str) -> dict:
+    """The grid's JSON the page embeds for static/grid_cells.js (which draws the cells:
+    tests/browser/test_journal.py sees them drawn)."""
+    start = html.index('<script type="application/json" id="jr-data">') + len('<script type="application/json" id="jr-data">')
+    return json.loads(html[start:html.index("</script>", start)])
+
+
+def test_grid_page_is_editable_only_for_the_teacher(as_user, ids):
     url = f"/journal/class/{ids['class_5a']}?subject_id={ids['subject_math']}"
     html = as_user("teacher").get(url).get_data(as_text=True)
-    assert "5А · Математика" in html and 'class="jr-cell jr-edit"' in html and "journal.js" in html
-    assert 'class="jr-mark"' in html and 'id="jr-kind"' in html
+    assert "5А · Математика" in html and "grid_cells.js" in html and "journal.js" in html
+    data = _grid_data(html)
+    assert any(x["editable"] for x in data["lessons"]) and data["marks"] and 'id="jr-kind"' in html
+    api = as_user("teacher").get(f"/api/v1/classes/{ids['class_5a']}/journal?subject_id={ids['subject_math']}")
+    assert data == api.get_json()   # the page draws what the API serves
     ro = as_user("klass5a").get(url).get_data(as_text=True)
-    assert 'class="jr-mark"' in ro and "jr-edit" not in ro and 'id="jr-kind"' not in ro
+    data = _grid_data(ro)
+    assert data["marks"] and not any(x["editable"] for x in data["lessons"]) and "jr-edit" not in ro
+    assert 'id="jr-kind"' not in ro
     assert "Только чтение" in ro or "Read only" in ro
+
+
+def test_the_grid_data_block_cannot_be_closed_by_a_comment(as_user, ids, demo_app):
+    with demo_app.app_context():
+        m = Mark.select().join(Lesson).where(Lesson.school_class == ids["class_5a"],
+                                             Lesson.subject == ids["subject_math"]).order_by(Mark.id.desc()).first()
+        Mark.update(comment="</script><script>alert(1)</script><!--").where(Mark.id == m.id).execute()
+        period = Lesson.get_by_id(m.lesson_id).period_id
+    html = as_user("teacher").get(f"/journal/class/{ids['class_5a']}?subject_id={ids['subject_math']}"
+                                  f"&period_id={period}").get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "<!--" not in html
+    assert any(x["comment"] == "</script><script>alert(1)</script><!--" for x in _grid_data(html)["marks"])
 
 
 def test_pages_render(as_user, ids):

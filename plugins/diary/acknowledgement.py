@@ -16,7 +16,7 @@ import peewee as pw
 from flask import Response
 from flask_babel import format_datetime, gettext as _
 
-from core import audit, clock, signals
+from core import audit, clock
 from core.db import database, utcnow
 from core.identity.models import User
 from core.prepared import Prepared, as_datetime, slot
@@ -26,6 +26,7 @@ from plugins.journal.service import pupil_condition, remarks_for
 from plugins.roster import service as roster
 from plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
 
+from . import signals
 from .access import Refused, guardian_record
 from .models import Acknowledgement, Visit
 from .week import fingerprint, monday_of, week_facts

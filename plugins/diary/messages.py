@@ -13,7 +13,7 @@ import datetime as dt
 
 import peewee as pw
 
-from core import access, audit, signals
+from core import access, audit
 from core.db import database, utcnow
 from core.identity.models import User
 from core.notify.outbox import notify
@@ -21,6 +21,7 @@ from core.prepared import Prepared, slot
 from plugins.roster import service as roster
 from plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup, Subject, TeachingAssignment
 
+from . import signals
 from .access import Kid, Refused, guardian_record
 from .models import Message, Thread, ThreadMember
 from .week import class_id_of

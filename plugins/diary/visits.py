@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from core import audit, signals
+from core import audit
 from core.db import database, utcnow
 from core.identity.models import User
 from core.prepared import Prepared, as_date, as_datetime, slot
 from plugins.journal.models import Attendance, Lesson, Mark, Remark, WorkKind
 from plugins.roster.models import Student, Subject
 
+from . import signals
 from .models import Visit
 from .week import ABSENT
 

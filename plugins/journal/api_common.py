@@ -15,6 +15,7 @@ from flask import Blueprint, g
 
 from core import access
 from core.db import by_key
+from core.i18n import N_
 from core.api import ApiError, forbidden, invalid, not_found, stale_state
 from plugins.roster.models import AcademicYear, Period, SchoolClass, StudyGroup
 
@@ -104,7 +105,7 @@ def _call(fn, *args, **kwargs):
         raise ApiError(422, e.code, message, e.fields) from None
 
 
-@stale_state(bp, message="Someone else changed this in the meantime; here is the current state.")
+@stale_state(bp, message=N_("Someone else changed this in the meantime; here is the current state."))
 def _current(obj):
     """A stale edit's current state (core.api answers 409 with it)."""
     if isinstance(obj, Mark):

@@ -6,3 +6,7 @@ signals in :mod:`core.signals`.
 """
 
 __version__ = "0.1.0"
+
+if __name__ != "zhurnal.core":  # a checkout on sys.path imported by the old name: hand out the one real package
+    import zhurnal._layout
+    zhurnal._layout.adopt(__name__)

@@ -413,7 +413,7 @@ def _schema_name(schema) -> str:
     cls = resolve_schema_cls(schema)
     if isinstance(cls, list):
         cls = cls[0]
-    module = cls.__module__.split(".")
+    module = cls.__module__.removeprefix("zhurnal.").split(".")
     owner = module[1] if module[0] == "plugins" and len(module) > 1 else module[0]
     name = cls.__name__[:-6] if cls.__name__.endswith("Schema") and len(cls.__name__) > 6 else cls.__name__
     prefix = "" if owner == "core" else "".join(p.capitalize() for p in owner.split("_"))

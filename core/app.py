@@ -63,7 +63,7 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     :raises core.config.ConfigError: bad settings or plugin set (one line)
     """
     settings = settings or load_settings(overrides)
-    app = Flask("core", template_folder="ui/templates", static_folder="ui/static",
+    app = Flask(__name__.rpartition(".")[0], template_folder="ui/templates", static_folder="ui/static",
                 static_url_path="/static/core")
     app.config.update(
         SECRET_KEY=settings.secret_key,

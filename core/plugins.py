@@ -54,13 +54,22 @@ class PluginInfo:
         return (self.module.__doc__ or "").strip().splitlines()[0] if self.module.__doc__ else ""
 
 
+#: the import packages' names before they moved under ``zhurnal`` (see :mod:`zhurnal._layout`)
+OLD_PACKAGES = ("core", "plugins")
+
+
+def current_name(value: str) -> str:
+    """An entry point's value with an old package name (``plugins.x``) given its current one (``zhurnal.plugins.x``)."""
+    return f"zhurnal.{value}" if value.split(".", 1)[0].split(":", 1)[0] in OLD_PACKAGES else value
+
+
 def discover() -> dict[str, list[md.EntryPoint]]:
     """All installed plugins by name (a name offered twice has two entries)."""
     found: dict[str, list[md.EntryPoint]] = {}
     seen: set[tuple[str, str, str]] = set()
     for ep in md.entry_points(group=ENTRY_POINT_GROUP):
         dist = (ep.dist.name if ep.dist else "?").lower().replace("_", "-")
-        key = (ep.name, ep.value, dist)
+        key = (ep.name, current_name(ep.value), dist)
         if key in seen:  # one distribution seen twice on sys.path (editable installs)
             continue
         seen.add(key)
@@ -69,6 +78,9 @@ def discover() -> dict[str, list[md.EntryPoint]]:
 
 
 def _info_from(name: str, ep: md.EntryPoint) -> PluginInfo:
+    if current_name(ep.value) != ep.value:  # loads through the old name's alias: the same module, once
+        log.warning("plugin %r: entry point %r names a package by its old name; write %r",
+                    name, ep.value, current_name(ep.value))
     try:
         module = ep.load()
     except Exception as e:  # a broken plugin must fail loudly, never vanish

@@ -57,7 +57,9 @@ class Job:
         #: acts for nobody: runs even when the account whose request queued it is stopped since
         self.system = system
         self.name = fn.__name__
-        self.module = fn.__module__
+        # what the queue stores is "<module>.<function>": the module is named as before the packages moved
+        # under zhurnal ("core.queue.<function>"), so jobs queued by an earlier version still find their function
+        self.module = fn.__module__.removeprefix("zhurnal.")
         self.retries = retries
         self.retry_delay = retry_delay
         #: a huey ``crontab(...)`` test: the worker also runs the job on this schedule

@@ -48,11 +48,11 @@ def timed(fn, repeat: int, clock=time.perf_counter) -> float:
 
 def measure(url: str, meta: dict, repeat: int) -> dict:
     import datetime as dt
-    from core import signals
-    from core.cli import migrate_all
-    from core.db import database, is_sqlite
-    from plugins.analytics import service
-    from plugins.roster.models import AcademicYear, Period, SchoolClass
+    from zhurnal.core import signals
+    from zhurnal.core.cli import migrate_all
+    from zhurnal.core.db import database, is_sqlite
+    from zhurnal.plugins.analytics import service
+    from zhurnal.plugins.roster.models import AcademicYear, Period, SchoolClass
     app = generate.build_app(url, dt.date.fromisoformat(meta["today"]), PLUGINS)
     out = {}
     with app.app_context():

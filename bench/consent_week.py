@@ -23,8 +23,8 @@ TODAY = dt.date(2026, 11, 26)
 
 
 def _app(url: str):
-    from core.app import create_app
-    from core.config import load_settings
+    from zhurnal.core.app import create_app
+    from zhurnal.core.config import load_settings
     return create_app(settings=load_settings({
         "database_url": url, "testing": True, "secret_key": "bench-" + "x" * 32, "today": TODAY.isoformat(),
         "queue_url": "memory",
@@ -47,10 +47,10 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="zh-consent-bench-"))
     app = _app(f"sqlite:///{tmp / 'demo.db'}")
-    from core import demo
-    from core.cli import migrate_all
-    from core.identity.models import School, User
-    from plugins.roster.models import Guardian, Student, StudentGuardian
+    from zhurnal.core import demo
+    from zhurnal.core.cli import migrate_all
+    from zhurnal.core.identity.models import School, User
+    from zhurnal.plugins.roster.models import Guardian, Student, StudentGuardian
     with app.app_context():
         migrate_all(app, echo=lambda *x: None)
         demo.seed(students_per_class=25, today=TODAY)
@@ -81,8 +81,8 @@ def main(argv=None) -> None:
                 queries[(name, on)] = len(seen)
                 results[(name, on)].append(_times(lambda p=path: parent.get(p), a.repeat))
     toggle(True)
-    from core.db import database
-    from plugins.consent import service
+    from zhurnal.core.db import database
+    from zhurnal.plugins.consent import service
     with app.app_context():
         service.granted(uid, sid)
         hook = min(_times(lambda: service.granted(uid, sid), a.repeat * 5) for _ in range(a.rounds))

@@ -5,14 +5,14 @@ English split groups, a weekly timetable and a full school year of lessons built
 from it (holidays skipped), marks and attendance up to "today" (about 1.5 million
 rows), guardians, and accounts for some of them.
 
-Tables are created the normal way (:func:`core.cli.migrate_all` on an app with
+Tables are created the normal way (:func:`zhurnal.core.cli.migrate_all` on an app with
 roster, journal and diary, whichever are installed); rows are written in bulk
 (:mod:`bench.writer`) with precomputed ids, no model object per row. The SQLite
 file is cached under ``bench/out/`` by a key of the size and of the sources that
 shape it, so ``bench.run`` regenerates only when something changed.
 
 Every benchmark account has the password ``bench12345`` (one argon2 hash for all,
-as :mod:`core.demo` does).
+as :mod:`zhurnal.core.demo` does).
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def available_plugins() -> list[str]:
             app = build_app("sqlite:///:memory:", DEFAULT_TODAY, plugins)
         except Exception:  # noqa: BLE001 - unknown, unfinished or broken: try fewer
             continue
-        from core import signals
+        from zhurnal.core import signals
         signals.disconnect_app(app)
         return plugins
     raise SystemExit("the roster plugin does not load")
@@ -77,18 +77,18 @@ def settings(url: str, today: dt.date, plugins: list[str]) -> dict:
 
 
 def build_app(url: str, today: dt.date, plugins: list[str]):
-    from core.app import create_app
-    from core.config import load_settings
+    from zhurnal.core.app import create_app
+    from zhurnal.core.config import load_settings
     return create_app(settings=load_settings(settings(url, today, plugins), env={}))
 
 
 def _create_tables(app, plugins: list[str]) -> None:
-    from core import db
-    from core.cli import migrate_all
+    from zhurnal.core import db
+    from zhurnal.core.cli import migrate_all
     migrate_all(app, echo=lambda *a: None)
     if "journal" not in plugins:
         # the journal plugin is not loadable yet: its (fixed) models are, create them directly
-        from plugins.journal.models import MODELS
+        from zhurnal.plugins.journal.models import MODELS
         db.database.create_tables(MODELS, safe=True)
 
 
@@ -118,7 +118,7 @@ def generate(url: str, *, students: int = 2000, classes: int = 70, today: dt.dat
     :param months: only this many months of lessons from 1 September (a tiny school for tests);
         "today" is moved back into them
     """
-    from core import db
+    from zhurnal.core import db
     from .writer import PostgresWriter, SqliteWriter
 
     t0 = time.perf_counter()
@@ -133,7 +133,7 @@ def generate(url: str, *, students: int = 2000, classes: int = 70, today: dt.dat
     with app.app_context():
         db.database.connect(reuse_if_open=True)
         _create_tables(app, plugins)
-        from plugins.roster.models import Student
+        from zhurnal.plugins.roster.models import Student
         if Student.select().exists():
             raise SystemExit("the database already holds students: generate into an empty one")
         t_tables = time.perf_counter()
@@ -151,7 +151,7 @@ def generate(url: str, *, students: int = 2000, classes: int = 70, today: dt.dat
         t_done = time.perf_counter()
         grid = _grid_size(stats["bench"], people["bench"])
         db.database.close()
-    from core import signals
+    from zhurnal.core import signals
     signals.disconnect_app(app)
     counts = dict(writer.counts)
     meta = {
@@ -174,7 +174,7 @@ def generate(url: str, *, students: int = 2000, classes: int = 70, today: dt.dat
 
 def _grid_size(bench: dict, people: dict) -> dict:
     """Lessons, marks and absences in the measured grid (the benchmark's weight)."""
-    from core import db
+    from zhurnal.core import db
     if "grid_period" not in bench:
         return {}
     p = bench["grid_period"]

@@ -38,7 +38,7 @@ HEADER = ["№", "Класс", "ФИО обучающегося", "Дата ро
 
 
 def _snils(rng: random.Random) -> str:
-    from plugins.roster.import_values import snils_check
+    from zhurnal.plugins.roster.import_values import snils_check
     nine = f"{rng.randint(2_000_000, 999_999_999):09d}"
     return f"{nine[:3]}-{nine[3:6]}-{nine[6:]} {snils_check(nine):02d}"
 
@@ -79,9 +79,9 @@ def class_list(pupils: int, seed: int = 7) -> bytes:
 
 
 def _app(url: str):
-    from core.app import create_app
-    from core.cli import migrate_all
-    from core.config import load_settings
+    from zhurnal.core.app import create_app
+    from zhurnal.core.cli import migrate_all
+    from zhurnal.core.config import load_settings
     settings = load_settings({"database_url": url, "plugins": {"enabled": ["roster"]}, "queue_url": "memory",
                               "secret_key": "bench-secret-key-0123456789abcdef", "today": "2026-11-26",
                               "testing": True}, env={})
@@ -92,8 +92,8 @@ def _app(url: str):
 
 
 def _school(app):
-    from core.identity.models import School
-    from plugins.roster import service
+    from zhurnal.core.identity.models import School
+    from zhurnal.plugins.roster import service
     with app.app_context():
         school = School.create(name="МБОУ СОШ № 1", short_name="МБОУ СОШ № 1")
         year = service.create_year(school, "2026/2027", dt.date(2026, 9, 1), dt.date(2027, 5, 31), "halves",
@@ -106,7 +106,7 @@ def _school(app):
 
 def _rows_written(app) -> dict:
     """Every row of pupils, guardians and links as the import wrote it (columns without ids)."""
-    from plugins.roster.models import Guardian, Student, StudentGuardian
+    from zhurnal.plugins.roster.models import Guardian, Student, StudentGuardian
     with app.app_context():
         students = list(Student.select(Student.id, Student.school, Student.school_class, Student.last_name,
                                        Student.first_name, Student.middle_name, Student.birth_date, Student.gender,
@@ -120,8 +120,8 @@ def _rows_written(app) -> dict:
 
 def _raw_insert(app, rows: dict) -> float:
     """Insert the same rows with one executemany per table, in one transaction; seconds."""
-    from core.db import database
-    from plugins.roster.models import Guardian, Student, StudentGuardian
+    from zhurnal.core.db import database
+    from zhurnal.plugins.roster.models import Guardian, Student, StudentGuardian
     with app.app_context():
         t0 = time.perf_counter()
         with database.atomic():
@@ -162,8 +162,8 @@ def _drop(base: str, names: list[str]) -> None:
 
 
 def run_once(pupils: int, postgres: str, tmp: Path, n: int) -> dict:
-    from core.identity.models import School
-    from plugins.roster.importer import import_students
+    from zhurnal.core.identity.models import School
+    from zhurnal.plugins.roster.importer import import_students
     data = class_list(pupils)
     imp_app = _app(_fresh_url(postgres, tmp, f"import{n}"))
     _school(imp_app)
@@ -179,7 +179,7 @@ def run_once(pupils: int, postgres: str, tmp: Path, n: int) -> dict:
     _school(raw_app)
     t_raw = _raw_insert(raw_app, rows)
     for app in (imp_app, raw_app):
-        from core import db
+        from zhurnal.core import db
         with app.app_context():
             db.database.close()
     if postgres:  # the databases made for this run go again

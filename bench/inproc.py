@@ -15,7 +15,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from core import db
+from zhurnal.core import db
 
 
 @dataclass

@@ -16,7 +16,7 @@ BELLS = [("08:30", "09:15"), ("09:25", "10:10"), ("10:30", "11:15"), ("11:35", "
          ("13:25", "14:10"), ("14:20", "15:05"), ("15:15", "16:00")]
 #: the journal's default scales and kinds of work (its own, when it exports them)
 try:
-    from plugins.journal.service import DEFAULT_SCALES, DEFAULT_WORK_KINDS
+    from zhurnal.plugins.journal.service import DEFAULT_SCALES, DEFAULT_WORK_KINDS
 except ImportError:  # the journal's service is not written yet
     DEFAULT_SCALES = {"five": ("Пятибалльная", ["5", "4", "3", "2", "1"], {"5": 5, "4": 4, "3": 3, "2": 2, "1": 1})}
     DEFAULT_WORK_KINDS = [("answer", "Ответ на уроке", 1.0), ("homework", "Домашняя работа", 1.0),

@@ -5,12 +5,12 @@
 
 Measured in one run, each against a bare baseline doing the same work:
 
-* **in the request**: :func:`core.notify.outbox.notify` inside the announcement's
+* **in the request**: :func:`zhurnal.core.notify.outbox.notify` inside the announcement's
   transaction (one row) against one raw ``INSERT`` of the same row;
-* **enqueue (fan-out)**: :func:`core.notify.outbox.fan_out` writing one delivery per
+* **enqueue (fan-out)**: :func:`zhurnal.core.notify.outbox.fan_out` writing one delivery per
   guardian (preferences, quiet hours, addresses looked up) against a raw
   ``INSERT`` of the same rows in one transaction;
-* **delivery**: :func:`core.notify.worker.deliver_due` sending every e-mail to a local
+* **delivery**: :func:`zhurnal.core.notify.worker.deliver_due` sending every e-mail to a local
   aiosmtpd server (lease, send, record per message) against ``smtplib`` sending the
   same messages over one connection.
 
@@ -31,9 +31,9 @@ from pathlib import Path
 
 
 def _app(url: str, smtp_port: int):
-    from core.app import create_app
-    from core.cli import migrate_all
-    from core.config import load_settings
+    from zhurnal.core.app import create_app
+    from zhurnal.core.cli import migrate_all
+    from zhurnal.core.config import load_settings
     st = load_settings({"database_url": url, "queue_url": "memory", "secret_key": "b" * 32, "testing": True,
                         "today": "2026-11-26",
                         "plugins": {"enabled": ["roster", "journal", "diary", "notify_email"],
@@ -48,10 +48,10 @@ def _app(url: str, smtp_port: int):
 def _school(n: int):
     """A school, a class and ``n`` guardians with accounts and e-mail addresses (bulk rows)."""
     import datetime as dt
-    from core.db import database, utcnow
-    from core.identity.models import School, User
-    from plugins.roster import service as roster
-    from plugins.roster.models import Guardian
+    from zhurnal.core.db import database, utcnow
+    from zhurnal.core.identity.models import School, User
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import Guardian
     school = School.create(name="Школа № 1", short_name="Школа № 1")
     year = roster.create_year(school, "2026/2027", dt.date(2026, 9, 1), dt.date(2027, 5, 31), "quarters", [])
     cls = roster.create_class(school, year, 5, "А")
@@ -70,13 +70,13 @@ def _school(n: int):
 
 
 def run(n: int, postgres: str | None) -> dict:
-    from core.db import database, utcnow
-    from core.notify.models import Delivery, Notification
-    from core.notify import outbox
-    from core.notify.outbox import notify
-    from core.notify.worker import deliver_due
-    from plugins.diary import service as diary
-    from plugins.notify_email.channel import build
+    from zhurnal.core.db import database, utcnow
+    from zhurnal.core.notify.models import Delivery, Notification
+    from zhurnal.core.notify import outbox
+    from zhurnal.core.notify.outbox import notify
+    from zhurnal.core.notify.worker import deliver_due
+    from zhurnal.plugins.diary import service as diary
+    from zhurnal.plugins.notify_email.channel import build
     from tests.notify_support import SmtpServer
 
     tmp = Path(tempfile.mkdtemp(prefix="zh-notify-bench-"))
@@ -134,12 +134,12 @@ def run(n: int, postgres: str | None) -> dict:
             stats = deliver_due()
             out["deliver_s"] = time.perf_counter() - t
             assert stats["sent"] == n and len(server.messages) == n, (stats, len(server.messages))
-            from core.notify.worker import _message
+            from zhurnal.core.notify.worker import _message
             import json
-            from core.notify import channels
+            from zhurnal.core.notify import channels
             sample = Delivery.select().first()
             note = Notification.get_by_id(sample.notification_id)
-            from core.identity.models import User
+            from zhurnal.core.identity.models import User
             m = _message(sample, note, json.loads(note.data), channels()["email"], User.get_by_id(sample.user_id))
         first = build(m, "journal@school.example")
         raw = [build(m, "journal@school.example").as_bytes(policy=first.policy.clone(linesep="\r\n"))

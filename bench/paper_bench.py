@@ -25,10 +25,10 @@ Q1 = (dt.date(2026, 9, 1), dt.date(2026, 10, 24))
 
 
 def build(path: str):
-    from core import demo
-    from core.app import create_app
-    from core.cli import migrate_all
-    from core.config import load_settings
+    from zhurnal.core import demo
+    from zhurnal.core.app import create_app
+    from zhurnal.core.cli import migrate_all
+    from zhurnal.core.config import load_settings
     settings = load_settings({"database_url": f"sqlite:///{path}", "secret_key": "bench-paper-0123456789abcdef",
                               "today": TODAY.isoformat(), "queue_url": "memory",
                               "security": {"argon2_time_cost": 1, "argon2_memory_cost": 8, "argon2_parallelism": 1}},
@@ -41,9 +41,9 @@ def build(path: str):
 
 
 def measure(app) -> dict:
-    from plugins.paper_export import data, render, service
-    from plugins.roster import service as roster
-    from plugins.roster.models import SchoolClass
+    from zhurnal.plugins.paper_export import data, render, service
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import SchoolClass
     with app.test_request_context("/"):
         cls = SchoolClass.get((SchoolClass.parallel == 5) & (SchoolClass.letter == "А"))
         students = roster.class_students(cls.id)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from core.identity.models import RoleAssignment, School, User
-from plugins.journal import models as jm
-from plugins.roster import models as rm
-from plugins.roster.demo import (ADULT_MEN, ADULT_WOMEN, BOYS, GIRLS, STREETS, SURNAMES, year_calendar)
+from zhurnal.core.identity.models import RoleAssignment, School, User
+from zhurnal.plugins.journal import models as jm
+from zhurnal.plugins.roster import models as rm
+from zhurnal.plugins.roster.demo import (ADULT_MEN, ADULT_WOMEN, BOYS, GIRLS, STREETS, SURNAMES, year_calendar)
 
 from . import school as shape
 from .writer import Table

@@ -334,7 +334,7 @@ def main(argv=None) -> int:
     # in-process: statuses, query counts, requests alone
     app = generate.build_app(url, dt.date.fromisoformat(meta["today"]), meta["plugins"])
     with app.app_context():
-        from core.cli import migrate_all
+        from zhurnal.core.cli import migrate_all
         migrate_all(app, echo=lambda *x: None)
     clients = inproc.Clients(app, meta["password"])
     probes = {k: inproc.run_probe(clients, p) for k, p in scenarios.probes(app, meta).items()}
@@ -342,7 +342,7 @@ def main(argv=None) -> int:
         if not p.ok:
             print(f"  {k}: skipped: {p.error}")
     ok = {k: p for k, p in probes.items() if p.ok}
-    from core import db
+    from zhurnal.core import db
     if db.is_postgres():
         db.database.obj.close_all()
     else:

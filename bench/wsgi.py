@@ -1,7 +1,7 @@
 """The benchmark's WSGI app: ``gunicorn bench.wsgi:app``.
 
 Zhurnal exactly as deployed (``create_app()``, settings from ``ZHURNAL_CONFIG``, made ready as
-``core.wsgi`` does)
+``zhurnal.core.wsgi`` does)
 plus, only here, two reference routes served by the same server:
 
 * ``/bench/hello`` — a bare Flask route that touches nothing (the baseline);
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from core.app import create_app, ready_to_serve
+from zhurnal.core.app import create_app, ready_to_serve
 
 from .timing import Timer, read_times, summary
 
@@ -31,7 +31,7 @@ def make_app():
 
     @app.get("/bench/pk")
     def bench_pk():
-        from core.identity.models import User
+        from zhurnal.core.identity.models import User
         row = User.select(User.id, User.login).where(User.id == 1).tuples().first()
         return {"id": row[0], "login": row[1]}
 

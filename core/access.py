@@ -2,7 +2,7 @@
 
 Plugins declare permissions with default role grants through the
 ``zhurnal_permissions`` hook; the deployment may grant more in ``[grants]``.
-A user holds roles through :class:`~core.identity.models.RoleAssignment` rows,
+A user holds roles through :class:`~zhurnal.core.identity.models.RoleAssignment` rows,
 each with a scope: the deployment, a school, a class or a student. A permission
 is allowed on an object when one of the user's roles is granted it, that role's
 scope contains the object (the owning plugin tells the object's

@@ -90,7 +90,7 @@ _STALE_STATE: dict[str, tuple[Callable[[Any], Any], str]] = {}
 
 
 def stale_state(bp: Blueprint, *, message: str = STALE_MESSAGE) -> Callable:
-    """Decorator: how the endpoints of ``bp`` show the current record of a :class:`~core.errors.StaleEdit`
+    """Decorator: how the endpoints of ``bp`` show the current record of a :class:`~zhurnal.core.errors.StaleEdit`
     (``dump(current) -> JSON``; ``current`` is never ``None`` when it is called) and with which message."""
     def deco(dump: Callable[[Any], Any]) -> Callable[[Any], Any]:
         _STALE_STATE[bp.name] = (dump, message)
@@ -299,8 +299,8 @@ def endpoint(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, body=N
     ``args`` when ``query`` is a schema. It returns a model/dict/list (dumped with
     ``response`` if given, status ``status``), a ``(data, status)`` tuple or a Response.
     ``idempotent=True`` (creating writes): an ``Idempotency-Key`` header makes a repeat of
-    the request answer with the first result (:mod:`core.idempotency`).
-    A :class:`~core.errors.StaleEdit` raised by the view answers 409 (:func:`stale_conflict`).
+    the request answer with the first result (:mod:`zhurnal.core.idempotency`).
+    A :class:`~zhurnal.core.errors.StaleEdit` raised by the view answers 409 (:func:`stale_conflict`).
     """
     def deco(fn: Callable) -> Callable:
         def run(kwargs):

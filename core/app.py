@@ -60,7 +60,7 @@ def create_app(overrides: dict | None = None, *, settings: Settings | None = Non
     :param settings: already loaded settings (skips loading)
     :param extra_plugins: plugin objects to load besides the installed ones (tests, embedding);
         they must also be named in the enabled list
-    :raises core.config.ConfigError: bad settings or plugin set (one line)
+    :raises zhurnal.core.config.ConfigError: bad settings or plugin set (one line)
     """
     settings = settings or load_settings(overrides)
     app = Flask(__name__.rpartition(".")[0], template_folder="ui/templates", static_folder="ui/static",
@@ -153,7 +153,7 @@ def _check_file_kinds(host: PluginHost, hook_name: str, what: str) -> None:
 
 
 def ready_to_serve(app: Flask) -> Flask:
-    """Make a freshly created app ready to serve requests in this process (``core.wsgi``).
+    """Make a freshly created app ready to serve requests in this process (``zhurnal.core.wsgi``).
 
     Everything start-up made (modules, the app, its plugins, compiled SQL and templates:
     some 90,000 objects) lives as long as the process; frozen, the collector's full passes
@@ -181,7 +181,7 @@ def _install_i18n(app: Flask, host: PluginHost) -> None:
             if d.is_dir():
                 dirs.append(str(d))
     # catalogs are merged in this order and a later one wins a shared msgid: the kernel's own
-    # wording comes last so that no plugin can change it (python -m core.i18n check reports such clashes)
+    # wording comes last so that no plugin can change it (python -m zhurnal.core.i18n check reports such clashes)
     dirs.append(str(Path(__file__).parent / "translations"))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
 
@@ -219,7 +219,7 @@ def _principal(uid: int, sid: str) -> User | None:
     ``sid`` (its key's hash) is still open (not ended, used within ``session_hours``), in one statement.
 
     Every logged-in request needs all of them; the school and the roles are left where
-    :meth:`Zhurnal.school_by_id` and :func:`core.access.assignments` look first. None when
+    :meth:`Zhurnal.school_by_id` and :func:`zhurnal.core.access.assignments` look first. None when
     the account or the open session is missing.
     """
     from .identity import sessions

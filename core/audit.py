@@ -6,7 +6,7 @@ deleted or inserted behind the application's back. Entries are written in the
 same transaction as the change they describe (:func:`record`); reads of
 personal data are recorded too (``action`` ending in ``.read``).
 
-The audit also *listens* to every domain signal of :mod:`core.signals`: a
+The audit also *listens* to every domain signal of :mod:`zhurnal.core.signals`: a
 signal sent from an application context that recorded no entry at all (a
 plugin that forgot to audit its write) is recorded by the listener as
 ``core.event.<signal>``, so that every domain event leaves a trace. Senders

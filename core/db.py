@@ -257,7 +257,7 @@ def by_key(model: type[pw.Model], field: pw.Field, value) -> list:
     peewee query, and peewee's generic row-to-object machinery, cost more than running
     the query. The instances are the same as peewee's own (every column converted by
     its field, nothing dirty). For hot queries of any shape returning plain rows, see
-    :mod:`core.prepared`.
+    :mod:`zhurnal.core.prepared`.
     """
     key = (model, field.name)
     query = _BY_KEY.get(key)

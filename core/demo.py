@@ -17,7 +17,7 @@ DEMO_PASSWORD = "demo12345"
 class DemoContext:
     """What ``zhurnal_demo_seed`` receives.
 
-    :ivar school: the demo school (a :class:`core.identity.models.School`)
+    :ivar school: the demo school (a :class:`zhurnal.core.identity.models.School`)
     :ivar today: the date the demo's data runs up to
     :ivar rng: seeded random generator (the demo is reproducible)
     :ivar students_per_class: size of each class

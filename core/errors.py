@@ -1,5 +1,5 @@
 """Refusals a service raises and every web layer answers alike. No Flask here: services raise
-these, :mod:`core.api` turns them into responses in one place."""
+these, :mod:`zhurnal.core.api` turns them into responses in one place."""
 from __future__ import annotations
 
 
@@ -8,7 +8,7 @@ class StaleEdit(Exception):
 
     ``current`` is the record as it is now (``None``: deleted meanwhile). An API endpoint answers
     409 ``conflict`` with the current state in ``error.current``, dumped the way its blueprint
-    says (:func:`core.api.stale_state`); a page shows the current data beside the user's input.
+    says (:func:`zhurnal.core.api.stale_state`); a page shows the current data beside the user's input.
     """
 
     def __init__(self, current=None) -> None:

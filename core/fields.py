@@ -1,6 +1,6 @@
 """marshmallow's fields, with the numbers and dates every schema of the API accepts bounded.
 
-Schemas import ``from core import fields`` instead of ``from marshmallow import fields``:
+Schemas import ``from zhurnal.core import fields`` instead of ``from marshmallow import fields``:
 everything marshmallow offers is here under the same name, except that
 
 * ``Int``/``Integer`` accept only what a database integer column holds

@@ -1,7 +1,7 @@
 """Every extension point of Zhurnal.
 
 A hook *asks* the enabled plugins for contributions or answers; a signal
-(:mod:`core.signals`) *tells* them that something happened. Hooks are called
+(:mod:`zhurnal.core.signals`) *tells* them that something happened. Hooks are called
 with keyword arguments; an implementation declares only the arguments it uses
 and gives them no defaults. Unless a hook says ``firstresult``, the kernel
 receives a list with one result per plugin that implemented it (``None``
@@ -9,7 +9,7 @@ results dropped) and combines them as the hook's docstring says.
 
 Plugins implement hooks with :data:`hookimpl`::
 
-    from core.hookspecs import hookimpl
+    from zhurnal.core.hookspecs import hookimpl
 
     @hookimpl
     def zhurnal_permissions():
@@ -42,7 +42,7 @@ def zhurnal_models():
 
     Called by ``zhurnal init`` (and by test fixtures) for every plugin loaded in
     the deployment, in dependency order, to create or upgrade its tables. Models
-    must derive from :class:`core.db.BaseModel` and be named with the plugin's
+    must derive from :class:`zhurnal.core.db.BaseModel` and be named with the plugin's
     prefix (``journal_mark``). Never called while serving requests.
 
     :returns: list of model classes, dependencies first.
@@ -61,7 +61,7 @@ def zhurnal_demo_seed(ctx):
     """Fill the demo school with this plugin's data.
 
     Called by ``zhurnal demo`` once per loaded plugin, in dependency order, inside
-    one transaction. ``ctx`` is a :class:`core.demo.DemoContext`: it carries the
+    one transaction. ``ctx`` is a :class:`zhurnal.core.demo.DemoContext`: it carries the
     school, today's date, the random generator and a ``data`` dict where earlier
     plugins leave what later ones need (``ctx.data["roster"]`` holds the classes,
     students, teachers and demo accounts). A plugin adds its lines to
@@ -85,7 +85,7 @@ def zhurnal_permissions():
 
     Called once at start-up. Permission names are ``<plugin>.<object>.<verb>``.
 
-    :returns: list of :class:`core.access.Permission`. The kernel merges all
+    :returns: list of :class:`zhurnal.core.access.Permission`. The kernel merges all
         lists; two plugins declaring one name stop start-up.
 
     Example::
@@ -106,7 +106,7 @@ def zhurnal_roles():
     Permissions (``zhurnal_permissions``), ``[grants]`` settings and role assignments may
     then name the role; its label is shown (translated) on account pages.
 
-    :returns: list of :class:`core.access.Role`; all lists are merged, and a name
+    :returns: list of :class:`zhurnal.core.access.Role`; all lists are merged, and a name
         declared twice (or one of the kernel's) stops start-up with one line.
 
     Example::
@@ -121,11 +121,11 @@ def zhurnal_roles():
 def zhurnal_object_scope(obj):
     """Tell where an object belongs, so that scoped role assignments can match it.
 
-    Called by :func:`core.access.can` for each object it is asked about. The
+    Called by :func:`zhurnal.core.access.can` for each object it is asked about. The
     plugin that owns ``obj``'s type answers; others return ``None``.
 
     :param obj: any model instance a permission is checked against.
-    :returns: a :class:`core.access.Scope` (school, classes, students) or ``None``.
+    :returns: a :class:`zhurnal.core.access.Scope` (school, classes, students) or ``None``.
         The first non-``None`` answer is used.
 
     Example::
@@ -144,7 +144,7 @@ def zhurnal_object_scope(obj):
 def zhurnal_blueprints():
     """Return the Flask blueprints of this plugin (pages and API).
 
-    Called once in :func:`core.app.create_app` for every loaded plugin; all are
+    Called once in :func:`zhurnal.core.app.create_app` for every loaded plugin; all are
     registered at start-up. The kernel guards each one: while the plugin is
     switched off for the current user's school its routes answer 404.
     API blueprints use ``url_prefix="/api/v1"``; page blueprints ``/<name>``.
@@ -168,7 +168,7 @@ def zhurnal_nav_items(user, school):
     Called on every page render, only for plugins enabled for ``school``.
     Check permissions here; return nothing the user may not open.
 
-    :returns: list of :class:`core.ui.NavItem`; all lists are merged and sorted by
+    :returns: list of :class:`zhurnal.core.ui.NavItem`; all lists are merged and sorted by
         ``priority`` (lower first), then label.
 
     Example::
@@ -187,7 +187,7 @@ def zhurnal_dashboard_widgets(user, school):
 
     Called once per dashboard view, only for plugins enabled for ``school``.
 
-    :returns: list of :class:`core.ui.Widget`; merged and sorted by ``priority``.
+    :returns: list of :class:`zhurnal.core.ui.Widget`; merged and sorted by ``priority``.
 
     Example::
 
@@ -213,7 +213,7 @@ def zhurnal_cli_commands():
         @hookimpl
         def zhurnal_cli_commands():
             @click.command("psych-purge")
-            @with_app                        # from core.cli
+            @with_app                        # from zhurnal.core.cli
             def purge():
                 # Remove notes past their retention date.
                 click.echo(f"removed {service.purge()} notes")
@@ -226,7 +226,7 @@ def zhurnal_importers():
     """Offer file importers for ``zhurnal import KIND FILE`` and the import pages.
 
     :returns: dict ``{kind: callable(path_or_stream, filename, school, user, dry_run) -> ImportReport}``
-        (:class:`core.import_report.ImportReport`, the file read with :mod:`core.tabular`);
+        (:class:`zhurnal.core.import_report.ImportReport`, the file read with :mod:`zhurnal.core.tabular`);
         dicts are merged, and a kind offered twice stops start-up.
 
     Example::
@@ -267,7 +267,7 @@ def zhurnal_student_card_sections(student, user):
     Called only for plugins enabled for the student's school; a section must
     only contain what ``user`` may see. The roster plugin, which renders the card, audits the read.
 
-    :returns: list of :class:`core.ui.Widget`, sorted by ``priority``.
+    :returns: list of :class:`zhurnal.core.ui.Widget`, sorted by ``priority``.
 
     Example::
 
@@ -308,15 +308,15 @@ def zhurnal_absence_justification(student_id, day):
 def zhurnal_app_ready(app):
     """The application is built: register Jinja filters, context processors, etc.
 
-    Called once at the end of :func:`core.app.create_app` for every loaded plugin.
-    Signal receivers are connected here with :func:`core.signals.connect`.
+    Called once at the end of :func:`zhurnal.core.app.create_app` for every loaded plugin.
+    Signal receivers are connected here with :func:`zhurnal.core.signals.connect`.
 
     Example::
 
         @hookimpl
         def zhurnal_app_ready(app):
-            from core.signals import connect
-            from plugins.journal import signals as journal_signals
+            from zhurnal.core.signals import connect
+            from zhurnal.plugins.journal import signals as journal_signals
             app.add_template_filter(short_name, "psych_short_name")
             connect(journal_signals.remark_added, on_remark_added, app=app, owner="psych")
     """
@@ -326,7 +326,7 @@ def zhurnal_app_ready(app):
 def zhurnal_personal_data(user_id, person, viewer):
     """Export what this plugin holds about a person (152-FZ, art. 14: the subject's access request).
 
-    Called by :func:`core.personal_data.export` (``GET /api/v1/me/personal-data``,
+    Called by :func:`zhurnal.core.personal_data.export` (``GET /api/v1/me/personal-data``,
     ``GET /api/v1/users/<id>/personal-data``, the profile page, ``zhurnal personal-data export``)
     for the plugins enabled for the account's school: once for each record the account is
     (``zhurnal_personal_data_subjects``; ``{"kind": "staff", "id": <account id>}`` for staff), and,
@@ -336,7 +336,7 @@ def zhurnal_personal_data(user_id, person, viewer):
         person alone (a guardian's child): then return what is held about ``person`` only
     :param person: dict with ``kind`` ("student", "guardian", "staff") and ``id`` (the record's id;
         the account id for staff)
-    :param viewer: the :class:`~core.identity.models.User` asking (the person, their guardian or the
+    :param viewer: the :class:`~zhurnal.core.identity.models.User` asking (the person, their guardian or the
         administration), or ``None`` for the operator on the command line. A plugin holding special
         categories of data (art. 10: health) returns them only to the person, their guardian and an
         administrator, and nothing to anyone else.
@@ -360,7 +360,7 @@ def zhurnal_personal_data(user_id, person, viewer):
 def zhurnal_personal_data_subjects(user_id):
     """Which records of this plugin an account *is*, or is a guardian of (for the access request).
 
-    Called by :func:`core.personal_data.export` for the plugins enabled for the account's school,
+    Called by :func:`zhurnal.core.personal_data.export` for the plugins enabled for the account's school,
     before ``zhurnal_personal_data``. The roster answers with the account's student and guardian
     records and, for a guardian, their children (never another family's).
 
@@ -386,7 +386,7 @@ def zhurnal_audit_vocabulary():
     Called once per audit page or export, for every loaded plugin (entries of a plugin
     switched off for a school still have to read well).
 
-    :returns: a :class:`core.audit_view.AuditVocabulary`: ``actions`` (action code or
+    :returns: a :class:`zhurnal.core.audit_view.AuditVocabulary`: ``actions`` (action code or
         prefix -> translated phrase, «поставил(а) отметку»), ``objects`` (object type ->
         resolver taking the page's ids and returning ``{id: (label, url)}``; called once
         per type per page, never per row), ``kinds`` (filter groups: label -> action
@@ -530,10 +530,10 @@ def zhurnal_notification_channels():
     kernel makes one instance of each class with the plugin's validated settings
     (``Channel(settings=..., app=app)``). The worker delivers through a channel
     only for schools where its plugin is enabled. See
-    :mod:`core.notify.channel` for the contract (code, title, settings schema,
+    :mod:`zhurnal.core.notify.channel` for the contract (code, title, settings schema,
     ``addresses_for(users)``, ``text_format``, ``send(message) -> DeliveryResult``).
 
-    :returns: list of :class:`core.notify.channel.Channel` subclasses. Lists are
+    :returns: list of :class:`zhurnal.core.notify.channel.Channel` subclasses. Lists are
         merged; two channels with one ``code`` stop start-up.
 
     Example::
@@ -555,13 +555,13 @@ def zhurnal_notification_channels():
 def zhurnal_contact_address(user, kind):
     """Where does this account receive messages of ``kind``?
 
-    Called by :func:`core.notify.address.contact_of` (channels' default
+    Called by :func:`zhurnal.core.notify.address.contact_of` (channels' default
     ``address_for`` of one user: the preferences page), only for plugins enabled for the
     user's school. The roster answers for accounts linked to a guardian, whose
     contacts live in the ``Guardian`` record; staff accounts get no answer and
     the kernel uses ``User.email`` / ``User.phone``.
 
-    :param user: a :class:`core.identity.models.User`
+    :param user: a :class:`zhurnal.core.identity.models.User`
     :param kind: ``"email"`` or ``"phone"`` (other kinds belong to their channel)
     :returns: the address, ``""`` when the plugin owns this user's contacts but
         none is recorded, or ``None`` (not this plugin's user). The first
@@ -582,7 +582,7 @@ def zhurnal_contact_address(user, kind):
 def zhurnal_contact_addresses(user_ids, kind):
     """``zhurnal_contact_address`` for many accounts at once (a class announcement's fan-out).
 
-    Called by :func:`core.notify.address.contacts_of`, once per school, only for
+    Called by :func:`zhurnal.core.notify.address.contacts_of`, once per school, only for
     plugins enabled for that school. The roster answers for the accounts linked to
     guardians, in one query.
 
@@ -683,7 +683,7 @@ def zhurnal_notification_current(event, student_id, data):
 def zhurnal_security_alert(alert):
     """Deliver an urgent security notice to staff through a channel (email, SMS, messenger).
 
-    Called by the kernel's background job :func:`core.queue.notify_compromise_job`
+    Called by the kernel's background job :func:`zhurnal.core.queue.notify_compromise_job`
     when an account's credentials are reported compromised (``kind``
     ``"credentials_compromised"``), for the plugins enabled for the account's school,
     inside the transaction that marks the head of school and support as told in-app.
@@ -694,7 +694,7 @@ def zhurnal_security_alert(alert):
     ``"audit_digest"`` (daily, to support and directors: ``data`` is the signed digest of
     the audit chain's head, to keep outside the database; ``account`` is ``None``). Write the message to your outbox here (do not send
     synchronously); raising rolls the notice back and the job is retried.
-    ``alert`` is a :class:`core.queue.SecurityAlert` (``kind``, ``key`` for
+    ``alert`` is a :class:`zhurnal.core.queue.SecurityAlert` (``kind``, ``key`` for
     idempotency, ``school_id``, ``account``, ``at``, ``recipients``, ``data``).
 
     The kernel also writes the notice to its notification outbox (event
@@ -723,7 +723,7 @@ def zhurnal_school_holidays(school_id, date_from, date_to):
     """Days off of a school (its holidays) between two dates, for working-day arithmetic.
 
     Called by the kernel when it computes an incident's deadline (one working day,
-    weekends and holidays excluded, :mod:`core.incidents`), for the plugins enabled for
+    weekends and holidays excluded, :mod:`zhurnal.core.incidents`), for the plugins enabled for
     the school. The kernel knows no calendar of its own: the plugin that keeps the
     school's academic years answers (roster).
 
@@ -750,11 +750,11 @@ def zhurnal_revert_write(entry, by):
     """Undo one write recorded in the audit, by making a new change through your service.
 
     Called by the kernel for each audit entry of an incident's suspect window when an
-    admin reverts them (:func:`core.incidents.revert`), newest first, inside no
+    admin reverts them (:func:`zhurnal.core.incidents.revert`), newest first, inside no
     transaction (each revert is its own audited change: nothing is deleted from the
     history or the audit). Answer only for actions your plugin recorded.
 
-    :param entry: the :class:`core.audit.AuditEntry` (``action``, ``object_type``,
+    :param entry: the :class:`zhurnal.core.audit.AuditEntry` (``action``, ``object_type``,
         ``object_id``, ``payload``, ``at``)
     :param by: the admin reverting (the new change is theirs)
     :returns: ``None`` when the action is not yours; else a dict ``{"status":

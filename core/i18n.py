@@ -4,10 +4,10 @@ Source strings are English; every package (``core`` and each plugin folder)
 keeps ``translations/ru/LC_MESSAGES/messages.po`` beside its code, and the
 compiled ``.mo`` next to it. Run after changing user-facing text::
 
-    python -m core.i18n update   # extract, merge into each .po (new entries empty)
+    python -m zhurnal.core.i18n update   # extract, merge into each .po (new entries empty)
     # ... translate the empty entries ...
-    python -m core.i18n compile  # write the .mo files
-    python -m core.i18n check    # exit 1 if a message lacks Russian or a .mo is stale
+    python -m zhurnal.core.i18n compile  # write the .mo files
+    python -m zhurnal.core.i18n check    # exit 1 if a message lacks Russian or a .mo is stale
 
 ``check`` runs in the test suite.
 """
@@ -126,7 +126,7 @@ def check(pkg: Path) -> list[str]:
                 problems.append(f"{pkg.name}: no {locale} translation for {mid!r} ({msg.locations[0][0]}:{msg.locations[0][1]})")
         mo = path.with_suffix(".mo")
         if path.exists() and (not mo.exists() or mo.read_bytes() != _mo_bytes(cat)):
-            problems.append(f"{pkg.name}: {mo.relative_to(ROOT)} is stale: run python -m core.i18n compile")
+            problems.append(f"{pkg.name}: {mo.relative_to(ROOT)} is stale: run python -m zhurnal.core.i18n compile")
     return problems
 
 
@@ -180,7 +180,7 @@ def main(argv: list[str]) -> int:
             print(x)
         return 1 if problems else 0
     else:
-        print("usage: python -m core.i18n update|compile|check [package ...]", file=sys.stderr)
+        print("usage: python -m zhurnal.core.i18n update|compile|check [package ...]", file=sys.stderr)
         return 2
     return 0
 

@@ -9,7 +9,7 @@ The ``zhurnal import`` command, the import pages and the API answer it the same 
 (nothing was written unless every row is valid), ``lines()`` for text, ``to_dict()`` for JSON.
 An importer words its own summary (what it adds and changes) by overriding :meth:`ImportReport.
 describe` and adds its own figures with :meth:`ImportReport.extra`; the file itself is read by
-:mod:`core.tabular`, whose :class:`~core.tabular.FileError` becomes one error of the report.
+:mod:`zhurnal.core.tabular`, whose :class:`~zhurnal.core.tabular.FileError` becomes one error of the report.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Incidents: reports of compromised credentials, from the report to its resolution.
 
-Reporting (:func:`core.identity.service.report_compromised`) stops the account, ends its
+Reporting (:func:`zhurnal.core.identity.service.report_compromised`) stops the account, ends its
 sessions and tokens, voids what was done with it since and queues the notice to the head of
 school and support. This module adds the rest of the procedure:
 
@@ -210,7 +210,7 @@ def _is_director(user: User, school_id) -> bool:
 
 @task(periodic=_crontab(minute="40", hour="2"), system=True)
 def audit_digest_job() -> dict:
-    """Send the signed digest of the audit chain's head (:func:`core.audit.digest`) to support and
+    """Send the signed digest of the audit chain's head (:func:`zhurnal.core.audit.digest`) to support and
     every school's directors, daily, through the channels that take security notices (kind
     ``audit_digest``): kept outside the database, in their mailboxes, it pins the chain up to that
     day (``zhurnal audit verify --anchor``). Also recorded in the audit itself."""

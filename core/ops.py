@@ -59,7 +59,7 @@ def configure_logging(fmt: str = "json", level: str = "INFO") -> None:
 
 
 def log_job(name: str, seconds: float, outcome: str) -> None:
-    """One line per background job run (called by :mod:`core.queue`)."""
+    """One line per background job run (called by :mod:`zhurnal.core.queue`)."""
     job_log.info("job %s %s", name, outcome,
                  extra={"fields": {"job": name, "outcome": outcome, "duration_ms": round(seconds * 1000, 1)}})
     m = _metrics()

@@ -6,7 +6,7 @@
   notification addresses and deliveries, and who received the person's data: the reads and exports
   of their records in the audit log, and the notifications about a student that went out
   (``sent_about``: to whom, by which channel, when);
-* every enabled plugin's sections, through ``zhurnal_personal_data`` (see :mod:`core.hookspecs`),
+* every enabled plugin's sections, through ``zhurnal_personal_data`` (see :mod:`zhurnal.core.hookspecs`),
   once for each record the account *is* (``zhurnal_personal_data_subjects``: a student's record,
   a guardian's record...), merged under the plugin's name;
 * for a guardian, the same for each of their children, as a section of its own.

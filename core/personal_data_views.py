@@ -1,5 +1,5 @@
 """The access request's surfaces: ``GET /api/v1/me/personal-data``, ``GET /api/v1/users/<id>/personal-data``
-and the profile page «Мои персональные данные» with its JSON download (see :mod:`core.personal_data`)."""
+and the profile page «Мои персональные данные» with its JSON download (see :mod:`zhurnal.core.personal_data`)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, render_template

@@ -9,7 +9,7 @@ returns plain tuples. Values in the SQL that are not slots (constants such as
 ``'individual'``) are kept as peewee produced them.
 
 On PostgreSQL each statement is also prepared on the server, once per connection
-(``PREPARE``/``EXECUTE``, :meth:`core.db.PostgresqlDatabase.execute_prepared`): it is
+(``PREPARE``/``EXECUTE``, :meth:`zhurnal.core.db.PostgresqlDatabase.execute_prepared`): it is
 parsed and planned once, not on every call.
 
 Rows are raw driver values: SQLite gives dates and times as ISO strings, so
@@ -23,7 +23,7 @@ from typing import Callable
 
 import peewee as pw
 
-from core.db import PostgresqlDatabase, converters, database, model_from_row
+from zhurnal.core.db import PostgresqlDatabase, converters, database, model_from_row
 
 
 _names = itertools.count(1)
@@ -54,7 +54,7 @@ class Prepared:
 
     With ``model``, the query selects that model's own columns
     (``model.select(*model._meta.sorted_fields)``) and :meth:`objects` returns
-    instances of it, made as :func:`core.db.by_key` makes them (every column converted
+    instances of it, made as :func:`zhurnal.core.db.by_key` makes them (every column converted
     by its field, nothing dirty).
     """
 

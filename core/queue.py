@@ -2,7 +2,7 @@
 
 * unset — :class:`huey.SqliteHuey` in a file beside the SQLite database
   (``zhurnal.db`` -> ``zhurnal-queue.db``); a PostgreSQL deployment must name a
-  queue (see :mod:`core.config`);
+  queue (see :mod:`zhurnal.core.config`);
 * ``sqlite:///path`` — SqliteHuey in that file;
 * ``redis://host:port/db`` — :class:`huey.RedisHuey` (several web hosts and workers);
 * ``memory`` — jobs run at once, in the process that enqueues them (tests).
@@ -10,7 +10,7 @@
 Plugins declare jobs with :func:`task` at module level and enqueue them by
 calling them; ``zhurnal worker`` runs the consumer::
 
-    from core.queue import task
+    from zhurnal.core.queue import task
 
     @task(retries=3, retry_delay=60)
     def deliver(outbox_id: int):
@@ -20,7 +20,7 @@ calling them; ``zhurnal worker`` runs the consumer::
     deliver.call_local(42)   # run here and now
 
 A job runs inside the application context of the app that owns the queue,
-as the system (no logged-in user), so :func:`core.audit.record` attributes its
+as the system (no logged-in user), so :func:`zhurnal.core.audit.record` attributes its
 entries to nobody. Arguments must be picklable: pass ids, not model instances.
 Delivery is at least once: a job may run twice, so it must be idempotent.
 
@@ -247,7 +247,7 @@ def job_context(app):
 
 
 def install(app) -> None:
-    """Connect the kernel's receivers that enqueue jobs (called by :func:`core.app.create_app`)."""
+    """Connect the kernel's receivers that enqueue jobs (called by :func:`zhurnal.core.app.create_app`)."""
     from . import signals
     signals.connect(signals.credentials_compromised, _on_credentials_compromised, app=app, owner="core")
 
@@ -318,12 +318,12 @@ def refresh_statistics_job() -> None:
 
 @dataclass
 class SecurityAlert:
-    """What :func:`core.hookspecs.zhurnal_security_alert` receives.
+    """What :func:`zhurnal.core.hookspecs.zhurnal_security_alert` receives.
 
     :ivar kind: what happened (``"credentials_compromised"``)
     :ivar key: idempotency key: deliver each key at most once per recipient
     :ivar school_id: the school of the affected account (None: deployment staff)
-    :ivar account: the affected :class:`~core.identity.models.User`
+    :ivar account: the affected :class:`~zhurnal.core.identity.models.User`
     :ivar at: when it was reported (UTC)
     :ivar recipients: the users to tell (head of school, support)
     :ivar data: details (``report_id``, ``note``, ``ip``)

@@ -2,7 +2,7 @@
 
 The kernel's own signals (accounts, logins, plugin switches) are declared here, once,
 with what they carry; a plugin declares its events in its own ``signals.py`` in the same
-namespace (:data:`zhurnal_signals`), e.g. ``plugins.journal.signals.mark_saved``. A
+namespace (:data:`zhurnal_signals`), e.g. ``zhurnal.plugins.journal.signals.mark_saved``. A
 receiver imports the sending plugin's ``signals`` module when it depends on that plugin,
 and otherwise finds the signal by name with :func:`named` (so does the kernel, which
 imports no plugin). The names that used to live here (``core.signals.mark_saved``...)
@@ -15,7 +15,7 @@ A receiver runs after the change it reacts to was committed, so it can no
 longer undo it: an exception it raises is logged (``zhurnal.signals``) and
 swallowed, and the other receivers and the request carry on. Work that must
 happen with the change belongs in the service's transaction (e.g. the
-notification outbox, :func:`core.notify.outbox.notify`).
+notification outbox, :func:`zhurnal.core.notify.outbox.notify`).
 
 Receivers take ``(sender, **kwargs)`` and are connected with :func:`connect`
 from the plugin's ``zhurnal_app_ready`` hook, which records the owning plugin
@@ -89,7 +89,7 @@ _MOVED = {
 
 
 def __getattr__(name: str):
-    """``from core.signals import mark_saved`` still works: the same signal object, with a warning."""
+    """``from zhurnal.core.signals import mark_saved`` still works: the same signal object, with a warning."""
     moved = _MOVED.get(name)
     if moved is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -99,7 +99,7 @@ def __getattr__(name: str):
 
 
 def moved_to(name: str) -> str:
-    """The module that declares a signal which used to live here (``plugins.journal.signals``)."""
+    """The module that declares a signal which used to live here (``zhurnal.plugins.journal.signals``)."""
     return f"{__name__[: -len('core.signals')]}plugins.{_MOVED[name][1]}.signals"
 
 

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from core.i18n import N_
+from zhurnal.core.i18n import N_
 
 
 class FileError(Exception):

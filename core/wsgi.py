@@ -1,4 +1,4 @@
-"""WSGI entry point: ``gunicorn -w 4 core.wsgi:app``."""
+"""WSGI entry point: ``gunicorn -w 4 zhurnal.core.wsgi:app``."""
 from __future__ import annotations
 
 import sys

@@ -47,8 +47,8 @@ class Case:
 
 def demo_ids(app) -> dict:
     """Placeholders for paths: ids of well-known demo objects."""
-    from core.identity.models import School, User
-    from plugins.roster.models import SchoolClass, Student, StudentGuardian, Guardian, Subject, StudyGroup
+    from zhurnal.core.identity.models import School, User
+    from zhurnal.plugins.roster.models import SchoolClass, Student, StudentGuardian, Guardian, Subject, StudyGroup
     with app.app_context():
         def uid(login):
             return User.get(User.login == login).id

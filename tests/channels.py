@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import types
 
-from core.app import create_app
-from core.config import load_settings
-from core.hookspecs import hookimpl
+from zhurnal.core.app import create_app
+from zhurnal.core.config import load_settings
+from zhurnal.core.hookspecs import hookimpl
 from tests.conftest import BUILTIN_PLUGINS, _close_app, base_settings
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from core import signals
-from core.app import create_app
-from core.config import load_settings
-from core.plugins import discover
+from zhurnal.core import signals
+from zhurnal.core.app import create_app
+from zhurnal.core.config import load_settings
+from zhurnal.core.plugins import discover
 
 #: the school day the demo and the tests see (a Thursday in the 2nd quarter)
 TODAY = dt.date(2026, 11, 26)
@@ -32,7 +32,7 @@ PG_URL = os.environ.get("ZHURNAL_TEST_DATABASE_URL", "")
 REQUIRE_SERVICES = os.environ.get("ZHURNAL_REQUIRE_SERVICES") == "1"
 #: plugins shipped with Zhurnal (the example plugin is a separate distribution)
 BUILTIN_PLUGINS = sorted(n for n, eps in discover().items()
-                         if eps[0].value.startswith("plugins."))
+                         if eps[0].value.startswith("zhurnal.plugins."))
 if os.environ.get("ZHURNAL_TEST_PLUGINS"):  # work on a subset while another plugin is unfinished
     BUILTIN_PLUGINS = [n for n in os.environ["ZHURNAL_TEST_PLUGINS"].split(",") if n]
 
@@ -85,7 +85,7 @@ class Databases:
         return f"{base}/{name}"
 
     def drop(self, url: str) -> None:
-        from core import db
+        from zhurnal.core import db
         if db.database.obj is not None and not db.database.is_closed():
             db.database.close()
         if PG_URL and hasattr(db.database.obj, "close_all"):
@@ -104,7 +104,7 @@ def databases(tmp_path_factory):
 
 
 def _close_app(app) -> None:
-    from core import db
+    from zhurnal.core import db
     signals.disconnect_app(app)
     obj = db.database.obj
     if obj is not None:
@@ -115,7 +115,7 @@ def _close_app(app) -> None:
 
 
 def build_app(url: str, plugins: list[str], extra_plugins=(), migrate=True, **settings):
-    from core.cli import migrate_all
+    from zhurnal.core.cli import migrate_all
     if not url.startswith("sqlite"):  # files and backups of a server database: beside the test's tmp, not in cwd
         import tempfile
         here = Path(tempfile.gettempdir()) / "zhurnal-tests" / url.rsplit("/", 1)[1]
@@ -151,7 +151,7 @@ def demo_template(databases):
     """The demo school seeded once; per-test copies are made from it."""
     url = databases.new_url()
     app = build_app(url, BUILTIN_PLUGINS)
-    from core import demo
+    from zhurnal.core import demo
     with app.app_context():
         ctx = demo.seed(students_per_class=25, today=TODAY)
     info = {"logins": dict(ctx.logins)}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from core.hookspecs import hookimpl
+from zhurnal.core.hookspecs import hookimpl
 from tests.conftest import BUILTIN_PLUGINS, base_settings
 
 NOTIFY_PLUGINS = [p for p in BUILTIN_PLUGINS if p in ("roster", "journal", "diary", "notify_email")]
@@ -122,8 +122,8 @@ def consent_plugin(state: dict) -> types.ModuleType:
 def build_notify_app(url: str, *, email: dict | None = None, consent: dict | None = None, plugins=None,
                      extra_plugins=(), **settings):
     """An app on ``url`` (already migrated or a demo copy) with the e-mail channel and the test consent."""
-    from core.app import create_app
-    from core.config import load_settings
+    from zhurnal.core.app import create_app
+    from zhurnal.core.config import load_settings
     enabled = list(plugins or NOTIFY_PLUGINS)
     extra = list(extra_plugins)
     enabled += [p.name for p in extra]

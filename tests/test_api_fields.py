@@ -1,4 +1,4 @@
-"""Every API schema takes its fields from ``core.fields`` (bounded integers and dates, date-times with their
+"""Every API schema takes its fields from ``zhurnal.core.fields`` (bounded integers and dates, date-times with their
 UTC offset as the OpenAPI document says), never from marshmallow directly."""
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from bench import generate, school
-from core import signals
+from zhurnal.core import signals
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def tiny(databases):
 
 
 def _one(sql: str):
-    from core import db
+    from zhurnal.core import db
     return db.database.execute_sql(sql).fetchone()
 
 
@@ -38,7 +38,7 @@ def test_tiny_school_counts(tiny):
     assert c["journal_lesson"] > 200 and c["journal_mark"] > 1000 and c["journal_attendance"] > 100
     assert meta["grid_size"]["marks"] > 100 and meta["grid_size"]["students"] == 30
     with app.app_context():
-        from plugins.roster.models import SchoolClass, Student
+        from zhurnal.plugins.roster.models import SchoolClass, Student
         big = SchoolClass.get_by_id(meta["class_big"])
         assert big.name == "5А"
         assert Student.select().where(Student.school_class == big.id).count() == 30
@@ -62,9 +62,9 @@ def test_tiny_school_is_consistent(tiny):
         assert _one("SELECT COUNT(*) FROM journal_lesson WHERE group_id IS NOT NULL AND class_id IS NULL")[0] == 0
         assert _one("SELECT COUNT(*) FROM journal_lesson WHERE group_id IS NOT NULL")[0] > 0
         # no lesson on a weekend or a holiday (the tiny month has no holiday: check weekdays)
-        from plugins.journal.models import Lesson
+        from zhurnal.plugins.journal.models import Lesson
         assert all(d.isoweekday() <= 5 for (d,) in Lesson.select(Lesson.date).distinct().tuples())
-        from core import db
+        from zhurnal.core import db
         if db.is_sqlite():
             assert db.database.execute_sql("PRAGMA foreign_key_check").fetchall() == []
 

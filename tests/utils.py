@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 
-from core import db
+from zhurnal.core import db
 
 
 class QueryCounter:

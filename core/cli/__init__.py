@@ -3,7 +3,7 @@
 This module holds the command group and what every command shares; the commands live in
 ``run`` (init, demo, serve, worker, plugins), ``users``, ``transfer`` (import, export),
 ``audit`` and ``backup`` (backup, backup-check, restore, migrate-db); notification commands
-in ``core.notify.cli``. Schema migrations are in ``core.migrations``.
+in ``zhurnal.core.notify.cli``. Schema migrations are in ``zhurnal.core.migrations``.
 
 Plugins add their own commands through ``zhurnal_cli_commands``. Every command
 runs inside the application context. Errors are one line on stderr with a

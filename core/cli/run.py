@@ -99,7 +99,7 @@ def serve(ctx, host, port, workers):
     if workers:
         import os
         os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{host}:{port}",
-                                   "core.wsgi:app"])
+                                   "zhurnal.core.wsgi:app"])
     from werkzeug.serving import run_simple
     run_simple(host, port, app, threaded=True, use_reloader=False)
 

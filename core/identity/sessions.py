@@ -1,7 +1,7 @@
 """Server-side sessions: every signed-in browser or API client is a :class:`UserSession` row.
 
 The (signed) session cookie carries a random key; the row holds its SHA-256. A request is
-logged in only while its row is open (:func:`core.app` checks it in the same statement that
+logged in only while its row is open (:func:`zhurnal.core.app` checks it in the same statement that
 loads the account), so logging out, "end this session", "end all others", a password change,
 a lock and a compromise report end the cookie on every worker at once, not at its expiry.
 

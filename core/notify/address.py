@@ -9,7 +9,7 @@ Recipient addresses have one home per kind of person:
 * **staff** (teachers, administration, support) keep theirs on the account
   (``User.email``/``User.phone``);
 * a channel with its own kind of address (a messenger's chat id) overrides
-  :meth:`core.notify.channel.Channel.addresses_for` and keeps its own table.
+  :meth:`zhurnal.core.notify.channel.Channel.addresses_for` and keeps its own table.
 """
 from __future__ import annotations
 

@@ -2,14 +2,14 @@
 
 A channel (email, an SMS gateway, a messenger, a vendor's pager...) is a class
 derived from :class:`Channel`, returned by the plugin's
-``zhurnal_notification_channels`` hook (see :mod:`core.hookspecs`). The kernel's
-outbox and worker (:mod:`core.notify`) do everything else: who gets what,
+``zhurnal_notification_channels`` hook (see :mod:`zhurnal.core.hookspecs`). The kernel's
+outbox and worker (:mod:`zhurnal.core.notify`) do everything else: who gets what,
 consent and permission checks (when queued and again right before sending),
 rendering the texts, idempotency, retries with backoff, the delivery log. A
 channel only finds an address and delivers one message::
 
-    from core.notify.channel import Channel, DeliveryResult
-    from core.notify.text import fit_sms
+    from zhurnal.core.notify.channel import Channel, DeliveryResult
+    from zhurnal.core.notify.text import fit_sms
 
     class PagerChannel(Channel):
         code = "pager"
@@ -46,12 +46,12 @@ Rules a channel keeps:
   message but before the kernel recorded it, the same key is sent again once the
   lease runs out. A provider that accepts an idempotency key should be given
   :attr:`Message.idempotency_key`; the kernel's own outbox makes that window a
-  few milliseconds wide (see :mod:`core.notify.worker`).
+  few milliseconds wide (see :mod:`zhurnal.core.notify.worker`).
 * ``send`` runs in the worker inside the application context, outside any
   database transaction; it must not write the kernel's tables.
 * The kernel hands over the full texts, shaped by :attr:`Channel.text_format`;
   a channel with a size limit (SMS segments, a messenger's maximum) fits the
-  text itself (:func:`core.notify.text.fit_sms` for SMS segments).
+  text itself (:func:`zhurnal.core.notify.text.fit_sms` for SMS segments).
 * When the channel is not configured (no server, no gateway URL) it should
   deliver into the local outbox with :func:`deliver_locally`, so the demo shows
   the whole path with nothing external; :meth:`Channel.configured` says which.
@@ -139,7 +139,7 @@ class Message:
     :ivar text: the full plain text
     :ivar html: the full text as an HTML fragment-free document, or ``None``
     :ivar short_text: a short plain text for SMS and pagers, uncut (an SMS channel
-        fits it to its segments: :func:`core.notify.text.fit_sms`)
+        fits it to its segments: :func:`zhurnal.core.notify.text.fit_sms`)
     :ivar language: the language of the texts (``"ru"``, ``"en"``)
     :ivar school_id: the school the notification belongs to (``None``: deployment staff)
     :ivar link: an absolute URL the recipient may open (or ``""``)
@@ -212,7 +212,7 @@ class Channel:
     # correct: :meth:`addresses_for` then asks it user by user.
 
     def address_for(self, user) -> str | None:
-        """Where to deliver to ``user`` (a :class:`core.identity.models.User`), or ``None``.
+        """Where to deliver to ``user`` (a :class:`zhurnal.core.identity.models.User`), or ``None``.
 
         The default answers through :meth:`addresses_for`; override that instead.
         """
@@ -226,7 +226,7 @@ class Channel:
         """``{user.id: address or None}`` for many users at once (a fan-out to a whole class).
 
         The default asks the kernel for the users' contacts of :attr:`address_kind` in one
-        query per school (:func:`core.notify.address.contacts_of`: a guardian's contacts
+        query per school (:func:`zhurnal.core.notify.address.contacts_of`: a guardian's contacts
         live in the roster, staff's on the account), passes each through
         :meth:`normalise_address` and keeps those :meth:`validate_address` accepts. When a
         subclass overrides only :meth:`address_for`, that is asked for each user instead.
@@ -251,7 +251,7 @@ class Channel:
     def normalise_address(self, address: str) -> str | None:
         """The stored contact as this channel sends to it, or ``None`` when it is unusable.
 
-        The default normalises phone numbers (:func:`core.notify.address.normalise_phone`)
+        The default normalises phone numbers (:func:`zhurnal.core.notify.address.normalise_phone`)
         for ``address_kind = "phone"`` and strips other addresses.
         """
         if self.address_kind == "phone":

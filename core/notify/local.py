@@ -6,7 +6,7 @@ from .models import LocalMessage
 
 
 def store(message, short: bool = False) -> LocalMessage:
-    """Keep ``message`` (a :class:`core.notify.channel.Message`) in the local outbox, once per key."""
+    """Keep ``message`` (a :class:`zhurnal.core.notify.channel.Message`) in the local outbox, once per key."""
     with database.atomic():
         found = LocalMessage.get_or_none(LocalMessage.idempotency_key == message.idempotency_key)
         if found is not None:

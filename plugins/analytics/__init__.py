@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, validate
 
-from core import fields
-from core.hookspecs import hookimpl
+from zhurnal.core import fields
+from zhurnal.core.hookspecs import hookimpl
 
 from . import signals  # noqa: F401  (declares its signals before the audit connects to every signal)
 
@@ -53,7 +53,7 @@ def zhurnal_permissions():
 def zhurnal_object_scope(obj):
     from .models import SentReport
     if isinstance(obj, SentReport):
-        from core.access import Scope
+        from zhurnal.core.access import Scope
         return Scope.of(obj.school_id, [obj.school_class_id] if obj.school_class_id else [])
     return None
 

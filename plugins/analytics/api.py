@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g
 
-from core import access
-from core.access import Scope
-from core.api import endpoint
-from plugins.roster.models import SchoolClass, Student
+from zhurnal.core import access
+from zhurnal.core.access import Scope
+from zhurnal.core.api import endpoint
+from zhurnal.plugins.roster.models import SchoolClass, Student
 
 from . import permissions as P, schemas, service
 from .guard import get_or_404

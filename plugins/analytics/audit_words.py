@@ -4,8 +4,8 @@ from __future__ import annotations
 import peewee as pw
 from flask_babel import lazy_gettext as _l
 
-from core.audit_view import AuditVocabulary
-from plugins.roster.models import SchoolClass
+from zhurnal.core.audit_view import AuditVocabulary
+from zhurnal.plugins.roster.models import SchoolClass
 
 from .models import SentReport
 

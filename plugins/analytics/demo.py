@@ -1,8 +1,8 @@
 """Demo: the deputy has already sent the first quarter's reports; class teachers have them unopened."""
 from __future__ import annotations
 
-from core.identity.models import User
-from plugins.roster.models import AcademicYear, Period
+from zhurnal.core.identity.models import User
+from zhurnal.plugins.roster.models import AcademicYear, Period
 
 from . import service
 

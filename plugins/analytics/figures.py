@@ -40,10 +40,10 @@ from collections import defaultdict
 import peewee as pw
 from peewee import fn
 
-from core import clock
-from core.db import database, is_postgres
-from plugins.journal.models import Attendance, Lesson, Mark, MarkScale, SubjectScale
-from plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, StudyGroup, Subject
+from zhurnal.core import clock
+from zhurnal.core.db import database, is_postgres
+from zhurnal.plugins.journal.models import Attendance, Lesson, Mark, MarkScale, SubjectScale
+from zhurnal.plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, StudyGroup, Subject
 
 #: a five-point scale's thresholds on the weighted average (x.5 rounds up, as the journal's proposals)
 GOOD, PASS = 3.5, 2.5

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import peewee as pw
 
-from core.db import BaseModel, utcnow
-from core.identity.models import School, User
-from plugins.roster.models import SchoolClass
+from zhurnal.core.db import BaseModel, utcnow
+from zhurnal.core.identity.models import School, User
+from zhurnal.plugins.roster.models import SchoolClass
 
 REPORT_KINDS = ("class", "school")
 

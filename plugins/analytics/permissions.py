@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from flask import abort, g
 
-from core import access
-from core.access import Permission
-from plugins.roster import service as roster
-from plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup, TeachingAssignment
+from zhurnal.core import access
+from zhurnal.core.access import Permission
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup, TeachingAssignment
 
 ADMINISTRATION = ("director", "deputy")
 

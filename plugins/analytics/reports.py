@@ -11,9 +11,9 @@ from collections import defaultdict
 
 from peewee import fn
 
-from core import clock
-from plugins.journal.models import Lesson, Mark
-from plugins.roster.models import SchoolClass, Student
+from zhurnal.core import clock
+from zhurnal.plugins.journal.models import Lesson, Mark
+from zhurnal.plugins.roster.models import SchoolClass, Student
 
 from . import figures as F
 

@@ -5,8 +5,8 @@ import datetime as dt
 
 from marshmallow import Schema, ValidationError, validate, validates_schema
 
-from core import clock, fields
-from core.i18n import N_
+from zhurnal.core import clock, fields
+from zhurnal.core.i18n import N_
 
 #: ids are 32-bit in the database: anything larger names nothing
 MAX_ID = 2**31 - 1
@@ -63,7 +63,7 @@ class SendReport(_Range):
 
 def default_range(school_id: int) -> tuple[dt.date, dt.date]:
     """The current reporting period; between periods, the last 30 days."""
-    from plugins.roster import service as roster
+    from zhurnal.plugins.roster import service as roster
     today = clock.today()
     period = roster.period_for(school_id, today)
     if period is not None:

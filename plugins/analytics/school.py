@@ -16,10 +16,10 @@ from collections import defaultdict
 import peewee as pw
 from peewee import fn
 
-from core import clock
-from core.identity.models import User
-from plugins.journal.models import Attendance, Lesson, Mark
-from plugins.roster.models import SchoolClass, Student
+from zhurnal.core import clock
+from zhurnal.core.identity.models import User
+from zhurnal.plugins.journal.models import Attendance, Lesson, Mark
+from zhurnal.plugins.roster.models import SchoolClass, Student
 
 from . import figures as F
 

@@ -15,10 +15,10 @@ import json
 from flask import current_app, g, has_request_context
 from flask_babel import gettext
 
-from core import audit, signals
-from core.db import database, utcnow
-from core.notify.outbox import notify
-from plugins.roster.models import AcademicYear, SchoolClass, Student
+from zhurnal.core import audit, signals
+from zhurnal.core.db import database, utcnow
+from zhurnal.core.notify.outbox import notify
+from zhurnal.plugins.roster.models import AcademicYear, SchoolClass, Student
 
 from . import reports, school as school_mod
 from .models import ReportDelivery, SchoolSettings, SentReport

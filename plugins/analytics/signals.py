@@ -1,7 +1,7 @@
 """The analytics plugin's domain events (in the one ``zhurnal`` blinker namespace)."""
 from __future__ import annotations
 
-from core.signals import zhurnal_signals
+from zhurnal.core.signals import zhurnal_signals
 
 analytics_report_sent = zhurnal_signals.signal(
     "analytics-report-sent",

@@ -9,13 +9,13 @@ import io
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import format_date, gettext as _
 
-from core import access, audit, tabular
-from core.access import Scope
-from core.db import database
-from core.identity.models import User
-from core.ui import NavItem, Widget, login_required
-from plugins.roster import service as roster
-from plugins.roster.models import AcademicYear, Period, SchoolClass, Student
+from zhurnal.core import access, audit, tabular
+from zhurnal.core.access import Scope
+from zhurnal.core.db import database
+from zhurnal.core.identity.models import User
+from zhurnal.core.ui import NavItem, Widget, login_required
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import AcademicYear, Period, SchoolClass, Student
 
 from . import permissions as P, present, schemas, service
 from .guard import get_or_404

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from core import fields
-from core.hookspecs import hookimpl
+from zhurnal.core import fields
+from zhurnal.core.hookspecs import hookimpl
 
 from . import signals  # noqa: F401  (declares consent_changed before the audit connects to every signal)
 
@@ -52,12 +52,12 @@ def zhurnal_permissions():
 def zhurnal_object_scope(obj):
     from .models import ConsentRecord, ConsentText
     if isinstance(obj, ConsentRecord):
-        from core.access import Scope
-        from plugins.roster.models import Student
+        from zhurnal.core.access import Scope
+        from zhurnal.plugins.roster.models import Student
         st = Student.get_by_id(obj.student_id)
         return Scope.of(st.school_id, [st.school_class_id] if st.school_class_id else [], [st.id])
     if isinstance(obj, ConsentText):
-        from core.access import Scope
+        from zhurnal.core.access import Scope
         return Scope.of(obj.school_id, school_wide=True)
     return None
 

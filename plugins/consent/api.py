@@ -12,9 +12,9 @@ from __future__ import annotations
 from flask import Blueprint, g
 from flask_babel import gettext as _
 
-from core import access
-from core.api import ApiError, endpoint, invalid
-from plugins.roster.models import Guardian, SchoolClass
+from zhurnal.core import access
+from zhurnal.core.api import ApiError, endpoint, invalid
+from zhurnal.plugins.roster.models import Guardian, SchoolClass
 
 from . import schemas, service
 from .permissions import READ, WRITE

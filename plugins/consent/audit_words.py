@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.audit_view import AuditVocabulary
+from zhurnal.core.audit_view import AuditVocabulary
 
 from .models import ConsentText
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from core import clock
-from core.demo import DemoContext
-from plugins.roster.models import Guardian, StudentGuardian
+from zhurnal.core import clock
+from zhurnal.core.demo import DemoContext
+from zhurnal.plugins.roster.models import Guardian, StudentGuardian
 
 from . import service
 

@@ -1,7 +1,7 @@
 """Consent registry tables: versioned consent texts and append-only consent records.
 
 Public: other plugins listing ``consent`` in ``depends`` may import these models
-and :mod:`plugins.consent.service`.
+and :mod:`zhurnal.plugins.consent.service`.
 
 Consent is registered **per guardian and per child**: a guardian with two
 children may consent for one and not for the other, and a child's data is
@@ -10,16 +10,16 @@ record never changes: a withdrawal, a renewed consent or a correction is a new
 record, and the current status of (guardian, child) is its latest record.
 :class:`ConsentRecord` refuses updates and deletions through the ORM, and a
 database trigger refuses any UPDATE of ``consent_record`` (rows go only when their
-guardian, child or school is deleted); only :mod:`plugins.consent.service` inserts.
+guardian, child or school is deleted); only :mod:`zhurnal.plugins.consent.service` inserts.
 """
 from __future__ import annotations
 
 import peewee as pw
 
-from core.db import BaseModel, is_postgres, utcnow
-from core.i18n import N_
-from core.identity.models import School, User
-from plugins.roster.models import Guardian, Student
+from zhurnal.core.db import BaseModel, is_postgres, utcnow
+from zhurnal.core.i18n import N_
+from zhurnal.core.identity.models import School, User
+from zhurnal.plugins.roster.models import Guardian, Student
 
 #: the statuses a record may carry; "none" (nothing registered) is the absence of a record
 STATUSES = ("granted", "refused", "withdrawn")

@@ -7,7 +7,7 @@ school registers it). A deployment may grant more in ``[grants]``.
 """
 from __future__ import annotations
 
-from core.access import Permission
+from zhurnal.core.access import Permission
 
 READ = "consent.record.read"
 WRITE = "consent.record.write"

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, validate
-from core import fields
+from zhurnal.core import fields
 
-from core.api import PageArgs
+from zhurnal.core.api import PageArgs
 
 from .models import ALL_STATUSES, STATUSES
 
@@ -129,7 +129,7 @@ def record(r, users: dict) -> dict:
 
 
 def users_by_id(ids) -> dict:
-    from core.identity.models import User
+    from zhurnal.core.identity.models import User
     ids = {i for i in ids if i}
     return {u.id: u for u in User.select().where(User.id.in_(list(ids)))} if ids else {}
 

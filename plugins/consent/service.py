@@ -4,7 +4,7 @@ Public for plugins that list ``consent`` in ``depends``. Consent is kept per
 guardian **and child** (see :mod:`.models`); the status of (guardian, child)
 is its latest record, "none" when nothing is registered. Every registration is
 audited in its transaction and announced after commit with
-:data:`plugins.consent.signals.consent_changed`, one signal per child.
+:data:`zhurnal.plugins.consent.signals.consent_changed`, one signal per child.
 
 Rules of a registration (:func:`register`):
 
@@ -23,11 +23,11 @@ from typing import Iterable
 
 import peewee as pw
 
-from core import audit, clock, signals as core_signals
-from core.db import database, is_postgres
-from core.i18n import N_
-from core.prepared import Prepared, slot
-from plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
+from zhurnal.core import audit, clock, signals as core_signals
+from zhurnal.core.db import database, is_postgres
+from zhurnal.core.i18n import N_
+from zhurnal.core.prepared import Prepared, slot
+from zhurnal.plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
 
 from . import signals, texts
 from .models import STATUSES, ConsentRecord, ConsentText
@@ -156,7 +156,7 @@ def class_overview(class_id: int) -> list[dict]:
 
 def class_overviews(class_ids: Iterable[int]) -> dict[int, list[dict]]:
     """:func:`class_overview` of several classes at once (two queries whatever their number)."""
-    from core.identity.models import User
+    from zhurnal.core.identity.models import User
     ids = list(class_ids)
     out: dict[int, dict[int, dict]] = {cid: {} for cid in ids}
     if not ids:

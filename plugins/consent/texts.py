@@ -1,7 +1,7 @@
 """The consent form a school starts with (version 1), in Russian.
 
 A school may publish its own wording as a new version
-(:func:`plugins.consent.service.publish_text`); records keep the version the
+(:func:`zhurnal.plugins.consent.service.publish_text`); records keep the version the
 guardian signed. Blanks (``____``) are filled in by hand on the printed form.
 """
 from __future__ import annotations

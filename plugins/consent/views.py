@@ -12,11 +12,11 @@ import io
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core import access, clock
-from core.tabular import write_table
-from core.ui import NavItem, Widget, login_required
-from plugins.roster import service as roster
-from plugins.roster.models import Guardian, SchoolClass
+from zhurnal.core import access, clock
+from zhurnal.core.tabular import write_table
+from zhurnal.core.ui import NavItem, Widget, login_required
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import Guardian, SchoolClass
 
 from . import service, texts
 from .models import ALL_STATUSES, STATUS_LABELS, STATUSES
@@ -246,7 +246,7 @@ def card_sections(student, user):
     """The consent of each guardian for this child, on the student's card (for those who read consent)."""
     if not access.can(user, READ, student):
         return []
-    from plugins.roster.models import StudentGuardian
+    from zhurnal.plugins.roster.models import StudentGuardian
     links = list(StudentGuardian.select(StudentGuardian, Guardian).join(Guardian)
                  .where(StudentGuardian.student == student.id).order_by(StudentGuardian.id))
     latest = service.latest_records(guardian_ids=[lk.guardian_id for lk in links], student_ids=[student.id])

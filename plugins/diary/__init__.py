@@ -1,6 +1,6 @@
 """Electronic diary: what families and students see of the journal, acknowledgements, messages.
 
-Reads everything from :mod:`plugins.journal` (nothing is copied); owns only
+Reads everything from :mod:`zhurnal.plugins.journal` (nothing is copied); owns only
 acknowledgements, last visits and conversations. A guardian (or student) for whom
 the consent registry answers ``zhurnal_consent_granted`` with ``False`` gets a
 notice instead of the child's week, marks and timetable (:mod:`.access`). Where
@@ -8,7 +8,7 @@ things live: ``README.md``.
 """
 from __future__ import annotations
 
-from core.hookspecs import hookimpl
+from zhurnal.core.hookspecs import hookimpl
 
 from . import signals  # noqa: F401  (declares its signals before the audit connects to every signal)
 

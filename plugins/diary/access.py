@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import peewee as pw
 from flask import abort, current_app, g
 
-from core import access, audit
-from core.access import Scope
-from core.db import converters, database, model_from_row
-from core.prepared import Prepared, slot
-from plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
+from zhurnal.core import access, audit
+from zhurnal.core.access import Scope
+from zhurnal.core.db import converters, database, model_from_row
+from zhurnal.core.prepared import Prepared, slot
+from zhurnal.plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
 
 from .models import Acknowledgement, Message, Thread, ThreadMember, Visit
 

@@ -16,15 +16,15 @@ import peewee as pw
 from flask import Response
 from flask_babel import format_datetime, gettext as _
 
-from core import audit, clock
-from core.db import database, utcnow
-from core.identity.models import User
-from core.prepared import Prepared, as_datetime, slot
-from core.tabular import write_table
-from plugins.journal.models import Attendance, Lesson, Mark
-from plugins.journal.service import pupil_condition, remarks_for
-from plugins.roster import service as roster
-from plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
+from zhurnal.core import audit, clock
+from zhurnal.core.db import database, utcnow
+from zhurnal.core.identity.models import User
+from zhurnal.core.prepared import Prepared, as_datetime, slot
+from zhurnal.core.tabular import write_table
+from zhurnal.plugins.journal.models import Attendance, Lesson, Mark
+from zhurnal.plugins.journal.service import pupil_condition, remarks_for
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
 
 from . import signals
 from .access import Refused, guardian_record

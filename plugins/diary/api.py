@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify
 from flask_babel import gettext as _
 
-from core import clock
-from core.api import ApiError, PageArgs, endpoint, invalid, not_found
+from zhurnal.core import clock
+from zhurnal.core.api import ApiError, PageArgs, endpoint, invalid, not_found
 
 from . import access, acknowledgement, marks, messages as messaging
 from .calendar import calendar as pupil_calendar

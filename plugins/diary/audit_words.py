@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.audit_view import AuditVocabulary
+from zhurnal.core.audit_view import AuditVocabulary
 
 
 def vocabulary() -> AuditVocabulary:

@@ -2,9 +2,9 @@
 holidays of the year (the diary's «Расписание» tab). A fixed number of queries."""
 from __future__ import annotations
 
-from core import clock
-from plugins.journal import service as journal
-from plugins.roster.models import Holiday, Student
+from zhurnal.core import clock
+from zhurnal.plugins.journal import service as journal
+from zhurnal.plugins.roster.models import Holiday, Student
 
 from .week import class_id_of
 

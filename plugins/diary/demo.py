@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from core.demo import DemoContext
-from plugins.journal import service as journal
-from plugins.roster import service as roster
-from plugins.roster.models import Guardian, StudentGuardian
+from zhurnal.core.demo import DemoContext
+from zhurnal.plugins.journal import service as journal
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import Guardian, StudentGuardian
 
 from . import service
 from .models import Acknowledgement, ThreadMember, Visit

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from core import clock
-from plugins.journal import service as journal
-from plugins.roster import service as roster
-from plugins.roster.models import Period, Student, Subject
+from zhurnal.core import clock
+from zhurnal.plugins.journal import service as journal
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import Period, Student, Subject
 
 from .week import class_id_of
 

@@ -13,13 +13,13 @@ import datetime as dt
 
 import peewee as pw
 
-from core import access, audit
-from core.db import database, utcnow
-from core.identity.models import User
-from core.notify.outbox import notify
-from core.prepared import Prepared, slot
-from plugins.roster import service as roster
-from plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup, Subject, TeachingAssignment
+from zhurnal.core import access, audit
+from zhurnal.core.db import database, utcnow
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify.outbox import notify
+from zhurnal.core.prepared import Prepared, slot
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup, Subject, TeachingAssignment
 
 from . import signals
 from .access import Kid, Refused, guardian_record

@@ -1,7 +1,7 @@
 """Diary tables: acknowledgements, last visits and messages.
 
 The diary copies nothing from the journal: marks, lessons and remarks are read
-from :mod:`plugins.journal` every time. What the diary owns is what only it
+from :mod:`zhurnal.plugins.journal` every time. What the diary owns is what only it
 knows: who acknowledged which week (immutable rows), when each reader last
 opened a child's diary, and the conversations between school and families.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import peewee as pw
 
-from core.db import BaseModel, utcnow
-from core.identity.models import School, User
-from plugins.roster.models import Guardian, SchoolClass, Student
+from zhurnal.core.db import BaseModel, utcnow
+from zhurnal.core.identity.models import School, User
+from zhurnal.plugins.roster.models import Guardian, SchoolClass, Student
 
 
 class Acknowledgement(BaseModel):

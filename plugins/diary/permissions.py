@@ -5,13 +5,13 @@ student's to themself, a class teacher's to their class. A subject teacher
 holds a school-wide role, so writing to a family needs the extra check that
 they teach that student.
 """
-from core.access import Permission
+from zhurnal.core.access import Permission
 
 
 def _teaches_student(user, obj, scope) -> bool:
     """A subject teacher may write about a student they teach (their class or one of their groups)."""
-    from plugins.roster import service as roster
-    from plugins.roster.models import Student
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import Student
     if not isinstance(obj, Student):
         return False
     return user.id in roster.teachers_of_student(obj)

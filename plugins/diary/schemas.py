@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, validate
 
-from core import fields
+from zhurnal.core import fields
 
 
 # --- requests ----------------------------------------------------------------------------

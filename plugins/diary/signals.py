@@ -1,16 +1,16 @@
-"""The diary's events, in the one blinker namespace of :mod:`core.signals`.
+"""The diary's events, in the one blinker namespace of :mod:`zhurnal.core.signals`.
 
 Sent by the diary's service after the transaction committed, with
-:func:`core.signals.send` (re-exported here as ``signals.send``; ``school_id`` is
+:func:`zhurnal.core.signals.send` (re-exported here as ``signals.send``; ``school_id`` is
 always there). A plugin that depends on the diary connects a receiver from its
 ``zhurnal_app_ready``::
 
-    from plugins.diary import signals as diary_signals
+    from zhurnal.plugins.diary import signals as diary_signals
     connect(diary_signals.diary_acknowledged, on_acknowledged, app=app, owner="analytics")
 """
 from __future__ import annotations
 
-from core.signals import connect, send, zhurnal_signals  # noqa: F401  (signals.send(signals.x, ...))
+from zhurnal.core.signals import connect, send, zhurnal_signals  # noqa: F401  (signals.send(signals.x, ...))
 
 #: a guardian acknowledged a week of the diary. kwargs: student_id, guardian_user_id, week, at, school_id
 diary_acknowledged = zhurnal_signals.signal(

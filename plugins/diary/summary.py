@@ -12,12 +12,12 @@ import datetime as dt
 
 from huey import crontab
 
-from core import clock
-from core.db import database
-from core.notify import links
-from core.notify.outbox import notify
-from core.queue import task
-from plugins.roster.models import Guardian, Student, StudentGuardian
+from zhurnal.core import clock
+from zhurnal.core.db import database
+from zhurnal.core.notify import links
+from zhurnal.core.notify.outbox import notify
+from zhurnal.core.queue import task
+from zhurnal.plugins.roster.models import Guardian, Student, StudentGuardian
 
 from .week import monday_of, week_facts
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from core import audit
-from core.db import database, utcnow
-from core.identity.models import User
-from core.prepared import Prepared, as_date, as_datetime, slot
-from plugins.journal.models import Attendance, Lesson, Mark, Remark, WorkKind
-from plugins.roster.models import Student, Subject
+from zhurnal.core import audit
+from zhurnal.core.db import database, utcnow
+from zhurnal.core.identity.models import User
+from zhurnal.core.prepared import Prepared, as_date, as_datetime, slot
+from zhurnal.plugins.journal.models import Attendance, Lesson, Mark, Remark, WorkKind
+from zhurnal.plugins.roster.models import Student, Subject
 
 from . import signals
 from .models import Visit

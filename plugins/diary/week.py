@@ -3,12 +3,12 @@
 :func:`open_week` is the hot path of the diary (every family opens it): given the
 :class:`.access.Reader` the request checked once, it reads the week in statements of
 a fixed shape whatever the size of the school or of the week (built once,
-:mod:`core.prepared`), joins them in Python (:func:`build_week`), notes the visit
+:mod:`zhurnal.core.prepared`), joins them in Python (:func:`build_week`), notes the visit
 (:mod:`.visits`) or audits a staff read, and adds the acknowledgements
 (:mod:`.acknowledgement`). :func:`week_json` writes it for the API.
 
 Which lessons and timetable slots concern the pupil is the journal's rule
-(:func:`plugins.journal.service.pupil_conditions`), taken as SQL into the statements
+(:func:`zhurnal.plugins.journal.service.pupil_conditions`), taken as SQL into the statements
 below: the week's lessons, and the marks and attendance of those lessons.
 """
 from __future__ import annotations
@@ -21,14 +21,14 @@ from typing import Iterable
 
 import peewee as pw
 
-from core import clock
-from core.fields import iso
-from core.identity.models import User
-from core.prepared import Prepared, as_date, as_datetime, as_time, slot
-from plugins.journal.models import (Attendance, BellTime, Lesson, Mark, Remark, TimetableChange, TimetableEntry,
+from zhurnal.core import clock
+from zhurnal.core.fields import iso
+from zhurnal.core.identity.models import User
+from zhurnal.core.prepared import Prepared, as_date, as_datetime, as_time, slot
+from zhurnal.plugins.journal.models import (Attendance, BellTime, Lesson, Mark, Remark, TimetableChange, TimetableEntry,
                                     WorkKind)
-from plugins.journal.service import pupil_conditions
-from plugins.roster.models import Holiday, Subject
+from zhurnal.plugins.journal.service import pupil_conditions
+from zhurnal.plugins.roster.models import Holiday, Subject
 
 #: attendance statuses shown as an absence (a late arrival is not one)
 ABSENT = ("absent", "ill", "valid")
@@ -175,7 +175,7 @@ def week_facts(student, monday: dt.date) -> tuple[str, int, int, int]:
     :param student: a roster ``Student`` (or its id)
     """
     if isinstance(student, int):
-        from plugins.roster.models import Student
+        from zhurnal.plugins.roster.models import Student
         student = Student.get_by_id(student)
     return _facts(*_facts_rows(student, monday))
 

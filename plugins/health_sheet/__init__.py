@@ -9,9 +9,9 @@ absences it covers. This plugin never imports the journal.
 from __future__ import annotations
 
 from marshmallow import Schema, validate
-from core import fields
+from zhurnal.core import fields
 
-from core.hookspecs import hookimpl
+from zhurnal.core.hookspecs import hookimpl
 
 from . import signals  # noqa: F401  (declares its signals before the audit connects to every signal)
 
@@ -48,7 +48,7 @@ def zhurnal_permissions():
 def zhurnal_object_scope(obj):
     from .models import HealthRecord, HealthVersion, MedicalCertificate
     if isinstance(obj, (HealthRecord, HealthVersion, MedicalCertificate)):
-        from core.access import scope_of
+        from zhurnal.core.access import scope_of
         return scope_of(obj.student)
     return None
 

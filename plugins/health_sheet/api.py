@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, request
 from flask_babel import gettext as _
-from core import fields
+from zhurnal.core import fields
 
-from core.api import ApiError, PageArgs, conflict, endpoint, invalid
-from plugins.roster.models import SchoolClass, Student
+from zhurnal.core.api import ApiError, PageArgs, conflict, endpoint, invalid
+from zhurnal.plugins.roster.models import SchoolClass, Student
 
 from . import reading, schemas, service
 from .models import MedicalCertificate

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.audit_view import AuditVocabulary
-from plugins.roster.models import Student
+from zhurnal.core.audit_view import AuditVocabulary
+from zhurnal.plugins.roster.models import Student
 
 from .models import HealthRecord, MedicalCertificate
 

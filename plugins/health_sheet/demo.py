@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.demo import DemoContext
-from core.identity.models import User
-from plugins.roster import service as roster
+from zhurnal.core.demo import DemoContext
+from zhurnal.core.identity.models import User
+from zhurnal.plugins.roster import service as roster
 
 from . import service
 

@@ -17,10 +17,10 @@ import re
 from flask import current_app, has_request_context
 from flask_babel import force_locale, gettext
 
-from core.import_report import ImportReport
-from core.tabular import Column, FileError, normalize_header, parse_date, read_table
-from plugins.roster import service as roster
-from plugins.roster.models import SchoolClass, Student
+from zhurnal.core.import_report import ImportReport
+from zhurnal.core.tabular import Column, FileError, normalize_header, parse_date, read_table
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import SchoolClass, Student
 
 from . import service
 from .models import class_id_of
@@ -55,7 +55,7 @@ TEXT_FIELDS = ("pe_limits", "recommendations", "allergies", "notes")
 def _(msgid: str, /, **kw) -> str:
     """Translate in the request's language; outside a request (CLI) in the deployment's default.
 
-    (Named ``_`` so that ``python -m core.i18n update`` extracts the messages.)
+    (Named ``_`` so that ``python -m zhurnal.core.i18n update`` extracts the messages.)
     """
     if has_request_context():
         return gettext(msgid, **kw)
@@ -268,5 +268,5 @@ class _StudentIndex:
 
 
 def _today() -> dt.date:
-    from core.clock import today
+    from zhurnal.core.clock import today
     return today()

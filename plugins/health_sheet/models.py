@@ -1,17 +1,17 @@
 """Health sheet tables: the current sheet of each student, every version of it, medical certificates.
 
 Health data is a special category of personal data (152-FZ): only
-:mod:`plugins.health_sheet.service` writes these tables, and every read through
+:mod:`zhurnal.plugins.health_sheet.service` writes these tables, and every read through
 the pages and the API is recorded in the audit log.
 """
 from __future__ import annotations
 
 import peewee as pw
 
-from core.db import BaseModel, IdNeverReused, utcnow
-from core.i18n import N_
-from core.identity.models import School, User
-from plugins.roster.models import Student
+from zhurnal.core.db import BaseModel, IdNeverReused, utcnow
+from zhurnal.core.i18n import N_
+from zhurnal.core.identity.models import School, User
+from zhurnal.plugins.roster.models import Student
 
 #: health groups I-V (stored as 1-5)
 HEALTH_GROUPS = (1, 2, 3, 4, 5)

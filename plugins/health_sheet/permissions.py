@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from flask import current_app, g
 
-from core import access
-from core.access import Permission, Scope
+from zhurnal.core import access
+from zhurnal.core.access import Permission, Scope
 
 READ = "health_sheet.sheet.read"
 PE_READ = "health_sheet.pe.read"
@@ -37,7 +37,7 @@ def pe_subject_names() -> list[str]:
 
 def pe_teaching(user) -> tuple[frozenset, frozenset]:
     """(class ids, group ids) the user teaches PE to; one query per request."""
-    from plugins.roster.models import Subject, TeachingAssignment
+    from zhurnal.plugins.roster.models import Subject, TeachingAssignment
     uid = getattr(user, "id", user)
     cache = g.setdefault("_hs_pe_teaching", {})
     if uid not in cache:
@@ -50,7 +50,7 @@ def pe_teaching(user) -> tuple[frozenset, frozenset]:
 
 def pe_student_ids(user, class_id: int) -> set[int] | None:
     """Students of ``class_id`` the user teaches PE to: ``None`` means the whole class."""
-    from plugins.roster.models import GroupMember, Student
+    from zhurnal.plugins.roster.models import GroupMember, Student
     classes, groups = pe_teaching(user)
     if class_id in classes:
         return None
@@ -61,7 +61,7 @@ def pe_student_ids(user, class_id: int) -> set[int] | None:
 
 
 def _student_of(obj):
-    from plugins.roster.models import Student
+    from zhurnal.plugins.roster.models import Student
     from .models import HealthRecord, MedicalCertificate
     if isinstance(obj, Student):
         return obj
@@ -72,7 +72,7 @@ def _student_of(obj):
 
 def teaches_pe(user, obj, scope: Scope) -> bool:
     """The check of the PE view: does ``user`` teach PE to this student (class or group) or class?"""
-    from plugins.roster.models import GroupMember, SchoolClass
+    from zhurnal.plugins.roster.models import GroupMember, SchoolClass
     from .models import class_id_of
     classes, groups = pe_teaching(user)
     if not classes and not groups:
@@ -101,7 +101,7 @@ def view_for(user, obj) -> str | None:
 
 def knows(user, obj) -> bool:
     """May ``user`` know that ``obj`` (a student or a class) exists? Decides 403 over 404."""
-    from plugins.roster.models import SchoolClass
+    from zhurnal.plugins.roster.models import SchoolClass
     if access.can(user, "roster.class.read", obj) or access.can(user, "roster.student.card", obj):
         return True
     return isinstance(obj, SchoolClass) and access.can(user, "roster.school.read", obj)

@@ -3,7 +3,7 @@ their guardian and an administrator get it (or the operator on the command line)
 export a person's data (a director) gets no health section at all."""
 from __future__ import annotations
 
-from core import access
+from zhurnal.core import access
 
 from .export import personal_data
 

@@ -2,16 +2,16 @@
 
 Denials follow the kernel's rule: 403 when the user may know the student or
 class exists (they see class lists or the card), 404 otherwise. The callers
-audit every read with :func:`plugins.health_sheet.service.record_read`.
+audit every read with :func:`zhurnal.plugins.health_sheet.service.record_read`.
 """
 from __future__ import annotations
 
 from flask import abort
 
-from core import access
-from core.clock import today
-from plugins.roster import service as roster
-from plugins.roster.models import SchoolClass, Student
+from zhurnal.core import access
+from zhurnal.core.clock import today
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import SchoolClass, Student
 
 from . import schemas, service
 from .models import HEALTH_GROUPS, PE_GROUPS

@@ -5,9 +5,9 @@ import datetime as dt
 
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, validate, validates_schema
-from core import fields
+from zhurnal.core import fields
 
-from core.clock import today
+from zhurnal.core.clock import today
 
 from .models import (HEALTH_GROUPS, PE_FIELDS, PE_GROUP_LABELS, PE_GROUPS, REASON_LABELS, REASONS, ROMAN,
                      SHEET_FIELDS, SOURCE_LABELS, class_id_of)
@@ -229,7 +229,7 @@ def certificate(c, users: dict) -> dict:
 
 
 def users_by_id(ids) -> dict:
-    from core.identity.models import User
+    from zhurnal.core.identity.models import User
     ids = {i for i in ids if i}
     if not ids:
         return {}

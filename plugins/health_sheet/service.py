@@ -1,7 +1,7 @@
 """The health sheet's service API: the only place that writes its tables.
 
 Every write is audited in its own transaction; certificate changes are
-announced after commit with :data:`plugins.health_sheet.signals.medical_certificate_changed`
+announced after commit with :data:`zhurnal.plugins.health_sheet.signals.medical_certificate_changed`
 (the journal listens and justifies the absences a certificate covers).
 Reads of health data are audited too: call :func:`record_read` whenever a page,
 an API call or a card section shows a student's health data.
@@ -13,9 +13,9 @@ from typing import Iterable
 
 import peewee as pw
 
-from core import access, audit
-from core.db import database, utcnow
-from plugins.roster.models import Student
+from zhurnal.core import access, audit
+from zhurnal.core.db import database, utcnow
+from zhurnal.plugins.roster.models import Student
 
 from . import signals
 from .models import HealthRecord, HealthVersion, MedicalCertificate, SHEET_FIELDS

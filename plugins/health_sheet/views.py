@@ -9,13 +9,13 @@ from flask import Blueprint, abort, flash, g, has_request_context, redirect, ren
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from core import access
-from core.clock import today
-from core.fields import bounded_int
-from core.i18n import N_
-from core.ui import NavItem, Widget, login_required
-from plugins.roster import service as roster
-from plugins.roster.models import SchoolClass, Student
+from zhurnal.core import access
+from zhurnal.core.clock import today
+from zhurnal.core.fields import bounded_int
+from zhurnal.core.i18n import N_
+from zhurnal.core.ui import NavItem, Widget, login_required
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import SchoolClass, Student
 
 from . import reading, schemas, service
 from .models import HEALTH_GROUPS, PE_GROUP_LABELS, PE_GROUPS, REASON_LABELS, REASONS, ROMAN, MedicalCertificate
@@ -65,7 +65,7 @@ def _visible_classes(user) -> list[tuple[SchoolClass, str]]:
     pe_classes, pe_groups = pe_teaching(user) if access.can(user, PE_READ) else (frozenset(), frozenset())
     pe_group_classes = set()
     if pe_groups:
-        from plugins.roster.models import GroupMember
+        from zhurnal.plugins.roster.models import GroupMember
         pe_group_classes = {c for (c,) in Student.select(Student.school_class).join(GroupMember)
                             .where(GroupMember.group.in_(list(pe_groups))).distinct().tuples()}
     for c in classes:

@@ -1,11 +1,11 @@
 """Electronic class journal: timetable, lessons, marks, attendance, term marks and remarks.
 
-Other plugins (diary, analytics) read :mod:`plugins.journal.models` and the read
-functions of :mod:`plugins.journal.service`; only the service writes.
+Other plugins (diary, analytics) read :mod:`zhurnal.plugins.journal.models` and the read
+functions of :mod:`zhurnal.plugins.journal.service`; only the service writes.
 """
 from __future__ import annotations
 
-from core.hookspecs import hookimpl
+from zhurnal.core.hookspecs import hookimpl
 
 from . import signals  # noqa: F401  (declares its signals before the audit connects to every signal)
 
@@ -79,7 +79,7 @@ def zhurnal_dashboard_widgets(user, school):
 
 @hookimpl
 def zhurnal_app_ready(app):
-    from core.signals import connect, named
+    from zhurnal.core.signals import connect, named
     from .receivers import on_medical_certificate_changed
     # the health sheet is optional (not in depends): its signal is found by name, not imported
     connect(named("medical-certificate-changed"), on_medical_certificate_changed, app=app, owner="journal")

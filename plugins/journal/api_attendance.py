@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import g
 from marshmallow import Schema, validate
 
-from core import fields
-from core.api import endpoint, invalid
-from plugins.roster.models import Student
+from zhurnal.core import fields
+from zhurnal.core.api import endpoint, invalid
+from zhurnal.plugins.roster.models import Student
 
 from . import service
 from .api_common import _attendance_out, _call, _lesson_ref, _override, _ref, _require, bp

@@ -6,18 +6,18 @@ answers for marks and attendance.
 Access: an object of another school (or none at all) answers 404; an object of
 the user's school that the user may not read or change answers 403. Body
 references to unknown objects (``lesson_id``, ``student_id``...) are 422 with the
-field named. Writes go through :mod:`plugins.journal.service`.
+field named. Writes go through :mod:`zhurnal.plugins.journal.service`.
 """
 from __future__ import annotations
 
 
 from flask import Blueprint, g
 
-from core import access
-from core.db import by_key
-from core.i18n import N_
-from core.api import ApiError, forbidden, invalid, not_found, stale_state
-from plugins.roster.models import AcademicYear, Period, SchoolClass, StudyGroup
+from zhurnal.core import access
+from zhurnal.core.db import by_key
+from zhurnal.core.i18n import N_
+from zhurnal.core.api import ApiError, forbidden, invalid, not_found, stale_state
+from zhurnal.plugins.roster.models import AcademicYear, Period, SchoolClass, StudyGroup
 
 from . import service
 from .common import _lesson_query

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import g
 
-from core.api import endpoint, invalid
-from plugins.roster.models import StudyGroup, Subject
+from zhurnal.core.api import endpoint, invalid
+from zhurnal.plugins.roster.models import StudyGroup, Subject
 
 from . import grid as grids
 from .api_common import _class_or_404, _group_or_404, _range, _ref, _require, bp

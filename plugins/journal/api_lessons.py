@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import g
 
-from core import access
-from core.api import endpoint, invalid, not_found
-from plugins.roster.models import SchoolClass, Student, StudyGroup, Subject
+from zhurnal.core import access
+from zhurnal.core.api import endpoint, invalid, not_found
+from zhurnal.plugins.roster.models import SchoolClass, Student, StudyGroup, Subject
 
 from . import service
 from .api_common import (_call, _class_or_404, _group_or_404, _lesson_or_404, _override, _range, _ref, _require,

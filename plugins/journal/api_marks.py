@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import g
 
-from core.api import endpoint, invalid, not_found
+from zhurnal.core.api import endpoint, invalid, not_found
 
 from . import service
 from .api_common import _call, _lesson_or_404, _mark_out, _override, _require, _school_id, bp

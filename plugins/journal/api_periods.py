@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import g
 
-from core import access, clock
-from core.api import endpoint, forbidden
+from zhurnal.core import access, clock
+from zhurnal.core.api import endpoint, forbidden
 
 from . import service
 from .api_common import _period_or_404, _require, bp
@@ -18,7 +18,7 @@ from .schemas import JournalPeriodOut
 def list_periods():
     if not access.can(g.user, "journal.read") or g.get("school") is None:
         raise forbidden()
-    from plugins.roster.service import current_year, periods
+    from zhurnal.plugins.roster.service import current_year, periods
     year = current_year(g.school, clock.today())
     return periods(year) if year else []
 

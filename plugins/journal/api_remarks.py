@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import g
 
-from core import access
-from core.api import endpoint, forbidden, invalid, not_found
-from plugins.roster.models import SchoolClass, Student, Subject
+from zhurnal.core import access
+from zhurnal.core.api import endpoint, forbidden, invalid, not_found
+from zhurnal.plugins.roster.models import SchoolClass, Student, Subject
 
 from . import service
 from .api_common import _call, _class_or_404, _lesson_ref, _ref, _require, _school_id, bp

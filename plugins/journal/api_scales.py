@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import g
 from marshmallow import Schema, validate
 
-from core import access, fields
-from core.api import endpoint, forbidden, invalid, not_found
-from plugins.roster.models import Subject
+from zhurnal.core import access, fields
+from zhurnal.core.api import endpoint, forbidden, invalid, not_found
+from zhurnal.plugins.roster.models import Subject
 
 from . import service
 from .api_common import _call, _require, _school_id, bp

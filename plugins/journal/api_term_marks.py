@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import g
 
-from core import access
-from core.api import endpoint, forbidden, invalid
-from plugins.roster.models import AcademicYear, Period, SchoolClass, Student, Subject
+from zhurnal.core import access
+from zhurnal.core.api import endpoint, forbidden, invalid
+from zhurnal.plugins.roster.models import AcademicYear, Period, SchoolClass, Student, Subject
 
 from . import service
 from .api_common import _call, _class_or_404, _group_or_404, _override, _period_ref, _ref, _require, bp
@@ -46,12 +46,12 @@ def list_term_marks(args):
     if args["group_id"] is not None:
         grp = _group_or_404(args["group_id"])
         target, year_id = JournalOf.of_group(grp, subject.id), grp.year_id
-        from plugins.roster.service import group_students
+        from zhurnal.plugins.roster.service import group_students
         students = group_students(grp.id)
     else:
         cls = _class_or_404(args["class_id"])
         target, year_id = JournalOf.of_class(cls, subject.id), cls.year_id
-        from plugins.roster.service import class_students
+        from zhurnal.plugins.roster.service import class_students
         students = class_students(cls.id)
     _require("journal.read", target)
     period = _period_ref(args["period_id"], year_id)

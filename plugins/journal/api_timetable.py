@@ -8,10 +8,10 @@ import datetime as dt
 from flask import g
 from marshmallow import Schema, validate
 
-from core import access, clock, fields
-from core.api import ApiError, endpoint, invalid, not_found
-from core.identity.models import User
-from plugins.roster.models import AcademicYear, SchoolClass, StudyGroup, Subject
+from zhurnal.core import access, clock, fields
+from zhurnal.core.api import ApiError, endpoint, invalid, not_found
+from zhurnal.core.identity.models import User
+from zhurnal.plugins.roster.models import AcademicYear, SchoolClass, StudyGroup, Subject
 
 from . import service
 from .api_common import _call, _class_or_404, _override, _period_or_404, _ref, _require, _school_id, bp

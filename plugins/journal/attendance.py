@@ -7,10 +7,10 @@ import datetime as dt
 
 import peewee as pw
 
-from core import audit
-from core.db import database, utcnow
-from core.i18n import N_
-from plugins.roster.models import Period, Student
+from zhurnal.core import audit
+from zhurnal.core.db import database, utcnow
+from zhurnal.core.i18n import N_
+from zhurnal.plugins.roster.models import Period, Student
 
 from . import notices
 from .closed_periods import _audit_override, _check_open, lesson_period

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import format_date, lazy_gettext as _l
 
-from core.audit_view import AuditVocabulary
-from plugins.roster.models import Student, Subject
+from zhurnal.core.audit_view import AuditVocabulary
+from zhurnal.plugins.roster.models import Student, Subject
 
 from .models import Attendance, Lesson, Mark
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import click
 
-from core.cli import with_app
+from zhurnal.core.cli import with_app
 
 
 def _period(school_id, number: int):
-    from core import clock
-    from plugins.roster import service as roster
-    from plugins.roster.models import Period
+    from zhurnal.core import clock
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import Period
     year = roster.current_year(school_id, clock.today())
     p = Period.get_or_none((Period.year == getattr(year, "id", None)) & (Period.number == number))
     if p is None:
@@ -18,7 +18,7 @@ def _period(school_id, number: int):
 
 
 def _school(school_id):
-    from core.identity.models import School
+    from zhurnal.core.identity.models import School
     s = School.get_or_none(School.id == school_id) if school_id else School.select().order_by(School.id).first()
     if s is None:
         raise click.ClickException("no such school")
@@ -37,7 +37,7 @@ def journal():
 @with_app
 def generate(period, class_name, school_id):
     """Create the lessons of PERIOD (its number in the current year) from the timetable, skipping holidays."""
-    from plugins.roster.models import SchoolClass
+    from zhurnal.plugins.roster.models import SchoolClass
     from . import service
     school = _school(school_id)
     p = _period(school.id, period)

@@ -4,11 +4,11 @@ closed periods; such an edit is audited).
 """
 from __future__ import annotations
 
-from core import audit
-from core.db import database
-from core.i18n import N_
-from plugins.roster import service as roster
-from plugins.roster.models import AcademicYear, Period
+from zhurnal.core import audit
+from zhurnal.core.db import database
+from zhurnal.core.i18n import N_
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import AcademicYear, Period
 
 from .common import Invalid, _id
 from .models import Lesson
@@ -44,7 +44,7 @@ def _audit_override(obj, period: Period | int, by, school_id: int, action: str) 
 def close_period(period: Period, *, by=None) -> Period:
     """Close a reporting period for editing (the journal refuses changes in it afterwards).
 
-    The roster records it (:func:`plugins.roster.service.set_period_closed`);
+    The roster records it (:func:`zhurnal.plugins.roster.service.set_period_closed`);
     the journal owns what it means and audits it.
     """
     year = AcademicYear.get_by_id(period.year_id)

@@ -2,18 +2,18 @@
 id, the date-range filter, the lesson query with its joins, the refusals (:class:`Invalid`,
 :class:`StaleEdit`), the check that a lesson has taken place, and the change history rows.
 
-Private to the plugin: other plugins use :mod:`plugins.journal.service`.
+Private to the plugin: other plugins use :mod:`zhurnal.plugins.journal.service`.
 """
 from __future__ import annotations
 
 import peewee as pw
 
-from core import clock, errors
-from core.db import is_postgres, utcnow
-from core.i18n import N_
-from core.identity.models import User
-from core.prepared import Prepared, slot
-from plugins.roster.models import Subject
+from zhurnal.core import clock, errors
+from zhurnal.core.db import is_postgres, utcnow
+from zhurnal.core.i18n import N_
+from zhurnal.core.identity.models import User
+from zhurnal.core.prepared import Prepared, slot
+from zhurnal.plugins.roster.models import Subject
 
 from .models import History, Lesson
 

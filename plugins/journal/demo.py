@@ -17,10 +17,10 @@ from collections import Counter, defaultdict
 
 import peewee as pw
 
-from core.demo import DemoContext
-from core.db import database
-from plugins.roster import service as roster
-from plugins.roster.models import GroupMember, Period, TeachingAssignment
+from zhurnal.core.demo import DemoContext
+from zhurnal.core.db import database
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import GroupMember, Period, TeachingAssignment
 
 from . import service
 from .demo_topics import HOMEWORK, TOPICS
@@ -494,5 +494,5 @@ def seed(ctx: DemoContext) -> None:
 
 
 def _user(login: str):
-    from core.identity.models import User
+    from zhurnal.core.identity.models import User
     return User.get_or_none(User.login == login)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from core import access, clock
-from core.prepared import Prepared, slot
-from plugins.roster import service as roster
-from plugins.roster.models import GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
+from zhurnal.core import access, clock
+from zhurnal.core.prepared import Prepared, slot
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
 
 from . import grid_sql, service
 from .models import Attendance, Lesson, Mark, TermMark, WorkKind

@@ -8,7 +8,7 @@ arrays the grid API serves, and the weighted sums the averages are made of, in o
 statement; the API splices the arrays into its answer as they come (:func:`response`),
 and the grid page hands the same answer to the browser, which draws the cells.
 
-The arrays are those of :meth:`plugins.journal.grid.Grid.to_json` (the same keys and
+The arrays are those of :meth:`zhurnal.plugins.journal.grid.Grid.to_json` (the same keys and
 values, marks in the order they were given; a test compares the two): only the numbers
 may be spelt differently (PostgreSQL writes a weight of ``1.0`` as ``1``).
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 import orjson
 from flask import current_app
 
-from core import db
+from zhurnal.core import db
 
 # The lessons and students of the grid are bound as one JSON array each (SQLite) or one
 # array (PostgreSQL): one statement text whatever their number, prepared once by the driver.

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from core import audit
-from core.db import database, utcnow
-from core.i18n import N_
-from plugins.roster import service as roster
-from plugins.roster.models import GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
+from zhurnal.core import audit
+from zhurnal.core.db import database, utcnow
+from zhurnal.core.i18n import N_
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
 
 from . import notices
 from .closed_periods import _audit_override, _check_open, lesson_period

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from core import audit
-from core.db import converters, database, is_postgres, model_from_row, utcnow
-from core.i18n import N_
-from core.prepared import Prepared, as_date, slot
-from plugins.roster.models import GroupMember, Period, Student, StudyGroup
+from zhurnal.core import audit
+from zhurnal.core.db import converters, database, is_postgres, model_from_row, utcnow
+from zhurnal.core.i18n import N_
+from zhurnal.core.prepared import Prepared, as_date, slot
+from zhurnal.plugins.roster.models import GroupMember, Period, Student, StudyGroup
 
 from . import notices
 from .closed_periods import CLOSED_MESSAGE, _audit_override

@@ -1,15 +1,15 @@
 """Journal tables: timetable, lessons, marks, attendance, term marks, remarks.
 
 Public: plugins that declare ``depends = (..., "journal")`` may read these
-models and call :mod:`plugins.journal.service`; only the service writes.
+models and call :mod:`zhurnal.plugins.journal.service`; only the service writes.
 """
 from __future__ import annotations
 
 import peewee as pw
 
-from core.db import BaseModel, IdNeverReused, utcnow
-from core.identity.models import School, User
-from plugins.roster.models import AcademicYear, Period, SchoolClass, Student, StudyGroup, Subject
+from zhurnal.core.db import BaseModel, IdNeverReused, utcnow
+from zhurnal.core.identity.models import School, User
+from zhurnal.plugins.roster.models import AcademicYear, Period, SchoolClass, Student, StudyGroup, Subject
 
 
 class BellTime(BaseModel):

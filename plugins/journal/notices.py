@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from core.notify.outbox import notify
+from zhurnal.core.notify.outbox import notify
 
 ABSENT = ("absent", "ill")
 
@@ -55,7 +55,7 @@ def details(event: str, student_id: int | None, data: dict) -> dict | None:
     """``zhurnal_notification_details``: the student's and the subject's names."""
     if event not in ("mark", "absence", "homework", "remark"):
         return None
-    from plugins.roster.models import Student, Subject
+    from zhurnal.plugins.roster.models import Student, Subject
     out = {}
     if student_id is not None:
         st = Student.select(Student.first_name, Student.last_name).where(Student.id == student_id).tuples().first()

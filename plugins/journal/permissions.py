@@ -12,9 +12,9 @@ from __future__ import annotations
 import peewee as pw
 from flask import g
 
-from core.access import Permission
-from core.prepared import Prepared, slot
-from plugins.roster.models import GroupMember, StudyGroup, TeachingAssignment
+from zhurnal.core.access import Permission
+from zhurnal.core.prepared import Prepared, slot
+from zhurnal.plugins.roster.models import GroupMember, StudyGroup, TeachingAssignment
 
 from .models import Lesson
 from .scope import JournalOf, PupilOf

@@ -7,10 +7,10 @@ study on an individual plan (an ``individual`` group of that subject replaces th
 
 :func:`pupil_conditions` gives the rule as SQL conditions on ``Lesson`` (or on
 ``TimetableEntry``, whose slots follow the same rule) whose only inputs are the
-pupil's id and class id: plain values, or :func:`core.prepared.slot` placeholders in
+pupil's id and class id: plain values, or :func:`zhurnal.core.prepared.slot` placeholders in
 a statement built once. :func:`student_lessons` reads through it, and so does the
 diary's week (its prepared statements take the conditions as they are), so the rule
-cannot drift between the two. Re-exported by :mod:`plugins.journal.service`.
+cannot drift between the two. Re-exported by :mod:`zhurnal.plugins.journal.service`.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import datetime as dt
 
 import peewee as pw
 
-from plugins.roster.models import GroupMember, Student, StudyGroup
+from zhurnal.plugins.roster.models import GroupMember, Student, StudyGroup
 
 from .common import _id, _lessons_where, class_of
 from .models import Lesson

@@ -1,4 +1,4 @@
-"""The journal's read functions (public through :mod:`plugins.journal.service`: the diary,
+"""The journal's read functions (public through :mod:`zhurnal.plugins.journal.service`: the diary,
 analytics, paper export and the journal's own pages call them).
 
 Conventions:
@@ -20,9 +20,9 @@ from typing import Iterable
 
 import peewee as pw
 
-from core.identity.models import User
-from plugins.roster import service as roster
-from plugins.roster.models import GroupMember, Period, Student, Subject
+from zhurnal.core.identity.models import User
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import GroupMember, Period, Student, Subject
 
 from .common import Teacher, _id, _lesson_query, _lessons_where, _range
 from .models import Attendance, History, Lesson, Mark, Remark, TermMark, WorkKind

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.identity.models import User
+from zhurnal.core.identity.models import User
 
 from . import service
 

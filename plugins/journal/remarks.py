@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core import audit, clock
-from core.db import database
-from core.i18n import N_
-from plugins.roster.models import Student, Subject
+from zhurnal.core import audit, clock
+from zhurnal.core.db import database
+from zhurnal.core.i18n import N_
+from zhurnal.plugins.roster.models import Student, Subject
 
 from . import notices
 from .common import Invalid, _id

@@ -1,13 +1,13 @@
 """Undoing the journal's writes of a compromised account (``zhurnal_revert_write``).
 
-Each revert is a new change through :mod:`plugins.journal.service`, made by the admin who
+Each revert is a new change through :mod:`zhurnal.plugins.journal.service`, made by the admin who
 reverts: a mark given is removed, a mark changed gets its old value (and kind) back, a mark
 removed is given again, an attendance record gets its old status. Nothing is deleted from
 the history or the audit. A write that someone else changed since is skipped, not overwritten.
 """
 from __future__ import annotations
 
-from plugins.roster.models import Student
+from zhurnal.plugins.roster.models import Student
 
 from . import service
 from .models import Attendance, Lesson

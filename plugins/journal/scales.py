@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
-from core import audit
-from core.db import database
-from core.i18n import N_
-from core.prepared import Prepared, slot
-from plugins.roster.models import Subject
+from zhurnal.core import audit
+from zhurnal.core.db import database
+from zhurnal.core.i18n import N_
+from zhurnal.core.prepared import Prepared, slot
+from zhurnal.plugins.roster.models import Subject
 
 from .common import Invalid, _id
 from .models import MarkScale, SubjectScale, WorkKind

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from marshmallow import Schema, ValidationError, validate, validates_schema
-from core import fields
+from zhurnal.core import fields
 
 from .models import ATTENDANCE, CHANGE_KINDS, REMARK_KINDS
 

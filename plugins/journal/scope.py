@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from flask import g
 
-from core.access import Scope
-from plugins.roster import service as roster
-from plugins.roster.models import SchoolClass, Student, StudyGroup
+from zhurnal.core.access import Scope
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import SchoolClass, Student, StudyGroup
 
 from .models import Lesson, Remark, TimetableEntry
 
@@ -105,7 +105,7 @@ def scope_of(obj) -> Scope | None:
 
 def student_groups(student_ids) -> dict[int, list[StudyGroup]]:
     """The study groups of each student (one query each for memberships and groups)."""
-    from plugins.roster.models import GroupMember
+    from zhurnal.plugins.roster.models import GroupMember
     pairs = list(GroupMember.select(GroupMember.student, GroupMember.group)
                  .where(GroupMember.student.in_(list(student_ids))).tuples())
     groups = {x.id: x for x in StudyGroup.select().where(StudyGroup.id.in_({gid for _s, gid in pairs}))} if pairs else {}
@@ -122,7 +122,7 @@ def may_in_subject(user, perm: str, student: Student, subject_id: int | None, gr
     teacher, the administration) or through a study group of the student in that subject
     (the group's teacher): the same scope as the class and group grids.
     """
-    from core import access
+    from zhurnal.core import access
     cid = class_of(student)
     if cid and access.can(user, perm, JournalOf(student.school_id, class_id=cid, subject_id=subject_id,
                                                  class_ids=frozenset([cid]))):

@@ -4,9 +4,9 @@ and ``signals``), and the only way anything writes journal tables.
 Plugins that declare ``depends = (..., "journal")`` (diary, analytics, paper export) read
 the journal through the *read* functions below and the models; they never write. The
 journal's own pages, API, CLI and demo call the writes. Every write runs in one
-transaction with its :func:`core.audit.record` entry and
-:class:`~plugins.journal.models.History` rows, and announces itself after commit with a
-signal from :mod:`plugins.journal.signals` (``mark_saved``, ``attendance_saved``, ``homework_set``,
+transaction with its :func:`zhurnal.core.audit.record` entry and
+:class:`~zhurnal.plugins.journal.models.History` rows, and announces itself after commit with a
+signal from :mod:`zhurnal.plugins.journal.signals` (``mark_saved``, ``attendance_saved``, ``homework_set``,
 ``lesson_changed``).
 
 The code lives in the plugin's private modules, one per responsibility; this module

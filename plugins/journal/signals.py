@@ -1,11 +1,11 @@
-"""The journal's events, in the one blinker namespace of :mod:`core.signals`.
+"""The journal's events, in the one blinker namespace of :mod:`zhurnal.core.signals`.
 
 Sent by the journal's service after the transaction committed, with
-:func:`core.signals.send` (re-exported here as ``signals.send``; ``school_id`` is
+:func:`zhurnal.core.signals.send` (re-exported here as ``signals.send``; ``school_id`` is
 always there). A plugin that depends on the journal connects a receiver from its
 ``zhurnal_app_ready``::
 
-    from plugins.journal import signals as journal_signals
+    from zhurnal.plugins.journal import signals as journal_signals
     connect(journal_signals.mark_saved, on_mark_saved, app=app, owner="analytics")
 
 Notifications to families do not listen here: they are written to the outbox inside
@@ -13,7 +13,7 @@ the transaction that saves the mark (``plugins/journal/notices.py``).
 """
 from __future__ import annotations
 
-from core.signals import connect, send, zhurnal_signals  # noqa: F401  (signals.send(signals.x, ...))
+from zhurnal.core.signals import connect, send, zhurnal_signals  # noqa: F401  (signals.send(signals.x, ...))
 
 #: a mark was created, changed or deleted. kwargs: mark_id, student_id, lesson_id,
 #: subject_id, class_id, value, old_value, action ("created"|"updated"|"deleted"), by, school_id

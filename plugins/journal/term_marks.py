@@ -1,10 +1,10 @@
 """Period and year marks."""
 from __future__ import annotations
 
-from core import audit
-from core.db import database, utcnow
-from core.i18n import N_
-from plugins.roster.models import AcademicYear, Period, Student, Subject
+from zhurnal.core import audit
+from zhurnal.core.db import database, utcnow
+from zhurnal.core.i18n import N_
+from zhurnal.plugins.roster.models import AcademicYear, Period, Student, Subject
 
 from .closed_periods import _audit_override, _check_open
 from .common import Invalid, StaleEdit, _history, _id

@@ -9,11 +9,11 @@ from typing import Iterable
 
 import peewee as pw
 
-from core import audit
-from core.db import database, utcnow
-from core.i18n import N_
-from plugins.roster import service as roster
-from plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
+from zhurnal.core import audit
+from zhurnal.core.db import database, utcnow
+from zhurnal.core.i18n import N_
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
 
 from .closed_periods import _audit_override, _check_open, lesson_period
 from .common import Invalid, Teacher, _id, _range, class_of
@@ -253,7 +253,7 @@ def plan_lessons(entries: list[TimetableEntry], period: Period, *, holidays: set
 def generate_lessons(period: Period, *, class_id=None, date_from: dt.date | None = None,
                      date_to: dt.date | None = None, by=None) -> int:
     """Create the lessons of a period from the timetable, skipping holidays
-    (:func:`plugins.roster.service.holiday_dates`) and lessons already generated.
+    (:func:`zhurnal.plugins.roster.service.holiday_dates`) and lessons already generated.
 
     :param class_id: only this class's slots (its groups' and streams' included)
     :returns: how many lessons were created. Bulk: no signal per lesson.

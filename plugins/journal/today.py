@@ -12,7 +12,7 @@ from flask import url_for
 from peewee import fn
 from flask_babel import gettext as _
 
-from plugins.roster.models import SchoolClass, StudyGroup
+from zhurnal.plugins.roster.models import SchoolClass, StudyGroup
 
 from . import service
 from .models import Attendance, Lesson, Mark, TimetableChange, TimetableEntry

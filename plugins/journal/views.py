@@ -14,10 +14,10 @@ from collections import defaultdict
 from flask import send_from_directory
 from flask_babel import gettext as _
 
-from core import access, clock
-from core.ui import NavItem, Widget, login_required
-from plugins.roster import service as roster
-from plugins.roster.models import SchoolClass, Subject
+from zhurnal.core import access, clock
+from zhurnal.core.ui import NavItem, Widget, login_required
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import SchoolClass, Subject
 
 from . import service
 from . import views_class, views_grid, views_lessons, views_periods  # noqa: F401  (their routes hang on bp)

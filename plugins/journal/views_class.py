@@ -7,10 +7,10 @@ from collections import defaultdict
 
 from flask import render_template
 
-from core import clock
-from core.ui import login_required
-from plugins.roster import service as roster
-from plugins.roster.models import Subject
+from zhurnal.core import clock
+from zhurnal.core.ui import login_required
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import Subject
 
 from . import service
 from .models import Attendance, Lesson, TermMark

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from flask import Blueprint, abort, g, request
 
-from core import access, clock
-from core.db import by_key
-from core.fields import bounded_date, bounded_int
-from plugins.roster.models import AcademicYear, Period, SchoolClass
+from zhurnal.core import access, clock
+from zhurnal.core.db import by_key
+from zhurnal.core.fields import bounded_date, bounded_int
+from zhurnal.plugins.roster.models import AcademicYear, Period, SchoolClass
 
 from .scope import JournalOf
 

@@ -9,10 +9,10 @@ from markupsafe import Markup
 from flask import abort, g, render_template, url_for
 from flask_babel import gettext as _
 
-from core import access, clock
-from core.ui import login_required
-from plugins.roster import service as roster
-from plugins.roster.models import SchoolClass, StudyGroup, Subject, TeachingAssignment
+from zhurnal.core import access, clock
+from zhurnal.core.ui import login_required
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import SchoolClass, StudyGroup, Subject, TeachingAssignment
 
 from . import grid as grids, service
 from .scope import JournalOf

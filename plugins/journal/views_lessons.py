@@ -7,10 +7,10 @@ import datetime as dt
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core import access, clock
-from core.fields import bounded_int
-from core.ui import login_required, safe_next
-from plugins.roster.models import SchoolClass, Student, StudyGroup
+from zhurnal.core import access, clock
+from zhurnal.core.fields import bounded_int
+from zhurnal.core.ui import login_required, safe_next
+from zhurnal.plugins.roster.models import SchoolClass, Student, StudyGroup
 
 from . import service
 from .common import _lesson_query

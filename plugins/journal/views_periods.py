@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core import access, clock
-from core.fields import bounded_int
-from core.ui import login_required
-from plugins.roster import service as roster
-from plugins.roster.models import Period
+from zhurnal.core import access, clock
+from zhurnal.core.fields import bounded_int
+from zhurnal.core.ui import login_required
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import Period
 
 from . import service
 from .views_common import _or_404, _school_id, bp

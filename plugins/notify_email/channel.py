@@ -10,7 +10,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate
 
-from core.notify.channel import Channel, DeliveryResult, Message, deliver_locally
+from zhurnal.core.notify.channel import Channel, DeliveryResult, Message, deliver_locally
 
 from . import EmailSettings
 

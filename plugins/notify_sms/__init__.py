@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, validate
 
-from core import fields
-from core.hookspecs import hookimpl
+from zhurnal.core import fields
+from zhurnal.core.hookspecs import hookimpl
 
 name = "notify_sms"
 title = "SMS"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from core.notify.channel import Channel, DeliveryResult, Message, deliver_locally
-from core.notify.text import fit_sms
+from zhurnal.core.notify.channel import Channel, DeliveryResult, Message, deliver_locally
+from zhurnal.core.notify.text import fit_sms
 
 from . import phone, providers
 from .http import HttpResponse, exchange

@@ -1,12 +1,12 @@
 """Phone numbers as SMS gateways want them: ``+7XXXXXXXXXX`` for Russian numbers.
 
-The kernel holds the one implementation (:func:`core.notify.address.normalise_phone`);
+The kernel holds the one implementation (:func:`zhurnal.core.notify.address.normalise_phone`);
 these names stay for code that imported them from here.
 """
 from __future__ import annotations
 
-from core.notify.address import normalise_phone as normalise
-from core.notify.address import phone_problem
+from zhurnal.core.notify.address import normalise_phone as normalise
+from zhurnal.core.notify.address import phone_problem
 
 __all__ = ["normalise", "problem"]
 

@@ -3,7 +3,7 @@
 Gateways differ in the shape of their API, not in what they do. A provider is a
 class with a ``name``, :meth:`Provider.request` (an :class:`Sms` to an
 :class:`~.http.HttpRequest`) and :meth:`Provider.result` (the gateway's
-:class:`~.http.HttpResponse` to a :class:`core.notify.channel.DeliveryResult`).
+:class:`~.http.HttpResponse` to a :class:`zhurnal.core.notify.channel.DeliveryResult`).
 The channel does the rest: the number, the text, the transport, and the answers
 every gateway means alike (no answer, 5xx, 429: try again later).
 
@@ -25,7 +25,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from core.notify.channel import DeliveryResult
+from zhurnal.core.notify.channel import DeliveryResult
 
 from .http import HttpRequest, HttpResponse
 

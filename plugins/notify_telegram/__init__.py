@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, validate
 
-from core import fields
-from core.hookspecs import hookimpl
+from zhurnal.core import fields
+from zhurnal.core.hookspecs import hookimpl
 
 name = "notify_telegram"
 title = "Telegram"
@@ -53,8 +53,8 @@ def zhurnal_models():
 
 @hookimpl
 def zhurnal_permissions():
-    from core.access import Permission
-    from core.identity.models import ROLES
+    from zhurnal.core.access import Permission
+    from zhurnal.core.identity.models import ROLES
     return [Permission("notify_telegram.chat.link", "Link a Telegram chat to one's own account", roles=ROLES)]
 
 

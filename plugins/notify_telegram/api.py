@@ -11,8 +11,8 @@ import hmac
 from flask import Blueprint, request
 from marshmallow import INCLUDE, Schema, validate
 
-from core import fields
-from core.api import endpoint, forbidden, not_found
+from zhurnal.core import fields
+from zhurnal.core.api import endpoint, forbidden, not_found
 
 from . import service
 from .models import BotState

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from core.notify.channel import Channel, DeliveryResult, Message, deliver_locally
+from zhurnal.core.notify.channel import Channel, DeliveryResult, Message, deliver_locally
 
 #: Telegram's limit for one message's text
 MAX_TEXT = 4096

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import click
 
-from core.cli import with_app
-from core.queue import _crontab, task
+from zhurnal.core.cli import with_app
+from zhurnal.core.queue import _crontab, task
 
 
 @task(periodic=_crontab(minute="*"))

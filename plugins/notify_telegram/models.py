@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import peewee as pw
 
-from core.db import BaseModel, utcnow
-from core.identity.models import User
+from zhurnal.core.db import BaseModel, utcnow
+from zhurnal.core.identity.models import User
 
 
 class ChatLink(BaseModel):

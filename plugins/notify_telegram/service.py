@@ -21,9 +21,9 @@ import time
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 
-from core import audit
-from core.db import database, utcnow
-from core.identity.models import User
+from zhurnal.core import audit
+from zhurnal.core.db import database, utcnow
+from zhurnal.core.identity.models import User
 
 from .models import BotState, ChatLink, LinkCode
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from core import access
-from core.ui import NavItem, login_required
+from zhurnal.core import access
+from zhurnal.core.ui import NavItem, login_required
 
 from . import service
 

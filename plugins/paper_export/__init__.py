@@ -27,7 +27,7 @@ teacher picks the students by hand.
 """
 from __future__ import annotations
 
-from core.hookspecs import hookimpl
+from zhurnal.core.hookspecs import hookimpl
 
 name = "paper_export"
 title = "Бумажные документы"
@@ -52,7 +52,7 @@ def zhurnal_permissions():
 def zhurnal_object_scope(obj):
     from .models import Archive, Batch, Handover, SlipIssue
     if isinstance(obj, (Batch, Handover, SlipIssue, Archive)):
-        from core.access import Scope
+        from zhurnal.core.access import Scope
         students = [obj.student_id] if isinstance(obj, Handover) else []
         return Scope.of(obj.school_id, [obj.school_class_id] if obj.school_class_id else [], students)
     return None
@@ -97,8 +97,8 @@ def zhurnal_paper_acknowledgements(student_ids, date_from, date_to):
 
 @hookimpl
 def zhurnal_app_ready(app):
-    from core.signals import connect
-    from plugins.roster import signals as roster_signals
+    from zhurnal.core.signals import connect
+    from zhurnal.plugins.roster import signals as roster_signals
     from . import jobs  # noqa: F401  (importing it declares the jobs on the queue)
 
     def on_issued(sender, user_id, person_kind, person_id, expires_at, reissued, by, school_id, **kw):

@@ -6,10 +6,10 @@ from urllib.parse import quote
 from flask import Blueprint, current_app, g
 from marshmallow import Schema
 
-from core import fields
-from core.access import can
-from core.api import endpoint, invalid, not_found
-from plugins.roster.models import Student
+from zhurnal.core import fields
+from zhurnal.core.access import can
+from zhurnal.core.api import endpoint, invalid, not_found
+from zhurnal.plugins.roster.models import Student
 
 from . import service
 from .permissions import CLASS, EXTRACT

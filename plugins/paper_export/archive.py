@@ -8,10 +8,10 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from core import audit
-from core.db import database
-from core.identity.models import School
-from plugins.roster.models import SchoolClass
+from zhurnal.core import audit
+from zhurnal.core.db import database
+from zhurnal.core.identity.models import School
+from zhurnal.plugins.roster.models import SchoolClass
 
 from . import data, render
 from .models import Archive

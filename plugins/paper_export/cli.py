@@ -20,7 +20,7 @@ def export_extracts(path, school, class_name, date_from=None, date_to=None) -> i
 
 def _export_extracts(path, school, class_name, date_from, date_to) -> int:
     """One class (``--class``) or, without it, every class of the school's current year."""
-    from plugins.roster import service as roster
+    from zhurnal.plugins.roster import service as roster
     from . import data, render, service
     if class_name:
         cls = roster.class_by_name(school, class_name)
@@ -73,7 +73,7 @@ def archive_cmd():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def archive_verify(path):
     """Check a journal archive PDF against the database (exit 1 if it does not match)."""
-    from core.cli import with_app
+    from zhurnal.core.cli import with_app
 
     @with_app
     def run():
@@ -93,7 +93,7 @@ def archive_verify(path):
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def archive_make(class_name, date_from, date_to, school_id, path):
     """Print the journal of a class for the dates to PATH (PDF) and record its checksum."""
-    from core.cli import with_app
+    from zhurnal.core.cli import with_app
 
     @with_app
     def run():
@@ -102,8 +102,8 @@ def archive_make(class_name, date_from, date_to, school_id, path):
             make()
 
     def make():
-        from core.identity.models import School
-        from plugins.roster import service as roster
+        from zhurnal.core.identity.models import School
+        from zhurnal.plugins.roster import service as roster
         from . import service
         from .archive import make_archive
         schools = list(School.select().where(School.id == school_id)) if school_id else list(School.select())

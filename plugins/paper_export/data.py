@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from core import clock
-from core.identity.models import School, User
-from plugins.journal import service as journal
-from plugins.roster import service as roster
-from plugins.roster.models import Period, SchoolClass, Student, Subject
+from zhurnal.core import clock
+from zhurnal.core.identity.models import School, User
+from zhurnal.plugins.journal import service as journal
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import Period, SchoolClass, Student, Subject
 
 STATUS_LABELS = {"absent": "absent", "ill": "ill", "valid": "valid reason", "late": "late"}
 
@@ -68,7 +68,7 @@ def teacher_name(cls: SchoolClass | None) -> str:
 
 def _periods(school_id: int, date_from: dt.date, date_to: dt.date) -> list[Period]:
     """Periods of the school overlapping the dates (their term marks go on the extract)."""
-    from plugins.roster.models import AcademicYear
+    from zhurnal.plugins.roster.models import AcademicYear
     return list(Period.select(Period).join(AcademicYear)
                 .where((AcademicYear.school == school_id) & (Period.start <= date_to) & (Period.end >= date_from))
                 .order_by(Period.start))
@@ -97,7 +97,7 @@ def extracts(students: list[Student], date_from: dt.date, date_to: dt.date, *,
     for m in journal.marks_for(sids, date_from=date_from, date_to=date_to):
         marks.setdefault(m.student_id, {}).setdefault(m.lesson.subject_id, []).append(
             (m.lesson.date, m.value, m.kind.name, m.kind.code))
-    from plugins.roster.models import AcademicYear
+    from zhurnal.plugins.roster.models import AcademicYear
     year_done = {y.id for y in AcademicYear.select().where(AcademicYear.id.in_(list(year_ids) or [0]))
                  if y.end <= date_to}  # the year mark only on an extract that reaches the year's end
     terms: dict[int, dict[int, list]] = {}

@@ -1,9 +1,9 @@
-"""Background jobs of paper export (``core.queue``)."""
+"""Background jobs of paper export (``zhurnal.core.queue``)."""
 from __future__ import annotations
 
 from huey import crontab
 
-from core.queue import task
+from zhurnal.core.queue import task
 
 
 @task()

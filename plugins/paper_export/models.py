@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import peewee as pw
 
-from core.db import BaseModel, utcnow
-from core.identity.models import School, User
-from plugins.roster.models import Guardian, SchoolClass, Student
+from zhurnal.core.db import BaseModel, utcnow
+from zhurnal.core.identity.models import School, User
+from zhurnal.plugins.roster.models import Guardian, SchoolClass, Student
 
 
 class Batch(BaseModel):

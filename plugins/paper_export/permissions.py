@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-from core.access import Permission
+from zhurnal.core.access import Permission
 
 EXTRACT = "paper_export.extract.read"
 CLASS = "paper_export.class.print"

@@ -8,11 +8,11 @@ import datetime as dt
 from flask import current_app
 from flask_babel import gettext as _
 
-from core import audit, clock
-from core.db import database, utcnow
-from core.identity.models import School
-from plugins.roster import service as roster
-from plugins.roster.models import SchoolClass, Student, StudentGuardian
+from zhurnal.core import audit, clock
+from zhurnal.core.db import database, utcnow
+from zhurnal.core.identity.models import School
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import SchoolClass, Student, StudentGuardian
 
 from . import data, render
 from .models import Batch, Handover, Schedule, SlipIssue

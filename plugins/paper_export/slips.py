@@ -6,11 +6,11 @@ import io
 
 from flask import current_app, url_for
 
-from core.db import utcnow
-from core.identity import activation
-from core.identity.models import School, User
-from plugins.roster import service as roster
-from plugins.roster.models import Guardian, SchoolClass, StudentGuardian
+from zhurnal.core.db import utcnow
+from zhurnal.core.identity import activation
+from zhurnal.core.identity.models import School, User
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import Guardian, SchoolClass, StudentGuardian
 
 from . import render
 from .models import SlipIssue

@@ -9,12 +9,12 @@ from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_templat
                    url_for)
 from flask_babel import gettext as _
 
-from core import access, clock
-from core.identity.models import User
-from core.api import PageArgs, load_args
-from core.ui import NavItem, Widget, login_required
-from plugins.roster import service as roster
-from plugins.roster.models import Guardian, SchoolClass, StudentGuardian
+from zhurnal.core import access, clock
+from zhurnal.core.identity.models import User
+from zhurnal.core.api import PageArgs, load_args
+from zhurnal.core.ui import NavItem, Widget, login_required
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import Guardian, SchoolClass, StudentGuardian
 
 from . import service, slips
 from .api import pdf_response
@@ -67,7 +67,7 @@ def _period_dates(cls: SchoolClass) -> tuple[dt.date, dt.date] | None:
     raw = request.form.get("period") or ""
     if not raw:
         return None
-    from plugins.roster.models import AcademicYear, Period
+    from zhurnal.plugins.roster.models import AcademicYear, Period
     year = AcademicYear.get_or_none(AcademicYear.id == cls.year_id)
     if raw == "year":
         return year.start, year.end

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, validate
 
-from core import fields
-from core.hookspecs import hookimpl
+from zhurnal.core import fields
+from zhurnal.core.hookspecs import hookimpl
 
 from . import signals  # noqa: F401  (declares its signals before the audit connects to every signal)
 

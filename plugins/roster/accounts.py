@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core import access, audit
-from core.db import database
-from core.identity import service as identity
-from core.identity.models import User
+from zhurnal.core import access, audit
+from zhurnal.core.db import database
+from zhurnal.core.identity import service as identity
+from zhurnal.core.identity.models import User
 
 from .models import Guardian, Student, StudentGuardian
 from . import signals
@@ -62,7 +62,7 @@ class AccountStopped(Exception):
 @dataclass
 class IssuedAccount:
     """What a login slip shows. The one-time activation code exists only here: it is stored
-    hashed (:mod:`core.identity.activation`) and never shown again."""
+    hashed (:mod:`zhurnal.core.identity.activation`) and never shown again."""
     person: Student | Guardian
     kind: str  # "student" | "guardian"
     login: str
@@ -85,7 +85,7 @@ def issue_account(person: Student | Guardian, *, by=None) -> IssuedAccount:
 
     :raises AccountStopped: the account is stopped; an administrator must deal with it first
     """
-    from core.identity import activation
+    from zhurnal.core.identity import activation
     kind = "student" if isinstance(person, Student) else "guardian"
     reissued = bool(person.user_id)
     if reissued:

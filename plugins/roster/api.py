@@ -1,6 +1,6 @@
 """What the roster's JSON API modules share: one page of a list scoped to what the user may see,
 the references a request body makes (school, year, class, teacher, subject), and how records are
-shown (also as the current state of a stale edit, answered 409 by :mod:`core.api`).
+shown (also as the current state of a stale edit, answered 409 by :mod:`zhurnal.core.api`).
 
 The endpoints live by responsibility: :mod:`.api_school` (schools, years, holidays, subjects,
 teaching), :mod:`.api_classes`, :mod:`.api_people` (students and guardians), :mod:`.api_groups`,
@@ -16,9 +16,9 @@ import peewee as pw
 from flask import g
 from flask_babel import gettext as _
 
-from core import access
-from core.api import forbidden, invalid, stale_state
-from core.identity.models import School, User
+from zhurnal.core import access
+from zhurnal.core.api import forbidden, invalid, stale_state
+from zhurnal.core.identity.models import School, User
 
 from . import lookup, service
 from .blueprints import api as bp
@@ -29,7 +29,7 @@ from .schemas import ClassOut, GroupOut, GuardianOut, StudentCard
 # --- lists ------------------------------------------------------------------------------------------
 
 def page(query, schema, args: dict, prepare=None) -> dict:
-    """One page in the shape of :func:`core.api.paginate`, with a hook to fetch what the
+    """One page in the shape of :func:`zhurnal.core.api.paginate`, with a hook to fetch what the
     page's rows need in a constant number of queries."""
     total = query.count()
     items = list(query.paginate(args["page"], args["per_page"]))

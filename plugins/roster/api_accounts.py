@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g
 from flask_babel import gettext as _
 
-from core.api import conflict, endpoint
+from zhurnal.core.api import conflict, endpoint
 
 from . import lookup, service
 from .blueprints import api as bp

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g
 from flask_babel import gettext as _
 
-from core.api import conflict, endpoint, invalid
+from zhurnal.core.api import conflict, endpoint, invalid
 
 from . import lookup, service
 from .api import (attach_counts, body_teacher, class_out, classes_query, own_school, page, school_year, scoped_page,

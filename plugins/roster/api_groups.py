@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import g
 from flask_babel import gettext as _
 
-from core.api import endpoint, invalid
-from core.identity.models import School
+from zhurnal.core.api import endpoint, invalid
+from zhurnal.core.identity.models import School
 
 from . import lookup, service
 from .api import attach_members, body_class, body_subject, group_out, groups_query, own_school, require_somewhere, \

@@ -6,8 +6,8 @@ import io
 from flask import g, request
 from flask_babel import gettext as _
 
-from core.api import ApiError, endpoint, invalid
-from core.identity.models import School
+from zhurnal.core.api import ApiError, endpoint, invalid
+from zhurnal.core.identity.models import School
 
 from . import lookup
 from .blueprints import api as bp

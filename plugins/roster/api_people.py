@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import g
 from flask_babel import gettext as _
 
-from core import access
-from core.api import ApiError, endpoint, forbidden, invalid
+from zhurnal.core import access
+from zhurnal.core.api import ApiError, endpoint, forbidden, invalid
 
 from . import lookup, service
 from .api import attach_children, body_class, guardian_out, require_somewhere, scoped_page, students_query

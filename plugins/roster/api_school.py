@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import g
 from flask_babel import gettext as _
 
-from core import access
-from core.api import ApiError, conflict, endpoint, forbidden, invalid
-from core.identity.models import School, User
+from zhurnal.core import access
+from zhurnal.core.api import ApiError, conflict, endpoint, forbidden, invalid
+from zhurnal.core.identity.models import School, User
 
 from . import lookup, service
 from .api import body_subject, body_teacher, own_school, page, require_somewhere, scoped_page

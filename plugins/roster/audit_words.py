@@ -5,7 +5,7 @@ import peewee as pw
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from core.audit_view import AuditVocabulary
+from zhurnal.core.audit_view import AuditVocabulary
 
 from .models import Guardian, SchoolClass, Student, StudentGuardian
 
@@ -40,7 +40,7 @@ def class_objects(class_id: int):
 
 
 def class_choices(school_id: int):
-    from core import clock
+    from zhurnal.core import clock
     from . import service
     year = service.current_year(school_id, clock.today())
     return [(c.id, c.name) for c in service.classes(school_id, year)] if year else []

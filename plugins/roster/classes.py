@@ -7,11 +7,11 @@ from typing import Iterable
 
 import peewee as pw
 
-from core import access, audit
-from core.db import database
-from core.errors import StaleEdit
-from core.identity.models import User
-from core.prepared import Prepared, slot
+from zhurnal.core import access, audit
+from zhurnal.core.db import database
+from zhurnal.core.errors import StaleEdit
+from zhurnal.core.identity.models import User
+from zhurnal.core.prepared import Prepared, slot
 
 from .edits import CLASS_FIELDS, changed_fields
 from .models import SchoolClass, Student

@@ -11,14 +11,14 @@ import datetime as dt
 
 import click
 
-from core.cli import with_app
+from zhurnal.core.cli import with_app
 
 PERIOD_KINDS = {"quarters": "quarters", "trimesters": "trimesters", "halves": "halves", "half-years": "halves"}
 
 
 def _school(school_id: int | None):
     """The school named by ``--school`` (an id or a short name), or the only one."""
-    from core.identity.models import School
+    from zhurnal.core.identity.models import School
     if school_id is None:
         schools = list(School.select().order_by(School.id).limit(2))
         if not schools:
@@ -64,7 +64,7 @@ def _span(value: str, what: str) -> tuple[dt.date, dt.date]:
 
 
 def _teacher(school, login: str):
-    from core.identity.models import User
+    from zhurnal.core.identity.models import User
     user = User.get_or_none(User.login == login)
     if user is None:
         raise click.ClickException(f"no account with login {login!r}")
@@ -89,7 +89,7 @@ def school_cmd():
 @with_app
 def school_create(name, short_name, address, timezone):
     """Create a school; prints its id."""
-    from core.identity.models import School
+    from zhurnal.core.identity.models import School
     from .setup import create_school, timezone_problem
     name, short_name, address = name.strip(), short_name.strip(), address.strip()
     if not name or not short_name:
@@ -125,7 +125,7 @@ def year_cmd():
 @with_app
 def year_create(name, start, end, kind, spans, holidays, school_id):
     """Create a school year (NAME like 2026/2027, default from the start) with its periods and holidays."""
-    from core.db import database
+    from zhurnal.core.db import database
     from . import service
     from .models import AcademicYear
     school = _school(school_id)
@@ -216,7 +216,7 @@ def class_cmd():
 @with_app
 def class_create(names, teacher, room, year_name, school_id):
     """Create classes NAMES of the school year, e.g. `zhurnal class create 5А 5Б`."""
-    from core.db import database
+    from zhurnal.core.db import database
     from . import service
     from .models import AcademicYear, SchoolClass
     school = _school(school_id)
@@ -265,7 +265,7 @@ def subject_cmd():
 @with_app
 def subject_create(names, short_name, school_id):
     """Create subjects NAMES, e.g. `zhurnal subject create Математика "Русский язык"`."""
-    from core.db import database
+    from zhurnal.core.db import database
     from . import service
     from .models import Subject
     school = _school(school_id)
@@ -293,7 +293,7 @@ def subject_create(names, short_name, school_id):
 @with_app
 def subject_assign(subject, login, classes, school_id):
     """Let LOGIN teach SUBJECT in CLASSES, e.g. `zhurnal subject assign Математика ivanova 5А 5Б`."""
-    from core.db import database
+    from zhurnal.core.db import database
     from . import service
     from .models import Subject
     school = _school(school_id)

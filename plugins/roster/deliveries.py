@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import g, render_template
 from flask_login import login_required
 
-from core.api import PageArgs, endpoint, load_args, paginate
-from core.notify.views import DeliveryOut, deliveries_of
+from zhurnal.core.api import PageArgs, endpoint, load_args, paginate
+from zhurnal.core.notify.views import DeliveryOut, deliveries_of
 
 from . import lookup, service
 from .blueprints import api as api_bp, pages as views_bp

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core import access
-from core.demo import DemoContext, school_year_start
+from zhurnal.core import access
+from zhurnal.core.demo import DemoContext, school_year_start
 
 from . import service
 from .models import GroupMember, Guardian, Student, StudentGuardian

@@ -6,10 +6,10 @@ from typing import Iterable
 
 import peewee as pw
 
-from core import audit
-from core.db import database
-from core.errors import StaleEdit
-from core.prepared import Prepared, slot
+from zhurnal.core import audit
+from zhurnal.core.db import database
+from zhurnal.core.errors import StaleEdit
+from zhurnal.core.prepared import Prepared, slot
 
 from .edits import changed_fields
 from .models import GroupMember, SchoolClass, Student, StudyGroup

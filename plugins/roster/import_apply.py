@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
 
-from core import access
-from core.i18n import N_
-from core.tabular import as_text, parse_date
+from zhurnal.core import access
+from zhurnal.core.i18n import N_
+from zhurnal.core.tabular import as_text, parse_date
 
 from . import service
 from .import_guardians import Person, guardians_of_row

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from core.i18n import N_
-from core.tabular import as_text
+from zhurnal.core.i18n import N_
+from zhurnal.core.tabular import as_text
 
 from .import_values import (EMAIL_RX, PHONE_IN_TEXT, RELATION_IN, BadValue, check_name, email_value, key,
                             name_value, phone_value, relation_value, split_full_name)

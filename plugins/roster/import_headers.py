@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from core.tabular import Column, normalize_header
+from zhurnal.core.tabular import Column, normalize_header
 
 IGNORE = "-"
 

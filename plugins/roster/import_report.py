@@ -1,10 +1,10 @@
-"""The class list import's report: the kernel's :class:`core.import_report.ImportReport` worded
+"""The class list import's report: the kernel's :class:`zhurnal.core.import_report.ImportReport` worded
 for students, with the guardians the file names."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.import_report import ImportReport, RowError
+from zhurnal.core.import_report import ImportReport, RowError
 
 __all__ = ["ImportReport", "RowError", "StudentsReport"]
 

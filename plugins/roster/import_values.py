@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from core.i18n import N_
-from core.tabular import as_text
+from zhurnal.core.i18n import N_
+from zhurnal.core.tabular import as_text
 
 
 class BadValue(ValueError):

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from core import audit
-from core.db import database
-from core.errors import StaleEdit
+from zhurnal.core import audit
+from zhurnal.core.db import database
+from zhurnal.core.errors import StaleEdit
 
 from .edits import GUARDIAN_FIELDS, STUDENT_FIELDS, changed_fields
 from .groups import leave_split_groups

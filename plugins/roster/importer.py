@@ -2,11 +2,11 @@
 
 The pattern, for any plugin that imports a table (copy it):
 
-1. read the file with :mod:`core.tabular` (encodings, shapes, merged and two-level headers, footers);
-   a :class:`core.tabular.FileError` becomes the report's only error;
+1. read the file with :mod:`zhurnal.core.tabular` (encodings, shapes, merged and two-level headers, footers);
+   a :class:`zhurnal.core.tabular.FileError` becomes the report's only error;
 2. recognise the columns (:mod:`.import_headers`: captions in Russian and Latin, the school's saved
    mapping, the user's mapping from the preview page);
-3. check **every** row and collect **every** problem in a :class:`core.import_report.ImportReport`
+3. check **every** row and collect **every** problem in a :class:`zhurnal.core.import_report.ImportReport`
    (row number, column, message) — never stop at the first (:mod:`.import_apply`, values by
    :mod:`.import_values`, guardians in every layout by :mod:`.import_guardians`);
 4. only when the report is clean, and it is not a dry run, hand the checked plan to ``service.py``,
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import io
 
-from core.db import database
-from core.i18n import N_
-from core.tabular import FileError, as_text, find_header, is_footer, normalize_header, raw_rows, read_bytes, write_table
+from zhurnal.core.db import database
+from zhurnal.core.i18n import N_
+from zhurnal.core.tabular import FileError, as_text, find_header, is_footer, normalize_header, raw_rows, read_bytes, write_table
 
 from . import service
 from .import_apply import Checker, Planner
@@ -46,7 +46,7 @@ def saved_mapping(school) -> dict[str, str]:
 
 def save_mapping(school, mapping: dict[str, str], *, by=None) -> None:
     """Remember how the user mapped captions, for the school's next file."""
-    from core import audit
+    from zhurnal.core import audit
     with database.atomic():
         for caption, k in mapping.items():
             caption = normalize_header(caption)[:200]

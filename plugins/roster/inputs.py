@@ -10,11 +10,11 @@ import datetime as dt
 import re
 
 from marshmallow import Schema, ValidationError, validate, validates_schema
-from core import fields
+from zhurnal.core import fields
 
-from core import clock
-from core.api import PageArgs
-from core.i18n import N_
+from zhurnal.core import clock
+from zhurnal.core.api import PageArgs
+from zhurnal.core.i18n import N_
 
 from .models import GENDERS, GROUP_KINDS, PERIOD_KINDS, RELATIONS
 
@@ -118,7 +118,7 @@ def choice(values, **kw) -> fields.Str:
 def form_errors(err: ValidationError) -> dict[str, str]:
     """Field -> translated message, for re-rendering a page's form."""
     from flask_babel import gettext
-    from core.api import _flatten
+    from zhurnal.core.api import _flatten
     return {k: gettext(v) for k, v in _flatten(err.messages).items()}
 
 

@@ -12,8 +12,8 @@ from functools import reduce
 import peewee as pw
 from flask import abort, current_app, g
 
-from core import access
-from core.identity.models import School
+from zhurnal.core import access
+from zhurnal.core.identity.models import School
 
 from .groups import group_in_classes
 from .models import (AcademicYear, Guardian, Holiday, SchoolClass, Student, StudentGuardian, StudyGroup,
@@ -28,7 +28,7 @@ def reads_school(school_id: int | None) -> bool:
     """May the user see this school's structure (years, classes, subjects, teachers)?
 
     Parents and students hold ``roster.school.read`` scoped to a child; a scope of
-    students never contains a school-level object, so :func:`core.access.can` says
+    students never contains a school-level object, so :func:`zhurnal.core.access.can` says
     no to them. The structure is not personal: the school the role was granted in
     is enough.
     """

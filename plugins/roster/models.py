@@ -1,7 +1,7 @@
 """Roster tables: the school's structure and its people.
 
 Public: other plugins that declare ``depends = ("roster",)`` may import these
-models and :mod:`plugins.roster.service`, nothing else of this package.
+models and :mod:`zhurnal.plugins.roster.service`, nothing else of this package.
 """
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import datetime as dt
 
 import peewee as pw
 
-from core.db import BaseModel, IdNeverReused, utcnow
-from core.identity.models import School, User
+from zhurnal.core.db import BaseModel, IdNeverReused, utcnow
+from zhurnal.core.identity.models import School, User
 
 PERIOD_KINDS = ("quarters", "trimesters", "halves")
 

@@ -7,10 +7,10 @@ from typing import Iterable
 
 import peewee as pw
 
-from core import access, audit
-from core.db import database
-from core.errors import StaleEdit
-from core.identity.models import User
+from zhurnal.core import access, audit
+from zhurnal.core.db import database
+from zhurnal.core.errors import StaleEdit
+from zhurnal.core.identity.models import User
 
 from .edits import GUARDIAN_FIELDS, STUDENT_FIELDS, STUDENT_UPDATE_FIELDS, changed_fields
 from .groups import leave_split_groups

@@ -3,7 +3,7 @@
 Scopes do the narrowing: a class teacher's role is scoped to their class, a
 parent's to each child, a student's to themself; school staff to the school.
 """
-from core.access import Permission
+from zhurnal.core.access import Permission
 
 STAFF = ("admin", "director", "deputy")
 

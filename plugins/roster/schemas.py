@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from core import fields
+from zhurnal.core import fields
 
 from .models import PERIOD_KINDS
 

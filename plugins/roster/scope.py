@@ -1,7 +1,7 @@
 """Where roster objects belong, for scoped permission checks."""
 from __future__ import annotations
 
-from core.access import Scope
+from zhurnal.core.access import Scope
 
 from .models import (AcademicYear, Period, Guardian, SchoolClass, Student, StudentGuardian, StudyGroup, Subject,
                      TeachingAssignment)

@@ -2,7 +2,7 @@
 
 Plugins depending on ``roster`` read the school's structure through the functions here (and
 :mod:`.models`); every write is audited and, after commit, announced with a signal from
-:mod:`plugins.roster.signals`. The functions live in modules by responsibility and are re-exported here:
+:mod:`zhurnal.plugins.roster.signals`. The functions live in modules by responsibility and are re-exported here:
 
 * :mod:`.structure` — the school, school years, reporting periods, holidays, subjects, teaching;
 * :mod:`.classes` — classes and class lists;
@@ -11,11 +11,11 @@ Plugins depending on ``roster`` read the school's structure through the function
 * :mod:`.accounts` — students' and guardians' accounts, login slips;
 * :mod:`.import_write` — writing a checked class-list import, auditing an export.
 
-An edit with a stale ``version`` raises :class:`StaleEdit` (:class:`core.errors.StaleEdit`).
+An edit with a stale ``version`` raises :class:`StaleEdit` (:class:`zhurnal.core.errors.StaleEdit`).
 """
 from __future__ import annotations
 
-from core.errors import StaleEdit
+from zhurnal.core.errors import StaleEdit
 
 from .accounts import (AccountStopped, IssuedAccount, activation_days, give_guardian_account, give_student_account,
                        issue_account)

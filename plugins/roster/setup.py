@@ -8,10 +8,10 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from core import audit
-from core.db import database
-from core.i18n import N_
-from core.identity.models import School, User
+from zhurnal.core import audit
+from zhurnal.core.db import database
+from zhurnal.core.i18n import N_
+from zhurnal.core.identity.models import School, User
 
 from . import service
 from .models import AcademicYear, Holiday, SchoolClass, SchoolProfile, Student, Subject, TeachingAssignment
@@ -92,7 +92,7 @@ def checklist(school, user=None) -> list[Step]:
     staff = User.select().where((User.school == sid) & User.is_active).count()
     teaching = TeachingAssignment.select().where(TeachingAssignment.school == sid).count()
     students = Student.select().where((Student.school == sid) & Student.left_at.is_null()).count()
-    from core import access
+    from zhurnal.core import access
     may_import = user is None or access.can(user, "roster.import", school)
     return [
         Step("year", N_("School year with its reporting periods"), year is not None, "roster.school",

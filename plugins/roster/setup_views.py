@@ -11,10 +11,10 @@ import re
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from core import access
-from core.db import database
-from core.identity.models import School
-from core.ui import login_required
+from zhurnal.core import access
+from zhurnal.core.db import database
+from zhurnal.core.identity.models import School
+from zhurnal.core.ui import login_required
 
 from . import setup
 from .blueprints import pages as bp
@@ -131,7 +131,7 @@ def add_staff():
     if v["role"] not in STAFF_ROLES:
         errors["role"] = _("Choose one of the offered values.")
     if not errors:
-        from core.identity import service as identity
+        from zhurnal.core.identity import service as identity
         try:
             with database.atomic():
                 user, password = identity.create_user(v["login"], v["display_name"], school=school,

@@ -1,16 +1,16 @@
-"""The roster's events, in the one blinker namespace of :mod:`core.signals`.
+"""The roster's events, in the one blinker namespace of :mod:`zhurnal.core.signals`.
 
-Sent by :mod:`plugins.roster.service` after the transaction committed, with
-:func:`core.signals.send` (re-exported here as ``signals.send``; ``school_id`` is
+Sent by :mod:`zhurnal.plugins.roster.service` after the transaction committed, with
+:func:`zhurnal.core.signals.send` (re-exported here as ``signals.send``; ``school_id`` is
 always there). A plugin that depends on the roster connects a receiver from its
 ``zhurnal_app_ready``::
 
-    from plugins.roster import signals as roster_signals
+    from zhurnal.plugins.roster import signals as roster_signals
     connect(roster_signals.account_issued, on_issued, app=app, owner="paper_export")
 """
 from __future__ import annotations
 
-from core.signals import connect, send, zhurnal_signals  # noqa: F401  (signals.send(signals.x, ...))
+from zhurnal.core.signals import connect, send, zhurnal_signals  # noqa: F401  (signals.send(signals.x, ...))
 
 #: a student was created, changed, moved or removed from a class.
 #: kwargs: student_id, class_id, action ("created"|"updated"|"moved"|"left"), by, school_id

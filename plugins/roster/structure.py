@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core import access, audit, clock
-from core.db import database, utcnow
-from core.i18n import N_
-from core.identity.models import RoleAssignment, School, User
+from zhurnal.core import access, audit, clock
+from zhurnal.core.db import database, utcnow
+from zhurnal.core.i18n import N_
+from zhurnal.core.identity.models import RoleAssignment, School, User
 
 from .edits import SCHOOL_FIELDS, changed_fields
 from .models import (AcademicYear, GroupMember, Holiday, Period, SchoolClass, Student, StudyGroup, Subject,

@@ -14,8 +14,8 @@ from __future__ import annotations
 from flask import abort, g, request
 from flask_babel import gettext as _
 
-from core import access
-from core.identity.models import School
+from zhurnal.core import access
+from zhurnal.core.identity.models import School
 
 
 def can(perm: str, obj=None) -> bool:

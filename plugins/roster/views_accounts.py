@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.identity.models import School, User
-from core.ui import login_required
+from zhurnal.core.identity.models import School, User
+from zhurnal.core.ui import login_required
 
 from . import lookup, service
 from .blueprints import pages as bp

@@ -4,9 +4,9 @@ from __future__ import annotations
 import peewee as pw
 from flask import abort, render_template, request
 
-from core.api import load_args
-from core.identity.models import User
-from core.ui import login_required
+from zhurnal.core.api import load_args
+from zhurnal.core.identity.models import User
+from zhurnal.core.ui import login_required
 
 from . import lookup, service
 from .blueprints import pages as bp

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 
-from core import access
-from core.ui import NavItem, Widget
+from zhurnal.core import access
+from zhurnal.core.ui import NavItem, Widget
 
 from . import service
 from .models import Guardian, SchoolClass, Student, StudentGuardian, StudyGroup

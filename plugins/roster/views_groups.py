@@ -5,8 +5,8 @@ import peewee as pw
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.fields import bounded_int
-from core.ui import login_required
+from zhurnal.core.fields import bounded_int
+from zhurnal.core.ui import login_required
 
 from . import lookup, service
 from .blueprints import pages as bp

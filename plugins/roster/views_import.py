@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask import abort, g, make_response
-from core.identity.models import School
-from core.ui import login_required
+from zhurnal.core.identity.models import School
+from zhurnal.core.ui import login_required
 
 from . import lookup, service
 from .blueprints import pages as bp

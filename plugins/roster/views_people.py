@@ -5,8 +5,8 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, ValidationError
 
-from core.fields import bounded_int
-from core.ui import Widget, login_required
+from zhurnal.core.fields import bounded_int
+from zhurnal.core.ui import Widget, login_required
 
 from . import lookup, service
 from .blueprints import pages as bp

@@ -7,9 +7,9 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, ValidationError
 
-from core.fields import bounded_int
-from core.identity.models import School, User
-from core.ui import login_required
+from zhurnal.core.fields import bounded_int
+from zhurnal.core.identity.models import School, User
+from zhurnal.core.ui import login_required
 
 from . import lookup, service
 from .blueprints import pages as bp

@@ -11,8 +11,8 @@ from tests.conftest import TODAY, login
 
 
 def _maths_lesson(app, student_id: int, day: dt.date) -> int:
-    from plugins.journal import service as journal
-    from plugins.roster.models import Student
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster.models import Student
     with app.app_context():
         st = Student.get_by_id(student_id)
         return next(x.id for x in journal.student_lessons(st, day, day) if x.subject.name == "Математика")

@@ -18,8 +18,8 @@ PASSWORD = "first-admin-12345"
 @pytest.fixture
 def fresh_url(make_app):
     app = make_app(plugins=BUILTIN_PLUGINS)
-    from core import access
-    from core.identity import service
+    from zhurnal.core import access
+    from zhurnal.core.identity import service
     with app.app_context():
         user, _pw = service.create_user("root", "Администратор", password=PASSWORD, must_change=False)
         access.grant(user, "admin", scope_type="deployment", scope_id=None)
@@ -96,9 +96,9 @@ def test_first_admin_sets_up_the_school_and_imports_a_class_list(fresh_url, page
     page.goto(class_url)
     text = page.inner_text("main")
     assert "Лаптева Ника" in text and "Лаптев Глеб Сергеевич" in text
-    from plugins.roster.importer import saved_mapping
-    from plugins.roster.models import Guardian
-    from core.identity.models import School
+    from zhurnal.plugins.roster.importer import saved_mapping
+    from zhurnal.plugins.roster.models import Guardian
+    from zhurnal.core.identity.models import School
     with app.app_context():
         assert saved_mapping(School.get()) == {"фам": "last_name"}
         g = Guardian.get()

@@ -1,8 +1,8 @@
 """The journal grid in a real browser: keyboard entry by the teacher, read-only for the class teacher."""
 from __future__ import annotations
 
-from plugins.journal.models import Attendance, Lesson, Mark
-from plugins.roster.models import SchoolClass, Student, Subject
+from zhurnal.plugins.journal.models import Attendance, Lesson, Mark
+from zhurnal.plugins.roster.models import SchoolClass, Student, Subject
 from tests.browser.conftest import ui_login
 from tests.conftest import TODAY
 

@@ -3,16 +3,16 @@ absences and a mark tapped in, kept across a reload; a tap made without a connec
 and is sent when the connection returns; an answer lost on the way does not save a mark twice."""
 from __future__ import annotations
 
-from plugins.journal.models import Attendance, Lesson, Mark
-from plugins.roster.models import Student
+from zhurnal.plugins.journal.models import Attendance, Lesson, Mark
+from zhurnal.plugins.roster.models import Student
 from tests.browser.conftest import ui_login
 from tests.conftest import TODAY
 
 
 def _todays_lesson(app):
     """A lesson the demo teacher gives today, and its students without marks or absences there."""
-    from core.identity.models import User
-    from plugins.journal import service
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.journal import service
     with app.app_context():
         teacher = User.get(User.login == "teacher")
         lesson = (Lesson.select().where((Lesson.teacher == teacher.id) & (Lesson.date == TODAY) & ~Lesson.cancelled)

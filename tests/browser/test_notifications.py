@@ -2,12 +2,12 @@
 with no mail server set up, delivered to the «Исходящие» page."""
 from __future__ import annotations
 
-from core.identity.models import User
-from core.notify.models import Preference
-from core.notify.worker import deliver_due
-from plugins.diary import service as diary
-from plugins.diary.service import class_guardian_users
-from plugins.roster.models import SchoolClass
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify.models import Preference
+from zhurnal.core.notify.worker import deliver_due
+from zhurnal.plugins.diary import service as diary
+from zhurnal.plugins.diary.service import class_guardian_users
+from zhurnal.plugins.roster.models import SchoolClass
 from tests.browser.conftest import ui_login
 
 

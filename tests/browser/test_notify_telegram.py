@@ -43,7 +43,7 @@ def test_a_parent_links_and_unlinks_their_chat_on_a_phone(phone_page, tg_live_ur
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     bot_api.user_sends(555001, code)
-    from plugins.notify_telegram.jobs import poll_updates_job
+    from zhurnal.plugins.notify_telegram.jobs import poll_updates_job
     with tg_app.app_context():
         assert poll_updates_job.call_local() == 1
     page.goto(f"{tg_live_url}/notify_telegram/")

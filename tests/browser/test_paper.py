@@ -15,8 +15,8 @@ def _text(path, raw=False) -> str:
 
 
 def test_class_teacher_prints_extracts_for_the_students_ticked(page, live_url, demo_app, tmp_path):
-    from plugins.roster import service as roster
-    from plugins.roster.models import SchoolClass
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import SchoolClass
     with demo_app.app_context():
         c5a = SchoolClass.get((SchoolClass.parallel == 5) & (SchoolClass.letter == "А"))
         two = roster.class_students(c5a.id)[:2]
@@ -46,8 +46,8 @@ def test_class_teacher_prints_extracts_for_the_students_ticked(page, live_url, d
 
 
 def test_family_activates_an_account_with_the_code_from_the_slip(browser, page, live_url, demo_app, tmp_path):
-    from plugins.roster import service as roster
-    from plugins.roster.models import SchoolClass
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import SchoolClass
     with demo_app.app_context():
         c5a = SchoolClass.get((SchoolClass.parallel == 5) & (SchoolClass.letter == "А"))
         st = next(s for s in roster.class_students(c5a.id) if s.user_id is None)
@@ -85,8 +85,8 @@ def test_progress_bar_follows_a_batch_made_by_the_worker(browser, page, database
     turns into the download link by itself."""
     import threading
     from werkzeug.serving import make_server
-    from core.queue import get_queue
-    from plugins.roster.models import SchoolClass
+    from zhurnal.core.queue import get_queue
+    from zhurnal.plugins.roster.models import SchoolClass
     from tests.browser.conftest import _free_port
     from tests.conftest import BUILTIN_PLUGINS, _close_app, build_app, require_service
     from tests.plugins.paper_export.test_progress import REDIS_URL, _redis
@@ -130,7 +130,7 @@ def test_progress_bar_follows_a_batch_made_by_the_worker(browser, page, database
 
 
 def test_paper_pages_fit_a_phone(phone_page, live_url, demo_app):
-    from plugins.roster.models import SchoolClass
+    from zhurnal.plugins.roster.models import SchoolClass
     with demo_app.app_context():
         c5a = SchoolClass.get((SchoolClass.parallel == 5) & (SchoolClass.letter == "А")).id
     from tests.conftest import login

@@ -2,7 +2,7 @@
 violation reported), behaviours moved to static files still work, and framing is refused."""
 from __future__ import annotations
 
-from plugins.roster.models import SchoolClass, Subject
+from zhurnal.plugins.roster.models import SchoolClass, Subject
 from tests.browser.conftest import ui_login
 
 

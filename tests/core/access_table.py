@@ -6,7 +6,7 @@ EVERYONE = STANDARD_LOGINS
 def _throwaway_user(app, login):
     """A fresh account of the demo school to report compromised (keeps the demo logins usable)."""
     import uuid
-    from core.identity.models import School, User
+    from zhurnal.core.identity.models import School, User
     with app.app_context():
         u = User.create(login=f"victim-{uuid.uuid4().hex[:8]}", display_name="Жертва Фишинга",
                         school=School.select().get())
@@ -16,8 +16,8 @@ def _throwaway_user(app, login):
 def _local_message(app, login):
     """A message the e-mail channel delivered into the local outbox for parent2."""
     import uuid
-    from core.identity.models import School, User
-    from core.notify.models import LocalMessage
+    from zhurnal.core.identity.models import School, User
+    from zhurnal.core.notify.models import LocalMessage
     with app.app_context():
         m = LocalMessage.create(idempotency_key=uuid.uuid4().hex, channel="email", address="p2@example.ru",
                                 user=User.get(User.login == "parent2").id, school=School.select().get().id,
@@ -27,8 +27,8 @@ def _local_message(app, login):
 
 def _incident(app, login):
     """A fresh incident (a throwaway account reported compromised) to read or act on."""
-    from core.identity import service
-    from core.identity.models import User
+    from zhurnal.core.identity import service
+    from zhurnal.core.identity.models import User
     ids = _throwaway_user(app, login)
     with app.test_request_context():
         report = service.report_compromised(User.get_by_id(ids["victim"]), note="утечка")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from core.cli import main as zhurnal_main
+from zhurnal.core.cli import main as zhurnal_main
 
 
 def zhurnal_executable() -> list[str]:
@@ -22,7 +22,7 @@ def zhurnal_executable() -> list[str]:
     found = shutil.which("zhurnal")
     if found:
         return [found]
-    return [sys.executable, "-c", "from core.cli import main; main()"]
+    return [sys.executable, "-c", "from zhurnal.core.cli import main; main()"]
 
 
 def clean_env(**extra) -> dict:
@@ -64,7 +64,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     c = Clock()
-    monkeypatch.setattr("core.identity.service.utcnow", c)
+    monkeypatch.setattr("zhurnal.core.identity.service.utcnow", c)
     return c
 
 

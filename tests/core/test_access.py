@@ -1,4 +1,4 @@
-"""``core.access.can``: roles, scopes, checks and the list filter ``visible``."""
+"""``zhurnal.core.access.can``: roles, scopes, checks and the list filter ``visible``."""
 from __future__ import annotations
 
 import types
@@ -6,11 +6,11 @@ import types
 import pytest
 from flask import g
 
-from core import access
-from core.access import Permission, Scope
-from core.hookspecs import hookimpl
-from core.identity import service
-from core.identity.models import School
+from zhurnal.core import access
+from zhurnal.core.access import Permission, Scope
+from zhurnal.core.hookspecs import hookimpl
+from zhurnal.core.identity import service
+from zhurnal.core.identity.models import School
 
 
 class Thing:

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from core.api import API_PREFIX
+from zhurnal.core.api import API_PREFIX
 from tests.conftest import login
 
 CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
@@ -107,8 +107,8 @@ def test_non_json_bodies_are_refused_on_every_writing_method(demo_app, method):
 def test_an_unexpected_failure_is_a_json_500_without_details(make_app):
     import types
     from flask import Blueprint
-    from core.api import endpoint
-    from core.hookspecs import hookimpl
+    from zhurnal.core.api import endpoint
+    from zhurnal.core.hookspecs import hookimpl
     bp = Blueprint("boom_api", __name__, url_prefix="/api/v1")
 
     @endpoint(bp, "/boom", summary="Fails", public=True)
@@ -126,16 +126,16 @@ def test_an_unexpected_failure_is_a_json_500_without_details(make_app):
 
 
 def test_a_stale_edit_is_409_with_the_current_state_dumped_as_the_blueprint_says(make_app):
-    """:class:`core.errors.StaleEdit` from any endpoint is answered in one place: 409 ``conflict``
-    with ``current`` dumped by the blueprint's :func:`core.api.stale_state`, else by the endpoint's
+    """:class:`zhurnal.core.errors.StaleEdit` from any endpoint is answered in one place: 409 ``conflict``
+    with ``current`` dumped by the blueprint's :func:`zhurnal.core.api.stale_state`, else by the endpoint's
     response schema; ``current`` is null when the record is gone. Nothing is written."""
     import types
     from flask import Blueprint
     from marshmallow import Schema
-    from core import fields
-    from core.api import STALE_MESSAGE, endpoint, stale_state
-    from core.errors import StaleEdit
-    from core.hookspecs import hookimpl
+    from zhurnal.core import fields
+    from zhurnal.core.api import STALE_MESSAGE, endpoint, stale_state
+    from zhurnal.core.errors import StaleEdit
+    from zhurnal.core.hookspecs import hookimpl
 
     class Out(Schema):
         id = fields.Int()
@@ -169,7 +169,7 @@ def test_a_stale_edit_is_409_with_the_current_state_dumped_as_the_blueprint_says
     err = _error(client.post("/api/v1/stale/plain"), 409, "conflict")
     assert err["current"] == {"id": 7, "version": 3}
     with app.test_request_context():
-        from core.api import _translate
+        from zhurnal.core.api import _translate
         assert err["message"] == _translate(STALE_MESSAGE)
     err = _error(client.post("/api/v1/stale/gone"), 409, "conflict")
     assert err["current"] is None

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import threading
 
-from core import audit
-from core.db import database
+from zhurnal.core import audit
+from zhurnal.core.db import database
 from tests.conftest import login
 from tests.core.conftest import run_zhurnal, stderr_lines
 
@@ -80,7 +80,7 @@ def test_verify_as_a_real_process_exits_1(demo_app, tmp_path):
     url = demo_app.config["DATABASE_URL"]
     env = {"ZHURNAL_DATABASE_URL": url, "ZHURNAL_SECRET_KEY": "s" * 32, "ZHURNAL_QUEUE_URL": "memory",
            "ZHURNAL_PLUGINS": ",".join(demo_app.extensions["zhurnal"].plugins.order)}
-    from core import db
+    from zhurnal.core import db
     if db.is_postgres():
         db.database.obj.close_all()  # let the child see committed data without our pooled connection in the way
     r = run_zhurnal(["audit", "verify"], cwd=tmp_path, env=env)
@@ -116,10 +116,10 @@ def test_concurrent_writers_keep_the_chain(make_app):
 
 def test_the_audit_listens_to_domain_signals(make_app):
     """A signal whose sender audited nothing is recorded by the listener; one that did is not twice."""
-    from core import signals
-    from plugins.diary import signals as diary_signals
-    from plugins.journal import signals as journal_signals
-    from core.identity import service
+    from zhurnal.core import signals
+    from zhurnal.plugins.diary import signals as diary_signals
+    from zhurnal.plugins.journal import signals as journal_signals
+    from zhurnal.core.identity import service
     app = make_app()
     with app.app_context():
         actor, _ = service.create_user("zavuch", "Завуч", password="long-enough-1")

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from core import audit
-from core.db import database
+from zhurnal.core import audit
+from zhurnal.core.db import database
 
 
 def _rows(app):
@@ -91,7 +91,7 @@ def test_rotation_old_entries_verify_with_the_old_key(make_app, databases):
 def test_a_database_of_before_the_key_is_upgraded_to_a_keyed_segment(make_app, databases):
     """Entries of before schema 4 keep their plain hashes; the upgrade signs one entry that covers
     them, and from then on a rewrite of an old entry is found too."""
-    from core.db import SchemaVersion
+    from zhurnal.core.db import SchemaVersion
     url = databases.new_url()
     app = make_app(url=url)
     with app.app_context():
@@ -109,7 +109,7 @@ def test_a_database_of_before_the_key_is_upgraded_to_a_keyed_segment(make_app, d
             database.execute_sql(f"ALTER TABLE core_compromise_report DROP COLUMN {col}")
         database.execute_sql("DROP TABLE core_school_plugin")
         SchemaVersion.update(version=3).where(SchemaVersion.plugin == "core").execute()
-        from core.cli import migrate_all
+        from zhurnal.core.cli import migrate_all
         migrate_all(app, echo=lambda *a: None)
         rows = list(audit.AuditEntry.select().order_by(audit.AuditEntry.id))
         assert [r.key_id is None for r in rows] == [True, True, True, False]
@@ -146,8 +146,8 @@ def test_a_saved_digest_finds_truncation_even_when_the_rest_is_consistent(demo_a
 
 
 def test_the_daily_digest_is_recorded_and_offered_to_the_channels(demo_app):
-    from core import incidents
-    from core.hookspecs import hookimpl
+    from zhurnal.core import incidents
+    from zhurnal.core.hookspecs import hookimpl
     seen = []
 
     class Channel:
@@ -175,7 +175,7 @@ def test_moving_from_the_derived_key_to_explicit_keys(demo_app, make_app):
     url = demo_app.config["DATABASE_URL"]
     from tests.conftest import BUILTIN_PLUGINS
     sec = {"argon2_time_cost": 1, "argon2_memory_cost": 8, "argon2_parallelism": 1}
-    from core import db
+    from zhurnal.core import db
     if db.is_postgres():
         db.database.obj.close_all()
     moved = make_app(plugins=BUILTIN_PLUGINS, url=url, migrate=False,

@@ -3,9 +3,9 @@ configured proxies, refused looks at health data are recorded, and entries made 
 compromised credentials are flagged void in the API."""
 from __future__ import annotations
 
-from core import audit
-from core.identity.models import User
-from plugins.roster.models import Student
+from zhurnal.core import audit
+from zhurnal.core.identity.models import User
+from zhurnal.plugins.roster.models import Student
 from tests.conftest import DEMO_PASSWORD, login
 
 
@@ -27,7 +27,7 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(demo_app):
 def test_forwarded_for_is_believed_from_a_trusted_proxy_only_for_its_own_hop(make_app):
     app = make_app(security={"argon2_time_cost": 1, "argon2_memory_cost": 8, "argon2_parallelism": 1,
                              "trusted_proxies": "10.0.0.0/8, 127.0.0.1"})
-    from core.identity import service
+    from zhurnal.core.identity import service
     with app.app_context():
         service.create_user("t1", "Учитель", password=DEMO_PASSWORD)
     via_proxy = app.test_client()

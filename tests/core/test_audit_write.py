@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from core import audit
+from zhurnal.core import audit
 
 
 def test_record_returns_the_entry_as_stored_and_moves_the_head(make_app):

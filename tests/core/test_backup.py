@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core import backup
+from zhurnal.core import backup
 from tests.conftest import BUILTIN_PLUGINS, PG_URL, _close_app, build_app, login
 from tests.plugins.journal.helpers import journal_ids
 
@@ -22,15 +22,15 @@ def _settings(app):
 
 
 def _known(app):
-    from core.migrations import known_versions
+    from zhurnal.core.migrations import known_versions
     return known_versions(app)
 
 
 def _counts(app) -> dict:
-    from core import db
-    from core.audit import AuditEntry
-    from plugins.journal.models import Attendance, Mark
-    from plugins.roster.models import Guardian, Student
+    from zhurnal.core import db
+    from zhurnal.core.audit import AuditEntry
+    from zhurnal.plugins.journal.models import Attendance, Mark
+    from zhurnal.plugins.roster.models import Guardian, Student
     with app.app_context():
         db.database.connect(reuse_if_open=True)
         return {m.__name__: m.select().count() for m in (Mark, Attendance, Student, Guardian, AuditEntry)}
@@ -82,8 +82,8 @@ def test_backup_during_writes_restores_every_acknowledged_mark(demo_app, empty_t
     assert info.path.name.startswith("zhurnal-") and info.path.suffixes[-2:] == [".tar", ".gz"]
     target = empty_target()
     backup.restore(_settings(target), info.path, _known(target))
-    from core import audit, db
-    from plugins.journal.models import Mark
+    from zhurnal.core import audit, db
+    from zhurnal.plugins.journal.models import Mark
     with target.app_context():
         db.database.connect(reuse_if_open=True)
         present = {m.id for m in Mark.select(Mark.id).where(Mark.id.in_(before))}
@@ -180,7 +180,7 @@ def test_nightly_job_prunes_old_backups_and_the_admin_sees_the_status(demo_app, 
     admin = login(demo_app, "admin")
     page = admin.get("/").get_data(as_text=True)
     assert "No backup yet" in page or "Резервн" in page
-    from core.queue import backup_job
+    from zhurnal.core.queue import backup_job
     with demo_app.app_context():
         first = Path(backup_job.call_local())
     # pretend the first one is 20 days old: rewrite its manifest date

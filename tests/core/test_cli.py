@@ -7,8 +7,8 @@ import types
 import peewee as pw
 import pytest
 
-from core.db import BaseModel
-from core.hookspecs import hookimpl
+from zhurnal.core.db import BaseModel
+from zhurnal.core.hookspecs import hookimpl
 from tests.core.conftest import run_zhurnal, stderr_lines
 
 
@@ -61,14 +61,14 @@ def test_init_is_idempotent_and_upgrades_keeping_data(make_app, cli):
     assert "notes: schema 1 -> 2" in r.output
     # it said what it would change and took a backup before changing it
     assert "notes: upgrade schema 1 -> 2" in r.output
-    from core import backup
+    from zhurnal.core import backup
     taken = [line.split(": ", 1)[1] for line in r.output.splitlines() if line.startswith("backup before the upgrade")]
     assert len(taken) == 1 and backup.check(taken[0])["schema_versions"]["notes"] == 1
     assert "backup before" not in cli(app2, "init").output  # nothing to upgrade: no backup
     with app2.app_context():
         rows = [(n.text, n.colour) for n in NoteV2.select().order_by(NoteV2.id)]
         assert rows == [("Купить мел", "white"), ("Проверить тетради", "white")]
-        from core.db import current_versions
+        from zhurnal.core.db import current_versions
         assert current_versions() == {"core": 4, "core.notify": 1, "notes": 2}
         NoteV2.create(text="Родительское собрание", colour="red")
     r = cli(app2, "init")
@@ -87,14 +87,14 @@ def test_init_is_idempotent_and_upgrades_keeping_data(make_app, cli):
 def test_fresh_plugin_at_version_2_skips_steps(make_app):
     app = make_app(plugins=["notes"], extra_plugins=[notes_plugin(2)])
     with app.app_context():
-        from core.db import current_versions
+        from zhurnal.core.db import current_versions
         assert current_versions()["notes"] == 2
         NoteV2.create(text="x", colour="blue")
 
 
 def test_users_commands(make_app, cli):
     app = make_app()
-    from core.identity.models import School, User
+    from zhurnal.core.identity.models import School, User
     with app.app_context():
         School.create(name="Школа № 1", short_name="Школа № 1")
     r = cli(app, "users", "create", "Ivanova", "Иванова Ирина Петровна", "--role", "teacher")
@@ -122,7 +122,7 @@ def test_users_commands(make_app, cli):
     r = cli(app, "users", "lock", "nobody")
     assert r.exit_code == 1 and r.stderr.strip() == "Error: no account with login 'nobody'"
     with app.app_context():
-        from core import audit
+        from zhurnal.core import audit
         actions = [e.action for e in audit.AuditEntry.select().order_by(audit.AuditEntry.id)]
     assert actions.count("core.user.create") == 2
     assert {"core.account.lock", "core.account.unlock", "core.password.reset"} <= set(actions)
@@ -157,7 +157,7 @@ def test_unknown_command_is_reported(make_app, cli, tmp_path, monkeypatch):
     assert "No such command 'frobnicate'" in runner_result.stderr
     # when the plugin set cannot start, a plugin's command is not "unknown": the reason is given
     from click.testing import CliRunner
-    from core.cli import main
+    from zhurnal.core.cli import main
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(main, ["frobnicate"], env={"ZHURNAL_PLUGINS": "nosuch"})
     assert r.exit_code == 1 and r.stderr.startswith("Error: unknown plugin 'nosuch'")
@@ -212,7 +212,7 @@ def test_serve_on_the_given_host_and_port(tmp_path):
     import subprocess
     import time
     import urllib.request
-    from core import demo
+    from zhurnal.core import demo
     from tests.conftest import TODAY, build_app, _close_app
     url = f"sqlite:///{tmp_path / 's.db'}"
     app = build_app(url, ["roster"])

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import ConfigError, load_settings
-from core.plugins import discover
+from zhurnal.core.config import ConfigError, load_settings
+from zhurnal.core.plugins import discover
 
 #: the plugins shipped in Zhurnal's own distribution
-BUILTIN_PLUGINS_SHIPPED = sorted(n for n, eps in discover().items() if eps[0].value.startswith("plugins."))
+BUILTIN_PLUGINS_SHIPPED = sorted(n for n, eps in discover().items() if eps[0].value.startswith("zhurnal.plugins."))
 
 TOML = """
 database_url = "sqlite:///from-file.db"
@@ -133,7 +133,7 @@ def test_bad_grant_and_plugin_settings_stop_the_app(make_app, tmp_path):
         make_app(grants={"deputy": ["core.nope"]}, migrate=False)
     with pytest.raises(ConfigError, match=r"^invalid setting grants.janitor: unknown role$"):
         make_app(grants={"janitor": ["core.audit.read"]}, migrate=False)
-    from core.app import create_app
+    from zhurnal.core.app import create_app
     from tests.conftest import base_settings
     url = f"sqlite:///{tmp_path / 'x.db'}"
     with pytest.raises(ConfigError, match=r"^settings given for plugin 'journal', which is not enabled$"):
@@ -148,8 +148,8 @@ def test_bad_grant_and_plugin_settings_stop_the_app(make_app, tmp_path):
 
 
 def test_extra_grant_takes_effect(make_app):
-    from core import access
-    from core.identity import service
+    from zhurnal.core import access
+    from zhurnal.core.identity import service
     app = make_app(grants={"teacher": ["core.audit.read"]})
     with app.app_context():
         u, _ = service.create_user("t1", "Учитель", password="long-enough-1")
@@ -167,7 +167,7 @@ def _empty(tmp_path):
 def test_today_is_the_schools_date_not_the_servers(make_app, monkeypatch):
     """At 23:30 UTC it is already 02:30 of the next day in Moscow: the school's day has begun."""
     import datetime as dt
-    from core import clock
+    from zhurnal.core import clock
 
     monkeypatch.setattr(clock, "_utc", lambda: dt.datetime(2026, 11, 26, 23, 30, tzinfo=dt.timezone.utc))
     moscow = make_app(migrate=False, today=None)
@@ -189,7 +189,7 @@ def test_the_wsgi_entry_reports_bad_settings_in_one_line(tmp_path):
     import sys
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZHURNAL_")}
     env.update(ZHURNAL_PLUGINS="roster,nonexistent", ZHURNAL_DATABASE_URL=f"sqlite:///{tmp_path / 'z.db'}")
-    r = subprocess.run([sys.executable, "-c", "import core.wsgi"], env=env, cwd=tmp_path, capture_output=True,
+    r = subprocess.run([sys.executable, "-c", "import zhurnal.core.wsgi"], env=env, cwd=tmp_path, capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
@@ -219,7 +219,7 @@ def _gateway_plugin():
 
 
 def _gateway_app(tmp_path, env: dict, file_table: dict | None = None, enabled=("roster", "sms_gateway")):
-    from core.app import create_app
+    from zhurnal.core.app import create_app
     from tests.conftest import _close_app, base_settings
     plugins = {"enabled": list(enabled)}
     if file_table is not None:

@@ -8,15 +8,15 @@ import re
 
 import pytest
 
-from core.identity.models import User
+from zhurnal.core.identity.models import User
 from tests.conftest import login
 
 EVIL = {"Origin": "https://evil.example"}
 
 
 def _ids(app):
-    from plugins.journal.models import Period
-    from plugins.roster.models import SchoolClass, Student
+    from zhurnal.plugins.journal.models import Period
+    from zhurnal.plugins.roster.models import SchoolClass, Student
     with app.app_context():
         return {"student": Student.select().order_by(Student.id).first().id,
                 "period": Period.select().where(Period.closed_at.is_null()).order_by(Period.id).first().id,
@@ -37,7 +37,7 @@ def test_cross_site_cookie_writes_are_refused_and_change_nothing(demo_app, heade
                    data={"file": (io.BytesIO("Фамилия;Имя\nИванов;Иван\n".encode()), "list.csv")})
     assert r.status_code == 403
     assert admin.post("/api/v1/auth/logout", headers=headers).status_code == 403
-    from plugins.journal.models import Period
+    from zhurnal.plugins.journal.models import Period
     with demo_app.app_context():
         assert Period.get_by_id(ids["period"]).closed_at is None
     assert admin.get("/api/v1/me", headers=headers).status_code == 200   # reads are not writes

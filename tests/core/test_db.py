@@ -4,7 +4,7 @@ from __future__ import annotations
 import peewee as pw
 import pytest
 
-from core import db
+from zhurnal.core import db
 from tests.conftest import PG_URL
 
 
@@ -16,7 +16,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(make_app):
         assert db.is_sqlite()
         assert db.database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
-        from plugins.roster.models import Holiday
+        from zhurnal.plugins.roster.models import Holiday
         with pytest.raises(pw.IntegrityError):  # a holiday of a year that does not exist
             Holiday.create(year=424242, name="x", start="2026-11-26", end="2026-11-26")
 
@@ -27,7 +27,7 @@ def test_postgresql_by_url(make_app):
     app = make_app()
     with app.app_context():
         assert db.is_postgres()
-        from plugins.roster.models import Holiday
+        from zhurnal.plugins.roster.models import Holiday
         with pytest.raises(pw.IntegrityError):
             with db.database.atomic():
                 Holiday.create(year=424242, name="x", start="2026-11-26", end="2026-11-26")
@@ -36,7 +36,7 @@ def test_postgresql_by_url(make_app):
 def test_by_key_builds_the_same_instances_as_peewee(demo_app):
     """The per-request look-ups (account, school, roles) skip peewee's row machinery:
     what they return must be what peewee itself returns, every column converted."""
-    from core.identity.models import RoleAssignment, School, User
+    from zhurnal.core.identity.models import RoleAssignment, School, User
     with demo_app.app_context():
         for model, field, value in ((User, User.id, User.get(User.login == "klass5a").id),
                                     (School, School.id, School.select().first().id),
@@ -61,7 +61,7 @@ def test_sqlite_writers_queue_on_one_lock_and_readers_take_none(make_app):
     if PG_URL:
         pytest.skip("SQLite only")
     app = make_app()
-    from core.identity.models import School
+    from zhurnal.core.identity.models import School
     with app.app_context():
         path = db.database.obj.database
         sid = School.create(name="Школа", short_name="Ш").id
@@ -111,7 +111,7 @@ def test_sqlite_writers_lock_file_goes_with_its_thread(make_app):
     if PG_URL:
         pytest.skip("SQLite only")
     app = make_app()
-    from core.identity.models import School
+    from zhurnal.core.identity.models import School
     with app.app_context():
         lock = f"{db.database.obj.database}-writers.lock"
 
@@ -162,7 +162,7 @@ def test_a_forked_worker_takes_the_writers_lock_on_its_own_file(make_app):
     if PG_URL:
         pytest.skip("SQLite only")
     app = make_app()
-    from core.identity.models import School
+    from zhurnal.core.identity.models import School
     with app.app_context():
         with db.database.atomic():
             School.create(name="Школа", short_name="Ш")
@@ -187,7 +187,7 @@ def test_the_wal_is_checkpointed_after_the_writers_lock_is_let_go(make_app, monk
     if PG_URL:
         pytest.skip("SQLite only")
     app = make_app()
-    from core.identity.models import School
+    from zhurnal.core.identity.models import School
     with app.app_context():
         sqlite = db.database.obj
         sqlite._checkpoint_every = 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import dbmove
+from zhurnal.core import dbmove
 from tests.conftest import BUILTIN_PLUGINS, PG_URL, _close_app, build_app, login, require_service
 
 PG_ADMIN_URL = PG_URL or "postgresql://postgres@127.0.0.1:5432/test"
@@ -41,7 +41,7 @@ def pg_databases():
 
 
 def _table_counts(app) -> dict:
-    from core import db
+    from zhurnal.core import db
     with app.app_context():
         db.database.connect(reuse_if_open=True)
         return {m._meta.table_name: m.select().count() for m in dbmove.all_models(app)
@@ -49,7 +49,7 @@ def _table_counts(app) -> dict:
 
 
 def _audit_digests(app) -> list:
-    from core.audit import AuditEntry
+    from zhurnal.core.audit import AuditEntry
     with app.app_context():
         return [(e.id, e.hash) for e in AuditEntry.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id)]
 
@@ -67,7 +67,7 @@ def test_the_demo_school_moves_there_and_back_intact(demo_app, pg_databases, tmp
     try:
         assert _table_counts(moved) == before
         assert _audit_digests(moved) == digests
-        from core import audit
+        from zhurnal.core import audit
         with moved.app_context():
             assert audit.verify() == []
         parent = login(moved, "parent1")

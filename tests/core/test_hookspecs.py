@@ -9,8 +9,8 @@ import types
 import blinker
 import pytest
 
-from core import hookspecs, signals
-from core.plugins import discover
+from zhurnal.core import hookspecs, signals
+from zhurnal.core.plugins import discover
 
 MARK = f"{hookspecs.PROJECT}_spec"
 IMPL = f"{hookspecs.PROJECT}_impl"
@@ -44,7 +44,7 @@ def test_every_signal_is_documented_and_in_the_namespace():
 def builtin_modules() -> dict:
     out = {}
     for name, eps in discover().items():
-        ep = next((e for e in eps if e.value.startswith("plugins.")), None)
+        ep = next((e for e in eps if e.value.startswith("zhurnal.plugins.")), None)
         if ep is not None:
             out[name] = importlib.import_module(ep.value)
     return out
@@ -69,8 +69,8 @@ def test_every_hook_is_called_by_the_kernel_or_implemented_by_a_builtin_plugin(m
     # the kernel alone with the spy: whatever the spy sees, the kernel asked
     app = make_app(plugins=["spy"], extra_plugins=[spy],  # permissions, blueprints, app_ready, models
                    metrics_token="m" * 20)
-    from core import access, demo
-    from core.identity.models import User
+    from zhurnal.core import access, demo
+    from zhurnal.core.identity.models import User
     from tests.conftest import login
     with app.app_context():
         ctx = demo.seed(students_per_class=5)  # demo_seed

@@ -1,7 +1,7 @@
 """UI language: Russian by default, English on request; every catalog complete and unambiguous."""
 from __future__ import annotations
 
-from core import i18n
+from zhurnal.core import i18n
 from tests.conftest import login
 
 
@@ -38,9 +38,9 @@ def test_language_link_switches_and_returns(demo_app):
 
 
 def test_deployment_default_and_user_preference(make_app):
-    from core import access
-    from core.identity import service
-    from core.identity.models import User
+    from zhurnal.core import access
+    from zhurnal.core.identity import service
+    from zhurnal.core.identity.models import User
     app = make_app(default_locale="en")
     with app.app_context():
         u, _ = service.create_user("misha", "Миша", password="Parol-dlya-testa-1", must_change=False)
@@ -53,7 +53,7 @@ def test_deployment_default_and_user_preference(make_app):
 
 
 def test_every_catalog_is_complete_compiled_and_unambiguous():
-    """``python -m core.i18n check`` over the kernel and every plugin folder."""
+    """``python -m zhurnal.core.i18n check`` over the kernel and every plugin folder."""
     assert i18n.main(["check"]) == 0
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 
-from core import audit
-from core.identity.models import ApiToken, CompromiseReport, User
+from zhurnal.core import audit
+from zhurnal.core.identity.models import ApiToken, CompromiseReport, User
 from tests.conftest import DEMO_PASSWORD, login
 
 NEW_PASSWORD = "Novy-parol-2026"
@@ -333,9 +333,9 @@ def test_compromise_since_marks_later_actions_invalid(demo_app):
     """Support reports for a locked-out user: the account stops, and what was done with it from
     the moment the credentials leaked is marked invalid in the audit."""
     import datetime as dt
-    from core import audit
-    from core.db import utcnow
-    from core.identity.models import CompromiseReport, User
+    from zhurnal.core import audit
+    from zhurnal.core.db import utcnow
+    from zhurnal.core.identity.models import CompromiseReport, User
     from tests.conftest import login as api_login
 
     victim = api_login(demo_app, "klass5a")
@@ -392,8 +392,8 @@ def test_an_unknown_login_is_slowed_down_and_locked_like_an_account(demo_app, cl
     known, unknown = answers("teacher"), answers("nobody-here")
     assert known == unknown
     assert unknown[0][0] == 401 and ("throttled" in {a[1] for a in unknown}) and unknown[-1][:2] == (429, "locked")
-    from core.identity.models import LoginFailure
-    from core.identity.service import forget_login_failures
+    from zhurnal.core.identity.models import LoginFailure
+    from zhurnal.core.identity.service import forget_login_failures
     with demo_app.app_context():
         assert LoginFailure.get_by_id("nobody-here").locked_until is not None
         clock.advance(2 * 24 * 3600)

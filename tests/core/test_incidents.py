@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core import audit, incidents
-from core.db import utcnow
-from core.identity.models import CompromiseReport, User
-from plugins.journal.models import Lesson, Mark
-from plugins.roster.models import Student
+from zhurnal.core import audit, incidents
+from zhurnal.core.db import utcnow
+from zhurnal.core.identity.models import CompromiseReport, User
+from zhurnal.plugins.journal.models import Lesson, Mark
+from zhurnal.plugins.roster.models import Student
 from tests.conftest import login
 
 
@@ -19,7 +19,7 @@ def _utc(y, m, d, hh, mm=0):
 
 
 def test_deadline_is_the_end_of_the_next_working_day(demo_app):
-    from plugins.roster.models import AcademicYear, Holiday
+    from zhurnal.plugins.roster.models import AcademicYear, Holiday
     with demo_app.test_request_context():
         school_id = User.get(User.login == "teacher").school_id
         # Thursday 26 Nov, 15:00 -> end of Friday 27 Nov (Moscow) = 21:00 UTC
@@ -119,7 +119,7 @@ def test_suspect_window_writes_are_listed_and_reverted_in_one_audited_action(dem
     with demo_app.app_context():
         assert Mark.get_or_none(Mark.id == given.get_json()["id"]) is None
         assert Mark.get_or_none(Mark.id == changed["id"]) is None      # given and changed in the window: gone
-        from plugins.journal.models import Attendance
+        from zhurnal.plugins.journal.models import Attendance
         assert Attendance.get_or_none((Attendance.lesson == lesson_id) & (Attendance.student == s2)) is None
         acts = [(e.action, e.login) for e in audit.AuditEntry.select().order_by(audit.AuditEntry.id)]
         void = {i.entry_id for i in audit.AuditInvalid.select()}
@@ -137,7 +137,7 @@ def test_a_revert_skips_what_someone_else_changed_since(demo_app):
     rid = login(demo_app, "support").post(f"/api/v1/users/{teacher_id}/compromised",
                                           json={"since": before.isoformat()}).get_json()["report_id"]
     with demo_app.test_request_context():
-        from plugins.journal import service
+        from zhurnal.plugins.journal import service
         service.update_mark(Mark.get_by_id(mark["id"]), {"value": "4"}, version=mark["version"],
                             by=User.get(User.login == "deputy"), allow_closed=True)
     results = login(demo_app, "admin").post(f"/api/v1/incidents/{rid}/revert").get_json()["results"]
@@ -147,8 +147,8 @@ def test_a_revert_skips_what_someone_else_changed_since(demo_app):
 
 
 def test_a_queued_job_rechecks_the_account_when_it_runs(make_app, tmp_path):
-    from core import queue
-    from core.identity import service
+    from zhurnal.core import queue
+    from zhurnal.core.identity import service
     from tests.core.test_queue import add_and_record
     app = make_app(queue_url=f"sqlite:///{tmp_path}/q.db")
     with app.app_context():

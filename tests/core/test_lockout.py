@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from core.identity.models import LoginAddress, User
+from zhurnal.core.identity.models import LoginAddress, User
 from tests.conftest import DEMO_PASSWORD, login
 
 SEC = {"argon2_time_cost": 1, "argon2_memory_cost": 8, "argon2_parallelism": 1}
@@ -77,7 +77,7 @@ def test_asking_for_an_emailed_code_tells_nothing(demo_app):
 def test_parallel_wrong_passwords_all_count(make_app):
     app = make_app(security={**SEC, "login_slowdown_after": 1000, "login_lock_after": 1000,
                              "address_slowdown_after": 1000})
-    from core.identity import service
+    from zhurnal.core.identity import service
     with app.app_context():
         service.create_user("target", "Цель", password=DEMO_PASSWORD)
     n, barrier, codes = 12, threading.Barrier(12), []
@@ -108,7 +108,7 @@ def test_the_login_form_offers_the_code_when_locked(demo_app):
     r = c.post("/login/unlock-code", data={"login": "teacher", "csrf_token": token})
     assert r.status_code == 302
     with demo_app.app_context():
-        from core import audit
+        from zhurnal.core import audit
         assert audit.AuditEntry.select().where(audit.AuditEntry.action == "core.unlock_code.sent").exists()
 
 
@@ -118,7 +118,7 @@ class _Channel:
     def __init__(self):
         self.alerts = []
 
-    from core.hookspecs import hookimpl
+    from zhurnal.core.hookspecs import hookimpl
 
     @hookimpl
     def zhurnal_security_alert(self, alert):

@@ -1,16 +1,16 @@
 """One home for recipient addresses: guardians' in the roster's Guardian record, staff's on the account."""
 from __future__ import annotations
 
-from core import db
-from core.cli import migrate_all
-from core.identity.models import School, User
-from core.identity.service import create_user
-from core.notify.address import contact_of, normalise_phone, phone_problem
-from core.notify.text import fit_sms, segments, transliterate
+from zhurnal.core import db
+from zhurnal.core.cli import migrate_all
+from zhurnal.core.identity.models import School, User
+from zhurnal.core.identity.service import create_user
+from zhurnal.core.notify.address import contact_of, normalise_phone, phone_problem
+from zhurnal.core.notify.text import fit_sms, segments, transliterate
 
 
 def _school_with_guardian(app):
-    from plugins.roster import service
+    from zhurnal.plugins.roster import service
     school = School.create(name="Школа № 5", short_name="Школа № 5")
     gd = service.create_guardian(school, {"last_name": "Петрова", "first_name": "Анна", "middle_name": "",
                                           "phone": "8 (912) 345-67-89", "email": "anna.petrova@example.ru"})
@@ -18,8 +18,8 @@ def _school_with_guardian(app):
 
 
 def test_guardian_contacts_come_from_the_roster_and_staff_from_the_account(make_app):
-    from plugins.roster import service
-    from plugins.roster.models import Guardian
+    from zhurnal.plugins.roster import service
+    from zhurnal.plugins.roster.models import Guardian
     app = make_app(plugins=["roster"])
     with app.app_context():
         school, gd = _school_with_guardian(app)
@@ -36,9 +36,9 @@ def test_guardian_contacts_come_from_the_roster_and_staff_from_the_account(make_
 
 
 def test_roster_migration_moves_guardian_account_contacts_into_the_guardian_record(make_app):
-    from plugins import roster as roster_plugin
-    from plugins.roster import service
-    from plugins.roster.models import Guardian
+    from zhurnal.plugins import roster as roster_plugin
+    from zhurnal.plugins.roster import service
+    from zhurnal.plugins.roster.models import Guardian
     app = make_app(plugins=["roster"])
     with app.app_context():
         school, gd = _school_with_guardian(app)

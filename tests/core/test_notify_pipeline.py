@@ -5,13 +5,13 @@ import datetime as dt
 
 import pytest
 
-from core.db import database, utcnow
-from core.identity.models import User
-from core.notify.models import CANCELLED, FAILED, QUEUED, Delivery, Notification
-from core.notify.worker import deliver_due, retry
-from plugins.journal import service
-from plugins.journal.models import Lesson
-from plugins.roster.models import Guardian, Student, StudentGuardian
+from zhurnal.core.db import database, utcnow
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify.models import CANCELLED, FAILED, QUEUED, Delivery, Notification
+from zhurnal.core.notify.worker import deliver_due, retry
+from zhurnal.plugins.journal import service
+from zhurnal.plugins.journal.models import Lesson
+from zhurnal.plugins.roster.models import Guardian, Student, StudentGuardian
 from tests.conftest import _close_app
 from tests.notify_support import SmtpServer, build_notify_app
 from tests.plugins.journal.helpers import journal_ids
@@ -102,7 +102,7 @@ def test_without_granted_consent_nothing_is_sent_whatever_the_preferences(notify
     app = notify_app(email=smtp.settings(), consent=state)
     ids, p1, p1_email = _people(app)
     with app.app_context():
-        from core.notify import prefs
+        from zhurnal.core.notify import prefs
         prefs.save(p1, {"mark": {"email": "instant"}})
     _mark(app, ids)
     with app.app_context():
@@ -119,7 +119,7 @@ def test_consent_withdrawn_or_access_lost_between_queue_and_send_sends_nothing(n
     _mark(app, ids, "4", student="student1")
     _mark(app, ids, "3", student="parent2_child")
     with app.app_context():
-        from core.notify.outbox import fan_out
+        from zhurnal.core.notify.outbox import fan_out
         fan_out()
         queued = {r.user_id: r for r in Delivery.select().where(Delivery.status == QUEUED)}
         p2 = User.get(User.login == "parent2")
@@ -187,8 +187,8 @@ def test_absence_waits_for_the_school_hour_and_is_dropped_if_excused_meanwhile(n
 
 
 def test_security_alert_goes_to_staff_through_the_outbox_without_consent(notify_app, smtp):
-    from core import queue
-    from core.identity.models import CompromiseReport
+    from zhurnal.core import queue
+    from zhurnal.core.identity.models import CompromiseReport
     app = notify_app(email=smtp.settings())      # no consent plugin at all: alerts are not student data
     with app.app_context():
         User.update(email="director@school-7.example").where(User.login == "director").execute()
@@ -203,8 +203,8 @@ def test_security_alert_goes_to_staff_through_the_outbox_without_consent(notify_
 def test_homework_remarks_and_messages_reach_families_in_their_language(notify_app, smtp):
     app = notify_app(email=smtp.settings(), consent={"all": True})
     ids, p1, p1_email = _people(app)
-    from core.notify import prefs
-    from plugins.diary import service as diary
+    from zhurnal.core.notify import prefs
+    from zhurnal.plugins.diary import service as diary
     with app.app_context():
         User.update(locale="en").where(User.id == p1.id).execute()
         p1 = User.get_by_id(p1.id)
@@ -229,7 +229,7 @@ def test_homework_remarks_and_messages_reach_families_in_their_language(notify_a
 def test_a_message_about_a_child_does_not_reach_a_guardian_unlinked_before_it_was_sent(notify_app, smtp):
     app = notify_app(email=smtp.settings(), consent={"all": True})
     ids, p1, p1_email = _people(app)
-    from plugins.diary import service as diary
+    from zhurnal.plugins.diary import service as diary
     with app.app_context():
         klass = User.get(User.login == "klass5a")
         User.update(email="klass5a@school-17.example").where(User.id == klass.id).execute()
@@ -237,7 +237,7 @@ def test_a_message_about_a_child_does_not_reach_a_guardian_unlinked_before_it_wa
                            subject="Экскурсия", body="Нужна подпись")
         diary.start_thread(p1, Student.get_by_id(ids["student1"]), side="guardian", recipient_ids=[klass.id],
                            subject="Подпись", body="Подпишу завтра")
-        from core.notify.outbox import fan_out
+        from zhurnal.core.notify.outbox import fan_out
         fan_out()
         g1 = Guardian.get(Guardian.user == p1.id)
         StudentGuardian.delete().where((StudentGuardian.guardian == g1.id) &
@@ -251,7 +251,7 @@ def test_a_message_about_a_child_does_not_reach_a_guardian_unlinked_before_it_wa
 def test_a_slow_batch_keeps_its_lease_so_no_other_worker_takes_its_rows(notify_app, smtp):
     """The server takes longer per message than a quarter of the lease: the worker renews the lease of
     the rows it has not sent yet; a second worker claiming meanwhile finds nothing to take."""
-    from core.notify.worker import claim
+    from zhurnal.core.notify.worker import claim
     app = notify_app(email=smtp.settings(), notify={"lease_seconds": 1})
     from tests.plugins.notify_email.helpers import announce, guardian_accounts
     with app.app_context():
@@ -268,7 +268,7 @@ def test_a_slow_batch_keeps_its_lease_so_no_other_worker_takes_its_rows(notify_a
                 stolen.extend(claim(10, "thief"))
     import threading
     with app.app_context():
-        from core.notify.outbox import fan_out
+        from zhurnal.core.notify.outbox import fan_out
         fan_out()
         t = threading.Thread(target=thief)
         t.start()

@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
-from core.cli import main as zhurnal_main
-from core.db import utcnow
-from core.identity.models import User
-from core.notify.models import FAILED, QUEUED, SENT, Delivery, QuietHours
-from core.notify.outbox import after_quiet
-from core.notify.worker import deliver_due
-from plugins.roster.models import Guardian
+from zhurnal.core.cli import main as zhurnal_main
+from zhurnal.core.db import utcnow
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify.models import FAILED, QUEUED, SENT, Delivery, QuietHours
+from zhurnal.core.notify.outbox import after_quiet
+from zhurnal.core.notify.worker import deliver_due
+from zhurnal.plugins.roster.models import Guardian
 from tests.conftest import login
 
 from .test_notify_pipeline import _mark, _people, notify_app, smtp  # noqa: F401  (fixtures)
@@ -133,7 +133,7 @@ def test_a_school_lets_its_students_receive_notifications(notify_app, smtp):  # 
     app = notify_app(email=smtp.settings(), consent={"all": True})
     ids, p1, p1_email = _people(app)
     with app.app_context():
-        from plugins.roster.models import Student
+        from zhurnal.plugins.roster.models import Student
         Student.update(email="vova@example.ru").where(Student.id == ids["student1"]).execute()
     _mark(app, ids, "5")
     with app.app_context():

@@ -10,13 +10,13 @@ import types
 
 import pytest
 
-from core import signals
-from plugins.journal import signals as journal_signals
-from core.hookspecs import hookimpl
-from core.identity.models import User
-from core.notify.models import SENT, Delivery, Notification
-from plugins.journal.models import Mark
-from plugins.roster.models import Guardian
+from zhurnal.core import signals
+from zhurnal.plugins.journal import signals as journal_signals
+from zhurnal.core.hookspecs import hookimpl
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify.models import SENT, Delivery, Notification
+from zhurnal.plugins.journal.models import Mark
+from zhurnal.plugins.roster.models import Guardian
 from tests.conftest import REQUIRE_SERVICES, login
 from tests.notify_support import free_port
 from tests.plugins.journal.helpers import journal_ids
@@ -87,8 +87,8 @@ def test_redis_down_the_web_works_and_notifications_go_out_when_it_is_back(notif
     url = app.extensions["zhurnal"].settings.database_url
     live = notify_app(url=url, email=smtp.settings(), consent={"all": True}, queue_url=REDIS_URL)
     from huey.consumer import Consumer
-    from core.cli import _deliver_on_start
-    from core.queue import get_queue
+    from zhurnal.core.cli import _deliver_on_start
+    from zhurnal.core.queue import get_queue
     q = get_queue(live)
     q.flush()
     consumer = Consumer(q, workers=1, worker_type="thread", periodic=False, initial_delay=0.05, max_delay=0.2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 
-from core.ops import JsonFormatter
+from zhurnal.core.ops import JsonFormatter
 from tests.conftest import login
 
 TOKEN = "metrics-token-0123456789"
@@ -37,7 +37,7 @@ def test_logged_in_requests_name_the_user_and_jobs_log_a_line(demo_app, caplog):
     parent = login(demo_app, "parent1")
     with caplog.at_level(logging.INFO, logger="zhurnal"):
         parent.get("/api/v1/me")
-        from core.queue import refresh_statistics_job
+        from zhurnal.core.queue import refresh_statistics_job
         with demo_app.app_context():
             refresh_statistics_job()  # the memory queue runs it at once
     me = [f for f in _fields(caplog, "zhurnal.request") if f["route"] == "/api/v1/me"]
@@ -50,7 +50,7 @@ def test_readiness_checks_the_database_schema_and_the_queue(make_app):
     app = make_app(plugins=["roster"])
     r = app.test_client().get("/readyz")
     assert r.status_code == 200 and r.get_json()["checks"] == {"database": "ok", "queue": "ok"}
-    from core import db
+    from zhurnal.core import db
     with app.app_context():
         db.SchemaVersion.update(version=1).where(db.SchemaVersion.plugin == "roster").execute()
     r = app.test_client().get("/readyz")
@@ -76,7 +76,7 @@ def test_metrics_need_the_token(make_app):
     assert 'zhurnal_requests_total{method="GET",route="/healthz",status="200"}' in text
     assert "zhurnal_request_duration_seconds_bucket" in text and "zhurnal_queue_length 0.0" in text
     assert "zhurnal_notifications_failed 0.0" in text and "zhurnal_notifications_waiting 0.0" in text
-    from core.notify.models import FAILED, QUEUED, Delivery, Notification
+    from zhurnal.core.notify.models import FAILED, QUEUED, Delivery, Notification
     with app.app_context():
         n = Notification.create(key="test:1", event="mark")
         for i, status in enumerate((FAILED, FAILED, QUEUED)):
@@ -87,7 +87,7 @@ def test_metrics_need_the_token(make_app):
 
 def test_plugins_report_their_own_figures(make_app):
     import types
-    from core.hookspecs import hookimpl
+    from zhurnal.core.hookspecs import hookimpl
     m = types.ModuleType("outboxy")
     m.name, m.title, m.version, m.depends, m.schema_version = "outboxy", "Outboxy", "1", (), 0
     m.zhurnal_metrics = hookimpl(lambda: [("failed_deliveries", "Notifications that failed for good", 3)])

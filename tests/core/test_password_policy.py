@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.identity.passwords import common_passwords, generate, weakness
+from zhurnal.core.identity.passwords import common_passwords, generate, weakness
 from tests.conftest import DEMO_PASSWORD, login
 
 
@@ -18,7 +18,7 @@ def test_the_list_is_shipped_as_data_and_large():
     words = common_passwords()
     assert len(words) > 10_000 and "password" in words and "baseball" in words
     from importlib.resources import files
-    assert files("core.identity").joinpath("data/common-passwords.txt").is_file()
+    assert files("zhurnal.core.identity").joinpath("data/common-passwords.txt").is_file()
 
 
 @pytest.mark.parametrize("password,login,name", [
@@ -48,7 +48,7 @@ def test_changing_to_a_common_password_is_refused_through_the_api(demo_app):
 
 def test_cli_refuses_a_common_password(make_app, cli):
     app = make_app()
-    from core.identity.models import School
+    from zhurnal.core.identity.models import School
     with app.app_context():
         School.create(name="Школа", short_name="Школа")
     r = cli(app, "users", "create", "petrov", "Петров Пётр", "--role", "teacher", "--password", "qwerty123")

@@ -1,4 +1,4 @@
-"""The 152-FZ access request (``core.personal_data``): the kernel gathers every enabled plugin's
+"""The 152-FZ access request (``zhurnal.core.personal_data``): the kernel gathers every enabled plugin's
 ``zhurnal_personal_data`` and its own data; who may ask for whose; the page, the download and the CLI."""
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from core.audit import AuditEntry
-from core.identity.models import RoleAssignment, School, User
+from zhurnal.core.audit import AuditEntry
+from zhurnal.core.identity.models import RoleAssignment, School, User
 from tests.access import demo_ids
 from tests.conftest import login
 
@@ -39,7 +39,7 @@ def test_a_guardian_gets_their_own_data_and_their_childrens_never_another_family
     assert "health_sheet" in own_child  # a guardian sees their child's health sheet
     text = json.dumps(d, ensure_ascii=False)
     with demo_app.app_context():
-        from plugins.roster.models import Student
+        from zhurnal.plugins.roster.models import Student
         other = Student.get_by_id(ids["parent2_child"])
     assert other.last_name + " " + other.first_name not in text
 
@@ -79,7 +79,7 @@ def test_others_may_not_export_an_account(demo_app, ids, who):
 
 
 def test_the_notifications_sent_about_a_child_say_who_received_them(demo_app, ids):
-    from core.notify.models import SENT, Delivery, Notification
+    from zhurnal.core.notify.models import SENT, Delivery, Notification
     with demo_app.app_context():
         p1 = User.get(User.login == "parent1")
         n = Notification.create(key="pd-test:1", event="mark", school=ids["school"], student_id=ids["student1"])
@@ -106,8 +106,8 @@ def test_bad_ids_are_404(demo_app):
 
 
 def test_another_schools_administration_gets_404(demo_app, ids):
-    from core import access
-    from core.identity import service
+    from zhurnal.core import access
+    from zhurnal.core.identity import service
     with demo_app.app_context():
         other = School.create(name="Школа № 2", short_name="Школа № 2")
         for role in ("admin", "director"):
@@ -152,7 +152,7 @@ def test_the_command_line_export(demo_app, cli, tmp_path):
 
 def test_an_unknown_login_is_a_one_line_error(demo_app, tmp_path):
     from click.testing import CliRunner
-    from core.cli import main
+    from zhurnal.core.cli import main
     r = CliRunner().invoke(main, ["personal-data", "export", "--login", "nobody"], obj={"app": demo_app})
     assert r.exit_code != 0
     lines = [line for line in r.output.splitlines() if line.strip()]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from core import db
-from core.admin import set_plugin_enabled
-from core.identity.models import School, User
-from core.plugin_switch import SchoolPlugin
+from zhurnal.core import db
+from zhurnal.core.admin import set_plugin_enabled
+from zhurnal.core.identity.models import School, User
+from zhurnal.core.plugin_switch import SchoolPlugin
 
 
 def _switch_concurrently(app, school_id, admin_id, changes, rounds=1):

@@ -5,7 +5,7 @@ import types
 
 import pytest
 
-from core.plugins import PluginError, discover, resolve
+from zhurnal.core.plugins import PluginError, discover, resolve
 from tests.core.conftest import run_zhurnal, stderr_lines
 
 
@@ -50,7 +50,7 @@ def one_line(e) -> str:
 def test_builtin_plugins_are_discovered_through_entry_points():
     found = discover()
     assert "roster" in found
-    assert found["roster"][0].value == "plugins.roster"
+    assert found["roster"][0].value == "zhurnal.plugins.roster"
     order = [i.name for i in resolve(["roster"])]
     assert order == ["roster"]
 
@@ -116,7 +116,7 @@ def test_broken_plugin_fails_loudly():
 
 
 def test_plugin_implementing_an_unknown_hook_stops_start_up(make_app):
-    from core.hookspecs import hookimpl
+    from zhurnal.core.hookspecs import hookimpl
     odd = plugin("odd")
 
     @hookimpl
@@ -129,8 +129,8 @@ def test_plugin_implementing_an_unknown_hook_stops_start_up(make_app):
 
 
 def test_two_plugins_declaring_one_permission(make_app):
-    from core.access import Permission
-    from core.hookspecs import hookimpl
+    from zhurnal.core.access import Permission
+    from zhurnal.core.hookspecs import hookimpl
     mods = []
     for n in ("p1", "p2"):
         m = plugin(n)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.prepared import Prepared, slot
+from zhurnal.core.prepared import Prepared, slot
 
 
 def test_rows_and_objects_match_peewee(demo_app):
-    from plugins.roster.models import Student
+    from zhurnal.plugins.roster.models import Student
     by_class = Prepared(lambda: Student.select(*Student._meta.sorted_fields)
                         .where(Student.school_class == slot("cls")).order_by(Student.id), model=Student)
     with demo_app.app_context():
@@ -24,7 +24,7 @@ def test_rows_and_objects_match_peewee(demo_app):
 
 
 def test_objects_need_the_models_own_columns(demo_app):
-    from plugins.roster.models import Student
+    from zhurnal.plugins.roster.models import Student
     partial = Prepared(lambda: Student.select(Student.id).where(Student.id == slot("id")), model=Student)
     plain = Prepared(lambda: Student.select(*Student._meta.sorted_fields).where(Student.id == slot("id")))
     with demo_app.app_context():
@@ -38,8 +38,8 @@ def test_instances_are_peewees_own(demo_app):
     """core.db.model_from_row writes peewee's private attributes: this fails loudly on a peewee whose
     instance layout changed (pyproject pins the range checked, core.db.PEEWEE_CHECKED)."""
     import peewee
-    from core.db import by_key
-    from plugins.roster.models import SchoolClass, Student
+    from zhurnal.core.db import by_key
+    from zhurnal.plugins.roster.models import SchoolClass, Student
     with demo_app.app_context():
         ours = by_key(Student, Student.id, Student.select().first().id)[0]
         theirs = Student.get_by_id(ours.id)
@@ -56,8 +56,8 @@ def test_instances_are_peewees_own(demo_app):
 def test_on_postgresql_a_statement_is_prepared_once_per_connection(demo_app):
     """PostgreSQL parses and plans a Prepared statement once per connection (PREPARE/EXECUTE);
     a rolled-back transaction keeps it, and a read leaves the request re-runnable."""
-    from core import db
-    from plugins.roster.models import Student
+    from zhurnal.core import db
+    from zhurnal.plugins.roster.models import Student
     if not db.is_postgres():
         pytest.skip("PostgreSQL only")
     by_class = Prepared(lambda: Student.select(Student.id).where(Student.school_class == slot("cls"))

@@ -11,11 +11,11 @@ import huey
 import pytest
 from flask import g
 
-from core import audit, queue
-from core.config import load_settings
-from core.db import utcnow
-from core.hookspecs import hookimpl
-from core.identity.models import CompromiseReport, User
+from zhurnal.core import audit, queue
+from zhurnal.core.config import load_settings
+from zhurnal.core.db import utcnow
+from zhurnal.core.hookspecs import hookimpl
+from zhurnal.core.identity.models import CompromiseReport, User
 from tests.conftest import base_settings, login
 from tests.core.conftest import clean_env, run_zhurnal, stderr_lines, zhurnal_executable
 
@@ -157,7 +157,7 @@ def test_channel_plugins_get_the_alert_in_the_same_transaction(make_app):
         return "pager"
     channel.zhurnal_security_alert = zhurnal_security_alert
     app = make_app(plugins=["pager"], extra_plugins=[channel])
-    from core import demo
+    from zhurnal.core import demo
     with app.app_context():
         demo.seed(students_per_class=5)
     rid = _report(app, "nurse")
@@ -174,8 +174,8 @@ def test_channel_plugins_get_the_alert_in_the_same_transaction(make_app):
         e = audit.AuditEntry.get(audit.AuditEntry.action == "core.compromise.notified")
         assert e.payload["channels"] == ["in-app", "pager"]
         # switched off for the school: the channel is not asked
-        from core.admin import set_plugin_enabled
-        from core.identity.models import School
+        from zhurnal.core.admin import set_plugin_enabled
+        from zhurnal.core.identity.models import School
         set_plugin_enabled(School.get(), "pager", False, by=User.get(User.login == "admin"))
         rid2 = _report(app, "deputy")
         queue.notify_compromise_job.call_local(rid2)

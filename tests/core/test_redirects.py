@@ -15,14 +15,14 @@ EVIL = ["//evil.example/", "/%09/evil.example", "/\t/evil.example", "\\\\evil.ex
 @pytest.mark.parametrize("target", EVIL)
 def test_the_helper_refuses_what_leaves_the_site(demo_app, target):
     from urllib.parse import unquote
-    from core.ui import safe_next
+    from zhurnal.core.ui import safe_next
     with demo_app.test_request_context("/"):
         assert safe_next(unquote(target), "/home") == "/home"
         assert safe_next(target, "/home") in ("/home", target) and not safe_next(target, "/home").startswith("//")
 
 
 def test_the_helper_keeps_paths_of_this_site(demo_app):
-    from core.ui import safe_next
+    from zhurnal.core.ui import safe_next
     with demo_app.test_request_context("/"):
         assert safe_next("/journal/grid?class_id=3&x=%2F", "/") == "/journal/grid?class_id=3&x=%2F"
         assert safe_next("/", "/x") == "/"
@@ -65,10 +65,10 @@ def test_login_form(demo_app, target):
 
 
 def test_lesson_form(demo_app):
-    from plugins.journal.models import Lesson
+    from zhurnal.plugins.journal.models import Lesson
     c = login(demo_app, "teacher")
     with demo_app.app_context():
-        from core.identity.models import User
+        from zhurnal.core.identity.models import User
         teacher = User.get(User.login == "teacher")
         lesson = Lesson.select().where(Lesson.teacher == teacher.id).order_by(Lesson.date.desc()).first()
     page = c.get(f"/journal/lessons/{lesson.id}")

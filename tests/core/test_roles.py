@@ -6,11 +6,11 @@ import types
 
 import pytest
 
-from core import access
-from core.access import Permission, Role
-from core.config import ConfigError
-from core.hookspecs import hookimpl
-from core.plugins import PluginError
+from zhurnal.core import access
+from zhurnal.core.access import Permission, Role
+from zhurnal.core.config import ConfigError
+from zhurnal.core.hookspecs import hookimpl
+from zhurnal.core.plugins import PluginError
 
 
 def psych_plugin(name="psych", roles=(Role("psychologist", "School psychologist", ("school", "class")),)):
@@ -24,8 +24,8 @@ def psych_plugin(name="psych", roles=(Role("psychologist", "School psychologist"
 
 def test_a_plugin_role_is_granted_checked_and_labelled(make_app):
     app = make_app(plugins=["roster", "psych"], extra_plugins=[psych_plugin()])
-    from core.identity import service
-    from core.identity.models import School
+    from zhurnal.core.identity import service
+    from zhurnal.core.identity.models import School
     with app.app_context():
         school = School.create(name="Школа № 1", short_name="Школа № 1")
         u, _pw = service.create_user("psy", "Петрова Анна Игоревна", password="очень-длинный-пароль-1", school=school)
@@ -39,7 +39,7 @@ def test_a_plugin_role_is_granted_checked_and_labelled(make_app):
             access.grant(u, "psychologist", scope_type="student", scope_id=1)  # not a scope it allows
         with pytest.raises(ValueError):
             access.grant(u, "astrologer", school=school)
-        from core.ui import role_label
+        from zhurnal.core.ui import role_label
         with app.test_request_context():
             assert role_label("psychologist") == "School psychologist"
 

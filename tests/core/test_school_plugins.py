@@ -8,13 +8,13 @@ import peewee as pw
 import pytest
 from flask import Blueprint
 
-from core import access, audit, signals
-from core.api import endpoint
-from core.db import BaseModel
-from core.hookspecs import hookimpl
-from core.identity import service
-from core.identity.models import School
-from core.ui import NavItem, Widget, login_required
+from zhurnal.core import access, audit, signals
+from zhurnal.core.api import endpoint
+from zhurnal.core.db import BaseModel
+from zhurnal.core.hookspecs import hookimpl
+from zhurnal.core.identity import service
+from zhurnal.core.identity.models import School
+from zhurnal.core.ui import NavItem, Widget, login_required
 from tests.conftest import login
 
 PASSWORD = "Parol-dlya-testa-1"

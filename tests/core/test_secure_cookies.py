@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import load_settings
+from zhurnal.core.config import load_settings
 
 
 @pytest.mark.parametrize("env,expected", [
@@ -22,7 +22,7 @@ def test_secure_cookies_setting(env, expected):
 def test_an_https_deployment_sets_secure_session_cookies(make_app):
     from tests.conftest import DEMO_PASSWORD
     app = make_app(base_url="https://school.example")
-    from core.identity import service
+    from zhurnal.core.identity import service
     with app.app_context():
         service.create_user("admin2", "Админ", password=DEMO_PASSWORD)
     c = app.test_client()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from core import audit
+from zhurnal.core import audit
 from tests.conftest import DEMO_PASSWORD, login
 
 
@@ -86,7 +86,7 @@ def test_sign_in_from_a_new_device_is_announced(demo_app):
 
 def test_requests_fail_closed_when_the_session_store_is_unreachable(demo_app):
     c = login(demo_app, "parent1")
-    from core import db
+    from zhurnal.core import db
     with demo_app.app_context():
         db.database.execute_sql("ALTER TABLE core_session RENAME TO core_session_gone")
     r = c.get("/api/v1/me")
@@ -100,7 +100,7 @@ def _entries(app):
 
 
 def test_the_new_device_notice_reaches_the_channels(demo_app):
-    from core.hookspecs import hookimpl
+    from zhurnal.core.hookspecs import hookimpl
     seen = []
 
     class Channel:
@@ -122,8 +122,8 @@ def test_the_new_device_notice_reaches_the_channels(demo_app):
 
 def test_old_sessions_are_forgotten_at_night(demo_app):
     import datetime as dt
-    from core.identity.models import UserSession
-    from core.identity.service import forget_login_failures
+    from zhurnal.core.identity.models import UserSession
+    from zhurnal.core.identity.service import forget_login_failures
     c = login(demo_app, "parent1")
     c.post("/api/v1/auth/logout")
     live = login(demo_app, "parent1")
@@ -136,7 +136,7 @@ def test_old_sessions_are_forgotten_at_night(demo_app):
 
 
 def test_a_failing_channel_does_not_stop_the_sign_in(demo_app):
-    from core.hookspecs import hookimpl
+    from zhurnal.core.hookspecs import hookimpl
 
     class Broken:
         @hookimpl
@@ -156,7 +156,7 @@ def test_a_failing_channel_does_not_stop_the_sign_in(demo_app):
 
 def test_a_session_unused_for_session_hours_is_over(demo_app):
     import datetime as dt
-    from core.identity.models import UserSession
+    from zhurnal.core.identity.models import UserSession
     c = login(demo_app, "parent1")
     with demo_app.app_context():
         UserSession.update(last_seen_at=dt.datetime.utcnow() - dt.timedelta(hours=13)).execute()  # session_hours = 12

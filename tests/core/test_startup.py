@@ -16,7 +16,7 @@ CHEAP = {"ZHURNAL_SECURITY_ARGON2_TIME_COST": "1", "ZHURNAL_SECURITY_ARGON2_MEMO
 
 
 def _wsgi(cwd, env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "import core.wsgi"], cwd=cwd, env=clean_env(**env),
+    return subprocess.run([sys.executable, "-c", "import zhurnal.core.wsgi"], cwd=cwd, env=clean_env(**env),
                           capture_output=True, text=True, timeout=60)
 
 

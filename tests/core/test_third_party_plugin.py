@@ -67,7 +67,7 @@ def test_enabling_without_roster_stops_start_up_with_one_line(hello_site, tmp_pa
 
 def test_cli_command_of_the_plugin(hello_site, make_app, tmp_path):
     app = make_app(plugins=["roster"])  # a demo school to count, seeded here: quicker than `zhurnal demo`
-    from core import demo
+    from zhurnal.core import demo
     with app.app_context():
         demo.seed(students_per_class=5, today=TODAY)
     env = {"PYTHONPATH": str(hello_site), "ZHURNAL_PLUGINS": "roster,hello", "ZHURNAL_TODAY": TODAY.isoformat(),
@@ -85,20 +85,20 @@ def test_cli_command_of_the_plugin(hello_site, make_app, tmp_path):
 
 
 def test_page_permission_nav_and_per_school_switch(hello_on_path, make_app, cli):
-    from core.plugins import discover
+    from zhurnal.core.plugins import discover
     assert discover()["hello"][0].dist.name == "zhurnal-hello-plugin"
     app = make_app(plugins=["roster", "hello"])  # found through its entry point, like any installed plugin
     info = app.extensions["zhurnal"].plugins.infos["hello"]
     assert info.distribution == "zhurnal-hello-plugin" and info.depends == ("roster",)
     perm = app.extensions["zhurnal"].access.permissions["hello.greet"]
     assert perm.roles == ("teacher",)
-    from core import demo
-    from plugins.roster import service as roster
+    from zhurnal.core import demo
+    from zhurnal.plugins.roster import service as roster
     with app.app_context():
         ctx = demo.seed(students_per_class=5, today=TODAY)
         n = len(roster.classes(ctx.school, roster.current_year(ctx.school, TODAY)))
         school_id = ctx.school.id
-        from core.identity.models import User
+        from zhurnal.core.identity.models import User
         teacher_name = User.get(User.login == "teacher").display_name
     assert n > 0
 
@@ -127,14 +127,14 @@ def test_page_permission_nav_and_per_school_switch(hello_on_path, make_app, cli)
 
 
 def test_example_translations_are_complete_and_compiled():
-    from core import i18n
+    from zhurnal.core import i18n
     assert i18n.check(EXAMPLE / "zhurnal_hello") == []
 
 
 def test_the_plugins_own_settings_are_checked_at_start_up(hello_on_path, tmp_path):
     """``[plugins.hello]`` is validated by the plugin's marshmallow schema; a bad value is one line."""
-    from core.app import create_app
-    from core.config import ConfigError, load_settings
+    from zhurnal.core.app import create_app
+    from zhurnal.core.config import ConfigError, load_settings
     from tests.conftest import base_settings
 
     def app_with(hello: dict):
@@ -145,8 +145,8 @@ def test_the_plugins_own_settings_are_checked_at_start_up(hello_on_path, tmp_pat
     app = app_with({"motto": "Учиться, учиться и учиться"})
     try:
         assert app.extensions["zhurnal"].plugins.infos["hello"].settings == {"motto": "Учиться, учиться и учиться"}
-        from core import demo
-        from core.cli import migrate_all
+        from zhurnal.core import demo
+        from zhurnal.core.cli import migrate_all
         with app.app_context():
             migrate_all(app, echo=lambda *a: None)
             demo.seed(students_per_class=5, today=TODAY)

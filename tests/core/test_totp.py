@@ -5,7 +5,7 @@ import re
 
 import pyotp
 
-from core.identity.models import School, User
+from zhurnal.core.identity.models import School, User
 from tests.conftest import DEMO_PASSWORD, login
 
 

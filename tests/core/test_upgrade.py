@@ -41,7 +41,7 @@ def test_there_is_an_upgrade_fixture():
 def test_every_row_survives_the_upgrade(upgraded):
     import sqlite3
     app, meta, path = upgraded
-    from core import db
+    from zhurnal.core import db
     with app.app_context():
         versions = {r.plugin: r.version for r in db.SchemaVersion.select()}
     for plugin, old in meta["schema_versions"].items():
@@ -60,7 +60,7 @@ def test_every_row_survives_the_upgrade(upgraded):
 
 def test_the_upgraded_school_works_and_its_audit_is_intact(upgraded):
     app, meta, _path = upgraded
-    from core import audit
+    from zhurnal.core import audit
     with app.app_context():
         assert audit.verify() == []
     parent = login(app, "parent1")
@@ -72,7 +72,7 @@ def test_the_upgraded_school_works_and_its_audit_is_intact(upgraded):
 
 def test_upgrading_twice_changes_nothing(upgraded):
     app, _meta, path = upgraded
-    from core.cli import migrate_all
+    from zhurnal.core.cli import migrate_all
     lines = []
     with app.app_context():
         migrate_all(app, echo=lines.append)

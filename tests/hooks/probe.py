@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 
-from core.hookspecs import hookimpl
+from zhurnal.core.hookspecs import hookimpl
 
 
 def make_probe(name: str = "probe", depends=(), **impls) -> types.ModuleType:

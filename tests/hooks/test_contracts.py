@@ -8,9 +8,9 @@ import textwrap
 
 import pytest
 
-from core.notify import DeliveryResult
-from core.notify.channel import Channel
-from core.plugins import PluginError
+from zhurnal.core.notify import DeliveryResult
+from zhurnal.core.notify.channel import Channel
+from zhurnal.core.plugins import PluginError
 from tests.core.conftest import run_zhurnal, stderr_lines
 from tests.hooks.probe import make_probe
 
@@ -41,7 +41,7 @@ def test_an_installed_distribution_offering_a_taken_import_kind_stops_the_cli(tm
     site = tmp_path / "site"
     (site / "dup_import").mkdir(parents=True)
     (site / "dup_import" / "__init__.py").write_text(textwrap.dedent('''
-        from core.hookspecs import hookimpl
+        from zhurnal.core.hookspecs import hookimpl
         name, title, version, depends, schema_version = "dup_import", "Dup", "1", ("roster",), 0
 
         @hookimpl
@@ -76,7 +76,7 @@ def test_zhurnal_notification_channels_one_code_twice_stops_start_up(make_app):
 
 
 def test_zhurnal_roles_and_zhurnal_permissions_clashes_stop_start_up(make_app):
-    from core.access import Permission, Role
+    from zhurnal.core.access import Permission, Role
     a = make_probe("pa", zhurnal_roles=lambda: [Role("psychologist", "Psychologist")])
     b = make_probe("pb", zhurnal_roles=lambda: [Role("psychologist", "Psychologist again")])
     with pytest.raises(PluginError) as e:
@@ -134,11 +134,11 @@ def test_builtin_implementations_give_their_arguments_no_defaults():
     import importlib
     import inspect
 
-    from core import extending
-    from core.plugins import discover
+    from zhurnal.core import extending
+    from zhurnal.core.plugins import discover
     bad = []
     for name, eps in discover().items():
-        ep = next((e for e in eps if e.value.startswith("plugins.")), None)
+        ep = next((e for e in eps if e.value.startswith("zhurnal.plugins.")), None)
         if ep is None:
             continue
         mod = importlib.import_module(ep.value)

@@ -12,11 +12,11 @@ import peewee as pw
 from click.testing import CliRunner
 from flask import Blueprint
 
-from core.access import Permission, Role, Scope
-from core.db import BaseModel
-from core.identity import service
-from core.identity.models import School, User
-from core.ui import NavItem, Widget, login_required
+from zhurnal.core.access import Permission, Role, Scope
+from zhurnal.core.db import BaseModel
+from zhurnal.core.identity import service
+from zhurnal.core.identity.models import School, User
+from zhurnal.core.ui import NavItem, Widget, login_required
 from tests.conftest import login
 from tests.hooks.probe import calls_of, make_probe
 
@@ -31,14 +31,14 @@ class ProbeNote(BaseModel):
 
 
 def _cli(app, *args):
-    from core.cli import main
+    from zhurnal.core.cli import main
     return CliRunner().invoke(main, list(args), obj={"app": app}, catch_exceptions=False)
 
 
 def _school_with(app, *accounts):
     with app.app_context():
         school = School.create(name="Школа № 3", short_name="Школа № 3")
-        from core import access
+        from zhurnal.core import access
         for login_name, role in accounts:
             u, _ = service.create_user(login_name, login_name.title(), password=PASSWORD, school=school,
                                        must_change=False)
@@ -61,7 +61,7 @@ def test_zhurnal_permissions_and_zhurnal_roles_are_registered(make_app):
         zhurnal_permissions=lambda: [Permission("probe.note.read", "Read notes", roles=("psychologist",))])
     app = make_app(plugins=["probe"], extra_plugins=[probe])
     _school_with(app, ("psy", "psychologist"), ("teacher", "teacher"))
-    from core import access
+    from zhurnal.core import access
     with app.app_context():
         assert access.can(User.get(User.login == "psy"), "probe.note.read")
         assert not access.can(User.get(User.login == "teacher"), "probe.note.read")
@@ -74,7 +74,7 @@ def test_zhurnal_object_scope_none_answers_are_skipped_first_answer_used(make_ap
     silent = make_probe("silent", zhurnal_object_scope=lambda obj: asked.append(obj) and None)
     owner = make_probe("owner", zhurnal_object_scope=lambda obj: Scope.of(42) if isinstance(obj, Thing) else None)
     app = make_app(plugins=["silent", "owner"], extra_plugins=[silent, owner])
-    from core.access import scope_of
+    from zhurnal.core.access import scope_of
     thing = Thing()
     with app.test_request_context("/"):
         assert scope_of(thing) == Scope.of(42)
@@ -166,7 +166,7 @@ def test_zhurnal_app_ready_is_called_once_with_the_app(make_app):
 
 
 def test_zhurnal_audit_vocabulary_names_actions_and_resolves_objects_once_per_type(make_app):
-    from core import audit, audit_view
+    from zhurnal.core import audit, audit_view
     resolved = []
 
     def notes(ids):
@@ -176,7 +176,7 @@ def test_zhurnal_audit_vocabulary_names_actions_and_resolves_objects_once_per_ty
         actions={"probe.note": "изменил(а) заметку"}, objects={"probe_note": notes}))
     app = make_app(plugins=["probe"], extra_plugins=[probe])
     with app.test_request_context("/"):
-        from core.db import database
+        from zhurnal.core.db import database
         with database.atomic():
             for i in (1, 2):
                 audit.record("probe.note.update", object_type="probe_note", object_id=i)
@@ -197,7 +197,7 @@ def test_zhurnal_metrics_are_published_under_the_plugins_prefix(make_app):
 
 
 def test_zhurnal_school_holidays_answers_are_united_for_the_deadline(make_app):
-    from core import incidents
+    from zhurnal.core import incidents
     monday = dt.date(2026, 11, 30)
     a = make_probe("holA", zhurnal_school_holidays=lambda school_id, date_from, date_to: [monday])
     b = make_probe("holB", zhurnal_school_holidays=lambda school_id, date_from, date_to: {monday + dt.timedelta(1)})
@@ -219,7 +219,7 @@ def test_zhurnal_demo_seed_runs_after_its_dependencies_in_one_transaction(make_a
         ctx.summary.append("probe: 1 note")
     probe = make_probe(depends=("roster",), zhurnal_demo_seed=seed)
     app = make_app(plugins=["roster", "probe"], extra_plugins=[probe])
-    from core import demo
+    from zhurnal.core import demo
     with app.app_context():
         ctx = demo.seed(students_per_class=3)
     assert seen["roster"] and seen["school"] == ctx.school.id
@@ -232,7 +232,7 @@ def test_zhurnal_exporters_an_unknown_class_is_a_one_line_error(make_app, tmp_pa
     probe = make_probe(zhurnal_exporters=lambda: {"notes": exporter})
     app = make_app(plugins=["probe"], extra_plugins=[probe])
     _school_with(app)
-    from core.cli import main
+    from zhurnal.core.cli import main
     r = CliRunner().invoke(main, ["export", "notes", str(tmp_path / "x.csv"), "--class", "5Я"], obj={"app": app})
     assert r.exit_code == 1 and r.output.strip() == "Error: no class '5Я' in this school"
 
@@ -251,10 +251,10 @@ def test_zhurnal_models_is_never_called_while_serving_requests(make_app):
 def test_zhurnal_models_of_builtin_plugins_derive_from_basemodel_with_the_plugins_prefix():
     import importlib
 
-    from core.plugins import discover
+    from zhurnal.core.plugins import discover
     bad = []
     for name, eps in discover().items():
-        ep = next((e for e in eps if e.value.startswith("plugins.")), None)
+        ep = next((e for e in eps if e.value.startswith("zhurnal.plugins.")), None)
         impl = getattr(importlib.import_module(ep.value), "zhurnal_models", None) if ep else None
         for model in (impl() if impl else []):
             if not (issubclass(model, BaseModel) and model._meta.table_name.startswith(f"{name}_")):

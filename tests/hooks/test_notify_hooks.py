@@ -8,12 +8,12 @@ import types
 
 import pytest
 
-from core.db import database
-from core.identity import service
-from core.identity.models import School, User
-from core.notify import DeliveryResult, channels, channels_for, outbox, worker
-from core.notify.address import contact_of, contacts_of
-from core.notify.channel import Channel
+from zhurnal.core.db import database
+from zhurnal.core.identity import service
+from zhurnal.core.identity.models import School, User
+from zhurnal.core.notify import DeliveryResult, channels, channels_for, outbox, worker
+from zhurnal.core.notify.address import contact_of, contacts_of
+from zhurnal.core.notify.channel import Channel
 from tests.hooks.probe import calls_of, make_probe
 
 STUDENT = 501

@@ -15,8 +15,8 @@ import datetime as dt
 
 import pytest
 
-from core.identity.models import School
-from core.ui import Widget
+from zhurnal.core.identity.models import School, User
+from zhurnal.core.ui import Widget
 from tests.conftest import BUILTIN_PLUGINS, _close_app, build_app, login
 from tests.hooks.probe import calls_of, make_probe
 from tests.plugins.journal.helpers import journal_ids
@@ -70,7 +70,7 @@ def test_zhurnal_absence_justification_tag_excuses_the_absence(demo_with):
     r = login(app, "teacher").put("/api/v1/attendance", json={"student_id": ids["other_5a"],
                                                               "lesson_id": ids["lesson_math_5a"], "status": "absent"})
     assert r.status_code == 200, r.get_json()
-    from plugins.journal.models import Attendance, Lesson
+    from zhurnal.plugins.journal.models import Attendance, Lesson
     with app.app_context():
         row = Attendance.get((Attendance.lesson == ids["lesson_math_5a"]) & (Attendance.student == ids["other_5a"]))
         day = Lesson.get_by_id(ids["lesson_math_5a"]).date
@@ -87,7 +87,7 @@ def test_zhurnal_paper_acknowledgements_mark_guardians_on_paper(demo_with):
          "handed_on": date_from}])
     app = demo_with(probe)
     ids = journal_ids(app)
-    from plugins.diary.models import Acknowledgement
+    from zhurnal.plugins.diary.models import Acknowledgement
     with app.app_context():
         Acknowledgement.delete().where(Acknowledgement.student == ids["student1"]).execute()
     handed["student"] = ids["student1"]
@@ -111,9 +111,9 @@ def test_zhurnal_revert_write_undoes_the_probes_writes_newest_first(demo_with):
     probe = make_probe(zhurnal_revert_write=revert)
     app = demo_with(probe)
     ids = journal_ids(app)
-    from core import audit
-    from core.db import database, utcnow
-    from core.identity.models import User
+    from zhurnal.core import audit
+    from zhurnal.core.db import database, utcnow
+    from zhurnal.core.identity.models import User
     since = utcnow() - dt.timedelta(seconds=1)
     with app.test_request_context("/"):
         teacher = User.get(User.login == "teacher")
@@ -131,3 +131,27 @@ def test_zhurnal_revert_write_undoes_the_probes_writes_newest_first(demo_with):
     assert [(x["object_id"], x["status"], x["note"]) for x in mine] == [("2", "reverted", "note 2"),
                                                                         ("1", "reverted", "note 1")]
     assert reverted == [("2", "admin"), ("1", "admin")]
+
+
+def test_zhurnal_personal_data_subjects_name_the_records_the_export_asks_about(demo_with):
+    """The access request asks every enabled plugin which records an account is; each named record is
+    then handed to ``zhurnal_personal_data``; a plugin switched off for the school is asked nothing."""
+    probe = make_probe(
+        zhurnal_personal_data_subjects=lambda user_id: [{"kind": "guardian", "id": 424242, "relation": "self",
+                                                         "object_type": "probe_member"}],
+        zhurnal_personal_data=lambda user_id, person, viewer: (
+            {"membership": {"record": person["id"]}} if person == {"kind": "guardian", "id": 424242} else None))
+    app = demo_with(probe)
+    ids = journal_ids(app)
+    p = login(app, "parent1")
+    body = p.get("/api/v1/me/personal-data").get_json()
+    assert "424242" in str(body) and "membership" in str(body)
+    [asked] = calls_of(probe, "zhurnal_personal_data_subjects")
+    with app.app_context():
+        assert asked["user_id"] == User.get(User.login == "parent1").id
+    persons = [c["person"] for c in calls_of(probe, "zhurnal_personal_data")]
+    assert {"kind": "guardian", "id": 424242} in persons
+    _switch_off(app, ids["school"])
+    body = p.get("/api/v1/me/personal-data").get_json()
+    assert "424242" not in str(body)
+    assert len(calls_of(probe, "zhurnal_personal_data_subjects")) == 1

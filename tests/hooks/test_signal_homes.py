@@ -1,4 +1,4 @@
-"""A plugin's signals live in that plugin: the old names in ``core.signals`` still resolve to the
+"""A plugin's signals live in that plugin: the old names in ``zhurnal.core.signals`` still resolve to the
 same objects (with a DeprecationWarning), and no code in the repository uses them any more."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import blinker
 import pytest
 
-from core import signals as core_signals
+from zhurnal.core import signals as core_signals
 
 ROOT = Path(__file__).resolve().parents[2]
 MOVED = sorted(core_signals._MOVED)
@@ -30,9 +30,9 @@ def test_the_old_name_is_the_same_object_with_a_warning(name):
 
 
 def test_from_import_of_an_old_name_still_works():
-    from plugins.journal import signals as journal_signals
+    from zhurnal.plugins.journal import signals as journal_signals
     with pytest.warns(DeprecationWarning):
-        from core.signals import mark_saved
+        from zhurnal.core.signals import mark_saved
     assert mark_saved is journal_signals.mark_saved
 
 
@@ -63,8 +63,8 @@ def _python_files():
 
 
 def test_no_code_uses_the_deprecated_names():
-    """``core.signals.mark_saved`` (attribute, ``from core.signals import mark_saved``, or
-    ``signals.mark_saved`` where ``signals`` is ``core.signals``) appears nowhere but here."""
+    """``core.signals.mark_saved`` (attribute, ``from zhurnal.core.signals import mark_saved``, or
+    ``signals.mark_saved`` where ``signals`` is ``zhurnal.core.signals``) appears nowhere but here."""
     here = Path(__file__).resolve()
     bad = []
     for path in _python_files():

@@ -8,9 +8,9 @@ import io
 
 import pytest
 
-from core import extending, signals
-from core.db import database
-from core.identity.models import School, User
+from zhurnal.core import extending, signals
+from zhurnal.core.db import database
+from zhurnal.core.identity.models import School, User
 from tests.conftest import TODAY, login
 from tests.plugins.journal.helpers import journal_ids
 from tests.plugins.roster.conftest import HEADER, csv_bytes
@@ -34,7 +34,7 @@ def login_failed(app, ids, n):
 
 
 def account_locked(app, ids, n):
-    from core.identity import service
+    from zhurnal.core.identity import service
     with app.test_request_context("/"):
         service.lock(_user(app, "deputy"), by=_user(app, "admin"), reason="admin")
 
@@ -50,7 +50,7 @@ def new_device_login(app, ids, n):
 
 
 def password_changed(app, ids, n):
-    from core.identity import service
+    from zhurnal.core.identity import service
     with app.test_request_context("/"):
         service.reset_password(_user(app, "deputy"), by=_user(app, "admin"))
 
@@ -120,7 +120,7 @@ def remark_added(app, ids, n):
 
 
 def diary_acknowledged(app, ids, n):
-    from plugins.diary.models import Acknowledgement
+    from zhurnal.plugins.diary.models import Acknowledgement
     with app.app_context():    # the demo acknowledged some weeks already: start afresh
         Acknowledgement.delete().where(Acknowledgement.student == ids["student1"]).execute()
     r = login(app, "parent1").post(f"/api/v1/students/{ids['student1']}/diary/acknowledgements",
@@ -129,8 +129,8 @@ def diary_acknowledged(app, ids, n):
 
 
 def diary_viewed(app, ids, n):
-    from core.db import utcnow
-    from plugins.diary.models import Visit
+    from zhurnal.core.db import utcnow
+    from zhurnal.plugins.diary.models import Visit
     with app.app_context():
         Visit.update(last_at=utcnow() - dt.timedelta(hours=2)).where(Visit.student == ids["student1"]).execute()
     assert login(app, "student1").get(f"/api/v1/students/{ids['student1']}/diary").status_code == 200

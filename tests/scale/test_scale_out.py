@@ -128,7 +128,7 @@ def deployment(tmp_path):
 
 def _gunicorn(dep, port: int, log) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}", "--access-logfile", str(log),
-           "--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "--graceful-timeout", "3", "core.wsgi:app"]
+           "--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "--graceful-timeout", "3", "zhurnal.core.wsgi:app"]
     errors = dep["tmp"] / "gunicorn.err"
     with errors.open("w") as fh:
         proc = subprocess.Popen(cmd, env=dep["env"], cwd=dep["tmp"], stdout=subprocess.DEVNULL, stderr=fh)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 
-from core.audit import AuditEntry
-from plugins.journal.models import Attendance, History
+from zhurnal.core.audit import AuditEntry
+from zhurnal.plugins.journal.models import Attendance, History
 from tests.conftest import login
 from tests.plugins.journal.helpers import journal_ids
 

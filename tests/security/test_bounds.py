@@ -10,7 +10,7 @@ import re
 import pytest
 from marshmallow import fields as mfields
 
-from core.api import OPERATIONS
+from zhurnal.core.api import OPERATIONS
 from tests.conftest import login
 
 HUGE = 2 ** 63
@@ -47,7 +47,7 @@ def test_huge_ids_in_paths_are_404(demo_app, who):
 
 
 def _schema_fields(schema):
-    from core.api import schema_instance
+    from zhurnal.core.api import schema_instance
     return schema_instance(schema).fields.items()
 
 
@@ -68,7 +68,7 @@ def _real_path(app, rule: str, ids: dict) -> str:
 
 @pytest.fixture
 def demo_path_ids(demo_app):
-    from plugins.roster.models import SchoolClass, Student
+    from zhurnal.plugins.roster.models import SchoolClass, Student
     with demo_app.app_context():
         c = SchoolClass.select().order_by(SchoolClass.id).first()
         s = Student.select().order_by(Student.id).first()

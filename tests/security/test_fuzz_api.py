@@ -59,8 +59,8 @@ def _ids_named(obj, what: str, under: str = "") -> set[int]:
 
 def _family(app, login_name: str) -> tuple[set[int], set[int]]:
     """The user's children and their guardians (the user among them)."""
-    from core.identity.models import User
-    from plugins.roster.models import Guardian, Student, StudentGuardian
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.roster.models import Guardian, Student, StudentGuardian
     with app.app_context():
         uid = User.get(User.login == login_name).id
         children = {s.id for s in Student.select().join(StudentGuardian).join(Guardian).where(Guardian.user == uid)}
@@ -70,11 +70,11 @@ def _family(app, login_name: str) -> tuple[set[int], set[int]]:
 
 def _known_ids(app) -> dict[str, list[int]]:
     """Ids of real demo objects by path parameter name (random ids would nearly all be 404)."""
-    from core.identity.models import School, User
-    from plugins.diary.models import Thread
-    from plugins.health_sheet.models import MedicalCertificate
-    from plugins.journal.models import Lesson, Mark, TimetableChange, TimetableEntry
-    from plugins.roster.models import (AcademicYear, Guardian, Holiday, Period, SchoolClass, Student, StudyGroup,
+    from zhurnal.core.identity.models import School, User
+    from zhurnal.plugins.diary.models import Thread
+    from zhurnal.plugins.health_sheet.models import MedicalCertificate
+    from zhurnal.plugins.journal.models import Lesson, Mark, TimetableChange, TimetableEntry
+    from zhurnal.plugins.roster.models import (AcademicYear, Guardian, Holiday, Period, SchoolClass, Student, StudyGroup,
                                        Subject, TeachingAssignment)
     models = {"certificate_id": MedicalCertificate, "change_id": TimetableChange, "class_id": SchoolClass,
               "entry_id": TimetableEntry, "group_id": StudyGroup, "guardian_id": Guardian, "holiday_id": Holiday,

@@ -2,9 +2,9 @@
 finding 7: a remark is filed only under one's own subject or lesson."""
 from __future__ import annotations
 
-from core.identity.models import User
-from plugins.journal.models import Lesson, Remark
-from plugins.roster.models import GroupMember, StudyGroup
+from zhurnal.core.identity.models import User
+from zhurnal.plugins.journal.models import Lesson, Remark
+from zhurnal.plugins.roster.models import GroupMember, StudyGroup
 from tests.conftest import login
 from tests.plugins.journal.helpers import journal_ids
 

@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from core.idempotency import IdempotentRequest
-from plugins.diary.models import Acknowledgement, Message, Thread
-from plugins.journal.models import Attendance, History, Mark, Remark
+from zhurnal.core.idempotency import IdempotentRequest
+from zhurnal.plugins.diary.models import Acknowledgement, Message, Thread
+from zhurnal.plugins.journal.models import Attendance, History, Mark, Remark
 from tests.conftest import TODAY, login
 from tests.plugins.journal.helpers import journal_ids
 
@@ -136,7 +136,7 @@ def test_the_header_is_documented_for_the_creating_writes(demo_app):
 
 
 def test_expired_keys_are_dropped_by_the_nightly_job(demo_app):
-    from core.queue import forget_idempotency_keys_job
+    from zhurnal.core.queue import forget_idempotency_keys_job
     ids = journal_ids(demo_app)
     teacher = login(demo_app, "teacher")
     for key in ("old", "new"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import peewee as pw
 import pytest
 
-from core import db
+from zhurnal.core import db
 from tests.conftest import PG_URL, login
 from tests.plugins.journal.helpers import journal_ids
 
@@ -37,8 +37,8 @@ VERSIONED = ("journal_mark", "journal_attendance", "journal_lesson", "journal_te
 
 @pytest.mark.skipif(bool(PG_URL), reason="SQLite tables only (PostgreSQL sequences never reuse)")
 def test_existing_sqlite_tables_are_rebuilt_with_their_rows_and_references(demo_app):
-    from core.cli import migrate_all
-    from plugins.journal.models import History, Mark
+    from zhurnal.core.cli import migrate_all
+    from zhurnal.plugins.journal.models import History, Mark
     with demo_app.app_context():
         tables = {n: sql for n, sql in db.database.execute_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from flask import request
 
-from plugins.journal.models import Mark
+from zhurnal.plugins.journal.models import Mark
 from tests.conftest import PG_URL, login
 from tests.plugins.journal.helpers import journal_ids
 
@@ -75,7 +75,7 @@ def test_a_request_that_wrote_is_not_run_again(demo_app):
         if armed and request.path == "/api/v1/marks":
             armed.clear()
             _terminate_backends(demo_app)
-            from plugins.journal.models import Lesson
+            from zhurnal.plugins.journal.models import Lesson
             Lesson.select().count()   # the request goes on reading: the connection is gone
         return response
 

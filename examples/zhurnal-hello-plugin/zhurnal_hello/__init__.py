@@ -1,7 +1,7 @@
 """Hello: an example third-party plugin that greets teachers and counts the school's classes."""
 from __future__ import annotations
 
-from core.hookspecs import hookimpl
+from zhurnal.core.hookspecs import hookimpl
 
 name = "hello"
 title = "Привет"
@@ -29,7 +29,7 @@ settings_schema = _settings_schema()
 
 @hookimpl
 def zhurnal_permissions():
-    from core.access import Permission
+    from zhurnal.core.access import Permission
     return [Permission("hello.greet", "Open the hello page", roles=("teacher",))]
 
 

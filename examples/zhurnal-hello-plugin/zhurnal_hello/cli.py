@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import click
 
-from core.cli import with_app
+from zhurnal.core.cli import with_app
 
 
 @click.command("hello")
 @with_app
 def hello():
     """Greet from the hello plugin: print each school with its number of classes."""
-    from core.identity.models import School
+    from zhurnal.core.identity.models import School
     from .views import class_count
     click.echo("Hello from the hello plugin!")
     for school in School.select().order_by(School.id):

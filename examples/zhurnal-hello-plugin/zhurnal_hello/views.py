@@ -4,15 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, render_template
 from flask_babel import gettext as _
 
-from core import access, clock
-from core.ui import NavItem, login_required
+from zhurnal.core import access, clock
+from zhurnal.core.ui import NavItem, login_required
 
 bp = Blueprint("hello", __name__, url_prefix="/hello", template_folder="templates")
 
 
 def class_count(school) -> int:
     """Classes of the school in the current school year."""
-    from plugins.roster import service as roster
+    from zhurnal.plugins.roster import service as roster
     year = roster.current_year(school, clock.today())
     return len(roster.classes(school, year)) if year else 0
 

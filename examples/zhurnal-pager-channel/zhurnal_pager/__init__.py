@@ -6,7 +6,7 @@ retries, idempotency, the delivery log.
 """
 from __future__ import annotations
 
-from core.hookspecs import hookimpl
+from zhurnal.core.hookspecs import hookimpl
 
 name = "pager"
 title = "Pager"

@@ -6,9 +6,9 @@ import json
 import urllib.error
 import urllib.request
 
-from core.i18n import N_
-from core.notify.address import normalise_phone
-from core.notify.channel import Channel, DeliveryResult, Message, deliver_locally
+from zhurnal.core.i18n import N_
+from zhurnal.core.notify.address import normalise_phone
+from zhurnal.core.notify.channel import Channel, DeliveryResult, Message, deliver_locally
 
 
 class PagerChannel(Channel):

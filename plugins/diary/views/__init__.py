@@ -14,10 +14,10 @@ import os
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 
-from core import access, clock
-from core.fields import bounded_date
-from core.ui import NavItem, Widget, login_required
-from plugins.roster import service as roster
+from zhurnal.core import access, clock
+from zhurnal.core.fields import bounded_date
+from zhurnal.core.ui import NavItem, Widget, login_required
+from zhurnal.plugins.roster import service as roster
 
 from ..access import kids_of
 from ..week import monday_of
@@ -46,7 +46,7 @@ def index():
     kids = roster.children_of(g.user)
     if kids:
         return redirect(url_for("diary.week", student_id=kids[0].id))
-    from plugins.roster.models import Student
+    from zhurnal.plugins.roster.models import Student
     own = Student.get_or_none((Student.user == g.user.id) & Student.left_at.is_null())
     if own is not None:
         return redirect(url_for("diary.week", student_id=own.id))
@@ -108,7 +108,7 @@ def dashboard_widgets(user, school):
 def _own_days(user) -> dict | None:
     """A pupil's home: today's lessons and the next school day's (homework, marks, absences).
     Read without counting as a visit to the diary (the "new since your last visit" stays)."""
-    from plugins.roster.models import SchoolClass, Student
+    from zhurnal.plugins.roster.models import SchoolClass, Student
     from ..week import build_week
     from .pupil import week_labels
     own = (Student.select(Student, SchoolClass).join(SchoolClass)

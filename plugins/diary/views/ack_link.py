@@ -11,10 +11,10 @@ import datetime as dt
 from flask import render_template, request
 from flask_babel import gettext as _
 
-from core.db import database
-from core.identity.models import User
-from core.notify import links
-from plugins.roster.models import Student
+from zhurnal.core.db import database
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify import links
+from zhurnal.plugins.roster.models import Student
 
 from ..access import Refused
 from ..acknowledgement import acknowledge

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import g, render_template, request
 
-from core import access
-from core.ui import login_required
+from zhurnal.core import access
+from zhurnal.core.ui import login_required
 
 from .. import access as diary_access
 from . import bp

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.fields import bounded_int
-from core.ui import login_required
-from plugins.roster.models import Student
+from zhurnal.core.fields import bounded_int
+from zhurnal.core.ui import login_required
+from zhurnal.plugins.roster.models import Student
 
 from .. import access, messages as messaging
 from ..access import kids_of

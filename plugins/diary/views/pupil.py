@@ -8,9 +8,9 @@ from flask_babel import get_locale, gettext as _
 from babel.dates import format_date
 from markupsafe import Markup
 
-from core import clock
-from core.fields import bounded_int
-from core.ui import login_required
+from zhurnal.core import clock
+from zhurnal.core.fields import bounded_int
+from zhurnal.core.ui import login_required
 
 from .. import access, marks as marks_of
 from ..access import kids_of

@@ -7,9 +7,9 @@ import datetime as dt
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 
-from core import access as core_access, clock
-from core.ui import login_required
-from plugins.roster import service as roster
+from zhurnal.core import access as core_access, clock
+from zhurnal.core.ui import login_required
+from zhurnal.plugins.roster import service as roster
 
 from .. import access, acknowledgement, messages as messaging
 from ..week import monday_of

@@ -16,9 +16,9 @@ PERIOD = "from=2026-11-05&to=2026-12-28"
 def _sent_report(app, login):
     """A fresh 5А report sent by the deputy, for each login to try to open."""
     import datetime as dt
-    from core.identity.models import User
-    from plugins.analytics import service
-    from plugins.roster.models import SchoolClass
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.analytics import service
+    from zhurnal.plugins.roster.models import SchoolClass
     with app.test_request_context():
         cls = SchoolClass.get((SchoolClass.parallel == 5) & (SchoolClass.letter == "А"))
         [r] = service.send_class(cls, dt.date(2026, 11, 5), dt.date(2026, 12, 28), by=User.get(User.login == "deputy"))

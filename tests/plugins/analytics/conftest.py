@@ -28,12 +28,12 @@ PLUGINS = ["roster", "journal", "analytics"]
 
 
 def build_small_class(app) -> dict:
-    from core import access
-    from core.identity.models import School, User
-    from plugins.analytics import service as analytics
-    from plugins.journal import service as journal
-    from plugins.roster import service as roster
-    from plugins.roster.models import Guardian, StudentGuardian
+    from zhurnal.core import access
+    from zhurnal.core.identity.models import School, User
+    from zhurnal.plugins.analytics import service as analytics
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import Guardian, StudentGuardian
     d = dt.date
     with app.app_context():
         pw_hash = app.extensions["zhurnal"].passwords.hash(DEMO_PASSWORD)

@@ -92,9 +92,9 @@ def test_school_report_by_hand(small):
     assert page.status_code == 200
     # a control work in 5Б with no marks entered yet
     import datetime as dt
-    from core.identity.models import User
-    from plugins.journal import service as journal
-    from plugins.roster.models import SchoolClass, Subject
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster.models import SchoolClass, Subject
     with app.app_context():
         journal.create_lesson(ids["school"], date=dt.date(2026, 11, 16), subject=Subject.get_by_id(ids["math"]),
                               teacher=User.get_by_id(ids["teacher"]), is_control=True, control_title="Дроби",
@@ -127,10 +127,10 @@ def test_lessons_held_follow_groups_and_individual_plans(small):
     """A maths split group (Алексеев, Борисова) has one lesson of its own; Волков studies Russian on
     an individual plan with one lesson: his Russian counts that lesson, not the class's two."""
     import datetime as dt
-    from plugins.journal import service as journal
-    from plugins.roster import service as roster
-    from plugins.roster.models import AcademicYear, SchoolClass, Subject
-    from core.identity.models import User
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import AcademicYear, SchoolClass, Subject
+    from zhurnal.core.identity.models import User
     app, ids = small
     with app.app_context():
         cls = SchoolClass.get_by_id(ids["class"])
@@ -152,10 +152,10 @@ def test_lessons_held_follow_groups_and_individual_plans(small):
 
 def test_a_group_teacher_sees_only_their_group(small):
     """A teacher of a Russian split group (Алексеев, Волков) gets Russian, and only those two."""
-    from core import access
-    from core.identity.models import User
-    from plugins.roster import service as roster
-    from plugins.roster.models import AcademicYear, SchoolClass, Subject
+    from zhurnal.core import access
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import AcademicYear, SchoolClass, Subject
     from tests.conftest import DEMO_PASSWORD
     app, ids = small
     with app.app_context():

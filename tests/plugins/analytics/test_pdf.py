@@ -18,7 +18,7 @@ def test_the_class_report_prints_as_a_pdf_only_while_paper_export_is_on(demo_app
     assert "5А" in text and "Математика" in text
     assert as_user("parent1").get(url + "?format=pdf").status_code in (403, 404)
 
-    from core.identity.models import School
+    from zhurnal.core.identity.models import School
     with demo_app.app_context():
         school = School.select().first().id
     admin = login(demo_app, "admin")

@@ -16,8 +16,8 @@ def test_snapshot_unchanged_after_correction(small):
     assert sent["recipients"][0]["user_id"] == ids["klass"] and sent["recipients"][0]["opened_at"] is None
 
     # the maths teacher corrects Волков's control work 2 -> 4
-    from plugins.journal import service as journal
-    from plugins.journal.models import Mark
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.journal.models import Mark
     with app.app_context():
         m = Mark.get_by_id(ids["c_control"])
         journal.update_mark(m, {"value": "4"}, version=m.version)
@@ -73,7 +73,7 @@ def test_bad_input(small):
         r = c.post("/api/v1/reports", json=body)
         assert r.status_code == 422 and field in r.json["error"]["fields"], (body, r.json)
     assert c.post("/api/v1/reports", json={"class_id": 999999, **BODY}).status_code == 404
-    from plugins.analytics.models import SentReport
+    from zhurnal.plugins.analytics.models import SentReport
     with app.app_context():
         assert SentReport.select().count() == 0
     assert c.get(f"/analytics/classes/{ids['class']}?from=2026-12-01&to=2026-11-01").status_code == 400
@@ -91,7 +91,7 @@ def test_who_may(small):
     assert klass.post("/api/v1/reports", json={"school": True, **BODY}).status_code == 403
     assert teacher.get("/analytics/school").status_code == 403
     # the school lets guardians see their own child's report
-    from plugins.analytics import service
+    from zhurnal.plugins.analytics import service
     with app.app_context():
         service.save_settings(ids["school"], {"guardians_see_reports": True})
     r = parent.get(f"/api/v1/students/{st}/report")
@@ -130,7 +130,7 @@ def test_guardian_page_only_when_the_school_enables_it(small):
     parent = login(app, "parent")
     assert parent.get("/analytics/").status_code == 403
     assert "/analytics/" not in parent.get("/").data.decode()
-    from plugins.analytics import service
+    from zhurnal.plugins.analytics import service
     with app.app_context():
         service.save_settings(ids["school"], {"guardians_see_reports": True})
     page = parent.get("/analytics/")
@@ -146,7 +146,7 @@ def test_settings_page_validates(small):
     c = login(app, "deputy")
     r = c.post("/analytics/settings", data={"min_marks": "-1", "risk_absences": "abc", "risk_drop": "0,7"})
     assert r.status_code == 422
-    from plugins.analytics import service
+    from zhurnal.plugins.analytics import service
     with app.app_context():
         assert service.settings_for(ids["school"])["min_marks"] == 2
     r = c.post("/analytics/settings", data={"min_marks": "4", "risk_absences": "5", "risk_drop": "0,7",
@@ -159,7 +159,7 @@ def test_settings_page_validates(small):
 
 def test_reads_are_audited(small):
     app, ids = small
-    from core.audit import AuditEntry
+    from zhurnal.core.audit import AuditEntry
     c = login(app, "klass")
     c.get(f"/api/v1/students/{ids['c']}/report")
     c.get(f"/analytics/classes/{ids['class']}")
@@ -172,7 +172,7 @@ def test_reads_are_audited(small):
 
 def test_period_chosen_by_its_id(small):
     app, ids = small
-    from plugins.roster.models import Period
+    from zhurnal.plugins.roster.models import Period
     with app.app_context():
         q2 = Period.get(Period.number == 2)
     c = login(app, "deputy")
@@ -201,7 +201,7 @@ def test_send_from_the_class_page_and_export_the_snapshot(small):
     assert "Отправить этот отчёт" not in login(app, "klass").get(f"/analytics/classes/{ids['class']}").data.decode()
     r = c.post("/analytics/send", data={"target": str(ids["class"]), "from": "2026-11-05", "to": "2026-12-28"})
     assert r.status_code == 302
-    from plugins.analytics.models import SentReport
+    from zhurnal.plugins.analytics.models import SentReport
     with app.app_context():
         rid = SentReport.select().order_by(SentReport.id.desc()).get().id
     snap = login(app, "klass").get(f"/analytics/reports/{rid}").data.decode()
@@ -236,7 +236,7 @@ def test_the_class_teacher_is_notified_through_the_outbox(small):
     app, ids = small
     r = login(app, "deputy").post("/api/v1/reports", json={"class_id": ids["class"], **BODY})
     rid = r.json["reports"][0]["id"]
-    from core.notify.models import Notification
+    from zhurnal.core.notify.models import Notification
     import json
     with app.app_context():
         [n] = list(Notification.select().where(Notification.key == f"analytics.report:{rid}"))

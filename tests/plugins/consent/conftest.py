@@ -20,9 +20,9 @@ def cids(demo_app):
 
 
 def ids_of(app) -> dict:
-    from core.identity.models import User
-    from plugins.consent import service
-    from plugins.roster.models import Guardian
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.consent import service
+    from zhurnal.plugins.roster.models import Guardian
     ids = demo_ids(app)
     with app.app_context():
         rows = service.class_overview(ids["class_5a"])
@@ -38,8 +38,8 @@ def ids_of(app) -> dict:
 @pytest.fixture
 def relaxed_app(databases, demo_template):
     """A copy of the demo whose school relaxed the web part of consent."""
-    from core.app import create_app
-    from core.config import load_settings
+    from zhurnal.core.app import create_app
+    from zhurnal.core.config import load_settings
     template, _info = demo_template
     url = databases.new_url(template=template)
     st = load_settings(base_settings(database_url=url, plugins={
@@ -54,9 +54,9 @@ def relaxed_app(databases, demo_template):
 
 def register(app, guardian_id: int, status: str, day, number: str = "T-1", student_ids=None, by_login="klass5a"):
     """Register a paper through the service, as ``by_login``."""
-    from core.identity.models import User
-    from plugins.consent import service
-    from plugins.roster.models import Guardian
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.consent import service
+    from zhurnal.plugins.roster.models import Guardian
     with app.test_request_context("/"):
         by = User.get(User.login == by_login)
         return [r.id for r in service.register(Guardian.get_by_id(guardian_id), status, day, number,

@@ -10,7 +10,7 @@ BIG = 2 ** 63
 
 
 def _count(app) -> int:
-    from plugins.consent.models import ConsentRecord
+    from zhurnal.plugins.consent.models import ConsentRecord
     with app.app_context():
         return ConsentRecord.select().count()
 
@@ -55,7 +55,7 @@ def test_document_may_be_given_as_a_plain_number(demo_app, cids):
 
 
 def test_class_list_one_row_per_guardian(demo_app, cids):
-    from plugins.roster.models import Guardian, Student, StudentGuardian
+    from zhurnal.plugins.roster.models import Guardian, Student, StudentGuardian
     r = login(demo_app, "klass5a").get(f"/api/v1/classes/{cids['class_5a']}/consents")
     assert r.status_code == 200
     items = r.get_json()["items"]
@@ -75,7 +75,7 @@ def test_class_list_one_row_per_guardian(demo_app, cids):
 
 
 def test_class_list_filters(demo_app, cids):
-    from plugins.consent import service
+    from zhurnal.plugins.consent import service
     c = login(demo_app, "klass5a")
     url = f"/api/v1/classes/{cids['class_5a']}/consents"
     paper = c.get(f"{url}?status=paper").get_json()["items"]
@@ -204,7 +204,7 @@ def test_anonymous_gets_401(demo_app, cids):
 
 
 def test_reads_are_audited(demo_app, cids):
-    from core.audit import AuditEntry
+    from zhurnal.core.audit import AuditEntry
     c = login(demo_app, "director")
     c.get(f"/api/v1/guardians/{cids['guardian_parent1']}/consents")
     c.get(f"/api/v1/classes/{cids['class_5a']}/consents")

@@ -14,7 +14,7 @@ API = ["/api/v1/students/{sid}/diary", "/api/v1/students/{sid}/marks", "/api/v1/
 
 
 def _visits(app, uid) -> int:
-    from plugins.diary.models import Visit
+    from zhurnal.plugins.diary.models import Visit
     with app.app_context():
         return Visit.select().where(Visit.user == uid).count()
 
@@ -65,8 +65,8 @@ def test_consent_is_per_child_in_the_diary(demo_app, cids):
 
 
 def test_a_student_follows_their_guardians(demo_app, cids):
-    from plugins.roster import service as roster
-    from plugins.roster.models import Student
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import Student
     with demo_app.app_context():
         family = [g.id for g, _rel in roster.guardians_of(Student.get_by_id(cids["student1"]))]
     for gid in family:
@@ -97,9 +97,9 @@ def test_a_relaxed_school_shows_the_web_diary_but_the_hook_still_says_no(relaxed
 
 
 def test_the_setting_is_validated():
-    from core.app import create_app
-    from core.config import load_settings
-    from core.plugins import PluginError
+    from zhurnal.core.app import create_app
+    from zhurnal.core.config import load_settings
+    from zhurnal.core.plugins import PluginError
     from tests.conftest import base_settings
     st = load_settings(base_settings(database_url="sqlite:///:memory:", plugins={
         "enabled": ["roster", "consent"], "consent": {"web_requires_consent": "sometimes"}}), env={})

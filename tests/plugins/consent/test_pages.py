@@ -15,7 +15,7 @@ def _rows(html: str) -> dict[int, str]:
 
 
 def test_the_control_page_lists_every_guardian_with_the_status(demo_app, cids):
-    from plugins.consent import service
+    from zhurnal.plugins.consent import service
     r = login(demo_app, "klass5a").get(f"/consent/classes/{cids['class_5a']}")
     assert r.status_code == 200
     html = r.get_data(as_text=True)
@@ -64,7 +64,7 @@ def test_registering_on_the_page(demo_app, cids):
 
 def test_the_page_form_only_takes_guardians_of_the_class(demo_app, cids):
     """A guardian of 6Б only cannot be registered from 5А's page."""
-    from plugins.consent import service
+    from zhurnal.plugins.consent import service
     with demo_app.app_context():
         other = service.class_overview(cids["class_6b"])
         ids_5a = {r["guardian_id"] for r in service.class_overview(cids["class_5a"])}
@@ -84,7 +84,7 @@ def test_the_class_page_of_another_class_is_403(demo_app, cids):
 
 
 def test_csv_export(demo_app, cids):
-    from core.tabular import raw_rows
+    from zhurnal.core.tabular import raw_rows
     r = login(demo_app, "klass5a").get(f"/consent/classes/{cids['class_5a']}/export.csv?status=none")
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     assert r.data.startswith(b"\xef\xbb\xbf")
@@ -95,8 +95,8 @@ def test_csv_export(demo_app, cids):
 
 def test_xlsx_export_and_its_audit(demo_app, cids):
     from openpyxl import load_workbook
-    from core.audit import AuditEntry
-    from plugins.consent import service
+    from zhurnal.core.audit import AuditEntry
+    from zhurnal.plugins.consent import service
     r = login(demo_app, "director").get(f"/consent/classes/{cids['class_5a']}/export.xlsx")
     assert r.status_code == 200
     ws = load_workbook(io.BytesIO(r.data)).active
@@ -125,10 +125,10 @@ def test_the_printable_form(demo_app, cids):
     assert "Редакция бланка 1" in html
     filled = c.get(f"/consent/form?class_id={cids['class_5a']}&status=none").get_data(as_text=True)
     assert filled.count('<section class="form">') >= 1
-    from plugins.roster.models import Guardian
+    from zhurnal.plugins.roster.models import Guardian
     with demo_app.app_context():
         assert Guardian.get_by_id(cids["guardian_none"]).full_name in filled
-    from core.audit import AuditEntry
+    from zhurnal.core.audit import AuditEntry
     with demo_app.app_context():
         e = AuditEntry.select().where(AuditEntry.action == "consent.record.read").order_by(AuditEntry.id.desc()).get()
         assert (e.login, e.object_id, e.payload["via"]) == ("klass5a", str(cids["class_5a"]), "web:forms")
@@ -137,7 +137,7 @@ def test_the_printable_form(demo_app, cids):
 
 
 def test_menu_and_dashboard_widget(demo_app, cids):
-    from plugins.consent import service
+    from zhurnal.plugins.consent import service
     with demo_app.app_context():
         n = sum(1 for r in service.class_overview(cids["class_5a"]) if any(c["status"] == "none" for c in r["children"]))
     html = login(demo_app, "klass5a").get("/").get_data(as_text=True)
@@ -148,7 +148,7 @@ def test_menu_and_dashboard_widget(demo_app, cids):
 
 
 def test_the_director_publishes_a_new_form_version(demo_app, cids):
-    from plugins.consent.models import ConsentRecord
+    from zhurnal.plugins.consent.models import ConsentRecord
     c = login(demo_app, "director")
     r = c.post("/consent/texts", data={"title": "Согласие (редакция 2027 г.)", "valid_from": "2026-11-26",
                                        "body": "Я, ____, даю согласие {school} на обработку персональных данных."})

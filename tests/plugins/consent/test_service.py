@@ -14,7 +14,7 @@ D = dt.date
 
 
 def _records(app, **where):
-    from plugins.consent.models import ConsentRecord
+    from zhurnal.plugins.consent.models import ConsentRecord
     with app.app_context():
         q = ConsentRecord.select().order_by(ConsentRecord.id)
         for k, v in where.items():
@@ -24,7 +24,7 @@ def _records(app, **where):
 
 
 def _status(app, gid, sid):
-    from plugins.consent import service
+    from zhurnal.plugins.consent import service
     with app.app_context():
         return service.current_status(gid, sid)
 
@@ -46,7 +46,7 @@ def test_a_withdrawal_is_a_new_record_and_nothing_before_it_changes(demo_app, ci
 
 
 def test_the_model_refuses_updates_and_deletions(demo_app, cids):
-    from plugins.consent.models import ConsentRecord, ImmutableRecord
+    from zhurnal.plugins.consent.models import ConsentRecord, ImmutableRecord
     before = _records(demo_app)
     with demo_app.app_context():
         rec = ConsentRecord.select().first()
@@ -64,7 +64,7 @@ def test_the_model_refuses_updates_and_deletions(demo_app, cids):
 
 def test_the_database_refuses_an_update_by_raw_sql(demo_app):
     import peewee as pw
-    from core.db import database
+    from zhurnal.core.db import database
     before = _records(demo_app)
     with demo_app.app_context():
         with pytest.raises((pw.IntegrityError, pw.InternalError, pw.DatabaseError)) as e:
@@ -79,7 +79,7 @@ def test_the_database_refuses_an_update_by_raw_sql(demo_app):
     ("refused", "withdrawn", False), ("refused", "granted", True), ("granted", "withdrawn", True),
     ("granted", "refused", True), ("granted", "granted", True)])
 def test_status_transitions(demo_app, cids, current, status, ok):
-    from plugins.consent import service
+    from zhurnal.plugins.consent import service
     gid = {"none": cids["guardian_none"], "refused": cids["guardian_refused"],
            "granted": cids["guardian_parent2"]}[current]
     with demo_app.app_context():
@@ -100,7 +100,7 @@ def test_status_transitions(demo_app, cids, current, status, ok):
     (TODAY + dt.timedelta(days=1), "date"), (D(9999, 12, 31), "date"), (D(1, 1, 1), "date"),
     (D(2006, 7, 26), "date"), (D(2026, 9, 1), "date")])  # the last: before parent2's standing paper
 def test_bad_dates_are_refused_and_change_nothing(demo_app, cids, day, field):
-    from plugins.consent import service
+    from zhurnal.plugins.consent import service
     n = len(_records(demo_app))
     with pytest.raises(service.Refused) as e:
         register(demo_app, cids["guardian_parent2"], "refused", day)
@@ -109,7 +109,7 @@ def test_bad_dates_are_refused_and_change_nothing(demo_app, cids, day, field):
 
 
 def test_other_bad_input(demo_app, cids):
-    from plugins.consent import service
+    from zhurnal.plugins.consent import service
     n = len(_records(demo_app))
     for kw, field in [({"status": "maybe"}, "status"), ({"number": " "}, "document.number"),
                       ({"number": "x" * 51}, "document.number"), ({"student_ids": [cids["other_5a"]]}, "student_ids"),
@@ -127,16 +127,16 @@ def test_consent_is_per_child(demo_app, cids):
     register(demo_app, gid, "withdrawn", TODAY, student_ids=[cids["sibling"]], by_login="admin")
     assert _status(demo_app, gid, cids["sibling"]) == "withdrawn"
     assert _status(demo_app, gid, cids["student1"]) == "granted"
-    from plugins.consent import service
+    from zhurnal.plugins.consent import service
     with demo_app.app_context():
         assert service.granted(cids["user_parent1"], cids["student1"]) is True
         assert service.granted(cids["user_parent1"], cids["sibling"]) is False
 
 
 def test_the_signal_is_sent_after_commit_per_child_and_the_registration_is_audited(demo_app, cids):
-    from core.audit import AuditEntry
-    from core.db import database
-    from plugins.consent import signals
+    from zhurnal.core.audit import AuditEntry
+    from zhurnal.core.db import database
+    from zhurnal.plugins.consent import signals
     got = []
 
     def receiver(sender, **kw):
@@ -162,15 +162,15 @@ def test_the_signal_is_sent_after_commit_per_child_and_the_registration_is_audit
 
 
 def test_consent_changed_is_declared_in_the_shared_namespace():
-    from core import signals as core_signals
-    from plugins.consent import signals
+    from zhurnal.core import signals as core_signals
+    from zhurnal.plugins.consent import signals
     assert core_signals.all_signals()["consent-changed"] is signals.consent_changed
     assert not hasattr(core_signals, "consent_changed")
     assert "guardian_id" in signals.consent_changed.__doc__
 
 
 def test_paper_delivery_list(demo_app, cids):
-    from plugins.consent import service
+    from zhurnal.plugins.consent import service
     with demo_app.app_context():
         rows = service.class_overview(cids["class_5a"])
         paper = service.paper_delivery_guardians(cids["class_5a"])
@@ -190,10 +190,10 @@ def test_paper_delivery_list(demo_app, cids):
 
 
 def test_the_hook_answers(demo_app, cids):
-    from core.identity.models import User
-    from plugins.consent import service
-    from plugins.roster import service as roster
-    from plugins.roster.models import Guardian, Student
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.consent import service
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import Guardian, Student
     ext = demo_app.extensions["zhurnal"]
     with demo_app.test_request_context("/"):
         hooks = ext.plugins.hook_for(ext.school_by_id(cids["school"]))
@@ -229,7 +229,7 @@ def test_the_hook_answers(demo_app, cids):
 
 
 def test_the_guardians_answer_is_one_query(demo_app, cids):
-    from plugins.consent import service
+    from zhurnal.plugins.consent import service
     from tests.utils import count_queries
     with demo_app.app_context():
         service.granted(cids["user_parent1"], cids["student1"])  # SQL built once
@@ -239,9 +239,9 @@ def test_the_guardians_answer_is_one_query(demo_app, cids):
 
 
 def test_text_versions(demo_app, cids):
-    from core.identity.models import User
-    from plugins.consent import service
-    from plugins.consent.models import ConsentRecord
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.consent import service
+    from zhurnal.plugins.consent.models import ConsentRecord
     with demo_app.test_request_context("/"):
         v1 = service.current_text(cids["school"])
         assert v1.version == 1 and "152-ФЗ" in v1.body
@@ -259,7 +259,7 @@ def test_text_versions(demo_app, cids):
 
 
 def test_personal_data_export_lists_the_records(demo_app, cids):
-    from plugins.consent import service
+    from zhurnal.plugins.consent import service
     with demo_app.app_context():
         data = service.personal_data({"kind": "guardian", "id": cids["guardian_parent1"]})
         assert {r["student_id"] for r in data["records"]} == {cids["student1"], cids["sibling"]}
@@ -269,8 +269,8 @@ def test_personal_data_export_lists_the_records(demo_app, cids):
 def test_the_demo(demo_app, cids):
     """parent1 and parent2 consented; in 5А one guardian refused and one has nothing registered;
     the papers are registered (and audited) by the class teachers."""
-    from core.audit import AuditEntry
-    from plugins.consent import service
+    from zhurnal.core.audit import AuditEntry
+    from zhurnal.plugins.consent import service
     with demo_app.app_context():
         assert service.current_status(cids["guardian_parent1"], cids["student1"]) == "granted"
         assert service.current_status(cids["guardian_parent1"], cids["sibling"]) == "granted"
@@ -287,8 +287,8 @@ def test_the_demo(demo_app, cids):
 def test_concurrent_withdrawals_register_one(demo_app, cids):
     """Two registrars withdraw the same consent at once: one record, the other is refused (409)."""
     import threading
-    from core.db import database
-    from plugins.consent import service
+    from zhurnal.core.db import database
+    from zhurnal.plugins.consent import service
     results, barrier = [], threading.Barrier(2)
 
     def withdraw(n):
@@ -310,11 +310,11 @@ def test_concurrent_withdrawals_register_one(demo_app, cids):
 
 
 def test_metrics_for_the_operator(databases, demo_template):
-    from core.app import create_app
-    from core.config import load_settings
+    from zhurnal.core.app import create_app
+    from zhurnal.core.config import load_settings
     from tests.conftest import BUILTIN_PLUGINS, _close_app, base_settings
-    from plugins.consent import service
-    from plugins.roster.models import Student, StudentGuardian
+    from zhurnal.plugins.consent import service
+    from zhurnal.plugins.roster.models import Student, StudentGuardian
     template, _info = demo_template
     url = databases.new_url(template=template)
     token = "metrics-token-0123456789"

@@ -20,9 +20,9 @@ LAST_WEEK = "2026-11-16"
 
 def _thread(app, login):
     """A fresh conversation between parent1 and klass5a about student1."""
-    from core.identity.models import User
-    from plugins.diary import service
-    from plugins.roster.models import Student
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.diary import service
+    from zhurnal.plugins.roster.models import Student
     with app.test_request_context():
         p1 = User.get(User.login == "parent1")
         kl = User.get(User.login == "klass5a")

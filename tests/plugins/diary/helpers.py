@@ -11,15 +11,15 @@ LAST_WEEK = THIS_WEEK - dt.timedelta(days=7)
 
 
 def user(login: str):
-    from core.identity.models import User
+    from zhurnal.core.identity.models import User
     return User.get(User.login == login)
 
 
 def lesson_of(student_id: int, day: dt.date, subject: str = "Математика"):
     """The student's lesson of ``subject`` on ``day`` (created through the journal if the
     timetable has none that day)."""
-    from plugins.journal import service as journal
-    from plugins.roster.models import SchoolClass, Student, Subject
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster.models import SchoolClass, Student, Subject
     st = Student.get_by_id(student_id)
     for les in journal.student_lessons(st, day, day):
         if les.subject.name == subject and not les.cancelled:
@@ -33,31 +33,31 @@ def lesson_of(student_id: int, day: dt.date, subject: str = "Математик�
 def give_mark(app, student_id: int, day: dt.date, value: str = "5", comment: str = "", kind: str = "answer",
               subject: str = "Математика"):
     """A mark written by the subject's teacher through the journal's service; returns it."""
-    from plugins.journal import service as journal
-    from plugins.roster.models import Student
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster.models import Student
     with app.test_request_context():
         les = lesson_of(student_id, day, subject)
         return journal.add_mark(les, Student.get_by_id(student_id), value, kind, comment, by=user("teacher"))
 
 
 def set_absent(app, student_id: int, day: dt.date, status: str = "absent", subject: str = "Математика"):
-    from plugins.journal import service as journal
-    from plugins.roster.models import Student
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster.models import Student
     with app.test_request_context():
         les = lesson_of(student_id, day, subject)
         return journal.set_attendance(les, Student.get_by_id(student_id), status, by=user("teacher"))
 
 
 def add_remark(app, student_id: int, day: dt.date, text: str, kind: str = "remark"):
-    from plugins.journal import service as journal
-    from plugins.roster.models import Student, Subject
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster.models import Student, Subject
     with app.test_request_context():
         return journal.add_remark(Student.get_by_id(student_id), text, kind=kind,
                                   subject=Subject.get(Subject.name == "Математика"), date=day, by=user("teacher"))
 
 
 def audit_actions(app, action: str, **where) -> list:
-    from core.audit import AuditEntry
+    from zhurnal.core.audit import AuditEntry
     with app.app_context():
         q = AuditEntry.select().where(AuditEntry.action == action)
         for k, v in where.items():

@@ -19,8 +19,8 @@ def _ack(client, student_id, week):
 
 
 def test_guardian_acknowledges_a_week_once_until_data_changes(ids, demo_app, caught):
-    from plugins.diary import signals
-    from plugins.diary.models import Acknowledgement
+    from zhurnal.plugins.diary import signals
+    from zhurnal.plugins.diary.models import Acknowledgement
     got = caught(signals.diary_acknowledged)
     c = login(demo_app, "parent1")
     r = _ack(c, ids["student1"], TODAY)  # any day of the week: it is the week of that day
@@ -172,7 +172,7 @@ def test_control_exports(ids, demo_app, as_user):
 
 
 def test_an_acknowledgement_cannot_be_changed_or_withdrawn(ids, demo_app, as_user):
-    from plugins.diary.models import Acknowledgement
+    from zhurnal.plugins.diary.models import Acknowledgement
     c = as_user("parent1")
     ack = _ack(c, ids["student1"], THIS_WEEK).get_json()
     url = f"/api/v1/students/{ids['student1']}/diary/acknowledgements"
@@ -201,8 +201,8 @@ def test_control_denials_are_audited(ids, demo_app, as_user):
 
 def test_control_runs_a_constant_number_of_queries(ids, demo_app):
     """40 more students with a guardian each, acknowledgements and marks: same statement count."""
-    from plugins.roster import service as roster
-    from plugins.roster.models import SchoolClass
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import SchoolClass
     c = login(demo_app, "klass5a")
     url = f"/api/v1/classes/{ids['class_5a']}/acknowledgements"
     page = f"/diary/classes/{ids['class_5a']}/acknowledgements"

@@ -50,8 +50,8 @@ def test_period_marks_query_count_does_not_grow(ids, demo_app):
 
 
 def test_calendar_shows_timetable_control_works_and_holidays(ids, demo_app, as_user):
-    from plugins.journal import service as journal
-    from plugins.roster.models import Student
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster.models import Student
     with demo_app.app_context():
         st = Student.get_by_id(ids["student1"])
         ahead = journal.control_works(student=st, date_from=TODAY)
@@ -125,7 +125,7 @@ def test_switched_off_for_the_school(ids, demo_app):
 def test_personal_data(ids, demo_app, as_user):
     as_user("parent1").post(f"/api/v1/students/{ids['student1']}/diary/acknowledgements",
                             json={"week": TODAY.isoformat()})
-    from plugins.diary.personal import personal_data
+    from zhurnal.plugins.diary.personal import personal_data
     with demo_app.app_context():
         got = personal_data(ids["user_parent1"], {"kind": "guardian", "id": ids["guardian_parent1"]})
         assert any(a["week"] == (TODAY - dt.timedelta(days=3)).isoformat() for a in got["acknowledgements"])

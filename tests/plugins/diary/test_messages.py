@@ -12,7 +12,7 @@ def _unread(client) -> int:
 
 
 def test_family_writes_to_the_class_teacher_who_answers(ids, demo_app, caught):
-    from plugins.diary import signals
+    from zhurnal.plugins.diary import signals
     posted = caught(signals.message_posted)
     p1, kl = login(demo_app, "parent1"), login(demo_app, "klass5a")
     kl_before = _unread(kl)
@@ -74,8 +74,8 @@ def test_teachers_write_to_the_families_of_their_students(ids, demo_app, as_user
 
 
 def test_class_announcement_reaches_every_family_and_takes_no_answers(ids, demo_app, caught):
-    from plugins.diary import signals
-    from plugins.roster import service as roster
+    from zhurnal.plugins.diary import signals
+    from zhurnal.plugins.roster import service as roster
     posted = caught(signals.message_posted)
     kl, p1, p2 = login(demo_app, "klass5a"), login(demo_app, "parent1"), login(demo_app, "parent2")
     p2_before = _unread(p2)

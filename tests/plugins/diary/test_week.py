@@ -59,9 +59,9 @@ def test_week_page_shows_marks_with_kind_and_comment_and_remarks(demo_app, ids, 
 def test_the_diary_reads_the_journal_as_it_is_now(demo_app, ids, as_user):
     """Nothing is copied: a mark changed or removed in the journal is changed or gone in the
     diary at once, and the diary's own tables hold no journal data."""
-    from plugins.diary.models import MODELS
-    from plugins.journal import service as journal
-    from plugins.journal.models import Mark
+    from zhurnal.plugins.diary.models import MODELS
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.journal.models import Mark
     day = TODAY - dt.timedelta(days=2)
     mark = give_mark(demo_app, ids["student1"], day, "3", comment="Первая попытка")
     url = f"/api/v1/students/{ids['student1']}/diary"
@@ -159,9 +159,9 @@ def test_week_page_on_the_phone_layout(ids, as_user):
 def test_news_since_the_previous_visit(ids, demo_app):
     """News are what changed after the start of the previous visit; they stay the same on
     reloads within one visit and are gone once a later visit has seen them."""
-    from core.db import utcnow
-    from plugins.diary.models import Visit
-    from plugins.journal.models import Mark
+    from zhurnal.core.db import utcnow
+    from zhurnal.plugins.diary.models import Visit
+    from zhurnal.plugins.journal.models import Mark
     c = login(demo_app, "parent1")
     mark = give_mark(demo_app, ids["student1"], TODAY, "5", comment="Отличный ответ")
     now = utcnow()
@@ -193,9 +193,9 @@ def test_news_since_the_previous_visit(ids, demo_app):
 
 
 def test_visit_emits_diary_viewed_once_per_visit(ids, demo_app, caught):
-    from plugins.diary import signals
-    from core.db import utcnow
-    from plugins.diary.models import Visit
+    from zhurnal.plugins.diary import signals
+    from zhurnal.core.db import utcnow
+    from zhurnal.plugins.diary.models import Visit
     with demo_app.app_context():
         Visit.update(last_at=utcnow() - dt.timedelta(hours=2)).where(Visit.student == ids["student1"]).execute()
     got = caught(signals.diary_viewed)
@@ -209,8 +209,8 @@ def test_visit_emits_diary_viewed_once_per_visit(ids, demo_app, caught):
 
 def _add_students(app, n: int) -> None:
     """Make 5А much bigger: ``n`` more students, each with marks this week."""
-    from plugins.roster import service as roster
-    from plugins.roster.models import SchoolClass
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import SchoolClass
     with app.test_request_context():
         cls = SchoolClass.get_by_id(app.config["_class_5a"])
         new = [roster.create_student(cls.school_id, cls, {"last_name": f"Новиков{i}", "first_name": "Пётр"})
@@ -262,8 +262,8 @@ def test_page_views_run_a_constant_number_of_queries(ids, demo_app):
 def test_planned_days_show_the_days_changes(ids, demo_app):
     """A future week has no lesson records: the timetable's slots show, with a cancellation
     and a substitute named on their day only."""
-    from plugins.journal import service as journal
-    from plugins.roster.models import Student
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster.models import Student
     day = dt.date(2026, 12, 8)  # a Tuesday beyond the demo's planned lessons
     with demo_app.test_request_context():
         st = Student.get_by_id(ids["student1"])
@@ -286,8 +286,8 @@ def test_planned_days_show_the_days_changes(ids, demo_app):
 def test_the_week_checks_access_once(ids, demo_app, monkeypatch):
     """One access check per week request (plugins/diary/access.py: reader), passed down to what
     builds the week; the family's and the staff's readings alike."""
-    from core import access
-    from plugins.diary import access as diary_access
+    from zhurnal.core import access
+    from zhurnal.plugins.diary import access as diary_access
     asked, readers = [], []
     can, reader = access.can, diary_access.reader
 
@@ -310,7 +310,7 @@ def test_the_week_checks_access_once(ids, demo_app, monkeypatch):
     monkeypatch.undo()
     # why no second check is needed: a reader may acknowledge exactly when the permission says so
     from flask import g
-    from plugins.roster.models import Student
+    from zhurnal.plugins.roster.models import Student
     with demo_app.test_request_context():
         for login_name in ("parent1", "parent2", "student1", "klass5a", "director"):
             g.user = user(login_name)

@@ -16,20 +16,20 @@ WEEKS = [THIS_WEEK, LAST_WEEK, THIS_WEEK + dt.timedelta(days=7), dt.date(2026, 1
 def _the_week(app, reader: str, student_id: int, monday: dt.date) -> dict:
     from flask import g
 
-    from plugins.diary.access import Reader, load_student
-    from plugins.diary.week import open_week
+    from zhurnal.plugins.diary.access import Reader, load_student
+    from zhurnal.plugins.diary.week import open_week
     with app.test_request_context():
         g.user = user(reader)
         return open_week(Reader(g.user, load_student(student_id)), monday, via="api")
 
 
 def test_week_json_is_the_schemas_dump(ids, demo_app):
-    from plugins.diary.models import Visit
-    from plugins.diary.schemas import WeekOut
-    from plugins.diary.week import week_json
-    from plugins.journal import service as journal
-    from plugins.roster import service as roster
-    from plugins.roster.models import Student
+    from zhurnal.plugins.diary.models import Visit
+    from zhurnal.plugins.diary.schemas import WeekOut
+    from zhurnal.plugins.diary.week import week_json
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import Student
 
     day = TODAY - dt.timedelta(days=1)
     give_mark(demo_app, ids["student1"], day, "5", comment="Без ошибок")

@@ -14,7 +14,7 @@ CLASS_READERS = ("director", "klass5a", "nurse", "fizruk")
 
 def _sheet_version(app, login):
     """The current version of other_5a's sheet, so an allowed PUT is not refused as stale."""
-    from plugins.health_sheet.models import HealthRecord
+    from zhurnal.plugins.health_sheet.models import HealthRecord
     from tests.access import demo_ids
     ids = demo_ids(app)
     with app.app_context():
@@ -25,8 +25,8 @@ def _sheet_version(app, login):
 
 def _fresh_certificate(app, login):
     """A new certificate of other_5a for each login to try to remove."""
-    from plugins.health_sheet import service
-    from plugins.roster.models import Student
+    from zhurnal.plugins.health_sheet import service
+    from zhurnal.plugins.roster.models import Student
     from tests.access import demo_ids
     import datetime as dt
     ids = demo_ids(app)

@@ -21,8 +21,8 @@ PW = DEMO_PASSWORD
 
 @pytest.fixture
 def hs(demo_app):
-    from plugins.roster.models import SchoolClass, Student
-    from plugins.health_sheet.models import MedicalCertificate
+    from zhurnal.plugins.roster.models import SchoolClass, Student
+    from zhurnal.plugins.health_sheet.models import MedicalCertificate
     ids = demo_ids(demo_app)
     with demo_app.app_context():
         c6b = SchoolClass.get_by_id(ids["class_6b"])
@@ -35,14 +35,14 @@ def hs(demo_app):
 
 
 def last_audit_id(app) -> int:
-    from core.audit import AuditEntry
+    from zhurnal.core.audit import AuditEntry
     with app.app_context():
         e = AuditEntry.select(AuditEntry.id).order_by(AuditEntry.id.desc()).first()
         return e.id if e else 0
 
 
 def audit_since(app, since: int, action: str | None = None) -> list:
-    from core.audit import AuditEntry
+    from zhurnal.core.audit import AuditEntry
     with app.app_context():
         q = AuditEntry.select().where(AuditEntry.id > since).order_by(AuditEntry.id)
         if action:
@@ -56,10 +56,10 @@ def reads(app, since: int) -> list:
 
 def small_school(app) -> dict:
     """A tiny school; returns ids and the logins (password DEMO_PASSWORD)."""
-    from core import access
-    from core.identity.models import School, User
-    from plugins.roster import service as roster
-    from plugins.roster.models import Guardian, StudentGuardian
+    from zhurnal.core import access
+    from zhurnal.core.identity.models import School, User
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import Guardian, StudentGuardian
     with app.app_context():
         pw_hash = app.extensions["zhurnal"].passwords.hash(PW)
         school = School.create(name="МБОУ СОШ № 1", short_name="СОШ № 1")

@@ -53,7 +53,7 @@ def test_first_save_then_versioned_edits_and_history(make_app):
     assert page2["items"][0]["changed"] == ["pe_group"] and page2["total"] == 2
 
     with app.app_context():
-        from plugins.health_sheet.models import HealthVersion
+        from zhurnal.plugins.health_sheet.models import HealthVersion
         assert [v.version for v in HealthVersion.select().order_by(HealthVersion.version)] == [1, 2]
 
 
@@ -135,9 +135,9 @@ def test_class_table_queries_do_not_grow_with_the_class(demo_app, hs):
         assert r.status_code == 200
         counts.append(q.count)
     with demo_app.app_context():
-        from plugins.roster.models import Student
-        from plugins.health_sheet import service
-        from core.identity.models import User
+        from zhurnal.plugins.roster.models import Student
+        from zhurnal.plugins.health_sheet import service
+        from zhurnal.core.identity.models import User
         cls6b = hs["class_6b"]
         extra = [Student.create(school=hs["school"], school_class=cls6b, last_name=f"Новиков{i}", first_name="Иван")
                  for i in range(10)]
@@ -215,7 +215,7 @@ def test_responses_match_the_documented_contract(demo_app, hs):
 
 
 def test_personal_data_export(demo_app, hs):
-    from plugins.health_sheet.export import personal_data
+    from zhurnal.plugins.health_sheet.export import personal_data
     with demo_app.app_context():
         data = personal_data(hs["ill_student"])
     assert data["sheet"]["version"] >= 1 and data["versions"]

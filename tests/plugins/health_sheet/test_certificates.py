@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from plugins.health_sheet import signals
+from zhurnal.plugins.health_sheet import signals
 from tests.conftest import TODAY, login
 
 from .conftest import audit_since, last_audit_id, small_school
@@ -96,10 +96,10 @@ def test_demo_certificate_covers_three_school_days(demo_app, hs):
 
 def _lessons_with_absences(app, s) -> dict:
     """Four maths lessons of 5А (23-26 Nov) with the first student absent from each."""
-    from core.identity.models import User
-    from plugins.journal.models import Attendance, Lesson
-    from plugins.roster import service as roster
-    from plugins.roster.models import SchoolClass
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.journal.models import Attendance, Lesson
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import SchoolClass
     with app.app_context():
         cls = SchoolClass.get_by_id(s["class"])
         period = roster.period_for(cls.school_id, dt.date(2026, 11, 23))
@@ -114,7 +114,7 @@ def _lessons_with_absences(app, s) -> dict:
 
 
 def _statuses(app, att_ids: dict) -> dict:
-    from plugins.journal.models import Attendance
+    from zhurnal.plugins.journal.models import Attendance
     with app.app_context():
         return {day: Attendance.get_by_id(i).status for day, i in att_ids.items()}
 
@@ -133,7 +133,7 @@ def test_certificate_justifies_absences_in_the_journal(make_app):
     assert r.status_code == 201, r.get_json()
     cert = r.get_json()
     assert _statuses(app, att) == {23: "valid", 24: "valid", 25: "valid", 26: "absent"}
-    from plugins.journal.models import Attendance
+    from zhurnal.plugins.journal.models import Attendance
     tag = f"health_sheet:certificate:{cert['id']}"
     with app.app_context():
         for day in (23, 24, 25):
@@ -157,14 +157,14 @@ def test_certificate_justifies_absences_in_the_journal(make_app):
     assert [(e.action, e.login) for e in entries] == [("health_sheet.certificate.remove", "nurse"),
                                                       ("journal.attendance.unjustify", "nurse")]
     assert entries[1].payload["justified_by"] == tag and sorted(entries[1].payload["attendance"]) == three
-    from core import audit
+    from zhurnal.core import audit
     with app.app_context():
         assert audit.verify() == []
 
 
 def test_journal_switched_off_for_the_school_ignores_certificates(make_app):
     """The journal loaded but off for this school: its receiver is skipped; the certificate still works."""
-    from core.identity.models import School
+    from zhurnal.core.identity.models import School
     app = make_app(plugins=["roster", "journal", "health_sheet"])
     s = small_school(app)
     att = _lessons_with_absences(app, s)
@@ -180,8 +180,8 @@ def test_journal_switched_off_for_the_school_ignores_certificates(make_app):
 def test_absence_entered_after_the_certificate_is_excused_at_once(demo_app):
     """The nurse's certificate came first; the teacher marks the absence later: the journal asks
     the plugins (``zhurnal_absence_justification``) and records a valid-reason absence at once."""
-    from plugins.journal.models import Attendance, Lesson
-    from plugins.roster.models import SchoolClass, Subject
+    from zhurnal.plugins.journal.models import Attendance, Lesson
+    from zhurnal.plugins.roster.models import SchoolClass, Subject
     from tests.access import demo_ids
     from tests.conftest import login as api_login
     ids = demo_ids(demo_app)

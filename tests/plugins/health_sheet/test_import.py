@@ -127,7 +127,7 @@ def test_csv_and_cli_importer_with_a_class_column(make_app):
                 "5А;Борисова;Анна;02.07.2015;2;подготовительная\n"
                 "7В;Волков;Пётр;30.11.2015;1;основная\n")
     with app.app_context():
-        from core.identity.models import School
+        from zhurnal.core.identity.models import School
         importers = app.extensions["zhurnal"].plugins.per_plugin("zhurnal_importers")["health_sheet"]
         school = School.get_by_id(s["school"])
         report = importers["health"](io.BytesIO(csv_text.encode("utf-8")), "health.csv", school, None, False)
@@ -138,7 +138,7 @@ def test_csv_and_cli_importer_with_a_class_column(make_app):
         report = importers["health"](io.BytesIO(csv_text.splitlines()[0].encode() + b"\n" +
                                                 csv_text.splitlines()[1].encode()), "health.csv", school, None, False)
         assert report.ok and report.written and report.created == 1
-        from plugins.health_sheet.models import HealthRecord
+        from zhurnal.plugins.health_sheet.models import HealthRecord
         rec = HealthRecord.get(HealthRecord.student == s["students"][1])
         assert (rec.health_group, rec.pe_group) == (2, "preparatory")
 
@@ -179,8 +179,8 @@ def test_a_file_as_schools_keep_it_title_row_cp1251_and_totals(make_app):
                 "5А;Волков;Пётр;30.11.2015;I;основная\r\n"
                 "Итого: 2;;;;;\r\n")
     with app.app_context():
-        from core.identity.models import School
-        from plugins.health_sheet.models import HealthRecord
+        from zhurnal.core.identity.models import School
+        from zhurnal.plugins.health_sheet.models import HealthRecord
         school = School.get_by_id(s["school"])
         report = _importer(app)(io.BytesIO(csv_text.encode("cp1251")), "здоровье.csv", school, None, False)
         assert report.ok and report.written, report.lines()
@@ -213,8 +213,8 @@ def test_a_bad_cp1251_file_is_refused_whole_row_by_row(make_app):
                 "Борисова;Анна;31.02.2015;II;основная\r\n"
                 "Волков;Пётр;30.11.2015;VII;основная\r\n")
     with app.app_context():
-        from core.identity.models import School
-        from plugins.health_sheet.models import HealthRecord
+        from zhurnal.core.identity.models import School
+        from zhurnal.plugins.health_sheet.models import HealthRecord
         school = School.get_by_id(s["school"])
         report = _importer(app)(io.BytesIO(csv_text.encode("cp1251")), "bad.csv", school, None, False)
         assert not report.ok and not report.written

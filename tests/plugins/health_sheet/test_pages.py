@@ -132,9 +132,9 @@ def test_certificates_on_the_page(demo_app, hs):
 
 
 def test_student_card_section(demo_app, hs):
-    from core.identity.models import User
-    from core.ui import collect
-    from plugins.roster.models import Student
+    from zhurnal.core.identity.models import User
+    from zhurnal.core.ui import collect
+    from zhurnal.plugins.roster.models import Student
     since = last_audit_id(demo_app)
     with demo_app.test_request_context("/roster/students/card"):
         st = Student.get_by_id(hs["student1"])
@@ -166,9 +166,9 @@ def test_switched_off_for_the_school(demo_app, hs):
     assert nurse.put(f"/api/v1/students/{hs['student1']}/health", json={"version": 1}).status_code == 404
     assert nurse.delete(f"/api/v1/medical-certificates/{hs['ill_cert']}").status_code == 404
     assert "/health_sheet/" not in _nav(nurse)
-    from core.identity.models import User
-    from core.ui import collect
-    from plugins.roster.models import Student
+    from zhurnal.core.identity.models import User
+    from zhurnal.core.ui import collect
+    from zhurnal.plugins.roster.models import Student
     with demo_app.test_request_context("/"):
         st = Student.get_by_id(hs["student1"])
         g.user, g.school = User.get(User.login == "nurse"), st.school

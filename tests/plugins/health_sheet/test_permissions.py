@@ -92,9 +92,9 @@ PE_KEYS = {"student_id", "student_name", "class_id", "class_name", "view", "pe_g
 
 def _write_target(app, ids) -> dict:
     """Fresh write targets: student1's sheet version and two certificates of student1 to remove."""
-    from plugins.health_sheet import service
-    from plugins.health_sheet.models import HealthRecord
-    from plugins.roster.models import Student
+    from zhurnal.plugins.health_sheet import service
+    from zhurnal.plugins.health_sheet.models import HealthRecord
+    from zhurnal.plugins.roster.models import Student
     with app.app_context():
         st = Student.get_by_id(ids["student1"])
         certs = [service.add_certificate(st, {"date_from": dt.date(2026, 10, 5), "date_to": dt.date(2026, 10, 6),
@@ -208,9 +208,9 @@ def test_pe_view_needs_teaching_pe_to_the_class(make_app):
     assert login(app, "fizruk").get(f"/api/v1/students/{sid}/health").get_json()["view"] == "pe"
     assert login(app, "teacher").get(f"/api/v1/students/{sid}/health").status_code == 403
     # a PE teacher of one study group only sees its members
-    from core.identity.models import User
-    from plugins.roster import service as roster
-    from plugins.roster.models import SchoolClass, Subject, TeachingAssignment
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import SchoolClass, Subject, TeachingAssignment
     with app.app_context():
         TeachingAssignment.delete().where(TeachingAssignment.teacher == s["users"]["fizruk"]).execute()
         cls = SchoolClass.get_by_id(s["class"])
@@ -227,9 +227,9 @@ def test_pe_view_needs_teaching_pe_to_the_class(make_app):
 
 def test_pe_subjects_setting(databases):
     """Which subjects count as PE is the setting ``[plugins.health_sheet] pe_subjects``."""
-    from core.app import create_app
-    from core.cli import migrate_all
-    from core.config import load_settings
+    from zhurnal.core.app import create_app
+    from zhurnal.core.cli import migrate_all
+    from zhurnal.core.config import load_settings
     from tests.conftest import _close_app, base_settings
     from .conftest import small_school
     url = databases.new_url()
@@ -315,9 +315,9 @@ def test_the_audit_log_shows_each_read_to_its_readers(demo_app, hs):
 
 def test_other_schools_know_nothing(make_app):
     """The nurse, director and a class teacher of another school: 404 for every student and class."""
-    from core import access
-    from core.identity.models import School, User
-    from plugins.roster import service as roster
+    from zhurnal.core import access
+    from zhurnal.core.identity.models import School, User
+    from zhurnal.plugins.roster import service as roster
     from .conftest import PW, small_school
     app = make_app(plugins=["roster", "health_sheet"])
     s = small_school(app)

@@ -21,9 +21,9 @@ def _mark(app, login):
 
 
 def _entry(app, login):
-    from core.identity.models import User
-    from plugins.journal import service
-    from plugins.roster.models import AcademicYear, SchoolClass, Subject
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.journal import service
+    from zhurnal.plugins.roster.models import AcademicYear, SchoolClass, Subject
     ids = journal_ids(app)
     with app.app_context():
         cls = SchoolClass.get_by_id(ids["class_5a"])

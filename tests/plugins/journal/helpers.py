@@ -1,10 +1,10 @@
 """Well-known journal objects of the demo school, for tests and access cases."""
 from __future__ import annotations
 
-from plugins.journal import service
-from plugins.journal.models import Lesson, Mark, TimetableEntry
-from plugins.roster.models import Period, SchoolClass, Student, Subject
-from core.identity.models import User
+from zhurnal.plugins.journal import service
+from zhurnal.plugins.journal.models import Lesson, Mark, TimetableEntry
+from zhurnal.plugins.roster.models import Period, SchoolClass, Student, Subject
+from zhurnal.core.identity.models import User
 from tests.access import demo_ids
 from tests.conftest import TODAY
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from plugins.journal import service
-from plugins.journal.models import Attendance, Lesson, TermMark
-from plugins.roster.models import Student
+from zhurnal.plugins.journal import service
+from zhurnal.plugins.journal.models import Attendance, Lesson, TermMark
+from zhurnal.plugins.roster.models import Student
 from tests.conftest import TODAY
 
 
@@ -83,7 +83,7 @@ def test_control_works_of_a_student_ahead_of_time(demo_app, as_user, ids):
 
 def test_my_lessons_today_lists_exactly_the_teachers_lessons(demo_app, as_user, ids):
     with demo_app.app_context():
-        from core.identity.models import User
+        from zhurnal.core.identity.models import User
         mine = service.lessons_of_teacher(User.get(User.login == "teacher"), TODAY)
     assert mine and {x.subject.name for x in mine} == {"Математика"}
     html = as_user("teacher").get("/journal/today").get_data(as_text=True)

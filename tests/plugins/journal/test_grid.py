@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from plugins.journal.models import Lesson, Mark, WorkKind
-from plugins.roster.models import Student
+from zhurnal.plugins.journal.models import Lesson, Mark, WorkKind
+from zhurnal.plugins.roster.models import Student
 from tests.conftest import TODAY, login
 from tests.utils import count_queries
 
@@ -186,8 +186,8 @@ def test_mark_api_is_lean(demo_app, ids):
 
 def test_other_schools_objects_are_404(demo_app, as_user, ids):
     with demo_app.app_context():
-        from core.identity.models import School
-        from plugins.roster import service as roster
+        from zhurnal.core.identity.models import School
+        from zhurnal.plugins.roster import service as roster
         other = School.create(name="Другая школа", short_name="СОШ № 2")
         year = roster.create_year(other, "2026/2027", dt.date(2026, 9, 1), dt.date(2027, 5, 31), "halves",
                                   [(dt.date(2026, 9, 1), dt.date(2026, 12, 28)), (dt.date(2027, 1, 12), dt.date(2027, 5, 31))])
@@ -207,7 +207,7 @@ def test_other_schools_objects_are_404(demo_app, as_user, ids):
 
 def test_individual_plan_student_gets_no_marks_in_class_lessons_of_that_subject(demo_app, as_user, ids):
     with demo_app.app_context():
-        from plugins.roster.models import GroupMember, StudyGroup
+        from zhurnal.plugins.roster.models import GroupMember, StudyGroup
         grp = StudyGroup.get(StudyGroup.kind == "individual")
         home = GroupMember.get(GroupMember.group == grp.id).student_id
         class_lesson = (Lesson.select().where((Lesson.school_class == ids["class_6b"]) & Lesson.group.is_null() &
@@ -227,7 +227,7 @@ def test_individual_plan_student_gets_no_marks_in_class_lessons_of_that_subject(
 
 def test_cli_generates_lessons_and_closes_periods(demo_app, monkeypatch):
     from click.testing import CliRunner
-    from core.cli import main
+    from zhurnal.core.cli import main
     from tests.conftest import BUILTIN_PLUGINS
     monkeypatch.setenv("ZHURNAL_DATABASE_URL", demo_app.config["DATABASE_URL"])
     monkeypatch.setenv("ZHURNAL_PLUGINS", ",".join(BUILTIN_PLUGINS))

@@ -7,10 +7,10 @@ from collections import defaultdict
 import orjson
 import pytest
 
-from core.identity.models import User
-from plugins.journal import grid as grids
-from plugins.journal.models import Attendance, Lesson, Mark
-from plugins.roster.models import Period, SchoolClass, StudyGroup, Subject
+from zhurnal.core.identity.models import User
+from zhurnal.plugins.journal import grid as grids
+from zhurnal.plugins.journal.models import Attendance, Lesson, Mark
+from zhurnal.plugins.roster.models import Period, SchoolClass, StudyGroup, Subject
 
 
 def _cells(marks: list) -> dict:

@@ -27,8 +27,8 @@ def test_teachers_home_lists_todays_lessons_with_place_time_and_gaps(demo_app, a
 
 
 def test_attendance_taken_is_recorded_and_leaves_the_missing_list(demo_app, as_user):
-    from core.audit import AuditEntry
-    from plugins.journal.models import Attendance, Lesson
+    from zhurnal.core.audit import AuditEntry
+    from zhurnal.plugins.journal.models import Attendance, Lesson
     from tests.browser.test_lesson_phone import _todays_lesson
     lesson_id, _free = _todays_lesson(demo_app)
     with demo_app.app_context():

@@ -1,8 +1,8 @@
 """Lessons by hand, topics and homework, term marks, remarks."""
 from __future__ import annotations
 
-from plugins.journal import signals
-from plugins.journal.models import TermMark
+from zhurnal.plugins.journal import signals
+from zhurnal.plugins.journal.models import TermMark
 from tests.conftest import TODAY
 from tests.plugins.journal.test_marks import caught
 
@@ -26,7 +26,7 @@ def test_teacher_adds_a_lesson_by_hand(demo_app, as_user, ids):
 
 def test_lesson_for_an_individual_plan_student(demo_app, as_user, ids):
     with demo_app.app_context():
-        from plugins.roster.models import GroupMember, StudyGroup
+        from zhurnal.plugins.roster.models import GroupMember, StudyGroup
         grp = StudyGroup.get(StudyGroup.kind == "individual")
         sid = GroupMember.get(GroupMember.group == grp.id).student_id
     r = as_user("teacher").post("/api/v1/lessons", json={"date": TODAY.isoformat(), "student_id": sid,
@@ -90,7 +90,7 @@ def test_term_marks_proposed_from_weighted_average_and_set_by_teacher(demo_app, 
 
 
 def test_weighted_average_in_the_grid(demo_app, as_user, ids):
-    from plugins.journal.models import Mark
+    from zhurnal.plugins.journal.models import Mark
     with demo_app.app_context():
         Mark.delete().where(Mark.student == ids["other_5a"]).execute()
     c = as_user("teacher")
@@ -112,7 +112,7 @@ def test_remarks(demo_app, as_user, ids):
     listed = as_user("klass5a").get(f"/api/v1/remarks?student_id={ids['student1']}").get_json()
     assert "Повторить таблицу умножения." in [x["text"] for x in listed]
     with demo_app.app_context():
-        from plugins.journal import service
+        from zhurnal.plugins.journal import service
         assert service.remarks_for([ids["student1"]], TODAY, TODAY)[0].teacher.login == "teacher"
 
 
@@ -136,7 +136,7 @@ def test_scales_per_subject_and_kinds_of_work(demo_app, as_user, ids):
 
 def test_class_teacher_excuses_absences(demo_app, as_user, ids):
     with demo_app.app_context():
-        from plugins.journal.models import Attendance
+        from zhurnal.plugins.journal.models import Attendance
         Attendance.create(lesson=ids["lesson_math_5a"], student=ids["other_5a"], status="absent")
     r = as_user("klass5a").post("/api/v1/attendance/excuse", json={"student_id": ids["other_5a"], "from": str(TODAY),
                                                                     "to": str(TODAY), "reason": "Заявление родителей"})
@@ -152,10 +152,10 @@ def test_class_teacher_excuses_absences(demo_app, as_user, ids):
 
 def test_student_card_shows_the_journal_to_the_class_teacher(demo_app, as_user, ids):
     with demo_app.app_context():
-        from core.identity.models import User
+        from zhurnal.core.identity.models import User
         from flask import g
-        from plugins.journal.views import card_sections
-        from plugins.roster.models import Student
+        from zhurnal.plugins.journal.views import card_sections
+        from zhurnal.plugins.roster.models import Student
         with demo_app.test_request_context():
             st = Student.get_by_id(ids["student1"])
             w = card_sections(st, User.get(User.login == "klass5a"))
@@ -199,7 +199,7 @@ def test_bad_input_is_never_a_500(demo_app, as_user, ids):
 
 
 def test_a_school_defines_its_own_scale_and_default(demo_app, as_user, ids):
-    from core.audit import AuditEntry
+    from zhurnal.core.audit import AuditEntry
     d, t = as_user("deputy"), as_user("teacher")
     body = {"student_id": ids["other_5a"], "lesson_id": ids["lesson_math_5a"]}
     letters = {"name": "Буквенная", "values": ["A", "B", "C", "F"], "numeric": {"A": 5, "B": 4, "C": 3, "F": 2}}
@@ -235,7 +235,7 @@ def test_a_school_defines_its_own_scale_and_default(demo_app, as_user, ids):
 
 def test_term_marks_and_remarks_are_announced(demo_app, as_user, ids):
     """Notification plugins learn of period marks and remarks through signals sent after commit."""
-    from plugins.journal import signals
+    from zhurnal.plugins.journal import signals
     got = []
 
     def rec(sender, **kw):

@@ -5,12 +5,12 @@ import datetime as dt
 
 import pytest
 
-from core import audit
-from core.identity.models import User
-from plugins.journal import service
-from plugins.journal.models import History, Lesson, Mark
-from plugins.journal.schemas import JournalMarkOut, mark_json
-from plugins.roster.models import GroupMember, Student, StudyGroup
+from zhurnal.core import audit
+from zhurnal.core.identity.models import User
+from zhurnal.plugins.journal import service
+from zhurnal.plugins.journal.models import History, Lesson, Mark
+from zhurnal.plugins.journal.schemas import JournalMarkOut, mark_json
+from zhurnal.plugins.roster.models import GroupMember, Student, StudyGroup
 from tests.conftest import TODAY, login
 from tests.plugins.journal.test_marks import granted_app  # noqa: F401 - a fixture
 from tests.utils import count_queries
@@ -163,8 +163,8 @@ def test_a_change_from_an_editor_ahead_of_what_was_read_is_neither_lost_nor_misr
 def test_a_period_closed_after_the_checks_read_it_is_still_refused(demo_app, ids):
     """The checks read the lesson's period before the write; a period closed in between must
     still refuse the mark (422 closed), with nothing written."""
-    from plugins.roster import service as roster
-    from plugins.roster.models import Period
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import Period
     with demo_app.test_request_context():
         teacher = User.get(User.login == "teacher")
         lesson = Lesson.get_by_id(ids["lesson_math_5a"])

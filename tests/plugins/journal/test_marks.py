@@ -5,10 +5,10 @@ import contextlib
 
 import pytest
 
-from plugins.journal import signals
-from core.audit import AuditEntry
-from plugins.journal.models import Attendance, History, Lesson, Mark
-from plugins.roster.models import Period, Student
+from zhurnal.plugins.journal import signals
+from zhurnal.core.audit import AuditEntry
+from zhurnal.plugins.journal.models import Attendance, History, Lesson, Mark
+from zhurnal.plugins.roster.models import Period, Student
 from tests.conftest import TODAY, login
 
 
@@ -215,7 +215,7 @@ def test_substitute_teacher_may_edit_the_lesson_she_gives(demo_app, ids):
 
 def test_english_group_teacher_marks_only_her_group(demo_app, ids):
     with demo_app.app_context():
-        from plugins.roster.models import GroupMember
+        from zhurnal.plugins.roster.models import GroupMember
         in_group = {s for (s,) in GroupMember.select(GroupMember.student)
                     .where(GroupMember.group == ids["group_5a_english1"]).tuples()}
         outsider = Student.select().where((Student.school_class == ids["class_5a"]) &

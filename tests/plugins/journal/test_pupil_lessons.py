@@ -15,11 +15,11 @@ def _lessons(prepared, st):
 
 
 def test_the_rule_covers_splits_streams_individual_plans_and_pupils_out_of_class(demo_app, ids):
-    from core.prepared import Prepared, slot
-    from plugins.journal import service
-    from plugins.journal.models import Lesson, TimetableEntry
-    from plugins.roster import service as roster
-    from plugins.roster.models import GroupMember, Student, StudyGroup
+    from zhurnal.core.prepared import Prepared, slot
+    from zhurnal.plugins.journal import service
+    from zhurnal.plugins.journal.models import Lesson, TimetableEntry
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import GroupMember, Student, StudyGroup
     by_slots = Prepared(lambda: Lesson.select(Lesson.id).where(
         service.pupil_condition(Lesson, slot("sid"), slot("cid")) & Lesson.date.between(slot("a"), slot("b")))
         .order_by(Lesson.date, Lesson.number, Lesson.id))

@@ -1,11 +1,11 @@
 """The medical certificate receiver: absences become valid, and back when the certificate goes."""
 from __future__ import annotations
 
-from plugins.health_sheet import signals as health_signals
-from plugins.journal import signals
-from core.audit import AuditEntry
-from core.identity.models import User
-from plugins.journal.models import Attendance, History, Lesson
+from zhurnal.plugins.health_sheet import signals as health_signals
+from zhurnal.plugins.journal import signals
+from zhurnal.core.audit import AuditEntry
+from zhurnal.core.identity.models import User
+from zhurnal.plugins.journal.models import Attendance, History, Lesson
 from tests.plugins.journal.test_marks import caught
 
 
@@ -70,7 +70,7 @@ def test_certificate_added_justifies_absences_and_removed_restores_them(demo_app
 def test_receiver_skipped_when_journal_is_off_for_the_school(demo_app, ids):
     days, _ = _setup(demo_app, ids)
     with demo_app.app_context():
-        from core.identity.models import School
+        from zhurnal.core.identity.models import School
         School.update(disabled_plugins="journal").where(School.id == ids["school"]).execute()
         health_signals.send(health_signals.medical_certificate_changed, certificate_id=5, student_id=ids["other_5a"],
                      date_from=days[0], date_to=days[1], action="added", by=None, school_id=ids["school"])

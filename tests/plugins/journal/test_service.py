@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from plugins.journal import service
-from plugins.journal.models import Attendance, Lesson, Mark, Remark, TermMark
-from plugins.roster.models import GroupMember, Holiday, Period, Student, StudyGroup
+from zhurnal.plugins.journal import service
+from zhurnal.plugins.journal.models import Attendance, Lesson, Mark, Remark, TermMark
+from zhurnal.plugins.roster.models import GroupMember, Holiday, Period, Student, StudyGroup
 from tests.conftest import TODAY
 
 

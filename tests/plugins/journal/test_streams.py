@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.journal import signals
-from plugins.journal.models import Lesson
-from plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup
+from zhurnal.plugins.journal import signals
+from zhurnal.plugins.journal.models import Lesson
+from zhurnal.plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup
 from tests.conftest import TODAY
 from tests.plugins.journal.test_marks import caught
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from plugins.journal import service
-from plugins.journal.models import Lesson, TimetableEntry
-from plugins.roster import service as roster
-from plugins.roster.models import Period
+from zhurnal.plugins.journal import service
+from zhurnal.plugins.journal.models import Lesson, TimetableEntry
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import Period
 
 
 def test_demo_timetable_is_believable(demo_app, as_user, ids):
@@ -124,7 +124,7 @@ def test_changes_in_a_closed_period_outside_the_slot_or_to_a_non_teacher_are_ref
     with demo_app.app_context():
         q1 = Lesson.get_by_id(ids["lesson_math_5a_q1"])
         entry = TimetableEntry.get_by_id(q1.timetable_entry_id)
-        from core.identity.models import User
+        from zhurnal.core.identity.models import User
         parent = User.get(User.login == "parent1").id
         before = (q1.teacher_id, q1.cancelled)
     c = as_user("deputy")
@@ -143,5 +143,5 @@ def test_changes_in_a_closed_period_outside_the_slot_or_to_a_non_teacher_are_ref
     with demo_app.app_context():
         fresh = Lesson.get_by_id(q1.id)
         assert (fresh.teacher_id, fresh.cancelled) == before
-        from plugins.journal.models import TimetableChange
+        from zhurnal.plugins.journal.models import TimetableChange
         assert not TimetableChange.select().where(TimetableChange.entry == entry.id).exists()

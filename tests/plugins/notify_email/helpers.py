@@ -1,9 +1,9 @@
 """Families with accounts for fan-out tests: the demo school has only two guardian accounts."""
 from __future__ import annotations
 
-from core.identity.models import User
-from plugins.diary import service as diary
-from plugins.roster.models import Guardian, SchoolClass, StudentGuardian, Student
+from zhurnal.core.identity.models import User
+from zhurnal.plugins.diary import service as diary
+from zhurnal.plugins.roster.models import Guardian, SchoolClass, StudentGuardian, Student
 
 
 def guardian_accounts(n: int, class_name=(5, "А")) -> tuple[SchoolClass, list[User], dict[int, str]]:

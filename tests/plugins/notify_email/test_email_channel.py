@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import ConfigError
-from core.identity.models import User
-from core.notify.channel import Message
-from core.notify.models import LocalMessage
-from core.notify.worker import deliver_due
-from plugins.notify_email.channel import EmailChannel
+from zhurnal.core.config import ConfigError
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify.channel import Message
+from zhurnal.core.notify.models import LocalMessage
+from zhurnal.core.notify.worker import deliver_due
+from zhurnal.plugins.notify_email.channel import EmailChannel
 from tests.conftest import login
 from tests.notify_support import SmtpServer, build_notify_app, self_signed
 from tests.plugins.notify_email.helpers import announce, guardian_accounts

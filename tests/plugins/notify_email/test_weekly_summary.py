@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 
-from core.identity.models import User
-from core.notify.worker import deliver_due
-from plugins.diary import service as diary
-from plugins.diary.models import Acknowledgement
-from plugins.diary.summary import queue_week
-from plugins.diary.week import monday_of, week_facts
-from plugins.roster.models import Guardian, Student
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify.worker import deliver_due
+from zhurnal.plugins.diary import service as diary
+from zhurnal.plugins.diary.models import Acknowledgement
+from zhurnal.plugins.diary.summary import queue_week
+from zhurnal.plugins.diary.week import monday_of, week_facts
+from zhurnal.plugins.roster.models import Guardian, Student
 from tests.conftest import TODAY
 from tests.plugins.journal.helpers import journal_ids
 

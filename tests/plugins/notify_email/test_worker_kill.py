@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 
-from core.notify.models import SENT, Delivery
+from zhurnal.core.notify.models import SENT, Delivery
 from tests.core.conftest import clean_env, zhurnal_executable
 from tests.plugins.notify_email.helpers import announce, guardian_accounts
 

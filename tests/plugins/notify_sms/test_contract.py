@@ -10,17 +10,17 @@ import urllib.request
 
 import pytest
 
-from core.hookspecs import hookimpl
-from core.identity.models import User
-from core.notify import ChannelError, prefs
-from core.notify.address import normalise_phone
-from core.notify.channel import Channel, DeliveryResult
-from core.notify.models import SENT, Delivery
-from core.notify.text import segments
-from core.notify.worker import deliver_due
-from plugins.journal import service as journal
-from plugins.notify_sms import phone
-from plugins.roster.models import Guardian, Student
+from zhurnal.core.hookspecs import hookimpl
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify import ChannelError, prefs
+from zhurnal.core.notify.address import normalise_phone
+from zhurnal.core.notify.channel import Channel, DeliveryResult
+from zhurnal.core.notify.models import SENT, Delivery
+from zhurnal.core.notify.text import segments
+from zhurnal.core.notify.worker import deliver_due
+from zhurnal.plugins.journal import service as journal
+from zhurnal.plugins.notify_sms import phone
+from zhurnal.plugins.roster.models import Guardian, Student
 from tests.channels import consent_plugin
 from tests.httpserver import LocalHTTPServer
 from tests.plugins.journal.helpers import journal_ids
@@ -91,7 +91,7 @@ def _mark_to_recorder(app, ids):
         u = User.get(User.login == "parent1")
         Guardian.update(phone="+7 912 345 67 89").where(Guardian.user == u.id).execute()
         prefs.save(u, {"mark": {"recorder": "instant", "email": "off"}})
-        from plugins.journal.models import Lesson
+        from zhurnal.plugins.journal.models import Lesson
         journal.add_mark(Lesson.get_by_id(ids["lesson_math_5a"]), Student.get_by_id(ids["student1"]), "5",
                          "answer", by=User.get(User.login == "teacher"))
         stats = deliver_due()

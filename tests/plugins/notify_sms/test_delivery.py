@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-from core.identity.models import User
-from core.notify import prefs
-from core.notify.models import CANCELLED, FAILED, QUEUED, SENT, Delivery
-from core.notify.worker import deliver_due
-from plugins.journal import service as journal
-from plugins.journal.models import Lesson
-from plugins.roster.models import Guardian, Student
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify import prefs
+from zhurnal.core.notify.models import CANCELLED, FAILED, QUEUED, SENT, Delivery
+from zhurnal.core.notify.worker import deliver_due
+from zhurnal.plugins.journal import service as journal
+from zhurnal.plugins.journal.models import Lesson
+from zhurnal.plugins.roster.models import Guardian, Student
 from tests.channels import consent_plugin
 from tests.plugins.journal.helpers import journal_ids
 
@@ -180,7 +180,7 @@ def test_without_a_gateway_sms_go_to_the_local_outbox(channel_apps, gateway):
     granted.add(people["parent1"])
     _mark(app, ids)
     assert _deliver(app)["sent"] == 1
-    from core.notify.models import LocalMessage
+    from zhurnal.core.notify.models import LocalMessage
     with app.app_context():
         [m] = LocalMessage.select().where(LocalMessage.channel == "sms")
         assert m.address == "+79123456789" and "Математика" in m.text and m.user_id == people["parent1"]

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from core.notify.channel import Message
-from plugins.notify_sms import SmsSettings, phone
-from plugins.notify_sms.channel import SmsChannel
+from zhurnal.core.notify.channel import Message
+from zhurnal.plugins.notify_sms import SmsSettings, phone
+from zhurnal.plugins.notify_sms.channel import SmsChannel
 
 TEXT = "Петров Иван: 5 по математике (контрольная работа), 26.11"
 

@@ -9,15 +9,15 @@ import textwrap
 
 import pytest
 
-from core.config import ConfigError
-from plugins.notify_sms import providers
+from zhurnal.core.config import ConfigError
+from zhurnal.plugins.notify_sms import providers
 from tests.httpserver import LocalHTTPServer
 
 PROVIDER = '''
 import json
-from core.notify.channel import DeliveryResult
-from plugins.notify_sms.http import HttpRequest
-from plugins.notify_sms.providers import Provider
+from zhurnal.core.notify.channel import DeliveryResult
+from zhurnal.plugins.notify_sms.http import HttpRequest
+from zhurnal.plugins.notify_sms.providers import Provider
 
 
 class XmlishProvider(Provider):
@@ -72,8 +72,8 @@ def test_an_installed_provider_is_chosen_from_the_environment(provider_site, cha
     with LocalHTTPServer(lambda req: (200, {"accepted": True, "ref": "x-1"})) as gw:
         app = channel_apps({"ZHURNAL_NOTIFY_SMS__PROVIDER": "xmlish", "ZHURNAL_NOTIFY_SMS__URL": gw.url + "/sms",
                             "ZHURNAL_NOTIFY_SMS__TOKEN": "k"})
-        from core.notify import channels
-        from core.notify.channel import Message
+        from zhurnal.core.notify import channels
+        from zhurnal.core.notify.channel import Message
         sms = channels(app)["sms"]
         assert type(sms.provider).__name__ == "XmlishProvider"
         with app.app_context():

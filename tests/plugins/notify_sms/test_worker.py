@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from core.identity.models import User
-from core.notify import prefs
-from core.notify.models import SENT, Delivery
-from plugins.diary import service as diary
-from plugins.roster.models import Guardian, SchoolClass
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify import prefs
+from zhurnal.core.notify.models import SENT, Delivery
+from zhurnal.plugins.diary import service as diary
+from zhurnal.plugins.roster.models import Guardian, SchoolClass
 from tests.conftest import require_service
 from tests.core.conftest import clean_env, zhurnal_executable
 
@@ -65,7 +65,7 @@ def test_the_worker_process_sends_an_announcement_by_sms(channel_apps, gateway, 
         time.sleep(0.5)  # anything sent twice would arrive now
     finally:
         out = _stop(worker)
-        from core.queue import get_queue
+        from zhurnal.core.queue import get_queue
         get_queue(app).flush()  # this test's queue keys out of the shared Redis database
     [req] = gateway.to("/send")
     assert req.header("Authorization") == "Bearer worker-token", out

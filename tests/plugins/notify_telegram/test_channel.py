@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.notify.channel import Message
-from plugins.notify_telegram import TelegramSettings
-from plugins.notify_telegram.channel import TelegramChannel
-from plugins.notify_telegram.models import ChatLink
+from zhurnal.core.notify.channel import Message
+from zhurnal.plugins.notify_telegram import TelegramSettings
+from zhurnal.plugins.notify_telegram.channel import TelegramChannel
+from zhurnal.plugins.notify_telegram.models import ChatLink
 from tests.plugins.notify_telegram.conftest import TOKEN
 
 CHAT = 4242
@@ -51,7 +51,7 @@ def test_bot_api_answers(channel, bot_api, status, description, outcome):
 
 
 def test_a_blocked_bot_fails_for_good_and_forgets_the_chat(tg_app, bot_api):
-    from core.identity.models import User
+    from zhurnal.core.identity.models import User
     ch = TelegramChannel(settings=TelegramSettings().load({"api_url": bot_api.url, "token": TOKEN}), app=tg_app)
     with tg_app.app_context():
         user = User.get(User.login == "parent1")

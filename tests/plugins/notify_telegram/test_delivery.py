@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 
-from core.identity.models import User
-from core.notify import prefs
-from core.notify.models import CANCELLED, FAILED, QUEUED, SENT, Delivery
-from core.notify.worker import deliver_due
-from plugins.journal import service as journal
-from plugins.journal.models import Lesson
-from plugins.notify_telegram.models import ChatLink
-from plugins.roster.models import Student
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify import prefs
+from zhurnal.core.notify.models import CANCELLED, FAILED, QUEUED, SENT, Delivery
+from zhurnal.core.notify.worker import deliver_due
+from zhurnal.plugins.journal import service as journal
+from zhurnal.plugins.journal.models import Lesson
+from zhurnal.plugins.notify_telegram.models import ChatLink
+from zhurnal.plugins.roster.models import Student
 from tests.channels import consent_plugin
 from tests.conftest import login
 from tests.plugins.journal.helpers import journal_ids
@@ -37,7 +37,7 @@ def _link_and_choose(app, bot_api):
             u = User.get(User.login == login_name)
             prefs.save(u, {"mark": {"telegram": "instant", "email": "off"}})
             people[login_name] = u.id
-    from plugins.notify_telegram.jobs import poll_updates_job
+    from zhurnal.plugins.notify_telegram.jobs import poll_updates_job
     with app.app_context():
         assert poll_updates_job.call_local() == 2
         assert ChatLink.select().count() == 2

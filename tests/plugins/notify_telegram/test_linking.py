@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from core.db import utcnow
-from plugins.notify_telegram import service
-from plugins.notify_telegram.models import BotState, ChatLink, LinkCode
+from zhurnal.core.db import utcnow
+from zhurnal.plugins.notify_telegram import service
+from zhurnal.plugins.notify_telegram.models import BotState, ChatLink, LinkCode
 from tests.conftest import login
 
 CHAT = 777000111
@@ -24,13 +24,13 @@ def _code_from_page(client) -> str:
 
 
 def _poll(app) -> int:
-    from plugins.notify_telegram.jobs import poll_updates_job
+    from zhurnal.plugins.notify_telegram.jobs import poll_updates_job
     with app.app_context():
         return poll_updates_job.call_local()
 
 
 def _uid(app, login_name):
-    from core.identity.models import User
+    from zhurnal.core.identity.models import User
     with app.app_context():
         return User.get(User.login == login_name).id
 
@@ -51,7 +51,7 @@ def test_code_sent_to_the_bot_links_the_chat_once(tg_app, bot_api):
     [reply] = bot_api.sent()
     assert reply["chat_id"] == CHAT and reply["text"].startswith("Готово")
     with tg_app.app_context():
-        from core.identity.models import User
+        from zhurnal.core.identity.models import User
         name = User.get(User.login == "parent1").display_name
     assert reply["text"] == (f"Готово: уведомления для пользователя {name} будут приходить в этот чат. "
                              "Чтобы отвязать чат, отправьте /stop.")
@@ -115,7 +115,7 @@ def test_unlinking_from_the_page_and_with_stop(tg_app, bot_api):
     assert r.status_code == 302
     with tg_app.app_context():
         assert ChatLink.select().count() == 0
-        from core.audit import AuditEntry
+        from zhurnal.core.audit import AuditEntry
         actions = [e.action for e in AuditEntry.select().where(AuditEntry.action.startswith("notify_telegram."))
                    .order_by(AuditEntry.id)]
         assert actions == ["notify_telegram.code.issue", "notify_telegram.chat.link", "notify_telegram.chat.unlink"]
@@ -187,7 +187,7 @@ def test_one_poller_at_a_time(tg_app, bot_api):
 def test_the_worker_reads_the_bot_every_minute(tg_app):
     """The polling job is one of the worker's periodic tasks, due every minute."""
     import datetime as dt
-    from core.queue import get_queue
+    from zhurnal.core.queue import get_queue
     q = get_queue(tg_app)
     [task] = [t for t in q._registry.periodic_tasks if t.name == "poll_updates_job__periodic"]
     assert all(task.validate_datetime(dt.datetime(2026, 11, 26, 10, m)) for m in (0, 1, 17, 59))

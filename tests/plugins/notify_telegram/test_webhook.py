@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.notify_telegram.models import ChatLink
+from zhurnal.plugins.notify_telegram.models import ChatLink
 from tests.conftest import login
 from tests.plugins.notify_telegram.conftest import TOKEN
 from tests.plugins.notify_telegram.test_linking import CHAT, _code_from_page, _poll
@@ -85,7 +85,7 @@ def test_registering_and_removing_the_webhook(hook_app, bot_api, cli):
 
 
 def test_the_secret_must_be_long(channel_apps):
-    from core.config import ConfigError
+    from zhurnal.core.config import ConfigError
     with pytest.raises(ConfigError) as e:
         channel_apps({"ZHURNAL_NOTIFY_TELEGRAM__TOKEN": TOKEN, "ZHURNAL_NOTIFY_TELEGRAM__WEBHOOK_SECRET": "short"})
     assert str(e.value) == "invalid setting ZHURNAL_NOTIFY_TELEGRAM__WEBHOOK_SECRET: 16 to 256 letters, digits, _ or -"

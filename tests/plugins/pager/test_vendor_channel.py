@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from core.identity.models import User
-from core.notify import prefs
-from core.notify.models import CANCELLED, FAILED, QUEUED, SENT, Delivery
-from core.notify.worker import deliver_due
-from plugins.journal import service as journal
-from plugins.journal.models import Lesson
-from plugins.roster.models import Guardian, Student
+from zhurnal.core.identity.models import User
+from zhurnal.core.notify import prefs
+from zhurnal.core.notify.models import CANCELLED, FAILED, QUEUED, SENT, Delivery
+from zhurnal.core.notify.worker import deliver_due
+from zhurnal.plugins.journal import service as journal
+from zhurnal.plugins.journal.models import Lesson
+from zhurnal.plugins.roster.models import Guardian, Student
 from tests.channels import ChannelApps, consent_plugin
 from tests.core.conftest import run_zhurnal
 from tests.httpserver import LocalHTTPServer
@@ -173,5 +173,5 @@ def test_the_channel_is_offered_on_the_preferences_page_in_russian(pager_on_path
 
 
 def test_example_translations_are_complete_and_compiled():
-    from core import i18n
+    from zhurnal.core import i18n
     assert i18n.check(EXAMPLE / "zhurnal_pager") == []

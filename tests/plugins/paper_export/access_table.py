@@ -16,8 +16,8 @@ SLIPS = ("admin", "deputy", "klass5a")
 def _handover(app, login):
     """A fresh printed extract of other_5a to tick."""
     import datetime as dt
-    from plugins.paper_export.models import Handover
-    from plugins.roster.models import Student
+    from zhurnal.plugins.paper_export.models import Handover
+    from zhurnal.plugins.roster.models import Student
     from tests.access import demo_ids
     ids = demo_ids(app)
     with app.app_context():
@@ -29,8 +29,8 @@ def _handover(app, login):
 
 def _batch(app, login):
     import datetime as dt
-    from plugins.paper_export.models import Batch
-    from plugins.roster.models import SchoolClass
+    from zhurnal.plugins.paper_export.models import Batch
+    from zhurnal.plugins.roster.models import SchoolClass
     from tests.access import demo_ids
     ids = demo_ids(app)
     with app.app_context():
@@ -42,9 +42,9 @@ def _batch(app, login):
 
 def _slip(app, login):
     import datetime as dt
-    from core.identity.models import User
-    from plugins.paper_export.models import SlipIssue
-    from plugins.roster.models import Student
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.paper_export.models import SlipIssue
+    from zhurnal.plugins.roster.models import Student
     from tests.access import demo_ids
     ids = demo_ids(app)
     with app.app_context():

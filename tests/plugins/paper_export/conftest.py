@@ -32,14 +32,14 @@ def ids(demo_app):
 
 
 def last_audit_id(app) -> int:
-    from core.audit import AuditEntry
+    from zhurnal.core.audit import AuditEntry
     with app.app_context():
         e = AuditEntry.select(AuditEntry.id).order_by(AuditEntry.id.desc()).first()
         return e.id if e else 0
 
 
 def audit_since(app, since: int, action: str | None = None) -> list:
-    from core.audit import AuditEntry
+    from zhurnal.core.audit import AuditEntry
     with app.app_context():
         q = AuditEntry.select().where(AuditEntry.id > since).order_by(AuditEntry.id)
         if action:
@@ -51,7 +51,7 @@ def audit_since(app, since: int, action: str | None = None) -> list:
 def cli():
     """``cli(app, "export", ...)`` runs a command in-process against ``app``."""
     from click.testing import CliRunner
-    from core.cli import main
+    from zhurnal.core.cli import main
     runner = CliRunner()
 
     def invoke(app, *args):

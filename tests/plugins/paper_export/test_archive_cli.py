@@ -7,7 +7,7 @@ from .conftest import audit_since, last_audit_id, pdf_pages, pdf_text
 
 
 def _archive(demo_app, client, ids) -> bytes:
-    from plugins.paper_export.models import Batch
+    from zhurnal.plugins.paper_export.models import Batch
     r = client.post(f"/paper_export/classes/{ids['class_5a']}/batches",
                     data={"kind": "archive", "from": "2026-09-01", "to": "2026-10-24"})
     assert r.status_code == 302
@@ -18,10 +18,10 @@ def _archive(demo_app, client, ids) -> bytes:
 
 
 def test_archive_prints_the_class_journal_with_its_checksum_and_verifies(demo_app, as_user, ids, tmp_path, cli):
-    from plugins.journal.models import Lesson, Mark
-    from plugins.paper_export.archive import read_meta
-    from plugins.paper_export.models import Archive
-    from plugins.roster import service as roster
+    from zhurnal.plugins.journal.models import Lesson, Mark
+    from zhurnal.plugins.paper_export.archive import read_meta
+    from zhurnal.plugins.paper_export.models import Archive
+    from zhurnal.plugins.roster import service as roster
     demo_app.config["WTF_CSRF_ENABLED"] = False
     body = _archive(demo_app, as_user("director"), ids)  # the director may print archives, not extracts
     path = tmp_path / "journal-5a.pdf"
@@ -60,7 +60,7 @@ def test_archive_prints_the_class_journal_with_its_checksum_and_verifies(demo_ap
 
 
 def test_export_extracts_command_writes_one_pdf_for_the_class(demo_app, tmp_path, cli, ids, monkeypatch):
-    from plugins.roster import service as roster
+    from zhurnal.plugins.roster import service as roster
     monkeypatch.chdir(tmp_path)
     since = last_audit_id(demo_app)
     r = cli(demo_app, "export", "extracts", "--class", "5А", "--from", "2026-11-02", "--to", "2026-11-15")
@@ -97,8 +97,8 @@ def test_export_extracts_bad_input_is_one_line_and_non_zero(demo_app, cli, tmp_p
 
 
 def test_archive_of_a_chosen_period_and_of_the_year(demo_app, as_user, ids):
-    from plugins.paper_export.models import Archive, Batch
-    from plugins.roster.models import Period, SchoolClass
+    from zhurnal.plugins.paper_export.models import Archive, Batch
+    from zhurnal.plugins.roster.models import Period, SchoolClass
     demo_app.config["WTF_CSRF_ENABLED"] = False
     k = as_user("klass5a")
     with demo_app.app_context():

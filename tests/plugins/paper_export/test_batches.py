@@ -18,8 +18,8 @@ def _batch_id(r) -> int:
 
 
 def test_class_batch_is_one_pdf_with_a_page_break_per_student(demo_app, as_user, ids, tmp_path):
-    from plugins.paper_export.models import Batch, Handover
-    from plugins.roster import service as roster
+    from zhurnal.plugins.paper_export.models import Batch, Handover
+    from zhurnal.plugins.roster import service as roster
     demo_app.config["WTF_CSRF_ENABLED"] = False
     k = as_user("klass5a")
     since = last_audit_id(demo_app)
@@ -62,10 +62,10 @@ def test_other_class_teacher_and_parents_get_nothing(demo_app, as_user, ids):
 def test_paper_list_from_the_consent_plugin_and_the_hand_choice_without_it(demo_app, as_user, ids, tmp_path):
     """The consent plugin answers ``zhurnal_paper_delivery_guardians``; switched off for the school,
     nobody answers and the class teacher picks the students by hand."""
-    from plugins.consent.service import paper_delivery_guardians
-    from plugins.paper_export.models import Batch
-    from plugins.roster import service as roster
-    from plugins.roster.models import StudentGuardian
+    from zhurnal.plugins.consent.service import paper_delivery_guardians
+    from zhurnal.plugins.paper_export.models import Batch
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import StudentGuardian
     demo_app.config["WTF_CSRF_ENABLED"] = False
     k = as_user("klass5a")
     with demo_app.app_context():
@@ -97,8 +97,8 @@ def test_paper_list_from_the_consent_plugin_and_the_hand_choice_without_it(demo_
 
 
 def test_handed_over_extract_counts_as_acknowledgement_on_the_diary_page(demo_app, as_user, ids):
-    from plugins.paper_export.models import Handover
-    from plugins.roster.models import Guardian, StudentGuardian
+    from zhurnal.plugins.paper_export.models import Handover
+    from zhurnal.plugins.roster.models import Guardian, StudentGuardian
     demo_app.config["WTF_CSRF_ENABLED"] = False
     k = as_user("klass5a")
     week = "2026-11-09"
@@ -139,13 +139,13 @@ def test_handed_over_extract_counts_as_acknowledgement_on_the_diary_page(demo_ap
 
 
 def test_schedule_makes_the_batch_and_a_notice(demo_app, as_user, ids):
-    from plugins.paper_export import service
-    from plugins.paper_export.jobs import scheduled_batches_job
-    from plugins.paper_export.models import Batch, Schedule
+    from zhurnal.plugins.paper_export import service
+    from zhurnal.plugins.paper_export.jobs import scheduled_batches_job
+    from zhurnal.plugins.paper_export.models import Batch, Schedule
     demo_app.config["WTF_CSRF_ENABLED"] = False
     k = as_user("klass5a")
-    from plugins.consent.service import paper_delivery_guardians
-    from plugins.roster.models import StudentGuardian
+    from zhurnal.plugins.consent.service import paper_delivery_guardians
+    from zhurnal.plugins.roster.models import StudentGuardian
     for bad in ("99999999999999999999", "0", "-3", "121", "две"):
         assert k.post(f"/paper_export/classes/{ids['class_5a']}/schedule",
                       data={"every_days": bad, "selection": "class"}).status_code == 422, bad
@@ -160,7 +160,7 @@ def test_schedule_makes_the_batch_and_a_notice(demo_app, as_user, ids):
         b = Batch.get_by_id(made[0])
         assert (b.status, b.date_to, b.date_from, b.selection) == ("done", dt.date(2026, 11, 26),
                                                                    dt.date(2026, 11, 13), "paper")
-        from plugins.roster import service as roster
+        from zhurnal.plugins.roster import service as roster
         in_class = {s.id for s in roster.class_students(ids["class_5a"])}
         assert {int(x) for x in b.student_ids.split(",")} == on_paper & in_class
         assert b.total == len(b.student_ids.split(",")) > 0
@@ -176,8 +176,8 @@ def test_schedule_makes_the_batch_and_a_notice(demo_app, as_user, ids):
 
 
 def test_a_stopped_schedule_makes_nothing(demo_app, as_user, ids):
-    from plugins.paper_export.jobs import scheduled_batches_job
-    from plugins.paper_export.models import Schedule
+    from zhurnal.plugins.paper_export.jobs import scheduled_batches_job
+    from zhurnal.plugins.paper_export.models import Schedule
     demo_app.config["WTF_CSRF_ENABLED"] = False
     k = as_user("klass5a")
     assert k.post(f"/paper_export/classes/{ids['class_5a']}/schedule",
@@ -191,8 +191,8 @@ def test_a_stopped_schedule_makes_nothing(demo_app, as_user, ids):
 
 def test_the_register_is_paged(demo_app, as_user, ids):
     import datetime as dt
-    from plugins.paper_export.models import Handover
-    from plugins.roster.models import Student
+    from zhurnal.plugins.paper_export.models import Handover
+    from zhurnal.plugins.roster.models import Student
     with demo_app.app_context():
         st = Student.get_by_id(ids["other_5a"])
         for i in range(55):

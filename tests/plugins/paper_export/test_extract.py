@@ -12,8 +12,8 @@ Q1 = "from=2026-09-01&to=2026-10-24"
 
 
 def _student_facts(app, student_id):
-    from plugins.journal import service as journal
-    from plugins.roster.models import Student
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster.models import Student
     import datetime as dt
     with app.app_context():
         st = Student.get_by_id(student_id)
@@ -72,7 +72,7 @@ def test_parent_cannot_download_another_familys_extract_and_the_attempt_is_audit
 
 
 def test_every_printed_extract_is_registered_and_audited(demo_app, as_user, ids):
-    from plugins.paper_export.models import Handover
+    from zhurnal.plugins.paper_export.models import Handover
     since = last_audit_id(demo_app)
     assert as_user("parent1").get(f"/api/v1/students/{ids['student1']}/extract.pdf?{Q1}").status_code == 200
     assert as_user("klass5a").get(f"/api/v1/students/{ids['other_5a']}/extract.pdf?{Q1}").status_code == 200

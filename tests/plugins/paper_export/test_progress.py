@@ -25,7 +25,7 @@ def queued_app(databases, demo_template):
     template, _info = demo_template
     url = databases.new_url(template=template)
     app = build_app(url, BUILTIN_PLUGINS, migrate=False, queue_url=REDIS_URL)
-    from core.queue import get_queue
+    from zhurnal.core.queue import get_queue
     get_queue(app).flush()
     yield app
     get_queue(app).flush()
@@ -34,8 +34,8 @@ def queued_app(databases, demo_template):
 
 
 def test_batch_runs_in_the_worker_with_progress_on_the_page(queued_app):
-    from core.queue import get_queue
-    from plugins.roster.models import SchoolClass
+    from zhurnal.core.queue import get_queue
+    from zhurnal.plugins.roster.models import SchoolClass
     app = queued_app
     app.config["WTF_CSRF_ENABLED"] = False
     with app.app_context():

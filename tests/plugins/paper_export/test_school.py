@@ -10,10 +10,10 @@ from .conftest import pdf_text
 
 
 def small_school(app) -> dict:
-    from core import access
-    from core.identity.models import School, User
-    from plugins.journal import service as journal
-    from plugins.roster import service as roster
+    from zhurnal.core import access
+    from zhurnal.core.identity.models import School, User
+    from zhurnal.plugins.journal import service as journal
+    from zhurnal.plugins.roster import service as roster
     d = dt.date
     with app.app_context():
         pw_hash = app.extensions["zhurnal"].passwords.hash(DEMO_PASSWORD)

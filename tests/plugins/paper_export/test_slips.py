@@ -19,8 +19,8 @@ def _slips_from_pdf(body: bytes, tmp_path) -> list[tuple[str, str]]:
 
 
 def _people(demo_app, ids):
-    from plugins.roster import service as roster
-    from plugins.roster.models import Guardian, StudentGuardian
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import Guardian, StudentGuardian
     with demo_app.app_context():
         students = [s for s in roster.class_students(ids["class_5a"]) if s.user_id is None][:4]
         guardians = list(Guardian.select().join(StudentGuardian).where(
@@ -40,7 +40,7 @@ def test_slips_for_5a_log_in_once_and_force_a_new_password(demo_app, as_user, id
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "slips.pdf"), "-"], capture_output=True).stdout.decode()
     assert "http://127.0.0.1:5000/login" in text and "Электронный журнал и дневник" in text
     # nothing readable is stored: the codes appear in no table and the page never shows them again
-    from core.identity.models import User
+    from zhurnal.core.identity.models import User
     with demo_app.app_context():
         for login_name, code in slips:
             stored = User.get(User.login == login_name).password_hash
@@ -109,7 +109,7 @@ def test_reissued_persons_old_code_fails_and_sessions_end(demo_app, as_user, ids
         assert demo_app.test_client().post("/api/v1/auth/login", json={"login": login_name,
                                                                        "password": code}).status_code == 200
     # the register: two issues each, the older ones marked replaced; tick one as handed over
-    from plugins.paper_export.models import SlipIssue
+    from zhurnal.plugins.paper_export.models import SlipIssue
     with demo_app.app_context():
         rows = list(SlipIssue.select().where(SlipIssue.school_class == ids["class_5a"]).order_by(SlipIssue.id))
     assert [r.reissued for r in rows] == [False, False, True, True]
@@ -120,7 +120,7 @@ def test_reissued_persons_old_code_fails_and_sessions_end(demo_app, as_user, ids
 
 
 def test_an_expired_code_fails(demo_app, as_user, ids, tmp_path):
-    from core.identity.models import User
+    from zhurnal.core.identity.models import User
     demo_app.config["WTF_CSRF_ENABLED"] = False
     body = as_user("klass5a").post(f"/paper_export/classes/{ids['class_5a']}/slips",
                                    data={"person": _people(demo_app, ids)[:1]}).data

@@ -20,7 +20,7 @@ CARD_5A_S1 = ("admin", "director", "deputy", "klass5a", "parent1", "student1")
 
 
 def _student_version(app, login):
-    from plugins.roster.models import Student
+    from zhurnal.plugins.roster.models import Student
     from tests.access import demo_ids
     ids = demo_ids(app)
     with app.app_context():
@@ -28,7 +28,7 @@ def _student_version(app, login):
 
 
 def _class_version(app, login):
-    from plugins.roster.models import SchoolClass
+    from zhurnal.plugins.roster.models import SchoolClass
     from tests.access import demo_ids
     ids = demo_ids(app)
     with app.app_context():
@@ -36,7 +36,7 @@ def _class_version(app, login):
 
 
 def _group_version(app, login):
-    from plugins.roster.models import GroupMember, StudyGroup
+    from zhurnal.plugins.roster.models import GroupMember, StudyGroup
     from tests.access import demo_ids
     ids = demo_ids(app)
     with app.app_context():
@@ -46,7 +46,7 @@ def _group_version(app, login):
 
 
 def _guardian_version(app, login):
-    from plugins.roster.models import Guardian
+    from zhurnal.plugins.roster.models import Guardian
     from tests.access import demo_ids
     ids = demo_ids(app)
     with app.app_context():
@@ -55,7 +55,7 @@ def _guardian_version(app, login):
 
 def _other_guardian(app, login):
     """The mother of other_5a (no account), linked again before each try to unlink it."""
-    from plugins.roster.models import Guardian, StudentGuardian
+    from zhurnal.plugins.roster.models import Guardian, StudentGuardian
     from tests.access import demo_ids
     ids = demo_ids(app)
     with app.app_context():
@@ -70,9 +70,9 @@ def _other_guardian(app, login):
 
 def _teaching(app, login):
     """A fresh teaching assignment for each login to try to remove."""
-    from plugins.roster import service
-    from plugins.roster.models import SchoolClass, Subject
-    from core.identity.models import User
+    from zhurnal.plugins.roster import service
+    from zhurnal.plugins.roster.models import SchoolClass, Subject
+    from zhurnal.core.identity.models import User
     from tests.access import demo_ids
     ids = demo_ids(app)
     with app.app_context():
@@ -83,8 +83,8 @@ def _teaching(app, login):
 
 def _year(app, login):
     """The current school year, and a fresh holiday in it for each login to try to remove."""
-    from plugins.roster import service
-    from plugins.roster.models import AcademicYear
+    from zhurnal.plugins.roster import service
+    from zhurnal.plugins.roster.models import AcademicYear
     from tests.conftest import TODAY
     with app.app_context():
         year = AcademicYear.select().where((AcademicYear.start <= TODAY) & (AcademicYear.end >= TODAY)).get()

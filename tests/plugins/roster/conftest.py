@@ -30,14 +30,14 @@ def pages(demo_app):
 
 
 def last_audit_id(app) -> int:
-    from core.audit import AuditEntry
+    from zhurnal.core.audit import AuditEntry
     with app.app_context():
         e = AuditEntry.select(AuditEntry.id).order_by(AuditEntry.id.desc()).first()
         return e.id if e else 0
 
 
 def audit_since(app, since: int, action: str | None = None) -> list:
-    from core.audit import AuditEntry
+    from zhurnal.core.audit import AuditEntry
     with app.app_context():
         q = AuditEntry.select().where(AuditEntry.id > since).order_by(AuditEntry.id)
         if action:

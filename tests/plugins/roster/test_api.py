@@ -1,7 +1,7 @@
 """The roster API: who sees which students, stale edits, validation, audit, guardians, groups, accounts."""
 from __future__ import annotations
 
-from plugins.roster.models import (GroupMember, Guardian, SchoolClass, Student, StudentGuardian, StudyGroup,
+from zhurnal.plugins.roster.models import (GroupMember, Guardian, SchoolClass, Student, StudentGuardian, StudyGroup,
                                    TeachingAssignment)
 from tests.conftest import login
 from tests.plugins.roster.conftest import audit_since, count, last_audit_id
@@ -227,7 +227,7 @@ def test_writes_and_card_reads_are_audited(as_user, ids, demo_app):
     assert read.login == "klass5a" and read.object_id == str(ids["student1"]) and read.payload == {"via": "api"}
     upd = next(e for e in entries if e.action == "roster.student.update")
     assert upd.payload == {"address": ["", "г. Тверь"]}
-    from core import audit
+    from zhurnal.core import audit
     with demo_app.app_context():
         assert audit.verify() == []
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from core.cli import main as zhurnal_main
+from zhurnal.core.cli import main as zhurnal_main
 
 
 @pytest.fixture
@@ -55,10 +55,10 @@ def test_a_school_from_nothing_by_script(make_app, cli):
     assert r.output == "ivanova teaches Математика in 5А, 5Б\n", r.output
     r = cli(app, "school", "holiday", "add", "Весенние каникулы", "22.03.2027-29.03.2027")
     assert r.exit_code == 0 and "added holiday Весенние каникулы 22.03.2027-29.03.2027 to 2026/2027" in r.output
-    from core import access
-    from core.identity.models import School, User
-    from plugins.roster.models import AcademicYear, Holiday, Period, SchoolClass, TeachingAssignment
-    from plugins.roster.setup import profile
+    from zhurnal.core import access
+    from zhurnal.core.identity.models import School, User
+    from zhurnal.plugins.roster.models import AcademicYear, Holiday, Period, SchoolClass, TeachingAssignment
+    from zhurnal.plugins.roster.setup import profile
     with app.app_context():
         school = School.get()
         assert profile(school).timezone == "Asia/Chita" and profile(school).address == "г. Чита, ул. Ленина, 5"
@@ -71,7 +71,7 @@ def test_a_school_from_nothing_by_script(make_app, cli):
         assert c5a.class_teacher_id == ivanova.id and c5a.room == "12"
         assert "class_teacher" in access.roles(ivanova)
         assert TeachingAssignment.select().count() == 2
-        from core.audit import AuditEntry
+        from zhurnal.core.audit import AuditEntry
         actions = {e.action for e in AuditEntry.select()}
     assert {"roster.school.create", "roster.year.create", "roster.holiday.create", "roster.class.create",
             "roster.subject.create", "roster.teaching.assign"} <= actions

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from core.identity.models import User
-from plugins.roster import service
-from plugins.roster.models import (AcademicYear, Guardian, SchoolClass, Student, StudentGuardian, StudyGroup,
+from zhurnal.core.identity.models import User
+from zhurnal.plugins.roster import service
+from zhurnal.plugins.roster.models import (AcademicYear, Guardian, SchoolClass, Student, StudentGuardian, StudyGroup,
                                    Subject, TeachingAssignment)
 from tests.conftest import TODAY, login
 
@@ -55,7 +55,7 @@ def test_the_demo_logins_are_who_the_readme_says(demo_app):
 
 
 def test_demo_students_option_scales_the_classes(make_app):
-    from core import demo
+    from zhurnal.core import demo
     app = make_app(plugins=["roster"])
     with app.app_context():
         ctx = demo.seed(students_per_class=7, today=dt.date(2027, 2, 3))
@@ -96,8 +96,8 @@ def test_the_readme_describes_the_demo_teacher_as_the_demo_makes_them(demo_app):
     """The README's row for `teacher` names exactly the classes the demo's teacher teaches."""
     import re
     from pathlib import Path
-    from core.identity.models import User
-    from plugins.roster.models import StudyGroup
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.roster.models import StudyGroup
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     row = re.search(r"^\| `teacher` \| (.+) \|$", readme, re.M).group(1)
     with demo_app.app_context():

@@ -18,8 +18,8 @@ def fresh(make_app):
     """All built-in plugins on an empty database with one deployment admin (``root``)."""
     app = make_app(plugins=BUILTIN_PLUGINS)
     app.config["WTF_CSRF_ENABLED"] = False
-    from core import access
-    from core.identity import service
+    from zhurnal.core import access
+    from zhurnal.core.identity import service
     with app.app_context():
         user, _pw = service.create_user("root", "Администратор", password="first-admin-12345", must_change=False)
         access.grant(user, "admin", scope_type="deployment", scope_id=None)
@@ -65,8 +65,8 @@ def test_fresh_admin_is_led_to_create_the_school(fresh):
         "name": "Муниципальное бюджетное общеобразовательное учреждение «Лицей № 2»", "short_name": "Лицей № 2",
         "address": "г. Тверь, ул. Советская, 1", "timezone": "Europe/Moscow"})
     assert r.status_code == 302
-    from core.identity.models import School
-    from plugins.roster.setup import profile
+    from zhurnal.core.identity.models import School
+    from zhurnal.plugins.roster.setup import profile
     with app.app_context():
         school = School.get()
         assert profile(school).address == "г. Тверь, ул. Советская, 1"
@@ -103,8 +103,8 @@ def test_staff_accounts_from_the_set_up_page(fresh):
     assert r.status_code == 422
     r = client.post("/roster/setup/staff", data={"login": "x y", "display_name": "Х", "role": "janitor"})
     assert r.status_code == 422
-    from core import access
-    from core.identity.models import School, User
+    from zhurnal.core import access
+    from zhurnal.core.identity.models import School, User
     with app.app_context():
         u = User.get(User.login == "petrova")
         assert u.school_id == School.get().id and "teacher" in access.roles(u) and u.must_change_password
@@ -114,8 +114,8 @@ def test_staff_accounts_from_the_set_up_page(fresh):
 
 def test_others_see_an_empty_state_without_a_school(fresh):
     app, _client = fresh
-    from core import access
-    from core.identity import service
+    from zhurnal.core import access
+    from zhurnal.core.identity import service
     with app.app_context():
         nurse, _pw = service.create_user("support1", "Поддержка", password="support-12345", must_change=False)
         access.grant(nurse, "support", scope_type="deployment", scope_id=None)
@@ -133,8 +133,8 @@ def test_the_api_creates_a_school_with_its_address_and_time_zone(fresh):
     assert r.status_code == 201, r.get_json()
     r = client.post("/api/v1/schools", json={"name": "Школа № 9", "short_name": "Школа № 9", "timezone": "Omsk"})
     assert r.status_code == 422 and "timezone" in r.get_json()["error"]["fields"]
-    from core.identity.models import School
-    from plugins.roster.setup import profile
+    from zhurnal.core.identity.models import School
+    from zhurnal.plugins.roster.setup import profile
     with app.app_context():
         assert [(profile(s).address, profile(s).timezone) for s in School.select()] == [
             ("г. Омск, ул. Мира, 8", "Asia/Omsk")]
@@ -145,9 +145,9 @@ def test_staff_of_an_empty_school_reach_no_broken_page(fresh, role):
     app, client = fresh
     client.post("/roster/setup/school", data={"name": "Школа № 5", "short_name": "Школа № 5", "address": "",
                                               "timezone": "Europe/Moscow"})
-    from core import access
-    from core.identity import service
-    from core.identity.models import School
+    from zhurnal.core import access
+    from zhurnal.core.identity import service
+    from zhurnal.core.identity.models import School
     with app.app_context():
         user, _pw = service.create_user(f"x{role}", "Сотрудник", password="staff-pass-12345", must_change=False,
                                         school=School.get())
@@ -172,9 +172,9 @@ def test_several_classes_at_once_from_the_set_up_page(fresh):
                                               "timezone": "Europe/Moscow"})
     r = client.post("/roster/setup/classes", data={"names": "5А, 5Б"})
     assert r.status_code == 422 and "Сначала добавьте учебный год" in r.get_data(as_text=True)
-    from core.identity.models import School
-    from plugins.roster import service
-    from plugins.roster.models import SchoolClass
+    from zhurnal.core.identity.models import School
+    from zhurnal.plugins.roster import service
+    from zhurnal.plugins.roster.models import SchoolClass
     with app.app_context():
         service.create_year(School.get(), "2026/2027", dt.date(2026, 9, 1), dt.date(2027, 5, 31), "halves",
                             [(dt.date(2026, 9, 1), dt.date(2026, 12, 28)), (dt.date(2027, 1, 11), dt.date(2027, 5, 31))])

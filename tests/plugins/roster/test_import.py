@@ -7,8 +7,8 @@ import io
 import pytest
 from click.testing import CliRunner
 
-from core.cli import main as cli
-from plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
+from zhurnal.core.cli import main as cli
+from zhurnal.plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
 from tests.plugins.roster.conftest import HEADER, audit_since, count, csv_bytes, last_audit_id, xlsx_bytes
 
 #: what an export writes: the import's columns with the pupil's СНИЛС after the address
@@ -25,8 +25,8 @@ NEW = [  # two new 5А pupils, siblings with one mother; the second has a father
 
 
 def _import(app, data: bytes, name: str, user=None, dry_run=False, only_class=None):
-    from core.identity.models import School
-    from plugins.roster.importer import import_students
+    from zhurnal.core.identity.models import School
+    from zhurnal.plugins.roster.importer import import_students
     with app.test_request_context():
         report = import_students(io.BytesIO(data), name, School.select().get(), user, dry_run, only_class=only_class)
         return report, report.lines()
@@ -108,10 +108,10 @@ def test_encodings_delimiters_title_rows_and_full_name_columns(demo_app):
 
 
 def test_xlsx_export_import_round_trip(demo_app, ids, tmp_path):
-    from plugins.roster.importer import export_students
+    from zhurnal.plugins.roster.importer import export_students
     path = tmp_path / "5a.xlsx"
     with demo_app.app_context():
-        from core.identity.models import School
+        from zhurnal.core.identity.models import School
         n = export_students(str(path), School.select().get(), "5a")
         assert n >= 25
     from openpyxl import load_workbook
@@ -137,10 +137,10 @@ def test_xlsx_export_import_round_trip(demo_app, ids, tmp_path):
 
 
 def test_csv_export_reads_back_unchanged(demo_app, tmp_path):
-    from plugins.roster.importer import export_students
+    from zhurnal.plugins.roster.importer import export_students
     path = tmp_path / "all.csv"
     with demo_app.app_context():
-        from core.identity.models import School
+        from zhurnal.core.identity.models import School
         export_students(str(path), School.select().get(), None)
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and data.decode("utf-8-sig").splitlines()[0] == ";".join(EXPORT_HEADER)
@@ -223,5 +223,5 @@ def test_cli_import_and_export(demo_app, tmp_path):
     r = runner.invoke(cli, ["export", "students", str(tmp_path / "x.csv"), "--class", "11Я"], obj={"app": demo_app})
     assert r.exit_code != 0 and "no class 11Я" in r.output
     with demo_app.app_context():
-        from core.audit import AuditEntry
+        from zhurnal.core.audit import AuditEntry
         assert AuditEntry.select().where(AuditEntry.action == "roster.export").exists()

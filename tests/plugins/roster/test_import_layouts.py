@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from plugins.roster.import_values import snils_check
+from zhurnal.plugins.roster.import_values import snils_check
 
 
 def snils(nine: str) -> str:
@@ -24,8 +24,8 @@ S1, S2, S3, S4, S5 = (snils(n) for n in ("112233445", "123456789", "087654321", 
 def school(make_app):
     """A fresh school with the current year and classes 5А, 7А, 11А; no pupils."""
     app = make_app(plugins=["roster"])
-    from core.identity.models import School
-    from plugins.roster import service
+    from zhurnal.core.identity.models import School
+    from zhurnal.plugins.roster import service
     with app.app_context():
         s = School.create(name="Школа № 9", short_name="Школа № 9")
         year = service.create_year(s, "2026/2027", dt.date(2026, 9, 1), dt.date(2027, 5, 31), "halves",
@@ -37,8 +37,8 @@ def school(make_app):
 
 
 def run(app, data: bytes, name: str, *, dry_run=False, mapping=None):
-    from core.identity.models import School
-    from plugins.roster.importer import import_students
+    from zhurnal.core.identity.models import School
+    from zhurnal.plugins.roster.importer import import_students
     with app.app_context():
         report = import_students(io.BytesIO(data), name, School.get(), None, dry_run, mapping=mapping)
         return report, report.lines()
@@ -46,7 +46,7 @@ def run(app, data: bytes, name: str, *, dry_run=False, mapping=None):
 
 def people(app) -> dict:
     """Pupils by full name: (class, birth date, snils, [(guardian full name, phone, relation)])."""
-    from plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
+    from zhurnal.plugins.roster.models import Guardian, SchoolClass, Student, StudentGuardian
     out = {}
     with app.app_context():
         for st in Student.select():
@@ -89,7 +89,7 @@ def test_cp1251_portal_export_with_preamble_quoted_breaks_and_one_guardian_colum
     assert mamedov[3] == [("Мамедов Рашид", "+79147654321", "guardian")]
     assert p["Иванова Мария"][3] == []
     assert p["_guardians"] == 2
-    from plugins.roster.models import Student
+    from zhurnal.plugins.roster.models import Student
     with school.app_context():
         assert Student.get(Student.last_name == "Жамсуев").address == "г. Чита, ул. Ленина, д. 1"
     ignored = [line for line in lines if "не загружается" in line]
@@ -113,7 +113,7 @@ def test_latin_captions_of_another_system_utf8_bom_commas(school):
             ["Сидоров", "Глеб", "Ильич", "03.04.2016", "5а", "", "", "8 900 111-22-44", "", "", ""]]
     report, lines = run(school, csv_file(rows, delimiter=",", bom=True), "export.csv")
     assert report.ok, lines
-    from plugins.roster.models import Guardian, Student
+    from zhurnal.plugins.roster.models import Guardian, Student
     with school.app_context():
         anna = Student.get(Student.first_name == "Anna")
         assert anna.email == "anna.p@example.ru" and anna.snils == f"{S2[:3]}-{S2[3:6]}-{S2[6:9]} {S2[9:]}"
@@ -288,8 +288,8 @@ def test_unknown_caption_is_mapped_by_the_user_and_remembered(school):
     assert not report.ok and "«Фам.»" in lines[0] and "«Фамилия»" in lines[0], lines
     report, lines = run(school, csv_file(rows), "odd.csv", dry_run=True, mapping={"Фам.": "last_name", "Д/р": "birth_date"})
     assert report.ok and report.created == 1 and not report.written, lines
-    from core.identity.models import School
-    from plugins.roster.importer import save_mapping
+    from zhurnal.core.identity.models import School
+    from zhurnal.plugins.roster.importer import save_mapping
     with school.app_context():
         save_mapping(School.get(), {"фам": "last_name", "д/р": "birth_date"})
     report, lines = run(school, csv_file(rows), "odd.csv")  # next time without mapping

@@ -20,7 +20,7 @@ MAPPING = {"Фам.": "last_name"}
 
 
 def outcome(app) -> dict:
-    from plugins.roster.models import Guardian, Student, StudentGuardian
+    from zhurnal.plugins.roster.models import Guardian, Student, StudentGuardian
     with app.app_context():
         kids = {s.full_name: (s.school_class.name, s.snils) for s in
                 Student.select().where(Student.last_name.in_(["Ветров", "Ветрова"]))}
@@ -64,8 +64,8 @@ def test_web_preview_mapping_dry_run_and_import(demo_app, ids):
     assert r.status_code == 200 and "Загружено строк: 2" in r.get_data(as_text=True)
     assert outcome(demo_app) == EXPECTED
     # the mapping is remembered: the next upload of such a file is read at once
-    from plugins.roster.importer import saved_mapping
-    from core.identity.models import School
+    from zhurnal.plugins.roster.importer import saved_mapping
+    from zhurnal.core.identity.models import School
     with demo_app.app_context():
         assert saved_mapping(School.get()) == {"фам": "last_name"}
     r = c.post("/roster/import", data={"file": (io.BytesIO(data), "5а.csv")}, content_type="multipart/form-data")
@@ -76,13 +76,13 @@ def test_web_preview_mapping_dry_run_and_import(demo_app, ids):
 def test_cli_and_api_give_the_same_result(demo_app, ids, tmp_path, channel):
     data = csv_file(ROWS)
     if channel == "cli":
-        from core.identity.models import School
-        from plugins.roster.importer import save_mapping
+        from zhurnal.core.identity.models import School
+        from zhurnal.plugins.roster.importer import save_mapping
         with demo_app.app_context():
             save_mapping(School.get(), {"Фам.": "last_name"})
         path = tmp_path / "5a.csv"
         path.write_bytes(data)
-        from core.cli import main
+        from zhurnal.core.cli import main
         r = CliRunner().invoke(main, ["import", "students", str(path)], obj={"app": demo_app})
         assert r.exit_code == 0, r.output
         assert "Загружено строк: 2" in r.output and "«Паспорт»" in r.output
@@ -125,7 +125,7 @@ def test_snils_on_the_card_for_those_who_may_see_personal_data(demo_app, ids, as
     r = c.patch(f"/api/v1/students/{ids['other_5a']}", json={"version": r.get_json()["version"],
                                                                "snils": S1[:-1] + str((int(S1[-1]) + 1) % 10)})
     assert r.status_code == 422 and "snils" in r.get_json()["error"]["fields"]
-    from plugins.roster.models import Student
+    from zhurnal.plugins.roster.models import Student
     from tests.plugins.roster.conftest import audit_since, last_audit_id
     admin = as_user("admin")
     since = last_audit_id(demo_app)

@@ -6,9 +6,9 @@ import datetime as dt
 import re
 import types
 
-from core.hookspecs import hookimpl
-from core.ui import Widget
-from plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup, TeachingAssignment
+from zhurnal.core.hookspecs import hookimpl
+from zhurnal.core.ui import Widget
+from zhurnal.plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup, TeachingAssignment
 from tests.conftest import DEMO_PASSWORD, login
 from tests.plugins.roster.conftest import audit_since, count, last_audit_id
 from tests.utils import count_queries
@@ -67,10 +67,10 @@ def test_card_shows_sections_of_other_plugins_to_those_allowed(make_app):
     plugin.zhurnal_student_card_sections = zhurnal_student_card_sections
     app = make_app(plugins=["roster", "cardtest"], extra_plugins=[plugin])
     with app.app_context():
-        from core import access
-        from core.identity import service as identity
-        from core.identity.models import School
-        from plugins.roster import service
+        from zhurnal.core import access
+        from zhurnal.core.identity import service as identity
+        from zhurnal.core.identity.models import School
+        from zhurnal.plugins.roster import service
         school = School.create(name="Школа № 1", short_name="Школа № 1")
         year = service.create_year(school, "2026/2027", dt.date(2026, 9, 1), dt.date(2027, 5, 31), "halves",
                                    [(dt.date(2026, 9, 1), dt.date(2026, 12, 28)), (dt.date(2027, 1, 12), dt.date(2027, 5, 31))])
@@ -175,7 +175,7 @@ def test_login_slips_show_each_activation_code_once(pages, ids):
     page = c.get(f"/roster/classes/{ids['class_5a']}/accounts").get_data(as_text=True)
     assert f'value="s:{ids["other_5a"]}"' in page
     with pages.app_context():
-        from plugins.roster.models import Guardian, StudentGuardian
+        from zhurnal.plugins.roster.models import Guardian, StudentGuardian
         mother = Guardian.select().join(StudentGuardian).where(StudentGuardian.student == ids["other_5a"]).first()
     since = last_audit_id(pages)
     r = c.post(f"/roster/classes/{ids['class_5a']}/accounts",

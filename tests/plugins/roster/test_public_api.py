@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from plugins.roster import schemas, service
+from zhurnal.plugins.roster import schemas, service
 
 README = Path(service.__file__).with_name("README.md").read_text(encoding="utf-8")
 
@@ -19,12 +19,12 @@ def _listed(section_title: str, column: int) -> set[str]:
 
 
 def test_the_readme_lists_exactly_the_public_service():
-    listed = _listed("### `plugins.roster.service`", 2)
+    listed = _listed("### `zhurnal.plugins.roster.service`", 2)
     assert listed == set(service.__all__)
     assert all(hasattr(service, name) for name in service.__all__)
 
 
 def test_the_readme_lists_exactly_the_public_schemas():
-    listed = _listed("### `plugins.roster.schemas`", 1)
+    listed = _listed("### `zhurnal.plugins.roster.schemas`", 1)
     assert listed == set(schemas.__all__)
     assert all(hasattr(schemas, name) for name in schemas.__all__)

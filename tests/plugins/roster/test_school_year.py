@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from plugins.roster import service
-from plugins.roster.models import AcademicYear, Holiday, Period, SchoolClass, Subject
+from zhurnal.plugins.roster import service
+from zhurnal.plugins.roster.models import AcademicYear, Holiday, Period, SchoolClass, Subject
 from tests.conftest import login
 from tests.plugins.roster.conftest import audit_since, count, last_audit_id
 

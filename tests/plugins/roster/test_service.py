@@ -5,17 +5,17 @@ import datetime as dt
 
 import pytest
 
-from plugins.roster.service import parse_class_name
-from core.tabular import parse_date
+from zhurnal.plugins.roster.service import parse_class_name
+from zhurnal.core.tabular import parse_date
 
 
 def test_schema_1_database_is_upgraded_keeping_its_rows(make_app):
-    from core import db
-    from core.cli import migrate_all
-    from core.identity.models import School
-    from plugins import roster as roster_plugin
-    from plugins.roster import service
-    from plugins.roster.models import SchoolClass, StudyGroup
+    from zhurnal.core import db
+    from zhurnal.core.cli import migrate_all
+    from zhurnal.core.identity.models import School
+    from zhurnal.plugins import roster as roster_plugin
+    from zhurnal.plugins.roster import service
+    from zhurnal.plugins.roster.models import SchoolClass, StudyGroup
     app = make_app(plugins=["roster"])
     with app.app_context():
         school = School.create(name="Школа", short_name="Школа")
@@ -31,7 +31,7 @@ def test_schema_1_database_is_upgraded_keeping_its_rows(make_app):
         migrate_all(app, echo=lambda *a: None)
         assert db.current_versions()["roster"] == roster_plugin.schema_version
         assert SchoolClass.get_by_id(cls.id).version == 1 and StudyGroup.select().get().version == 1
-        from plugins.roster.models import Student
+        from zhurnal.plugins.roster.models import Student
         assert Student.select().get().school_class_id == cls.id  # nothing cascaded
         assert Student.select().get().snils == ""
         migrate_all(app, echo=lambda *a: None)  # idempotent
@@ -63,9 +63,9 @@ def test_not_dates(value):
 
 
 def test_current_year_follows_the_pinned_today(demo_app):
-    from core.identity.models import School
-    from plugins import roster as roster_plugin
-    from plugins.roster import service
+    from zhurnal.core.identity.models import School
+    from zhurnal.plugins import roster as roster_plugin
+    from zhurnal.plugins.roster import service
     with demo_app.app_context():
         school = School.select().get()
         assert service.current_year(school).name == "2026/2027"
@@ -76,7 +76,7 @@ def test_current_year_follows_the_pinned_today(demo_app):
 
 
 def test_formulas_are_defused_in_exports_and_read_back(tmp_path):
-    from core.tabular import Column, read_table, write_table
+    from zhurnal.core.tabular import Column, read_table, write_table
     cols = [Column("a", "Адрес"), Column("p", "Телефон")]
     rows = [['=HYPERLINK("http://evil","x")', "+7 910 111-22-33"], ["@SUM(A1)", "8 (910) 444-55-66"]]
     for fmt in ("csv", "xlsx"):
@@ -94,8 +94,8 @@ def test_formulas_are_defused_in_exports_and_read_back(tmp_path):
 
 def test_personal_data_of_a_parent(demo_app, ids):
     import json
-    from core.identity.models import User
-    from plugins.roster.service import personal_data
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.roster.service import personal_data
     with demo_app.app_context():
         uid = User.get(User.login == "parent1").id
         data = personal_data(uid, {"kind": "guardian", "id": ids["guardian_parent1"]})
@@ -109,8 +109,8 @@ def test_personal_data_of_a_parent(demo_app, ids):
 def test_the_classes_of_a_group_are_answered_alike_one_by_one_for_many_and_as_a_condition(demo_app):
     """A split group belongs to its class, a stream to its members' classes: ``group_class_ids``,
     ``groups_class_ids`` and ``group_in_classes`` agree on every group of the demo school."""
-    from plugins.roster import service
-    from plugins.roster.models import SchoolClass, StudyGroup
+    from zhurnal.plugins.roster import service
+    from zhurnal.plugins.roster.models import SchoolClass, StudyGroup
     with demo_app.app_context():
         groups = list(StudyGroup.select())
         kinds = {grp.kind for grp in groups}
@@ -128,10 +128,10 @@ def test_the_classes_of_a_group_are_answered_alike_one_by_one_for_many_and_as_a_
 
 def test_the_class_foreign_key_is_school_class_id_in_the_column_class_id(demo_app):
     """``school_class`` keeps its column ``class_id``; its id is read and set as ``school_class_id``."""
-    from plugins.analytics.models import SentReport
-    from plugins.journal.models import Lesson, TimetableEntry
-    from plugins.paper_export.models import Archive, Batch, Handover, Schedule, SlipIssue
-    from plugins.roster.models import Student, StudyGroup, TeachingAssignment
+    from zhurnal.plugins.analytics.models import SentReport
+    from zhurnal.plugins.journal.models import Lesson, TimetableEntry
+    from zhurnal.plugins.paper_export.models import Archive, Batch, Handover, Schedule, SlipIssue
+    from zhurnal.plugins.roster.models import Student, StudyGroup, TeachingAssignment
     for model in (Student, StudyGroup, TeachingAssignment, Lesson, TimetableEntry, SentReport, Batch, Handover,
                   Schedule, SlipIssue, Archive):
         field = model._meta.fields["school_class"]

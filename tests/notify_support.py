@@ -11,6 +11,7 @@ import threading
 import types
 from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 
 from zhurnal.core.hookspecs import hookimpl
@@ -135,3 +136,31 @@ def build_notify_app(url: str, *, email: dict | None = None, consent: dict | Non
         plugin_cfg["notify_email"] = email
     st = load_settings(base_settings(database_url=url, plugins=plugin_cfg, **settings), env={})
     return create_app(settings=st, extra_plugins=extra)
+
+
+# --- fixtures (imported by the conftest or the test module that uses them) ---------------------------
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) in the test process; ``nobody@bad.example`` is refused."""
+    server = SmtpServer(reject={"nobody@bad.example"}).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def notify_app(databases, demo_template):
+    """``notify_app(email=..., consent=..., url=...)``: an app on a fresh copy of the demo school."""
+    from tests.conftest import _close_app
+    made = []
+
+    def build(url=None, **kw):
+        url = url or databases.new_url(template=demo_template[0])
+        app = build_notify_app(url, **kw)
+        made.append((app, url))
+        return app
+    yield build
+    for app, _u in made:
+        _close_app(app)
+    for u in {u for _a, u in made}:
+        databases.drop(u)

@@ -12,34 +12,8 @@ from zhurnal.core.notify.worker import deliver_due, retry
 from zhurnal.plugins.journal import service
 from zhurnal.plugins.journal.models import Lesson
 from zhurnal.plugins.roster.models import Guardian, Student, StudentGuardian
-from tests.conftest import _close_app
-from tests.notify_support import SmtpServer, build_notify_app
+from tests.notify_support import SmtpServer, notify_app, smtp  # noqa: F401  (fixtures)
 from tests.plugins.journal.helpers import journal_ids
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer(reject={"nobody@bad.example"}).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def notify_app(databases, demo_template):
-    """``notify_app(email=..., consent=...)``: an app on a fresh copy of the demo school."""
-    made = []
-
-    def build(url=None, **kw):
-        url = url or databases.new_url(template=demo_template[0])
-        app = build_notify_app(url, **kw)
-        made.append((app, url))
-        return app
-    yield build
-    urls = {u for _a, u in made}
-    for app, _u in made:
-        _close_app(app)
-    for u in urls:
-        databases.drop(u)
 
 
 def _people(app):

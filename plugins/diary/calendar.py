@@ -6,7 +6,6 @@ from zhurnal.core import clock
 from zhurnal.plugins.journal import service as journal
 from zhurnal.plugins.roster.models import Holiday, Student
 
-from .week import class_id_of
 
 WEEKDAYS = range(1, 8)
 
@@ -18,7 +17,7 @@ def calendar(student: Student) -> dict:
     bells = {b.number: b for b in journal.bells(student.school_id)}
     controls = journal.control_works(student=student, date_from=today)
     holidays = []
-    if class_id_of(student):
+    if student.school_class_id:
         holidays = list(Holiday.select().where(Holiday.year == student.school_class.year_id)
                         .order_by(Holiday.start))
     days = []

@@ -12,11 +12,10 @@ from zhurnal.plugins.journal import service as journal
 from zhurnal.plugins.roster import service as roster
 from zhurnal.plugins.roster.models import Period, Student, Subject
 
-from .week import class_id_of
 
 
 def periods_of(student: Student) -> list[Period]:
-    year_id = student.school_class.year_id if class_id_of(student) else None
+    year_id = student.school_class.year_id if student.school_class_id else None
     if year_id is None:
         year = roster.current_year(student.school_id, clock.today())
         year_id = year.id if year else None

@@ -24,7 +24,6 @@ from zhurnal.plugins.roster.models import GroupMember, SchoolClass, Student, Stu
 from . import signals
 from .access import Kid, Refused, guardian_record
 from .models import Message, Thread, ThreadMember
-from .week import class_id_of
 
 
 # --- who may write to whom ------------------------------------------------------------------------
@@ -34,7 +33,7 @@ def staff_of(student: Student) -> dict[int, dict]:
     of the student's class or groups. ``{user_id: {"name", "roles": [...]}}``."""
     groups = GroupMember.select(GroupMember.group).where(GroupMember.student == student.id)
     cond = TeachingAssignment.group.in_(groups)
-    cid = class_id_of(student)
+    cid = student.school_class_id
     if cid:
         cond = (TeachingAssignment.school_class == cid) | cond
     out: dict[int, dict] = {}
@@ -225,7 +224,7 @@ def start_thread(author, student: Student, *, side: str, recipient_ids: list[int
     other = "staff" if side == "guardian" else "guardian"
     with database.atomic():
         thread = Thread.create(school=student.school_id, kind="direct", subject=subject, student=student.id,
-                               school_class=class_id_of(student), created_by=author.id, created_at=at,
+                               school_class=student.school_class_id, created_by=author.id, created_at=at,
                                last_message_at=at)
         ThreadMember.insert_many([{"thread": thread.id, "user": author.id, "side": side}] +
                                  [{"thread": thread.id, "user": u, "side": other}

@@ -34,10 +34,6 @@ from zhurnal.plugins.roster.models import Holiday, Subject
 ABSENT = ("absent", "ill", "valid")
 
 
-def class_id_of(obj) -> int | None:
-    """The class id of a roster ``Student`` (or ``StudyGroup``)."""
-    return obj.school_class_id
-
 
 def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
@@ -160,7 +156,7 @@ def fingerprint(marks: Iterable[tuple[int, int]], attendance: Iterable[tuple[int
 
 def _facts_rows(student, monday: dt.date):
     span = {"sid": student.id, "date_from": monday, "date_to": monday + dt.timedelta(days=6)}
-    lessons = {"cid": class_id_of(student), "school": student.school_id, **span}
+    lessons = {"cid": student.school_class_id, "school": student.school_id, **span}
     return MARKS.rows(**lessons), ATTENDANCE.rows(**lessons), REMARKS.rows(**span)
 
 
@@ -208,7 +204,7 @@ def build_week(student, monday: dt.date) -> dict:
     sunday = monday + dt.timedelta(days=6)
     today = clock.today()
     dates = week_dates(monday)
-    cid = class_id_of(student)
+    cid = student.school_class_id
     span = {"date_from": monday, "date_to": sunday}
     lessons = LESSONS.rows(sid=student.id, cid=cid, school=student.school_id, **span)
     marks, attendance, remarks = _facts_rows(student, monday)
@@ -336,7 +332,7 @@ def _day_json(d: dict) -> dict:  # DayOut
 
 
 def _student_json(st) -> dict:  # StudentOut
-    class_id = class_id_of(st)
+    class_id = st.school_class_id
     return {"id": st.id, "name": st.full_name, "class": st.school_class.name if class_id else None,
             "class_id": class_id}
 

@@ -23,7 +23,6 @@ from zhurnal.plugins.roster import service as roster
 from zhurnal.plugins.roster.models import SchoolClass, Student
 
 from . import service
-from .models import class_id_of
 
 MAX_ROWS = 2000
 TEXT_MAX = 2000
@@ -250,7 +249,7 @@ class _StudentIndex:
             cid = self.classes.get(_norm(class_name))
             if cid is None:
                 return None, _("There is no class %(name)s this school year.", name=str(class_name).strip())
-            found = [s for s in found if class_id_of(s) == cid]
+            found = [s for s in found if s.school_class_id == cid]
             where = str(class_name).strip()
         if len(found) > 1 and not _blank(middle):
             found = [s for s in found if _norm(s.middle_name) == _norm(middle)]

@@ -115,9 +115,5 @@ class MedicalCertificate(BaseModel):
         return self.removed_at is None
 
 
-def class_id_of(obj) -> int | None:
-    """The class id of a roster ``Student`` (or ``StudyGroup``)."""
-    return obj.school_class_id
-
 
 MODELS = [HealthRecord, HealthVersion, MedicalCertificate]

@@ -73,13 +73,12 @@ def _student_of(obj):
 def teaches_pe(user, obj, scope: Scope) -> bool:
     """The check of the PE view: does ``user`` teach PE to this student (class or group) or class?"""
     from zhurnal.plugins.roster.models import GroupMember, SchoolClass
-    from .models import class_id_of
     classes, groups = pe_teaching(user)
     if not classes and not groups:
         return False
     student = _student_of(obj)
     if student is not None:
-        if class_id_of(student) in classes:
+        if student.school_class_id in classes:
             return True
         return bool(groups) and GroupMember.select(GroupMember.id).where(
             (GroupMember.student == student.id) & GroupMember.group.in_(list(groups))).exists()

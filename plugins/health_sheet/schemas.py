@@ -10,7 +10,7 @@ from zhurnal.core import fields
 from zhurnal.core.clock import today
 
 from .models import (HEALTH_GROUPS, PE_FIELDS, PE_GROUP_LABELS, PE_GROUPS, REASON_LABELS, REASONS, ROMAN,
-                     SHEET_FIELDS, SOURCE_LABELS, class_id_of)
+                     SHEET_FIELDS, SOURCE_LABELS)
 
 TEXT = validate.Length(max=2000)
 
@@ -177,7 +177,7 @@ def sheet(student, rec, view: str, *, users: dict | None = None, cert=None, day:
     ``users`` maps user id -> User (for ``entered_by``) so a class table needs no query per row.
     """
     day = day or today()
-    class_id = class_id_of(student)
+    class_id = student.school_class_id
     cls = school_class or (student.school_class if class_id else None)
     out = {"student_id": student.id, "student_name": student.full_name,
            "class_id": class_id, "class_name": cls.name if cls is not None else None,

@@ -39,7 +39,7 @@ def list_remarks(args):
         student = Student.get_or_none(Student.id == args["student_id"])
         if student is None or student.school_id != _school_id():
             raise not_found("No such student.")
-        cls = SchoolClass.get_or_none(SchoolClass.id == service.class_of(student))
+        cls = SchoolClass.get_or_none(SchoolClass.id == student.school_class_id)
         if cls is None or not access.can(g.user, "journal.read", JournalOf.of_class(cls)):
             raise forbidden()
         ids = [student.id]

@@ -65,7 +65,7 @@ def list_term_marks(args):
 def set_term_mark(body):
     student = _ref(Student, body["student_id"], "student_id", "student")
     subject = _ref(Subject, body["subject_id"], "subject_id", "subject")
-    cls = SchoolClass.get_or_none(SchoolClass.id == service.class_of(student))
+    cls = SchoolClass.get_or_none(SchoolClass.id == student.school_class_id)
     if cls is None:
         raise invalid({"student_id": "The student is not in a class."})
     target = JournalOf.of_class(cls, subject.id)

@@ -162,7 +162,7 @@ def seed_timetable(ctx: DemoContext) -> list[TimetableEntry]:
         if ta.group_id:
             by_group[ta.group_id] = ta.teacher_id
         else:
-            by_class[(service.class_of(ta), ta.subject_id)] = ta.teacher_id
+            by_class[(ta.school_class_id, ta.subject_id)] = ta.teacher_id
     units, slots_of = [], {}
     for cname, cls in classes.items():
         for sname, hours in CURRICULUM[cls.parallel]:
@@ -192,7 +192,7 @@ def seed_timetable(ctx: DemoContext) -> list[TimetableEntry]:
     for d in (2, 4):
         rows.append({"school": school.id, "year": year.id, "weekday": d, "number": 7,
                      "subject": individual.subject_id, "teacher": by_group[individual.id],
-                     "school_class": service.class_of(individual), "group": individual.id, "room": "на дому"})
+                     "school_class": individual.school_class_id, "group": individual.id, "room": "на дому"})
     TimetableEntry.insert_many(rows).execute()
     return list(TimetableEntry.select().where(TimetableEntry.year == year.id).order_by(TimetableEntry.id))
 

@@ -285,10 +285,10 @@ def _stream_students_visible(user, group: StudyGroup, subject: Subject | None, s
     of it; the stream's teacher and the administration read them all. One ``can`` per class
     of the stream (no queries: the scopes and roles are cached per request)."""
     subject_id = getattr(subject, "id", None)
-    classes = {service.class_of(s) for s in students}
+    classes = {s.school_class_id for s in students}
     visible = {c for c in classes if c is not None and access.can(
         user, "journal.read", JournalOf(group.school_id, class_id=c, group_id=group.id, subject_id=subject_id,
                                         class_ids=frozenset([c])))}
-    return [s for s in students if service.class_of(s) in visible]
+    return [s for s in students if s.school_class_id in visible]
 
 

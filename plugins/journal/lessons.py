@@ -14,7 +14,7 @@ from zhurnal.plugins.roster.models import GroupMember, Period, SchoolClass, Stud
 
 from . import notices
 from .closed_periods import _audit_override, _check_open, lesson_period
-from .common import Invalid, StaleEdit, _id, _lesson_query, class_of
+from .common import Invalid, StaleEdit, _id, _lesson_query
 from .models import Lesson
 from .reading import lesson_students
 from . import signals
@@ -46,7 +46,7 @@ def student_in_lesson(student: Student, lesson: Lesson) -> bool:
     if lesson.group_id:
         return GroupMember.select().where((GroupMember.group == lesson.group_id) &
                                           (GroupMember.student == student.id)).exists()
-    if lesson.school_class_id is None or class_of(student) != lesson.school_class_id:
+    if lesson.school_class_id is None or student.school_class_id != lesson.school_class_id:
         return False
     # an individual plan in the subject replaces the class's lessons
     return not (student.individual_plan and individual_group(student, lesson.subject_id) is not None)
@@ -77,7 +77,7 @@ def create_lesson(school_id: int, *, date: dt.date, subject: Subject, teacher=No
         fields["date"] = N_("The date is a holiday.")
     if fields:
         raise Invalid(fields)
-    class_id = school_class.id if school_class is not None else (class_of(group) if group.kind != "stream" else None)
+    class_id = school_class.id if school_class is not None else (group.school_class_id if group.kind != "stream" else None)
     with database.atomic():
         override = _check_open(period, "date", allow_closed)
         lesson = Lesson.create(school=school_id, period=period.id, date=date, number=number or 0, subject=subject.id,

@@ -20,7 +20,7 @@ import peewee as pw
 
 from zhurnal.plugins.roster.models import GroupMember, Student, StudyGroup
 
-from .common import _id, _lessons_where, class_of
+from .common import _id, _lessons_where
 from .models import Lesson
 
 
@@ -74,5 +74,5 @@ def student_lessons(student, date_from: dt.date | None = None, date_to: dt.date 
     """
     if not isinstance(student, Student):
         student = Student.get_by_id(student)
-    cond = pupil_condition(Lesson, student.id, class_of(student))
+    cond = pupil_condition(Lesson, student.id, student.school_class_id)
     return _lessons_where(cond, subject_id, include_cancelled, date_from, date_to)

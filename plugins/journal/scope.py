@@ -12,9 +12,6 @@ from zhurnal.plugins.roster.models import SchoolClass, Student, StudyGroup
 from .models import Lesson, Remark, TimetableEntry
 
 
-def class_of(obj):
-    return obj.school_class_id
-
 
 @dataclass(frozen=True)
 class JournalOf:
@@ -40,9 +37,9 @@ class JournalOf:
 
     @classmethod
     def of_group(cls, group: StudyGroup, subject_id: int | None = None) -> "JournalOf":
-        return cls(group.school_id, group_id=group.id, class_id=class_of(group),
+        return cls(group.school_id, group_id=group.id, class_id=group.school_class_id,
                    subject_id=subject_id if subject_id is not None else group.subject_id,
-                   class_ids=frozenset(group_classes(group.id, class_of(group))))
+                   class_ids=frozenset(group_classes(group.id, group.school_class_id)))
 
 
 @dataclass(frozen=True)
@@ -58,7 +55,7 @@ class PupilOf:
 
     @classmethod
     def of(cls, student: Student) -> "PupilOf":
-        return cls(student.school_id, student.id, class_of(student))
+        return cls(student.school_id, student.id, student.school_class_id)
 
 
 def group_classes(group_id: int, class_id: int | None = None) -> set[int]:
@@ -99,7 +96,7 @@ def scope_of(obj) -> Scope | None:
         return Scope.of(obj.school_id, classes)
     if isinstance(obj, Remark):
         st = Student.get_by_id(obj.student_id)
-        return Scope.of(st.school_id, [class_of(st)] if class_of(st) else [], [st.id])
+        return Scope.of(st.school_id, [st.school_class_id] if st.school_class_id else [], [st.id])
     return None
 
 
@@ -123,7 +120,7 @@ def may_in_subject(user, perm: str, student: Student, subject_id: int | None, gr
     (the group's teacher): the same scope as the class and group grids.
     """
     from zhurnal.core import access
-    cid = class_of(student)
+    cid = student.school_class_id
     if cid and access.can(user, perm, JournalOf(student.school_id, class_id=cid, subject_id=subject_id,
                                                  class_ids=frozenset([cid]))):
         return True

@@ -16,7 +16,7 @@ from zhurnal.plugins.roster import service as roster
 from zhurnal.plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
 
 from .closed_periods import _audit_override, _check_open, lesson_period
-from .common import Invalid, Teacher, _id, _range, class_of
+from .common import Invalid, Teacher, _id, _range
 from .lessons import period_of_date
 from .models import CHANGE_KINDS, BellTime, Lesson, TimetableChange, TimetableEntry
 from . import signals
@@ -66,8 +66,8 @@ def timetable_for_student(student, day: dt.date | None = None) -> list[Timetable
     mine = [g for g, _k, _s in rows]
     individual = [s for _g, k, s in rows if k == "individual" and s]
     cond = None
-    if class_of(student):
-        cond = (TimetableEntry.school_class == class_of(student)) & (
+    if student.school_class_id:
+        cond = (TimetableEntry.school_class == student.school_class_id) & (
             TimetableEntry.group.is_null() | (TimetableEntry.group.in_(mine) if mine else pw.SQL("1 = 0")))
         if individual:
             cond &= ~(TimetableEntry.group.is_null() & TimetableEntry.subject.in_(individual))
@@ -118,7 +118,7 @@ def add_timetable_entry(year: AcademicYear, *, weekday: int, number: int, subjec
         fields["class_id"] = N_("Give either a class or a group.")
     if fields:
         raise Invalid(fields)
-    class_id = school_class.id if school_class is not None else (class_of(group) if group.kind != "stream" else None)
+    class_id = school_class.id if school_class is not None else (group.school_class_id if group.kind != "stream" else None)
     with database.atomic():
         e = TimetableEntry.create(school=year.school_id, year=year.id, weekday=weekday, number=number,
                                   subject=subject.id, teacher=_id(teacher), school_class=class_id, group=_id(group),

@@ -57,7 +57,7 @@ def asset(filename: str):
 
 def card_sections(student, user) -> list:
     """Marks and attendance of the current period on a student's card (for those who read the class journal)."""
-    cls = SchoolClass.get_or_none(SchoolClass.id == service.class_of(student))
+    cls = SchoolClass.get_or_none(SchoolClass.id == student.school_class_id)
     if cls is None or not access.can(user, "journal.summary.read", JournalOf.of_class(cls)):
         return []
     period = roster.period_for(student.school_id, clock.today())

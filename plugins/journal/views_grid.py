@@ -14,7 +14,7 @@ from zhurnal.core.ui import login_required
 from zhurnal.plugins.roster import service as roster
 from zhurnal.plugins.roster.models import SchoolClass, StudyGroup, Subject, TeachingAssignment
 
-from . import grid as grids, service
+from . import grid as grids
 from .scope import JournalOf
 from .views_common import _date_arg, _int_arg, _or_404, _period_from_args, _school_id, bp
 
@@ -43,7 +43,7 @@ def _journal_links(user) -> list[dict]:
             key = ("g", grp.id, ta.subject_id)
             target = JournalOf.of_group(grp, ta.subject_id)
             label, url = grp.name, url_for("journal.group_grid", group_id=grp.id, subject_id=ta.subject_id)
-            sort = (service.class_of(grp) or 0, 1, grp.name)
+            sort = (grp.school_class_id or 0, 1, grp.name)
         else:
             cls = ta.school_class
             key = ("c", cls.id, ta.subject_id)

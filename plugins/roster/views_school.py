@@ -21,7 +21,6 @@ from .views import can, period_kind_label, user_school
 def _school_page(school: School, year_id: int | None = None, *, errors: dict | None = None,
                  form: str = "", values: dict | None = None):
     """The school's structure; ``errors`` and ``values`` refill the form named ``form`` (422)."""
-    from .models import AcademicYear
     years = list(AcademicYear.select().where(AcademicYear.school == school.id).order_by(AcademicYear.start.desc()))
     year = service.current_year(school)
     year = next((y for y in years if y.id == year_id), year)
@@ -82,7 +81,6 @@ def create_year():
                              unknown=EXCLUDE)
     except ValidationError as e:
         return _school_page(school, errors=form_errors(e), form="year", values=values)
-    from .models import AcademicYear
     name = data["name"] or f"{data['start'].year}/{data['start'].year + 1}"
     clash = AcademicYear.select().where((AcademicYear.school == school.id) & (
         (AcademicYear.name == name) | ((AcademicYear.start <= data["end"]) & (AcademicYear.end >= data["start"]))))

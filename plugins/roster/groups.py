@@ -27,9 +27,16 @@ def group_students(group_id: int) -> list[Student]:
 
 def group_class_ids(group: StudyGroup) -> set[int]:
     """The classes of a group: its class, or (a stream) the classes of its members."""
-    if group.school_class_id:
-        return {group.school_class_id}
-    return member_class_ids(group.id)
+    return class_ids_of(group.school_class_id, group.id)
+
+
+def class_ids_of(class_id: int | None, group_id: int | None) -> set[int]:
+    """The classes of something given to a class or to a group — a group itself, a lesson, a
+    timetable slot: its class, or (a stream, which has none) the classes of the group's members.
+    A query only for a stream."""
+    if class_id:
+        return {class_id}
+    return member_class_ids(group_id) if group_id else set()
 
 
 def member_class_ids(group_id: int) -> set[int]:
@@ -62,8 +69,23 @@ def group_in_classes(class_ids: Iterable[int]):
     """Condition on :class:`StudyGroup`: the group concerns one of these classes — it is the class's own
     (a split or an individual plan) or has members in it (a stream). For lists of a class's groups."""
     ids = sorted(set(class_ids))
-    return StudyGroup.school_class.in_(ids) | StudyGroup.id.in_(
-        GroupMember.select(GroupMember.group).join(Student).where(Student.school_class.in_(ids)))
+    return StudyGroup.school_class.in_(ids) | StudyGroup.id.in_(_groups_with_members(Student.school_class.in_(ids)))
+
+
+def given_to_class(model, class_id):
+    """Condition on ``model`` — anything given to a class or to a study group, with ``school_class`` and
+    ``group`` columns (a lesson, a timetable slot): the row is the class's (the whole class's or one of
+    its groups') or a stream's that one of its students is in (a stream's rows have no class).
+
+    One condition with a subquery, no query of its own: ``class_id`` is a value or a
+    :func:`zhurnal.core.prepared.slot`, so a prepared statement takes the rule as it is.
+    """
+    return (model.school_class == class_id) | (
+        model.school_class.is_null() & model.group.in_(_groups_with_members(Student.school_class == class_id)))
+
+
+def _groups_with_members(students_where):
+    return GroupMember.select(GroupMember.group).join(Student).where(students_where)
 
 
 def invalid_group_members(kind: str, school_id: int, school_class: SchoolClass | None, parallel: int | None,

@@ -22,16 +22,16 @@ from .accounts import (AccountStopped, IssuedAccount, activation_days, give_guar
 from .classes import (class_by_name, class_students, classes, classes_led_by, create_class, parse_class_name,
                       set_class_teacher, student_counts, update_class)
 from .edits import CLASS_FIELDS, GUARDIAN_FIELDS, SCHOOL_FIELDS, STUDENT_FIELDS, STUDENT_UPDATE_FIELDS
-from .groups import (create_group, group_class_ids, group_in_classes, group_students, groups_class_ids,
-                     invalid_group_members, member_class_ids, set_group_members, update_group)
+from .groups import (class_ids_of, create_group, given_to_class, group_class_ids, group_in_classes, group_students,
+                     groups_class_ids, invalid_group_members, member_class_ids, set_group_members, update_group)
 from .import_write import GuardianPlan, StudentPlan, apply_import, record_export
 from .people import (children_of, children_of_guardians, create_guardian, create_student, guardian_user_ids,
                      guardians_of, link_guardian, personal_data, record_read, student_card, student_left,
                      unlink_guardian, update_guardian, update_student)
 from .structure import (PERIOD_COUNTS, add_holiday, add_subject, assign_teaching, calendar_problems, create_school,
                         create_year, current_year, holiday_dates, holiday_problems, holidays, period_for, periods,
-                        remove_holiday, remove_teaching, school_teachers, set_period_closed, teachers_of_student,
-                        teaches, teaching_of, update_school)
+                        remove_holiday, remove_teaching, school_teachers, set_period_closed, taught_by,
+                        teachers_of_student, teaches, teaching_of, update_school)
 
 __all__ = [
     "StaleEdit",
@@ -39,7 +39,7 @@ __all__ = [
     "current_year", "periods", "period_for", "set_period_closed", "holidays", "holiday_dates", "PERIOD_COUNTS",
     "calendar_problems", "holiday_problems", "create_school", "update_school", "create_year", "add_holiday",
     "remove_holiday", "add_subject", "assign_teaching", "remove_teaching", "teaching_of", "teaches",
-    "teachers_of_student", "school_teachers",
+    "teachers_of_student", "taught_by", "school_teachers",
     # classes
     "classes", "class_students", "classes_led_by", "student_counts", "parse_class_name", "class_by_name",
     "create_class", "set_class_teacher", "update_class",
@@ -48,7 +48,8 @@ __all__ = [
     "create_student", "update_student", "student_left", "create_guardian", "update_guardian", "link_guardian",
     "unlink_guardian", "record_read",
     # study groups
-    "group_students", "group_class_ids", "groups_class_ids", "member_class_ids", "group_in_classes",
+    "group_students", "group_class_ids", "groups_class_ids", "member_class_ids", "class_ids_of", "group_in_classes",
+    "given_to_class",
     "invalid_group_members", "create_group", "update_group", "set_group_members",
     # accounts
     "AccountStopped", "IssuedAccount", "activation_days", "give_guardian_account", "give_student_account",

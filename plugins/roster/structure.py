@@ -209,6 +209,19 @@ def teachers_of_student(student: Student) -> set[int]:
     return {t for (t,) in TeachingAssignment.select(TeachingAssignment.teacher).where(cond).tuples()}
 
 
+def taught_by(teacher):
+    """Condition on :class:`Student`: ``teacher`` teaches the student — their whole class, or a group
+    (a split, a stream, an individual plan) they are in. The same rule as :func:`teachers_of_student`,
+    read the other way (whom a teacher teaches); no query of its own."""
+    tid = getattr(teacher, "id", teacher)
+    return (Student.school_class.in_(TeachingAssignment.select(TeachingAssignment.school_class)
+                                     .where((TeachingAssignment.teacher == tid) &
+                                            TeachingAssignment.school_class.is_null(False))) |
+            Student.id.in_(GroupMember.select(GroupMember.student)
+                           .join(TeachingAssignment, on=(GroupMember.group == TeachingAssignment.group))
+                           .where(TeachingAssignment.teacher == tid)))
+
+
 def school_teachers(school) -> list[User]:
     """Active accounts holding a teacher or class teacher role in the school, by name."""
     sid = getattr(school, "id", school)

@@ -124,6 +124,39 @@ def test_the_classes_of_a_group_are_answered_alike_one_by_one_for_many_and_as_a_
                       .where(service.group_in_classes([cls.id])).tuples()}
             assert listed == {gid for gid, classes in many.items() if cls.id in classes}
         assert service.groups_class_ids([]) == {}
+        assert all(service.class_ids_of(grp.school_class_id, grp.id) == many[grp.id] for grp in groups)
+        assert service.class_ids_of(None, None) == set()
+
+
+def test_rows_given_to_a_class_are_its_own_and_its_pupils_streams(demo_app):
+    """``given_to_class`` (a condition on anything given to a class or a group, here teaching
+    assignments) takes a class's own rows and its pupils' streams' rows, as ``class_ids_of`` says;
+    it holds with a prepared statement's slot too."""
+    from zhurnal.core.prepared import Prepared, slot
+    from zhurnal.plugins.roster import service
+    from zhurnal.plugins.roster.models import SchoolClass, TeachingAssignment as TA
+    prepared = Prepared(lambda: TA.select(TA.id).where(service.given_to_class(TA, slot("cls"))))
+    with demo_app.app_context():
+        rows = list(TA.select())
+        assert any(ta.school_class_id is None and ta.group_id for ta in rows)
+        for cls in SchoolClass.select():
+            want = {ta.id for ta in rows if cls.id in service.class_ids_of(ta.school_class_id, ta.group_id)}
+            got = {i for (i,) in TA.select(TA.id).where(service.given_to_class(TA, cls.id)).tuples()}
+            assert got == want and {i for (i,) in prepared.rows(cls=cls.id)} == want
+
+
+def test_who_teaches_whom_is_one_rule_read_both_ways(demo_app):
+    """``taught_by(teacher)`` holds for exactly the students whose ``teachers_of_student`` has the
+    teacher: whole-class teaching, splits, the stream and the individual plan alike."""
+    from zhurnal.plugins.roster import service
+    from zhurnal.plugins.roster.models import Student, TeachingAssignment as TA
+    with demo_app.app_context():
+        students = list(Student.select())
+        teachers = {t for (t,) in TA.select(TA.teacher).distinct().tuples()}
+        by_student = {st.id: service.teachers_of_student(st) for st in students}
+        for tid in teachers:
+            taught = {i for (i,) in Student.select(Student.id).where(service.taught_by(tid)).tuples()}
+            assert taught == {sid for sid, ts in by_student.items() if tid in ts}, tid
 
 
 def test_the_class_foreign_key_is_school_class_id_in_the_column_class_id(demo_app):

@@ -19,7 +19,7 @@ from zhurnal.core.identity.models import User
 from zhurnal.core.notify.outbox import notify
 from zhurnal.core.prepared import Prepared, slot
 from zhurnal.plugins.roster import service as roster
-from zhurnal.plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup, Subject, TeachingAssignment
+from zhurnal.plugins.roster.models import GroupMember, SchoolClass, Student, Subject, TeachingAssignment
 
 from . import signals
 from .access import Kid, Refused, guardian_record
@@ -87,22 +87,14 @@ def default_recipients(side: str, people: dict[int, dict]) -> list[int]:
     return list(people)
 
 
-def classes_of_staff(user) -> list[int]:
-    """Classes ``user`` leads or teaches (a whole class or one of its groups); two queries."""
-    led = [c for (c,) in SchoolClass.select(SchoolClass.id).where(SchoolClass.class_teacher == user.id).tuples()]
-    taught = (TeachingAssignment.select(TeachingAssignment.school_class, StudyGroup.school_class)
-              .join(StudyGroup, pw.JOIN.LEFT_OUTER, on=(TeachingAssignment.group == StudyGroup.id))
-              .where(TeachingAssignment.teacher == user.id).tuples())
-    return sorted(set(led) | {c for pair in taught for c in pair if c})
-
-
-def students_of_classes(class_ids: list[int]) -> list[Kid]:
-    """Current pupils of these classes, in class-list order."""
-    if not class_ids:
-        return []
+def students_of_staff(user) -> list[Kid]:
+    """Current pupils ``user`` may write about, in class-list order: the pupils of the classes they lead
+    and the pupils they teach (:func:`roster.taught_by <zhurnal.plugins.roster.service.taught_by>`: a
+    whole class, or a group — a split, a stream, an individual plan — the pupil is in); one query."""
+    led = SchoolClass.select(SchoolClass.id).where(SchoolClass.class_teacher == user.id)
     rows = (Student.select(Student.id, Student.last_name, Student.first_name, SchoolClass.parallel,
                            SchoolClass.letter).join(SchoolClass)
-            .where(Student.school_class.in_(class_ids) & Student.left_at.is_null())
+            .where((Student.school_class.in_(led) | roster.taught_by(user.id)) & Student.left_at.is_null())
             .order_by(SchoolClass.parallel, SchoolClass.letter, Student.last_name, Student.first_name).tuples())
     return [Kid(i, last, first, f"{par}{letter}") for i, last, first, par, letter in rows]
 

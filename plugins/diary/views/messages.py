@@ -10,7 +10,7 @@ from zhurnal.plugins.roster.models import Student
 
 from .. import access, messages as messaging
 from ..access import kids_of
-from ..messages import classes_of_staff, students_of_classes
+from ..messages import students_of_staff
 from . import bp
 
 
@@ -26,11 +26,11 @@ def messages():
 
 def _writable_students() -> list:
     """Students the user can start a conversation about: a family's children; for staff the
-    students of the classes they lead or teach (whole class or a group of it)."""
+    pupils of the classes they lead and the pupils they teach (a whole class, or their groups' members)."""
     kids = kids_of(g.user)
     if kids:
         return kids
-    return students_of_classes(classes_of_staff(g.user))
+    return students_of_staff(g.user)
 
 
 @bp.route("/messages/new", methods=["GET", "POST"])

@@ -2,6 +2,8 @@
 and the rule that guardians never reach other guardians."""
 from __future__ import annotations
 
+import re
+
 from tests.conftest import login
 
 from .helpers import audit_actions
@@ -148,3 +150,51 @@ def test_message_pages(ids, demo_app, as_user):
     assert f'value="{ids["student1"]}"' in teacher and f'value="{ids["sibling"]}"' in teacher
     fizruk = as_user("fizruk").get("/diary/messages").get_data(as_text=True)
     assert f'value="{ids["student1"]}"' in fizruk
+
+
+def _teacher_of(demo_app, login_name: str, group) -> None:
+    """A new teacher account (the demo password) teaching ``group`` only."""
+    from zhurnal.core.identity.models import User
+    from zhurnal.plugins.roster import service as roster
+    from .helpers import user
+    with demo_app.app_context():
+        u = User.create(login=login_name, display_name=login_name, password_hash=user("teacher").password_hash,
+                        school=group.school_id, must_change_password=False)
+        roster.assign_teaching(u, group.subject, group=group)
+
+
+def _listed(client) -> set[int]:
+    return {int(v) for v in re.findall(r'<option value="(\d+)"', client.get("/diary/messages").get_data(as_text=True))}
+
+
+def test_a_stream_teacher_writes_to_the_families_of_the_stream(ids, demo_app):
+    """A teacher of a stream only (the 6th parallel's elective, no class of their own) picks among the
+    stream's pupils, from both classes, and may write about each: the list is whom the permission lets
+    them write about (a stream has no class: its pupils are found through its members, roster's rule)."""
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import Student, StudyGroup
+    with demo_app.app_context():
+        stream = StudyGroup.get(StudyGroup.kind == "stream")
+        members = {s.id for s in roster.group_students(stream.id)}
+        outsider = Student.select().where(Student.school_class.in_({Student.get_by_id(m).school_class_id
+                                                                     for m in members}) &
+                                          Student.id.not_in(members)).first().id
+        assert len({Student.get_by_id(m).school_class_id for m in members}) == 2
+    _teacher_of(demo_app, "streamteacher", stream)
+    c = login(demo_app, "streamteacher")
+    assert _listed(c) == members
+    for sid in sorted(members)[:1] + sorted(members)[-1:]:
+        assert c.get(f"/diary/messages/new?student_id={sid}").status_code == 200
+    assert c.get(f"/diary/messages/new?student_id={outsider}").status_code == 403
+
+
+def test_a_group_teacher_picks_among_the_group_only(ids, demo_app):
+    """A teacher of one English group of 5А is offered that group's pupils, not the class's others
+    (whom they may not write about)."""
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import StudyGroup
+    with demo_app.app_context():
+        grp = StudyGroup.get(StudyGroup.name == "5А английский, группа 1")
+        members = {s.id for s in roster.group_students(grp.id)}
+    _teacher_of(demo_app, "groupteacher", grp)
+    assert _listed(login(demo_app, "groupteacher")) == members

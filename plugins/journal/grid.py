@@ -131,11 +131,7 @@ class Grid:
 # and its members' stream lessons) and a study group's.
 
 def _lesson_cond(of_group: bool):
-    if of_group:
-        cond = Lesson.group == slot("target")
-    else:
-        streams = GroupMember.select(GroupMember.group).join(Student).where(Student.school_class == slot("target"))
-        cond = (Lesson.school_class == slot("target")) | (Lesson.school_class.is_null() & Lesson.group.in_(streams))
+    cond = (Lesson.group == slot("target")) if of_group else roster.given_to_class(Lesson, slot("target"))
     return cond & (Lesson.subject == slot("subject")) & (Lesson.date >= slot("date_from")) & \
         (Lesson.date <= slot("date_to"))
 

@@ -14,7 +14,8 @@ from flask import g
 
 from zhurnal.core.access import Permission
 from zhurnal.core.prepared import Prepared, slot
-from zhurnal.plugins.roster.models import GroupMember, StudyGroup, TeachingAssignment
+from zhurnal.plugins.roster import service as roster
+from zhurnal.plugins.roster.models import Student, StudyGroup, TeachingAssignment
 
 from .models import Lesson
 from .scope import JournalOf, PupilOf
@@ -59,13 +60,13 @@ def teaches_lesson(user, lesson: Lesson) -> bool:
 
 
 def teaches_student(user, class_id: int | None, student_id: int) -> bool:
-    """Does the user teach the student's whole class, or a group the student is in?"""
+    """Does the user teach the student's whole class, or a group the student is in?
+    (:func:`roster.taught_by <zhurnal.plugins.roster.service.taught_by>`; no query when the class answers.)"""
     rows = teaching(user)
     if class_id is not None and any(cls == class_id for _s, cls, _g, _gc in rows):
         return True
-    groups = [grp for _s, _c, grp, _gc in rows if grp]
-    return bool(groups) and GroupMember.select().where(
-        (GroupMember.student == student_id) & GroupMember.group.in_(groups)).exists()
+    return any(grp for _s, _c, grp, _gc in rows) and Student.select().where(
+        (Student.id == student_id) & roster.taught_by(user.id)).exists()
 
 
 def teacher_check(user, obj, scope) -> bool:

@@ -22,7 +22,7 @@ import peewee as pw
 
 from zhurnal.core.identity.models import User
 from zhurnal.plugins.roster import service as roster
-from zhurnal.plugins.roster.models import GroupMember, Period, Student, Subject
+from zhurnal.plugins.roster.models import Period, Student, Subject
 
 from .common import Teacher, _id, _lesson_query, _lessons_where, _range
 from .models import Attendance, History, Lesson, Mark, Remark, TermMark, WorkKind
@@ -171,10 +171,7 @@ def control_works(class_id=None, student=None, date_from: dt.date | None = None,
         return [x for x in student_lessons(student, date_from, date_to, include_cancelled=False) if x.is_control]
     if class_id is None:
         return []
-    cid = _id(class_id)
-    streams = GroupMember.select(GroupMember.group).join(Student).where(Student.school_class == cid)
-    q = (_lesson_query().where(((Lesson.school_class == cid) |
-                                (Lesson.school_class.is_null() & Lesson.group.in_(streams)))
+    q = (_lesson_query().where(roster.given_to_class(Lesson, _id(class_id))
                                & (Lesson.is_control == True) & (Lesson.cancelled == False)))  # noqa: E712
     q = _range(q, Lesson.date, date_from, date_to)
     return list(q.order_by(Lesson.date, Lesson.number))

@@ -39,7 +39,7 @@ class JournalOf:
     def of_group(cls, group: StudyGroup, subject_id: int | None = None) -> "JournalOf":
         return cls(group.school_id, group_id=group.id, class_id=group.school_class_id,
                    subject_id=subject_id if subject_id is not None else group.subject_id,
-                   class_ids=frozenset(group_classes(group.id, group.school_class_id)))
+                   class_ids=frozenset(classes_of(group.school_class_id, group.id)))
 
 
 @dataclass(frozen=True)
@@ -58,14 +58,14 @@ class PupilOf:
         return cls(student.school_id, student.id, student.school_class_id)
 
 
-def group_classes(group_id: int, class_id: int | None = None) -> set[int]:
-    """Classes of a group (its class, or the classes of a stream's members); cached per request."""
-    if class_id:
-        return {class_id}
+def classes_of(class_id: int | None, group_id: int | None) -> set[int]:
+    """Classes of a group, a lesson or a timetable slot (its class, or the classes of a stream's
+    members: :func:`roster.class_ids_of <zhurnal.plugins.roster.service.class_ids_of>`); cached per request."""
     cache = g.setdefault("_journal_group_classes", {})
-    if group_id not in cache:
-        cache[group_id] = roster.member_class_ids(group_id)
-    return cache[group_id]
+    key = (class_id, group_id)
+    if key not in cache:
+        cache[key] = roster.class_ids_of(class_id, group_id)
+    return cache[key]
 
 
 def lesson_access_key(lesson: Lesson) -> tuple:
@@ -75,25 +75,13 @@ def lesson_access_key(lesson: Lesson) -> tuple:
     return (lesson.school_id, lesson.school_class_id, lesson.group_id, lesson.subject_id, lesson.teacher_id)
 
 
-def lesson_class_ids(lesson: Lesson) -> set[int]:
-    if lesson.school_class_id:
-        return {lesson.school_class_id}
-    if lesson.group_id:
-        return group_classes(lesson.group_id)
-    return set()
-
-
 def scope_of(obj) -> Scope | None:
     if isinstance(obj, JournalOf):
         return Scope.of(obj.school_id, obj.class_ids)
     if isinstance(obj, PupilOf):
         return Scope.of(obj.school_id, [obj.class_id] if obj.class_id else [], [obj.student_id])
-    if isinstance(obj, Lesson):
-        return Scope.of(obj.school_id, lesson_class_ids(obj))
-    if isinstance(obj, TimetableEntry):
-        classes = [obj.school_class_id] if obj.school_class_id else (
-            group_classes(obj.group_id) if obj.group_id else [])
-        return Scope.of(obj.school_id, classes)
+    if isinstance(obj, (Lesson, TimetableEntry)):
+        return Scope.of(obj.school_id, classes_of(obj.school_class_id, obj.group_id))
     if isinstance(obj, Remark):
         st = Student.get_by_id(obj.student_id)
         return Scope.of(st.school_id, [st.school_class_id] if st.school_class_id else [], [st.id])

@@ -13,12 +13,13 @@ from zhurnal.core import audit
 from zhurnal.core.db import database, utcnow
 from zhurnal.core.i18n import N_
 from zhurnal.plugins.roster import service as roster
-from zhurnal.plugins.roster.models import AcademicYear, GroupMember, Period, SchoolClass, Student, StudyGroup, Subject
+from zhurnal.plugins.roster.models import AcademicYear, Period, SchoolClass, Student, StudyGroup, Subject
 
 from .closed_periods import _audit_override, _check_open, lesson_period
 from .common import Invalid, Teacher, _id, _range
 from .lessons import period_of_date
 from .models import CHANGE_KINDS, BellTime, Lesson, TimetableChange, TimetableEntry
+from .pupil_lessons import pupil_condition
 from . import signals
 
 
@@ -48,34 +49,17 @@ def timetable_for_class(class_id, day: dt.date | None = None) -> list[TimetableE
     :param day: only entries valid on that day (default: all)
     :returns: :class:`TimetableEntry` rows with ``subject``, ``teacher``, ``group`` joined
     """
-    cid = _id(class_id)
-    streams = (GroupMember.select(GroupMember.group).join(Student)
-               .where(Student.school_class == cid))
-    q = _timetable_query().where((TimetableEntry.school_class == cid) |
-                                 (TimetableEntry.school_class.is_null() & TimetableEntry.group.in_(streams)))
-    q = _valid_on(q, day)
+    q = _valid_on(_timetable_query().where(roster.given_to_class(TimetableEntry, _id(class_id))), day)
     return list(q.order_by(TimetableEntry.weekday, TimetableEntry.number, TimetableEntry.id))
 
 
 def timetable_for_student(student, day: dt.date | None = None) -> list[TimetableEntry]:
-    """The weekly timetable as one student attends it (other groups' slots left out)."""
+    """The weekly timetable as one student attends it: the slots of the lessons that concern them
+    (:func:`.pupil_lessons.pupil_condition`, the rule of :func:`student_lessons`; other groups' slots
+    left out). One query."""
     if not isinstance(student, Student):
         student = Student.get_by_id(student)
-    rows = list(GroupMember.select(StudyGroup.id, StudyGroup.kind, StudyGroup.subject)
-                .join(StudyGroup).where(GroupMember.student == student.id).tuples())
-    mine = [g for g, _k, _s in rows]
-    individual = [s for _g, k, s in rows if k == "individual" and s]
-    cond = None
-    if student.school_class_id:
-        cond = (TimetableEntry.school_class == student.school_class_id) & (
-            TimetableEntry.group.is_null() | (TimetableEntry.group.in_(mine) if mine else pw.SQL("1 = 0")))
-        if individual:
-            cond &= ~(TimetableEntry.group.is_null() & TimetableEntry.subject.in_(individual))
-    if mine:
-        cond = TimetableEntry.group.in_(mine) if cond is None else (cond | TimetableEntry.group.in_(mine))
-    if cond is None:
-        return []
-    q = _valid_on(_timetable_query().where(cond), day)
+    q = _valid_on(_timetable_query().where(pupil_condition(TimetableEntry, student.id, student.school_class_id)), day)
     return list(q.order_by(TimetableEntry.weekday, TimetableEntry.number, TimetableEntry.id))
 
 

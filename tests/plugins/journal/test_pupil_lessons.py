@@ -38,7 +38,7 @@ def test_the_rule_covers_splits_streams_individual_plans_and_pupils_out_of_class
             assert all((x.group_id is None and x.school_class_id == cid) or x.group_id in mine for x in lessons)
             if individual.id in mine:  # an individual plan replaces the class's lessons of that subject
                 assert all(x.group_id == individual.id for x in lessons if x.subject_id == individual.subject_id)
-            # the timetable follows the same rule (the journal's timetable reads it on its own still)
+            # the timetable follows the same rule (timetable_for_student reads through it)
             slots = (TimetableEntry.select(TimetableEntry.id)
                      .where(service.pupil_condition(TimetableEntry, st.id, cid)).order_by(TimetableEntry.id))
             assert [e.id for e in slots] == sorted(e.id for e in service.timetable_for_student(st)), st.full_name

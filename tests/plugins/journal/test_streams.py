@@ -77,3 +77,31 @@ def test_class_grid_and_control_works_include_the_stream(demo_app, as_user, ids,
         f"/api/v1/students/{member}/control-works?period_id={ids['period_q2']}").get_json()]
     assert stream["lesson"] not in [x["id"] for x in as_user("director").get(
         f"/api/v1/students/{stream['outsider']}/control-works?period_id={ids['period_q2']}").get_json()]
+
+
+def test_a_stream_slot_is_in_both_classes_timetables_and_in_its_members_own(demo_app, as_user, ids, stream):
+    """One rule of which slots are a class's (roster's ``given_to_class``) and one of which concern a pupil
+    (``pupil_condition``): the stream's slots are in 6А's and 6Б's timetables, in a member's timetable
+    and diary calendar, not in a classmate's outside the stream; their scope is both classes."""
+    from zhurnal.plugins.journal import service
+    from zhurnal.plugins.journal.models import TimetableEntry
+    from zhurnal.plugins.journal.scope import scope_of
+    with demo_app.test_request_context():
+        slots = {e.id for e in TimetableEntry.select().where(TimetableEntry.group == stream["group"])}
+        assert slots and all(TimetableEntry.get_by_id(e).school_class_id is None for e in slots)
+        classes = set(stream["members"].values())
+        assert len(classes) == 2
+        assert all(scope_of(TimetableEntry.get_by_id(e)).class_ids == classes for e in slots)
+        member = next(iter(stream["members"]))
+        assert slots <= {e.id for e in service.timetable_for_student(member)}
+        assert not slots & {e.id for e in service.timetable_for_student(stream["outsider"])}
+    for cid in classes:
+        tt = as_user("director").get(f"/api/v1/classes/{cid}/timetable").get_json()
+        assert slots <= {e["id"] for e in tt["entries"] if e["class_id"] is None}
+    group_name = StudyGroup.get_by_id(stream["group"]).name
+
+    def calendar_groups(sid):
+        days = as_user("director").get(f"/api/v1/students/{sid}/calendar").get_json()["timetable"]
+        return {x["group"] for d in days for x in d["lessons"]}
+    assert group_name in calendar_groups(member)
+    assert group_name not in calendar_groups(stream["outsider"])

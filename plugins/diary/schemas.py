@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, validate
 
 from zhurnal.core import fields
+from zhurnal.plugins.roster import schemas as roster_schemas
 
 
 # --- requests ----------------------------------------------------------------------------
@@ -170,12 +171,10 @@ class AckOut(Schema):
 
 # --- marks of a period -------------------------------------------------------------------------
 
-class PeriodOut(Schema):
-    id = fields.Int()
-    number = fields.Int()
-    name = fields.Str()
-    start = fields.Date()
-    end = fields.Date()
+class PeriodOut(roster_schemas.PeriodOut):
+    """Roster's reporting period without ``closed`` (a family's diary does not show it)."""
+    class Meta:
+        exclude = ("closed",)
 
 
 class PeriodMarkOut(Schema):
@@ -230,11 +229,12 @@ class ControlWorkOut(Schema):
     teacher = fields.Str()
 
 
-class HolidayOut(Schema):
-    name = fields.Str()
-    start = fields.Date()
-    end = fields.Date()
+class HolidayOut(roster_schemas.HolidayOut):
+    """Roster's holiday as the pupil's calendar shows it: no id, and whether it is over."""
     past = fields.Bool()
+
+    class Meta:
+        exclude = ("id",)
 
 
 class CalendarOut(Schema):
@@ -262,13 +262,8 @@ class ControlRowOut(Schema):
     last_visit_at = fields.DateTime(allow_none=True)
 
 
-class ClassOut(Schema):
-    id = fields.Int()
-    name = fields.Str()
-
-
 class ControlOut(Schema):
-    class_ = fields.Nested(ClassOut, attribute="class", data_key="class")
+    class_ = fields.Nested(roster_schemas.ClassBrief, attribute="class", data_key="class")
     week = fields.Date()
     summary = fields.Dict(keys=fields.Str(), values=fields.Int())
     rows = fields.List(fields.Nested(ControlRowOut))

@@ -5,6 +5,7 @@ import json
 
 from marshmallow import Schema, ValidationError, validate, validates_schema
 from zhurnal.core import fields
+from zhurnal.plugins.roster import schemas as roster_schemas
 
 from .models import ATTENDANCE, CHANGE_KINDS, REMARK_KINDS
 
@@ -261,12 +262,7 @@ class GenerateIn(Schema):
     date_to = fields.Date(load_default=None, data_key="to")
 
 
-class JournalPeriodOut(Schema):
-    id = fields.Int()
-    number = fields.Int()
-    name = fields.Str()
-    start = fields.Date()
-    end = fields.Date()
-    closed = fields.Function(lambda p: p.closed_at is not None)
+class JournalPeriodOut(roster_schemas.PeriodOut):
+    """Roster's reporting period with who closed it and when."""
     closed_at = fields.DateTime(allow_none=True)
     closed_by_id = fields.Int(allow_none=True)

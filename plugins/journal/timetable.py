@@ -56,7 +56,7 @@ def timetable_for_class(class_id, day: dt.date | None = None) -> list[TimetableE
 def timetable_for_student(student, day: dt.date | None = None) -> list[TimetableEntry]:
     """The weekly timetable as one student attends it: the slots of the lessons that concern them
     (:func:`.pupil_lessons.pupil_condition`, the rule of :func:`student_lessons`; other groups' slots
-    left out). One query."""
+    left out). One query (and one for the student given by id)."""
     if not isinstance(student, Student):
         student = Student.get_by_id(student)
     q = _valid_on(_timetable_query().where(pupil_condition(TimetableEntry, student.id, student.school_class_id)), day)

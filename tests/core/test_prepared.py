@@ -1,6 +1,8 @@
 """core.prepared: SQL built once, values bound per call; rows as tuples or as model instances."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from zhurnal.core.prepared import Prepared, slot
@@ -51,6 +53,28 @@ def test_instances_are_peewees_own(demo_app):
         ours.first_name = ours.first_name + "а"                      # and the instance saves like peewee's
         assert ours.is_dirty() and ours.save() == 1
         assert Student.get_by_id(ours.id).first_name == ours.first_name
+
+
+def test_rows_read_dates_and_timestamps_as_peewee_does():
+    """converters() parses SQLite's date and timestamp text with fromisoformat: whatever the text,
+    the value is the one peewee's own python_value gives (odd text included)."""
+    import peewee as pw
+    from zhurnal.core.db import converters
+
+    class Row(pw.Model):
+        at = pw.DateTimeField(null=True)
+        day = pw.DateField(null=True)
+
+    (_n1, at), (_n2, day) = converters([Row.at, Row.day])
+    texts = ["2026-09-01 08:30:00", "2026-09-01 08:30:00.5", "2026-09-01 08:30:00.123456", "2026-09-01",
+             "2026-09-01T08:30:00", "2026-09-01 08:30", "2026-09-01 08:30:00+03:00", "2026-02-30 08:30:00",
+             "2026-13-01", "01.09.2026", "", "2026-09-01 08:30:00.", None, dt.datetime(2026, 9, 1, 8, 30),
+             dt.date(2026, 9, 1)]
+    for text in texts:
+        assert at(text) == Row.at.python_value(text), text
+        assert type(at(text)) is type(Row.at.python_value(text)), text
+        assert day(text) == Row.day.python_value(text), text
+        assert type(day(text)) is type(Row.day.python_value(text)), text
 
 
 def test_on_postgresql_a_statement_is_prepared_once_per_connection(demo_app):

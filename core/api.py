@@ -8,7 +8,6 @@ Errors always look like ``{"error": {"code", "message", "fields"}}``.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -20,6 +19,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, validate
 
 from . import fields
 from .errors import StaleEdit
+from .field_messages import HTTP_MESSAGES, field_messages, translate
 from .i18n import N_
 
 API_PREFIX = "/api/v1"
@@ -34,8 +34,8 @@ class ApiError(Exception):
 
     def response(self):
         # the message and field messages are English msgids: shown in the user's language
-        fields = {k: (_translate(v) if isinstance(v, str) else v) for k, v in self.fields.items()}
-        body = {"error": {"code": self.code, "message": _translate(self.message), "fields": fields, **self.extra}}
+        fields = {k: (translate(v) if isinstance(v, str) else v) for k, v in self.fields.items()}
+        body = {"error": {"code": self.code, "message": translate(self.message), "fields": fields, **self.extra}}
         return jsonify(body), self.status
 
 
@@ -112,75 +112,6 @@ def stale_conflict(e: StaleEdit, bp_name: str, response=None) -> ApiError:
     return conflict(message, current=current)
 
 
-# marshmallow's own messages, shown to users in their language
-_MM_EXACT = {
-    "Missing data for required field.": N_("Required field."),
-    "Unknown field.": N_("Unknown field."),
-    "Field may not be null.": N_("May not be empty."),
-    "Not a valid integer.": N_("Not a valid integer."),
-    "Not a valid string.": N_("Not a valid string."),
-    "Not a valid number.": N_("Not a valid number."),
-    "Not a valid boolean.": N_("Not a valid boolean."),
-    "Not a valid date.": N_("Not a valid date (use YYYY-MM-DD)."),
-    "Not a valid datetime.": N_("Not a valid date and time."),
-    "Not a valid email address.": N_("Not a valid email address."),
-    "Not a valid list.": N_("Not a valid list."),
-    "Invalid input type.": N_("Invalid input type."),
-    "Invalid value.": N_("Invalid value."),
-    "Invalid input.": N_("Invalid input."),
-}
-_MM_PATTERNS = [
-    (re.compile(r"^Must be one of: (?P<x>.*)\.$"), N_("Must be one of: %(x)s.")),
-    (re.compile(r"^Length must be between (?P<a>\d+) and (?P<b>\d+)\.$"), N_("Length must be between %(a)s and %(b)s.")),
-    (re.compile(r"^Shorter than minimum length (?P<a>\d+)\.$"), N_("Shorter than the minimum length %(a)s.")),
-    (re.compile(r"^Longer than maximum length (?P<a>\d+)\.$"), N_("Longer than the maximum length %(a)s.")),
-    (re.compile(r"^Must be greater than or equal to (?P<a>\S+) and less than or equal to (?P<b>\S+)\.$"),
-     N_("Must be between %(a)s and %(b)s.")),
-    (re.compile(r"^Must be greater than or equal to (?P<a>\S+)\.$"), N_("Must be at least %(a)s.")),
-    (re.compile(r"^Must be less than or equal to (?P<a>\S+)\.$"), N_("Must be at most %(a)s.")),
-]
-
-
-#: what the API says for errors raised by Flask itself (no such route, wrong method...)
-_HTTP_MESSAGES = {
-    400: N_("Bad request."), 401: N_("Log in first."), 403: N_("You are not allowed to do this."),
-    404: N_("Not found."), 405: N_("This method is not allowed here."), 409: N_("Conflict."),
-    413: N_("The request is too large."), 415: N_("Send the body as application/json."),
-    429: N_("Too many requests: wait a little and try again."),
-}
-
-
-def _translate(message: str) -> str:
-    from flask_babel import gettext
-    if message in _MM_EXACT:
-        return gettext(_MM_EXACT[message])
-    for pattern, msgid in _MM_PATTERNS:
-        m = pattern.match(message)
-        if m:
-            return gettext(msgid, **m.groupdict())
-    # a plugin's own message (an English msgid marked with N_): its catalog is merged into the app's
-    return gettext(message)
-
-
-def _flatten(messages) -> dict:
-    """marshmallow messages -> {"field": "message; message"} (nested: "a.b")."""
-    out = {}
-
-    def walk(m, path):
-        if isinstance(m, dict):
-            for k, v in m.items():
-                walk(v, path + [str(k)])
-        elif isinstance(m, list) and all(isinstance(x, str) for x in m):
-            out[".".join(path) or "_schema"] = "; ".join(_translate(x) for x in m)
-        elif isinstance(m, list):
-            for x in m:
-                walk(x, path)
-        else:
-            out[".".join(path) or "_schema"] = _translate(str(m))
-    walk(messages, [])
-    return out
-
-
 _SCHEMAS: dict[type, Schema] = {}
 
 
@@ -208,7 +139,7 @@ def load(schema: Schema | type[Schema], data: Any = None, *, partial: bool = Fal
     try:
         return schema.load(data, partial=partial, unknown=RAISE)
     except ValidationError as e:
-        raise invalid(_flatten(e.messages)) from None
+        raise invalid(field_messages(e.messages)) from None
 
 
 def load_args(schema: Schema | type[Schema]) -> dict:
@@ -217,7 +148,7 @@ def load_args(schema: Schema | type[Schema]) -> dict:
     try:
         return schema.load(request.args.to_dict(), unknown=EXCLUDE)
     except ValidationError as e:
-        raise invalid(_flatten(e.messages)) from None
+        raise invalid(field_messages(e.messages)) from None
 
 
 class LazyBody(MutableMapping):
@@ -391,7 +322,7 @@ def install_error_handlers(app) -> None:
                 405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                 422: "invalid", 429: "too_many_requests", 500: "internal_error"}.get(e.code, "error")
         from flask_babel import gettext
-        message = gettext(_HTTP_MESSAGES[e.code]) if e.code in _HTTP_MESSAGES else e.description
+        message = gettext(HTTP_MESSAGES[e.code]) if e.code in HTTP_MESSAGES else e.description
         resp = jsonify({"error": {"code": code, "message": message, "fields": {}}})
         return resp, e.code
 

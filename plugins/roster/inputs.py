@@ -118,8 +118,8 @@ def choice(values, **kw) -> fields.Str:
 def form_errors(err: ValidationError) -> dict[str, str]:
     """Field -> translated message, for re-rendering a page's form."""
     from flask_babel import gettext
-    from zhurnal.core.api import _flatten
-    return {k: gettext(v) for k, v in _flatten(err.messages).items()}
+    from zhurnal.core.field_messages import field_messages
+    return {k: gettext(v) for k, v in field_messages(err.messages).items()}
 
 
 class Args(PageArgs):

@@ -169,8 +169,8 @@ def test_a_stale_edit_is_409_with_the_current_state_dumped_as_the_blueprint_says
     err = _error(client.post("/api/v1/stale/plain"), 409, "conflict")
     assert err["current"] == {"id": 7, "version": 3}
     with app.test_request_context():
-        from zhurnal.core.api import _translate
-        assert err["message"] == _translate(STALE_MESSAGE)
+        from zhurnal.core.field_messages import translate
+        assert err["message"] == translate(STALE_MESSAGE)
     err = _error(client.post("/api/v1/stale/gone"), 409, "conflict")
     assert err["current"] is None
     err = _error(client.post("/api/v1/stale/custom"), 409, "conflict")

@@ -70,6 +70,16 @@ def test_the_upgraded_school_works_and_its_audit_is_intact(upgraded):
     assert teacher.get("/api/v1/me").status_code == 200
 
 
+def test_the_upgraded_audit_is_indexed_by_object(upgraded):
+    """core schema 5: who read a person's records is found through ``(object_type, object_id)``."""
+    app, _meta, _path = upgraded
+    from zhurnal.core import db
+    with app.app_context():
+        by_object = [i.name for i in db.database.get_indexes("core_audit") if i.columns == ["object_type", "object_id"]]
+        assert by_object == ["core_audit_object_type_object_id"]
+        assert db.current_versions()["core"] == 5
+
+
 def test_upgrading_twice_changes_nothing(upgraded):
     app, _meta, path = upgraded
     from zhurnal.core.cli import migrate_all

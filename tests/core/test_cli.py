@@ -68,7 +68,7 @@ def test_init_is_idempotent_and_upgrades_keeping_data(make_app, cli):
     with app2.app_context():
         rows = [(n.text, n.colour) for n in NoteV2.select().order_by(NoteV2.id)]
         assert rows == [("Купить мел", "white"), ("Проверить тетради", "white")]
-        from zhurnal.core.db import current_versions
+        from zhurnal.core.migrations import current_versions
         assert current_versions() == {"core": 5, "core.notify": 1, "notes": 2}
         NoteV2.create(text="Родительское собрание", colour="red")
     r = cli(app2, "init")
@@ -87,7 +87,7 @@ def test_init_is_idempotent_and_upgrades_keeping_data(make_app, cli):
 def test_fresh_plugin_at_version_2_skips_steps(make_app):
     app = make_app(plugins=["notes"], extra_plugins=[notes_plugin(2)])
     with app.app_context():
-        from zhurnal.core.db import current_versions
+        from zhurnal.core.migrations import current_versions
         assert current_versions()["notes"] == 2
         NoteV2.create(text="x", colour="blue")
 

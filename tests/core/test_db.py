@@ -4,7 +4,7 @@ from __future__ import annotations
 import peewee as pw
 import pytest
 
-from zhurnal.core import db
+from zhurnal.core import db, migrations
 from tests.conftest import PG_URL
 
 
@@ -240,11 +240,11 @@ def test_core_schema_5_indexes_the_audit_of_a_schema_4_database(make_app):
         db.database.execute_sql("DROP INDEX core_audit_object_type_object_id")   # the table as schema 4 had it
         assert by_object() == []
         with db.database.atomic():
-            CORE_MIGRATIONS[5](db.migrator())
+            CORE_MIGRATIONS[5](migrations.migrator())
         assert by_object() == ["core_audit_object_type_object_id"]
 
         db.database.execute_sql("DROP INDEX core_audit_object_type_object_id")
-        db.SchemaVersion.update(version=4).where(db.SchemaVersion.plugin == "core").execute()
+        migrations.SchemaVersion.update(version=4).where(migrations.SchemaVersion.plugin == "core").execute()
         lines = []
         migrate_all(app, echo=lines.append)
         assert "core: schema 4 -> 5" in lines

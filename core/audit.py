@@ -60,6 +60,7 @@ class AuditEntry(BaseModel):
 
     class Meta:
         table_name = "core_audit"
+        indexes = ((("object_type", "object_id"), False),)  # who read a record: core.personal_data
 
     @property
     def payload(self) -> dict:

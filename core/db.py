@@ -1,17 +1,16 @@
-"""Database connection, the model base class and per-plugin schema versions.
+"""Database connection and the model base class.
 
 Every model in Zhurnal derives from :class:`BaseModel`, bound to one
-:data:`database` proxy that :func:`init_database` points at SQLite or PostgreSQL.
-Each plugin owns its tables and a schema version recorded in ``core_schema``;
-:func:`migrate` (``zhurnal init``) creates missing tables and runs the plugin's
-numbered upgrade steps, recording each step as it completes. It never drops.
+:data:`database` proxy that :func:`init_database` points at SQLite or PostgreSQL
+(:class:`PostgresqlDatabase`: a pool that can prepare statements server-side;
+:class:`SqliteDatabase`: writers queue on one lock). The tables' schema versions and
+their upgrades live in :mod:`zhurnal.core.migrations`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import contextvars
 import fcntl
-import logging
 import os
 import threading
 import weakref
@@ -19,10 +18,7 @@ from urllib.parse import urlparse
 
 import peewee as pw
 from playhouse.db_url import parseresult_to_dict
-from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.pool import PooledPostgresqlDatabase
-
-log = logging.getLogger("zhurnal.db")
 
 #: The one database every model is bound to; pointed at a real database by init_database().
 database = pw.DatabaseProxy()
@@ -44,22 +40,13 @@ class IdNeverReused(pw.AutoField):
     deleted mark must find nothing rather than the next mark, and a history must never
     mix two rows). PostgreSQL sequences never reuse a value; on SQLite the column is
     ``INTEGER PRIMARY KEY AUTOINCREMENT`` (without it SQLite gives the newest row's id
-    again once that row is deleted). Existing SQLite tables are rebuilt by :func:`migrate`.
+    again once that row is deleted). Existing SQLite tables are rebuilt by
+    :func:`zhurnal.core.migrations.migrate`.
     """
 
     def ddl(self, ctx):
         nodes = super().ddl(ctx)
         return pw.NodeList((nodes, pw.SQL("AUTOINCREMENT"))) if is_sqlite() else nodes
-
-
-class SchemaVersion(BaseModel):
-    """Schema version of each plugin's tables (the kernel is the plugin ``core``)."""
-    plugin = pw.CharField(primary_key=True, max_length=64)
-    version = pw.IntegerField()
-    updated_at = pw.DateTimeField(default=utcnow)
-
-    class Meta:
-        table_name = "core_schema"
 
 
 def init_database(url: str) -> pw.Database:
@@ -342,97 +329,3 @@ def is_sqlite() -> bool:
 
 def is_postgres() -> bool:
     return isinstance(database.obj, pw.PostgresqlDatabase)
-
-
-def migrator():
-    return SqliteMigrator(database.obj) if is_sqlite() else PostgresqlMigrator(database.obj)
-
-
-def current_versions() -> dict[str, int]:
-    if not database.table_exists(SchemaVersion._meta.table_name):
-        return {}
-    return {r.plugin: r.version for r in SchemaVersion.select()}
-
-
-class SchemaError(RuntimeError):
-    """The database cannot be brought to the code's schema (one line)."""
-
-
-def migrate(owner: str, models: list[type[pw.Model]], version: int,
-            steps: dict[int, callable] | None = None) -> tuple[int, int]:
-    """Bring one owner's tables to ``version``.
-
-    Missing tables are created (with indexes). If a version is already recorded,
-    each step ``n`` in ``steps`` with ``recorded < n <= version`` is run in order,
-    in its own transaction, and recorded immediately; a step receives the
-    migrator and must only add or alter, never drop data.
-
-    :returns: (version before, version after); before is 0 for a new owner.
-    """
-    database.create_tables([SchemaVersion], safe=True)
-    row = SchemaVersion.get_or_none(SchemaVersion.plugin == owner)
-    before = row.version if row else 0
-    if before > version:
-        raise SchemaError(f"database schema of {owner!r} is version {before}, newer than the code's {version}: "
-                          "upgrade the code, never downgrade the database")
-    if row is not None:
-        for n in sorted((steps or {})):
-            if before < n <= version:
-                with database.atomic():
-                    steps[n](migrator())
-                    SchemaVersion.update(version=n, updated_at=utcnow()).where(
-                        SchemaVersion.plugin == owner).execute()
-                log.info("%s: schema upgraded to %s", owner, n)
-    with database.atomic():
-        database.create_tables(models, safe=True)
-        SchemaVersion.insert(plugin=owner, version=version, updated_at=utcnow()).on_conflict(
-            conflict_target=[SchemaVersion.plugin],
-            update={SchemaVersion.version: version, SchemaVersion.updated_at: utcnow()},
-        ).execute()
-    if is_sqlite():
-        for model in models:
-            if isinstance(model._meta.primary_key, IdNeverReused):
-                _rebuild_with_autoincrement(model)
-    return before, version
-
-
-def _rebuild_with_autoincrement(model: type[pw.Model]) -> bool:
-    """Rebuild an SQLite table made before its id became :class:`IdNeverReused`.
-
-    SQLite cannot add AUTOINCREMENT to a column: the table is renamed, created anew (with
-    its indexes), its rows copied with their ids, and the old one dropped, in one
-    transaction with foreign keys off (dropping must not cascade to the rows referring
-    to it; references to the table by name stay as they are) and checked before commit.
-    ``sqlite_sequence`` starts from the largest id kept, or the one already recorded.
-
-    :returns: whether the table was rebuilt
-    """
-    table = model._meta.table_name
-    row = database.execute_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
-    if row is None or "AUTOINCREMENT" in row[0].upper():
-        return False
-    old = f"{table}__before_autoincrement"
-    columns = ", ".join(f'"{c.name}"' for c in database.get_columns(table))
-    database.execute_sql("PRAGMA foreign_keys = OFF")
-    database.execute_sql("PRAGMA legacy_alter_table = ON")   # other tables keep referring to the name
-    try:
-        with database.atomic():
-            seq = database.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone() \
-                if database.table_exists("sqlite_sequence") else None
-            database.execute_sql(f'ALTER TABLE "{table}" RENAME TO "{old}"')
-            for (name,) in database.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index' AND "
-                                                "tbl_name = ? AND sql IS NOT NULL", (old,)).fetchall():
-                database.execute_sql(f'DROP INDEX "{name}"')
-            model.create_table(safe=True)   # (a model may declare one index twice: IF NOT EXISTS)
-            database.execute_sql(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{old}"')
-            database.execute_sql(f'DROP TABLE "{old}"')
-            if seq is not None:
-                database.execute_sql("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq[0], table))
-            broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                raise SchemaError(f"rebuilding {table} would break {len(broken)} references: {broken[:3]}")
-    finally:
-        database.execute_sql("PRAGMA legacy_alter_table = OFF")
-        database.execute_sql("PRAGMA foreign_keys = ON")
-    log.info("%s: ids are never reused (AUTOINCREMENT)", table)
-    return True

@@ -27,7 +27,8 @@ def all_models(app) -> list[type[pw.Model]]:
     """Every model of the kernel and the loaded plugins, parents before children."""
     from . import audit
     from .identity.models import MODELS as ID_MODELS
-    models = [db.SchemaVersion, *ID_MODELS, *audit.MODELS]
+    from .migrations import SchemaVersion
+    models = [SchemaVersion, *ID_MODELS, *audit.MODELS]
     for ms in app.extensions["zhurnal"].plugins.per_plugin("zhurnal_models").values():
         models.extend(ms or [])
     return pw.sort_models(list(dict.fromkeys(models)))
@@ -84,7 +85,8 @@ def move(app, target_url: str, echo: Callable[[str], None] = lambda s: None) -> 
 
 def _copy(app, source: pw.Database, target: pw.Database, echo) -> dict[str, int]:
     counts: dict[str, int] = {}
-    models = [m for m in all_models(app) if m is not db.SchemaVersion]
+    from .migrations import SchemaVersion
+    models = [m for m in all_models(app) if m is not SchemaVersion]
     read_snapshot = source.atomic("DEFERRED") if isinstance(source, pw.SqliteDatabase) else source.atomic()
     with read_snapshot, target.atomic():
         if isinstance(source, pw.PostgresqlDatabase):

@@ -172,9 +172,8 @@ def readyz():
 
 def schema_behind(app) -> list[str]:
     """Owners (``core`` and plugins) whose tables are older than this code expects."""
-    from . import db
-    from .migrations import wanted_versions
-    have = {r.plugin: r.version for r in db.SchemaVersion.select()}
+    from .migrations import SchemaVersion, wanted_versions
+    have = {r.plugin: r.version for r in SchemaVersion.select()}
     return sorted(p for p, v in wanted_versions(app).items() if have.get(p, 0) < v)
 
 

@@ -76,9 +76,17 @@ def _plugin_sections(school, user_id, persons: list[dict], viewer) -> dict:
 def _accesses(objects: list[tuple[str, str]], exclude_user_id: int | None) -> list[dict]:
     """Audit entries reading or exporting any of ``objects`` (``(object_type, object_id)``), by
     someone other than the person themselves: who received the data, when, how."""
-    from .audit import AuditEntry
     if not objects:
         return []
+    return [{"at": _plain(e.at), "by_user_id": e.user_id, "by_login": e.login, "action": e.action,
+             "object_type": e.object_type, "object_id": e.object_id, "ip": e.ip}
+            for e in accesses_query(objects, exclude_user_id)]
+
+
+def accesses_query(objects: list[tuple[str, str]], exclude_user_id: int | None):
+    """The query of :func:`_accesses` (``objects`` not empty): it reads the audit through its
+    ``(object_type, object_id)`` index, one range per object."""
+    from .audit import AuditEntry
     cond = None
     for otype, oid in objects:
         c = (AuditEntry.object_type == otype) & (AuditEntry.object_id == str(oid))
@@ -90,8 +98,7 @@ def _accesses(objects: list[tuple[str, str]], exclude_user_id: int | None) -> li
     q = AuditEntry.select().where(cond & suffix).order_by(AuditEntry.id)
     if exclude_user_id is not None:
         q = q.where((AuditEntry.user_id != exclude_user_id) | AuditEntry.user_id.is_null())
-    return [{"at": _plain(e.at), "by_user_id": e.user_id, "by_login": e.login, "action": e.action,
-             "object_type": e.object_type, "object_id": e.object_id, "ip": e.ip} for e in q]
+    return q
 
 
 def _sent_about(student_ids: list[int]) -> list[dict]:

@@ -22,8 +22,8 @@ def init(no_backup):
     a backup into backup_dir (see `zhurnal backup`).
     """
     from flask import current_app
-    from ..db import SchemaError, refresh_statistics
-    from ..migrations import migrate_all, upgrade_plan
+    from ..db import refresh_statistics
+    from ..migrations import SchemaError, migrate_all, upgrade_plan
     plan = upgrade_plan(current_app)
     for line in plan["lines"]:
         click.echo(line)

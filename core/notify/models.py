@@ -10,7 +10,6 @@ from ..identity.models import School, User
 #: failure, retried later) | failed (permanent, or out of tries) | cancelled (consent or
 #: access gone, or the event was withdrawn before sending)
 QUEUED, SENDING, SENT, FAILED, CANCELLED = "queued", "sending", "sent", "failed", "cancelled"
-DELIVERY_STATES = (QUEUED, SENDING, SENT, FAILED, CANCELLED)
 
 
 class Notification(BaseModel):

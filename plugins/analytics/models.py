@@ -11,8 +11,6 @@ from zhurnal.core.db import BaseModel, utcnow
 from zhurnal.core.identity.models import School, User
 from zhurnal.plugins.roster.models import SchoolClass
 
-REPORT_KINDS = ("class", "school")
-
 
 class SentReport(BaseModel):
     """A report the administration sent: the figures as they were when it was made (JSON)."""

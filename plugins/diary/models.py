@@ -69,8 +69,6 @@ class Visit(BaseModel):
         indexes = ((("user", "student"), True), (("student",), False))
 
 
-THREAD_KINDS = ("direct", "announcement")
-
 
 class Thread(BaseModel):
     """A conversation about one student (``direct``) or a class announcement."""

@@ -10,7 +10,8 @@ from flask import Blueprint, abort, g, request
 from flask_babel import gettext as _
 from zhurnal.core import fields
 
-from zhurnal.core.api import ApiError, PageArgs, conflict, endpoint, invalid
+from zhurnal.core.api import ApiError, PageArgs, conflict, endpoint, invalid, stale_state
+from zhurnal.core.i18n import N_
 from zhurnal.plugins.roster.models import SchoolClass, Student
 
 from . import reading, schemas, service
@@ -80,13 +81,16 @@ def student_health(student_id: int):
 def save_health(student_id: int, body: dict):
     student = writable_student(student_id, WRITE)
     version = body.pop("version")
-    try:
-        rec, _changed = service.save_sheet(student, body, version=version, by=g.user, via="api")
-    except service.StaleEdit as e:
-        current = schemas.HealthSheetOut().dump(schemas.sheet(student, e.current, "full"))
-        _audit_read([student], "full", student.school_id)
-        raise conflict(_("The health sheet was changed by someone else; here is the current one."), current=current)
+    rec, _changed = service.save_sheet(student, body, version=version, by=g.user, via="api")  # stale: 409
     return schemas.sheet(student, rec, "full")
+
+
+@stale_state(bp, message=N_("The health sheet was changed by someone else; here is the current one."))
+def _stale_sheet(now: service.CurrentSheet) -> dict:
+    """The current sheet a stale edit is answered with (409), in full: showing it is an audited read."""
+    current = schemas.HealthSheetOut().dump(schemas.sheet(now.student, now.record, "full"))
+    _audit_read([now.student], "full", now.student.school_id)
+    return current
 
 
 @endpoint(bp, "/students/<id:student_id>/health/history", summary="Every version of a student's health sheet, newest first",

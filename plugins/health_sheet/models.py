@@ -23,7 +23,6 @@ PE_GROUP_LABELS = {"main": N_("main"), "preparatory": N_("preparatory"), "specia
                    "exempt": N_("exempt")}
 
 #: who entered the data: the nurse herself, or a class teacher from the nurse's data
-SOURCES = ("nurse", "nurse_data")
 SOURCE_LABELS = {"nurse": N_("nurse"), "nurse_data": N_("class teacher, from the nurse's data")}
 
 #: how a version was written

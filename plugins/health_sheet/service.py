@@ -9,24 +9,24 @@ an API call or a card section shows a student's health data.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import peewee as pw
 
 from zhurnal.core import access, audit
 from zhurnal.core.db import database, utcnow
+from zhurnal.core.errors import StaleEdit
 from zhurnal.plugins.roster.models import Student
 
 from . import signals
 from .models import HealthRecord, HealthVersion, MedicalCertificate, SHEET_FIELDS
 
 
-class StaleEdit(Exception):
-    """The sheet changed since the editor loaded it; ``current`` is the fresh row (or None)."""
-
-    def __init__(self, current: HealthRecord | None) -> None:
-        super().__init__("stale edit")
-        self.current = current
+class CurrentSheet(NamedTuple):
+    """A student's sheet as it is now: the ``current`` of a :class:`~zhurnal.core.errors.StaleEdit`
+    raised by :func:`save_sheet` (``record`` is ``None`` while nothing has been saved)."""
+    student: Student
+    record: HealthRecord | None
 
 
 class AlreadyRemoved(Exception):
@@ -138,7 +138,8 @@ def save_sheet(student: Student, data: dict, *, version: int | None, by=None, vi
     """Replace a student's sheet with ``data``; returns (record, changed).
 
     ``version`` is the version the editor loaded (0 when there was no sheet);
-    ``None`` skips the check (imports). A stale version raises :class:`StaleEdit`.
+    ``None`` skips the check (imports). A stale version raises :class:`~zhurnal.core.errors.StaleEdit`
+    carrying the :class:`CurrentSheet`.
     Every change keeps the previous state in :class:`HealthVersion`.
     """
     values = _clean(data)
@@ -148,7 +149,7 @@ def save_sheet(student: Student, data: dict, *, version: int | None, by=None, vi
             return _save(student, values, version, by, via, source)
     except pw.IntegrityError:
         # two first saves at once: the unique student index refused the second
-        raise StaleEdit(sheet_of(student.id)) from None
+        raise StaleEdit(CurrentSheet(student, sheet_of(student.id))) from None
 
 
 def _save(student, values, version, by, via, source):
@@ -156,7 +157,7 @@ def _save(student, values, version, by, via, source):
     current = sheet_of(student.id)
     if current is None:
         if version not in (None, 0):
-            raise StaleEdit(None)
+            raise StaleEdit(CurrentSheet(student, None))
         rec = HealthRecord.create(school=student.school_id, student=student.id, source=source, entered_by=by_id,
                                   version=1, updated_at=utcnow(), **values)
         _version_row(rec, values, 1, source, via, by_id)
@@ -165,7 +166,7 @@ def _save(student, values, version, by, via, source):
                            "fields": sorted(k for k, v in values.items() if v not in (None, ""))})
         return rec, True
     if version is not None and version != current.version:
-        raise StaleEdit(current)
+        raise StaleEdit(CurrentSheet(student, current))
     diff = {k: [_plain(getattr(current, k)), _plain(v)] for k, v in values.items() if getattr(current, k) != v}
     if not diff:
         return current, False
@@ -173,7 +174,7 @@ def _save(student, values, version, by, via, source):
                             version=HealthRecord.version + 1, **values).where(
         (HealthRecord.id == current.id) & (HealthRecord.version == current.version))
     if q.execute() == 0:
-        raise StaleEdit(sheet_of(student.id))
+        raise StaleEdit(CurrentSheet(student, sheet_of(student.id)))
     _version_row(current, values, current.version + 1, source, via, by_id)
     audit.record("health_sheet.sheet.update", current, user=by, school_id=student.school_id,
                  data={"student": student.id, "source": source, "via": via, "version": current.version + 1,

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 
 from zhurnal.core import access
 from zhurnal.core.clock import today
+from zhurnal.core.errors import StaleEdit
 from zhurnal.core.fields import bounded_int
 from zhurnal.core.i18n import N_
 from zhurnal.core.ui import NavItem, Widget, login_required
@@ -196,7 +197,7 @@ def student_sheet(student_id: int):
     version = body.pop("version")
     try:
         _rec, changed = service.save_sheet(student, body, version=version, by=g.user, via="web")
-    except service.StaleEdit:
+    except StaleEdit:
         return _render_student(student, view, status=409, notice=_(
             "Someone else changed this health sheet while you were editing it. The current data is shown; "
             "enter your changes again."))

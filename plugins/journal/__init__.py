@@ -30,7 +30,7 @@ def _upgrade_to_3(migrator):
     migrate(migrator.add_index("journal_mark", ("student_id", "updated_at"), False))
 
 
-#: numbered schema upgrades, run by ``zhurnal init`` (see core.db.migrate)
+#: numbered schema upgrades, run by ``zhurnal init`` (see core.migrations.migrate)
 migrations = {2: _upgrade_to_2, 3: _upgrade_to_3}
 
 

@@ -67,10 +67,6 @@ class Grid:
     def any_editable(self) -> bool:
         return any(self.editable.values())
 
-    def applies_to(self, student_id: int, lesson_id: int) -> bool:
-        s = self.applies.get(lesson_id)
-        return s is None or student_id in s
-
     def proposed(self, student_id: int) -> str | None:
         return self.scale.propose(self.averages.get(student_id))
 

@@ -38,7 +38,7 @@ def _upgrade_to_4(migrator):
     contacts_to_guardians()
 
 
-#: numbered schema upgrades, run by ``zhurnal init`` (see core.db.migrate)
+#: numbered schema upgrades, run by ``zhurnal init`` (see core.migrations.migrate)
 migrations = {2: _upgrade_to_2, 3: _upgrade_to_3, 4: _upgrade_to_4}
 
 

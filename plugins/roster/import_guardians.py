@@ -171,12 +171,6 @@ def is_pupil_role(value) -> bool | None:
     return None
 
 
-@dataclass
-class Family:
-    pupils: list[int] = field(default_factory=list)  # row numbers
-    guardians: list[tuple[int, Person]] = field(default_factory=list)
-
-
 def link_people(pupils: dict[int, dict], guardian_rows: list[tuple[int, dict, Person]], err) -> dict[int, list]:
     """Rows of the role layout: pupil row number -> its guardians.
 

@@ -91,7 +91,7 @@ def test_rotation_old_entries_verify_with_the_old_key(make_app, databases):
 def test_a_database_of_before_the_key_is_upgraded_to_a_keyed_segment(make_app, databases):
     """Entries of before schema 4 keep their plain hashes; the upgrade signs one entry that covers
     them, and from then on a rewrite of an old entry is found too."""
-    from zhurnal.core.db import SchemaVersion
+    from zhurnal.core.migrations import SchemaVersion
     url = databases.new_url()
     app = make_app(url=url)
     with app.app_context():

@@ -53,7 +53,7 @@ def test_init_is_idempotent_and_upgrades_keeping_data(make_app, cli):
         NoteV1.create(text="Проверить тетради")
     r = cli(app1, "init")
     assert r.exit_code == 0 and "every schema is up to date" in r.output
-    assert "core: schema 4 (up to date)" in r.output and "notes: schema 1 (up to date)" in r.output
+    assert "core: schema 5 (up to date)" in r.output and "notes: schema 1 (up to date)" in r.output
 
     app2 = make_app(plugins=["notes"], extra_plugins=[notes_plugin(2)], url=url, migrate=False)
     r = cli(app2, "init")
@@ -68,8 +68,8 @@ def test_init_is_idempotent_and_upgrades_keeping_data(make_app, cli):
     with app2.app_context():
         rows = [(n.text, n.colour) for n in NoteV2.select().order_by(NoteV2.id)]
         assert rows == [("Купить мел", "white"), ("Проверить тетради", "white")]
-        from zhurnal.core.db import current_versions
-        assert current_versions() == {"core": 4, "core.notify": 1, "notes": 2}
+        from zhurnal.core.migrations import current_versions
+        assert current_versions() == {"core": 5, "core.notify": 1, "notes": 2}
         NoteV2.create(text="Родительское собрание", colour="red")
     r = cli(app2, "init")
     assert "notes: schema 2 (up to date)" in r.output
@@ -87,7 +87,7 @@ def test_init_is_idempotent_and_upgrades_keeping_data(make_app, cli):
 def test_fresh_plugin_at_version_2_skips_steps(make_app):
     app = make_app(plugins=["notes"], extra_plugins=[notes_plugin(2)])
     with app.app_context():
-        from zhurnal.core.db import current_versions
+        from zhurnal.core.migrations import current_versions
         assert current_versions()["notes"] == 2
         NoteV2.create(text="x", colour="blue")
 
@@ -186,7 +186,7 @@ def test_real_init_demo_and_plugins(tmp_path):
            "ZHURNAL_TODAY": "2026-11-26"}
     r = run_zhurnal(["init"], cwd=tmp_path, env=env)
     assert r.returncode == 0, r.stderr
-    assert "core: schema 0 -> 4" in r.stdout and re.search(r"^roster: schema 0 -> \d+$", r.stdout, re.M)
+    assert "core: schema 0 -> 5" in r.stdout and re.search(r"^roster: schema 0 -> \d+$", r.stdout, re.M)
     r = run_zhurnal(["init"], cwd=tmp_path, env=env)
     assert re.search(r"^roster: schema \d+ \(up to date\)$", r.stdout, re.M)
     r = run_zhurnal(["demo", "--students", "5"], cwd=tmp_path, env=env)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import peewee as pw
 import pytest
 
-from zhurnal.core import db
+from zhurnal.core import db, migrations
 from tests.conftest import PG_URL
 
 
@@ -224,3 +224,28 @@ def test_the_wal_is_checkpointed_after_the_writers_lock_is_let_go(make_app, monk
             with db.database.atomic():
                 School.create(name=f"Гимназия {i}", short_name=str(i))
         assert seen == ["free", "free"] and sqlite._checkpoint_every > 20
+
+
+def test_core_schema_5_indexes_the_audit_of_a_schema_4_database(make_app):
+    """The upgrade step of core schema 5 adds the audit's ``(object_type, object_id)`` index, and
+    ``zhurnal init`` on a schema-4 database ends with it, once."""
+    from zhurnal.core.migrations import CORE_MIGRATIONS, migrate_all
+    app = make_app(plugins=["roster"])
+
+    def by_object():
+        return [i.name for i in db.database.get_indexes("core_audit") if i.columns == ["object_type", "object_id"]]
+
+    with app.app_context():
+        assert by_object() == ["core_audit_object_type_object_id"]
+        db.database.execute_sql("DROP INDEX core_audit_object_type_object_id")   # the table as schema 4 had it
+        assert by_object() == []
+        with db.database.atomic():
+            CORE_MIGRATIONS[5](migrations.migrator())
+        assert by_object() == ["core_audit_object_type_object_id"]
+
+        db.database.execute_sql("DROP INDEX core_audit_object_type_object_id")
+        migrations.SchemaVersion.update(version=4).where(migrations.SchemaVersion.plugin == "core").execute()
+        lines = []
+        migrate_all(app, echo=lines.append)
+        assert "core: schema 4 -> 5" in lines
+        assert by_object() == ["core_audit_object_type_object_id"]

@@ -41,11 +41,11 @@ def pg_databases():
 
 
 def _table_counts(app) -> dict:
-    from zhurnal.core import db
+    from zhurnal.core import db, migrations
     with app.app_context():
         db.database.connect(reuse_if_open=True)
         return {m._meta.table_name: m.select().count() for m in dbmove.all_models(app)
-                if m is not db.SchemaVersion}
+                if m is not migrations.SchemaVersion}
 
 
 def _audit_digests(app) -> list:

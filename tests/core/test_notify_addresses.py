@@ -1,7 +1,7 @@
 """One home for recipient addresses: guardians' in the roster's Guardian record, staff's on the account."""
 from __future__ import annotations
 
-from zhurnal.core import db
+from zhurnal.core import migrations
 from zhurnal.core.cli import migrate_all
 from zhurnal.core.identity.models import School, User
 from zhurnal.core.identity.service import create_user
@@ -51,9 +51,9 @@ def test_roster_migration_moves_guardian_account_contacts_into_the_guardian_reco
         User.update(email="anna@example.ru", phone="+79120000000").where(User.id == user.id).execute()
         User.update(email="old-orlov@example.ru").where(User.id == kept_user.id).execute()
         staff, _pw = create_user("teacher3", "Сидорова", school=school.id, email="sidorova@school.example")
-        db.SchemaVersion.update(version=3).where(db.SchemaVersion.plugin == "roster").execute()
+        migrations.SchemaVersion.update(version=3).where(migrations.SchemaVersion.plugin == "roster").execute()
         migrate_all(app, echo=lambda *a: None)
-        assert db.current_versions()["roster"] == roster_plugin.schema_version
+        assert migrations.current_versions()["roster"] == roster_plugin.schema_version
         g1, g2 = Guardian.get_by_id(gd.id), Guardian.get_by_id(kept.id)
         assert (g1.email, g1.phone) == ("anna@example.ru", "+79120000000")
         assert (g2.email, g2.phone) == ("orlov@example.ru", "+79001112233")   # the roster's value wins

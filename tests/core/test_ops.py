@@ -50,9 +50,9 @@ def test_readiness_checks_the_database_schema_and_the_queue(make_app):
     app = make_app(plugins=["roster"])
     r = app.test_client().get("/readyz")
     assert r.status_code == 200 and r.get_json()["checks"] == {"database": "ok", "queue": "ok"}
-    from zhurnal.core import db
+    from zhurnal.core import migrations
     with app.app_context():
-        db.SchemaVersion.update(version=1).where(db.SchemaVersion.plugin == "roster").execute()
+        migrations.SchemaVersion.update(version=1).where(migrations.SchemaVersion.plugin == "roster").execute()
     r = app.test_client().get("/readyz")
     assert r.status_code == 503 and "zhurnal init" in r.get_json()["checks"]["database"]
 

@@ -41,9 +41,9 @@ def test_there_is_an_upgrade_fixture():
 def test_every_row_survives_the_upgrade(upgraded):
     import sqlite3
     app, meta, path = upgraded
-    from zhurnal.core import db
+    from zhurnal.core import migrations
     with app.app_context():
-        versions = {r.plugin: r.version for r in db.SchemaVersion.select()}
+        versions = {r.plugin: r.version for r in migrations.SchemaVersion.select()}
     for plugin, old in meta["schema_versions"].items():
         assert versions.get(plugin, 0) >= old, plugin
     conn = sqlite3.connect(path)
@@ -68,6 +68,16 @@ def test_the_upgraded_school_works_and_its_audit_is_intact(upgraded):
     assert me.status_code == 200
     teacher = login(app, "teacher")
     assert teacher.get("/api/v1/me").status_code == 200
+
+
+def test_the_upgraded_audit_is_indexed_by_object(upgraded):
+    """core schema 5: who read a person's records is found through ``(object_type, object_id)``."""
+    app, _meta, _path = upgraded
+    from zhurnal.core import db, migrations
+    with app.app_context():
+        by_object = [i.name for i in db.database.get_indexes("core_audit") if i.columns == ["object_type", "object_id"]]
+        assert by_object == ["core_audit_object_type_object_id"]
+        assert migrations.current_versions()["core"] == 5
 
 
 def test_upgrading_twice_changes_nothing(upgraded):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import peewee as pw
 import pytest
 
-from zhurnal.core import db
+from zhurnal.core import db, migrations
 from tests.conftest import PG_URL, login
 from tests.plugins.journal.helpers import journal_ids
 
@@ -83,5 +83,5 @@ def test_existing_sqlite_tables_are_rebuilt_with_their_rows_and_references(demo_
         Mark.delete().where(Mark.id == m.id).execute()
         assert Mark.create(lesson=kept.lesson_id, student=kept.student_id, value="4", kind=kept.kind_id).id > m.id
         # a second migration leaves it alone
-        assert not db._rebuild_with_autoincrement(Mark)
+        assert not migrations._rebuild_with_autoincrement(Mark)
         assert History.select().count() > 0

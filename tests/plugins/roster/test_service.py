@@ -10,7 +10,7 @@ from zhurnal.core.tabular import parse_date
 
 
 def test_schema_1_database_is_upgraded_keeping_its_rows(make_app):
-    from zhurnal.core import db
+    from zhurnal.core import db, migrations
     from zhurnal.core.cli import migrate_all
     from zhurnal.core.identity.models import School
     from zhurnal.plugins import roster as roster_plugin
@@ -27,15 +27,15 @@ def test_schema_1_database_is_upgraded_keeping_its_rows(make_app):
         for table in ("roster_class", "roster_group"):
             db.database.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "version"')
         db.database.execute_sql('ALTER TABLE "roster_student" DROP COLUMN "snils"')
-        db.SchemaVersion.update(version=1).where(db.SchemaVersion.plugin == "roster").execute()
+        migrations.SchemaVersion.update(version=1).where(migrations.SchemaVersion.plugin == "roster").execute()
         migrate_all(app, echo=lambda *a: None)
-        assert db.current_versions()["roster"] == roster_plugin.schema_version
+        assert migrations.current_versions()["roster"] == roster_plugin.schema_version
         assert SchoolClass.get_by_id(cls.id).version == 1 and StudyGroup.select().get().version == 1
         from zhurnal.plugins.roster.models import Student
         assert Student.select().get().school_class_id == cls.id  # nothing cascaded
         assert Student.select().get().snils == ""
         migrate_all(app, echo=lambda *a: None)  # idempotent
-        assert db.current_versions()["roster"] == roster_plugin.schema_version
+        assert migrations.current_versions()["roster"] == roster_plugin.schema_version
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -149,6 +149,16 @@ ROLE_LABELS = {
 }
 
 
+def json_island(data: bytes) -> Markup:
+    """JSON text (UTF-8) to put inside ``<script type="application/json">`` on a page, where
+    the page's script reads it with ``JSON.parse``: every ``<`` written ``\\u003c``, which
+    JSON reads the same (it occurs only inside strings), so nothing in the data can close the
+    block or open a comment. ``data`` is usually an API's own answer
+    (``current_app.json.encode(obj)``, the bytes ``jsonify`` answers).
+    """
+    return Markup(data.replace(b"<", b"\\u003c").decode("utf-8"))
+
+
 def role_label(role: str) -> str:
     if role in ROLE_LABELS:
         return _(ROLE_LABELS[role])

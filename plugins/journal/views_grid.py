@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import peewee as pw
-from markupsafe import Markup
 from flask import abort, g, render_template, url_for
 from flask_babel import gettext as _
 
 from zhurnal.core import access, clock
-from zhurnal.core.ui import login_required
+from zhurnal.core.ui import json_island, login_required
 from zhurnal.plugins.roster import service as roster
 from zhurnal.plugins.roster.models import SchoolClass, StudyGroup, Subject, TeachingAssignment
 
@@ -87,8 +86,7 @@ def _grid_page(grid: grids.Grid, args: dict):
                   "not_a_mark": _("«%(value)s» is not a mark here: %(values)s"),
                   "certificate": _("justified by a medical certificate"), "excused": _("excused"),
               }}
-    # "<" only occurs inside JSON strings, where \u003c reads the same: nothing can close the block
-    data = Markup(grid.response().get_data().replace(b"<", b"\\u003c").decode("utf-8"))
+    data = json_island(grid.response().get_data())
     return render_template("journal/grid.html", grid=grid, args=args, config=json.dumps(config, ensure_ascii=False),
                            data=data, today=clock.today(),
                            lesson_href=url_for("journal.lesson_page", lesson_id=0).removesuffix("0"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import get_locale, gettext as _
 
 from zhurnal.core import access, clock
@@ -22,8 +22,9 @@ from zhurnal.plugins.roster import service as roster
 from ..access import kids_of
 from ..week import monday_of
 
-bp = Blueprint("diary", __name__, url_prefix="/diary",
-               template_folder=os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates"))
+_HOME = os.path.dirname(os.path.dirname(__file__))
+bp = Blueprint("diary", __name__, url_prefix="/diary", template_folder=os.path.join(_HOME, "templates"))
+STATIC = os.path.join(_HOME, "static")
 
 
 def week_param(name: str = "week") -> dt.date:
@@ -58,6 +59,13 @@ def index():
         year = roster.current_year(g.school, clock.today())
         classes = [c for c in roster.classes(g.school, year) if access.can(g.user, "diary.control.read", c)]
     return render_template("diary/index.html", classes=classes)
+
+
+@bp.get("/static/<path:filename>")
+@login_required
+def asset(filename: str):
+    """The diary's scripts (behind the login, like every diary page)."""
+    return send_from_directory(STATIC, filename, max_age=3600)
 
 
 # --- navigation and dashboard ---------------------------------------------------------------------

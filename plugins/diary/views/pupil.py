@@ -3,26 +3,28 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale, gettext as _
 from babel.dates import format_date
 from markupsafe import Markup
 
 from zhurnal.core import clock
 from zhurnal.core.fields import bounded_int
-from zhurnal.core.ui import login_required
+from zhurnal.core.ui import json_island, login_required
 
 from .. import access, marks as marks_of
 from ..access import kids_of
 from ..acknowledgement import acknowledge as acknowledge_week
 from ..calendar import calendar as pupil_calendar
-from ..week import open_week
+from ..week import open_week, week_json
 from . import bp, week_param
 
 
 @bp.get("/students/<id:student_id>")
 @login_required
 def week(student_id: int):
+    """The week's frame (head, week navigation, acknowledgement); its days and news are drawn
+    in the browser (``static/week.js``) from the week API's own answer, embedded in the page."""
     reader = access.reader(student_id)
     monday = week_param()
     if reader.withheld:
@@ -30,8 +32,11 @@ def week(student_id: int):
     data = open_week(reader, monday, via="web")
     kids = kids_of(g.user) if reader.role == "guardian" else []
     locale = str(get_locale())
+    encode = current_app.json.encode
     return render_template("diary/week.html", d=data, st=reader.student, kids=kids, labels=week_labels(locale),
-                           lesson_meta=lesson_meta, day_title=functools.partial(day_title, locale=locale))
+                           day_title=functools.partial(day_title, locale=locale),
+                           week_data=json_island(encode(week_json(data))),
+                           words=json_island(encode(drawing_words(data, locale))))
 
 
 def consent_notice(reader: access.Reader, tab: str):
@@ -41,49 +46,58 @@ def consent_notice(reader: access.Reader, tab: str):
                            tab=tab, labels=week_labels(str(get_locale()))), 403
 
 
-def lesson_meta(lesson: dict, room: str) -> str:
-    """The line under a lesson's subject on the week page, «08:30–09:15 · каб. 21 · teacher»,
-    as plain text (the template escapes it). ``room`` is the label of a room number.
-
-    Made here rather than in the template: every lesson shows it, and the template's
-    conditions, calls and escaping of each piece cost several times more.
-    """
-    parts = []
-    if lesson["start"]:
-        parts.append(f"{lesson['start']:%H:%M}–{lesson['end']:%H:%M}")
-    if lesson["room"]:  # a number reads "каб. 21", a named room (спортзал) as it is
-        parts.append(room % {"room": lesson["room"]} if lesson["room"][:1].isdigit() else lesson["room"])
-    if lesson["teacher"]:
-        parts.append(lesson["teacher"])
-    # without the bell's times the line starts with the separator, as it always has
-    return " · ".join(parts) if lesson["start"] else "".join(" · " + p for p in parts)
-
-
 @functools.lru_cache(maxsize=1024)
 def day_title(day, pattern: str = "EEEE, d MMMM", *, locale: str) -> str:
     """``day`` written by ``pattern`` in ``locale`` (a week's dates repeat on every page: written once)."""
     return format_date(day, pattern, locale=locale)
 
 
+def drawing_words(data: dict, locale: str) -> dict:
+    """What ``static/week.js`` writes besides the week's data, in ``locale``: the labels
+    (:func:`script_labels`), each day's title («понедельник, 17 мая») and the news box's
+    dates and time, as the server writes dates (Babel), keyed by the ISO dates of the JSON."""
+    news = data["news"]
+    shown = news and news["total"]
+    return {
+        "labels": script_labels(locale),
+        "days": {d["date"].isoformat(): day_title(d["date"], locale=locale) for d in data["days"]},
+        "since": format_datetime(news["since"], "short") if shown else None,
+        "dates": {x["date"].isoformat(): day_title(x["date"], "d MMM", locale=locale)
+                  for x in news["marks"] + news["absences"]} if shown else {},
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def script_labels(locale: str) -> dict:
+    """The labels ``static/week.js`` draws the days and the news with, in ``locale`` (the
+    current one: call it with that), translated once per language. Plain text: the script
+    sets them as text; ``%(room)s``, ``%(d)s`` and ``%(n)d`` are filled there."""
+    return {
+        "attendance": {"absent": _("absent"), "ill": _("ill"), "valid": _("absent for a valid reason"),
+                       "late": _("late")},
+        "remark": {"remark": _("Remark"), "recommendation": _("Recommendation"), "praise": _("Praise")},
+        "room": _("room %(room)s"), "news": _("New since your last visit"), "changed": _("changed"),
+        "lesson_n": _("lesson %(n)d"), "topic": _("Topic:"), "hw": _("Homework:"), "due": _("due %(d)s"),
+        "cancelled": _("Cancelled"), "substitution": _("Substitution"), "room_changed": _("Room changed"),
+        "control": _("Control work"), "none": _("No lessons."), "today": _("Today"),
+    }
+
+
 @functools.lru_cache(maxsize=8)
 def week_labels(locale: str) -> dict:
-    """The week page's recurring labels in ``locale`` (the current one: call it with that).
+    """The diary pages' recurring labels in ``locale`` (the current one: call it with that).
 
     Translated once per language instead of on every page (a translation lookup costs
     several microseconds, and the page shows a score of them), and made as the template's
-    ``_()`` makes them: markup, with a NUL character where the page puts a date; ``room``
-    is plain text for :func:`lesson_meta`.
+    ``_()`` makes them: markup.
     """
-    def m(text: str, **values) -> Markup:
-        return Markup(text) % values
+    m = Markup
     return {
         "attendance": {"absent": m(_("absent")), "ill": m(_("ill")), "valid": m(_("absent for a valid reason")),
                        "late": m(_("late"))},
-        "remark": {"remark": m(_("Remark")), "recommendation": m(_("Recommendation")), "praise": m(_("Praise"))},
-        "room": _("room %(room)s"),
         "page": {"title": m(_("Diary")), "weeks": m(_("Weeks")), "previous": m(_("Previous")),
-                 "this_week": m(_("this week")), "next": m(_("Next")), "news": m(_("New since your last visit")),
-                 "changed": m(_("changed")), "lesson_n": Markup(_("lesson %(n)d"))},
+                 "this_week": m(_("this week")), "next": m(_("Next")),
+                 "noscript": m(_("The week's lessons, marks and homework are shown with JavaScript on."))},
         "ack": {"done": Markup(_("You acknowledged this week on %(at)s.")),
                 "outdated": Markup(_("You acknowledged this week on %(at)s; there are new marks or remarks since.")),
                 "not_begun": m(_("You can acknowledge a week once it has begun.")), "button": m(_("Acknowledged")),
@@ -94,10 +108,7 @@ def week_labels(locale: str) -> dict:
         "head": {"write": m(_("Write to a teacher")), "read_only": m(_("Read-only view")),
                  "back": m(_("Back to the class")), "children": m(_("Children")), "sections": m(_("Diary sections")),
                  "week": m(_("Week")), "marks": m(_("Marks")), "timetable": m(_("Timetable"))},
-        "lesson": {"topic": m(_("Topic:")), "hw": m(_("Homework:")), "due": m(_("due %(d)s"), d="\x00"),
-                   "cancelled": m(_("Cancelled")), "substitution": m(_("Substitution")),
-                   "room_changed": m(_("Room changed")), "control": m(_("Control work")), "none": m(_("No lessons.")),
-                   "today": m(_("Today"))},
+        "lesson": {"hw": m(_("Homework:"))},
     }
 
 

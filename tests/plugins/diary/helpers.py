@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 
 from tests.conftest import TODAY
 
@@ -63,3 +65,19 @@ def audit_actions(app, action: str, **where) -> list:
         for k, v in where.items():
             q = q.where(getattr(AuditEntry, k) == v)
         return list(q.order_by(AuditEntry.id))
+
+
+def page_block(html: str, block: str = "dy-data") -> dict:
+    """A JSON block the week page embeds for its script: ``dy-data`` (the week API's answer)
+    or ``dy-words`` (labels, day titles, the news box's dates)."""
+    found = re.search(rf'<script type="application/json" id="{block}">(.*?)</script>', html, re.S)
+    assert found, f"the page has no {block} block"
+    return json.loads(found.group(1))
+
+
+def week_page(client, student_id: int, week: dt.date | None = None) -> tuple[dict, dict]:
+    """(the week's JSON, the words) a week page embeds, as ``client`` opens it."""
+    r = client.get(f"/diary/students/{student_id}" + (f"?week={week.isoformat()}" if week else ""))
+    assert r.status_code == 200, r.status_code
+    html = r.get_data(as_text=True)
+    return page_block(html), page_block(html, "dy-words")

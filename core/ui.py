@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
-from flask import (Blueprint, current_app, g, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, current_app, g, has_request_context, redirect, render_template, request,
+                   session, url_for)
 from flask_babel import format_date, format_datetime, get_locale, gettext as _
 from markupsafe import Markup
 
@@ -34,7 +35,46 @@ class NavItem:
     params: tuple = ()
 
     def href(self) -> str:
-        return self.url or url_for(self.endpoint, **dict(self.params))
+        return self.url or href(self.endpoint, **dict(self.params))
+
+
+def href(endpoint: str, **values) -> str:
+    """``url_for(endpoint, **values)`` for the links every page's layout and menu draw, worked
+    out once per app, endpoint and values: the URL map does not change while the app runs.
+    (An app with ``url_defaults`` callbacks, whose URLs may depend on the request, gets
+    ``url_for`` every time.)"""
+    app = current_app._get_current_object()
+    if any(app.url_default_functions.values()):
+        return url_for(endpoint, **values)
+    cache = app.extensions.setdefault("zhurnal_hrefs", {})
+    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    url = cache.get(key)
+    if url is None:
+        if len(cache) >= 4096:   # menu links with ids (a child's page) are many but few at a time
+            cache.clear()
+        url = cache[key] = url_for(endpoint, **values)
+    return url
+
+
+def shell_words(lang: str) -> dict:
+    """The layout's fixed words and links in ``lang`` (the current language: call it with that),
+    translated and worked out once per app and language instead of on every page."""
+    cache = current_app.extensions.setdefault("zhurnal_shell", {})
+    key = (lang, request.script_root)
+    words = cache.get(key)
+    if words is None:
+        words = cache[key] = {
+            "zhurnal": _("Zhurnal"), "language": _("Language"), "my_account": _("My account"),
+            "change_password": _("Change password"), "report": _("Report lost or stolen password"),
+            "log_out": _("Log out"), "main_menu": _("Main menu"),
+            "footer": _("Zhurnal — electronic class journal and diary"),
+            "css": href("static", filename="zhurnal.css"), "js": href("static", filename="zhurnal.js"),
+            "home": href("ui.dashboard"), "lang_ru": href("ui.set_language", code="ru"),
+            "lang_en": href("ui.set_language", code="en"), "account": href("identity.account"),
+            "password": href("identity.change_password"), "compromised": href("identity.report_compromised"),
+            "logout": href("identity.logout"),
+        }
+    return words
 
 
 @dataclass
@@ -184,16 +224,22 @@ def install(app) -> None:
                 from .builtin_hooks import core_nav
                 nav = g._zh_nav = sorted(core_nav(user) + collect("zhurnal_nav_items", user=user, school=g.school),
                                          key=lambda n: (n.priority, n.label))
-        return {
+        lang = str(get_locale() or "ru")
+        out = {
             "nav_items": nav,
             "current_user_": user,
             "current_school": g.get("school"),
             "can": lambda perm, obj=None: access.can(user, perm, obj),
-            "lang": str(get_locale() or "ru"),
+            "lang": lang,
             "role_label": role_label,
             "user_roles": sorted(access.roles(user)) if user else [],
             "incident_state": _incident_state,
         }
+        if has_request_context():   # a page (not a job's message): the layout's words and links
+            out["shell"] = shell_words(lang)
+            # the language links come back here (as url_for would write its "next")
+            out["lang_next"] = "?" + urlencode([("next", request.full_path)], safe="!$'()*,/:;?@")
+        return out
 
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="short": format_datetime(d, fmt) if d else ""

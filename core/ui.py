@@ -241,6 +241,7 @@ def install(app) -> None:
             out["lang_next"] = "?" + urlencode([("next", request.full_path)], safe="!$'()*,/:;?@")
         return out
 
+    app.jinja_env.globals["href"] = href   # url_for for links drawn on every page of a kind
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="short": format_datetime(d, fmt) if d else ""
 

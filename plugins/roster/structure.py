@@ -217,15 +217,12 @@ def teachers_of_student(student: Student) -> set[int]:
             .distinct().tuples()}
 
 
-def taught_by(teacher, subjects=None):
+def taught_by(teacher):
     """Condition on :class:`Student`: ``teacher`` teaches the student — their whole class, or a group
     (a split, a stream, an individual plan) they are in. The same rule as :func:`teaching_student`,
-    read the other way (whom a teacher teaches); no query of its own. ``subjects`` (ids, or a query
-    selecting subject ids) counts only the teaching of those subjects."""
+    read the other way (whom a teacher teaches); no query of its own."""
     tid = getattr(teacher, "id", teacher)
     mine = TeachingAssignment.teacher == tid
-    if subjects is not None:
-        mine = mine & TeachingAssignment.subject.in_(subjects)
     return (Student.school_class.in_(TeachingAssignment.select(TeachingAssignment.school_class)
                                      .where(mine & TeachingAssignment.school_class.is_null(False))) |
             Student.id.in_(GroupMember.select(GroupMember.student)

@@ -19,7 +19,7 @@ from zhurnal.core.identity.models import User
 from zhurnal.core.notify.outbox import notify
 from zhurnal.core.prepared import Prepared, slot
 from zhurnal.plugins.roster import service as roster
-from zhurnal.plugins.roster.models import GroupMember, SchoolClass, Student, Subject, TeachingAssignment
+from zhurnal.plugins.roster.models import SchoolClass, Student, Subject, TeachingAssignment
 
 from . import signals
 from .access import Kid, Refused, guardian_record
@@ -30,17 +30,14 @@ from .models import Message, Thread, ThreadMember
 
 def staff_of(student: Student) -> dict[int, dict]:
     """Staff a family may write to about ``student``: the class teacher and every teacher
-    of the student's class or groups. ``{user_id: {"name", "roles": [...]}}``."""
-    groups = GroupMember.select(GroupMember.group).where(GroupMember.student == student.id)
-    cond = TeachingAssignment.group.in_(groups)
-    cid = student.school_class_id
-    if cid:
-        cond = (TeachingAssignment.school_class == cid) | cond
+    of the student's class or groups (:func:`roster.teaching_student
+    <zhurnal.plugins.roster.service.teaching_student>`, the rule of ``teachers_of_student``, with
+    names and subjects in the same query). ``{user_id: {"name", "roles": [...]}}``."""
     out: dict[int, dict] = {}
-    ct = student.school_class.class_teacher_id if cid else None
+    ct = student.school_class.class_teacher_id if student.school_class_id else None
     rows = (TeachingAssignment.select(TeachingAssignment.teacher, User.display_name, Subject.name)
             .join(User, on=(TeachingAssignment.teacher == User.id)).switch(TeachingAssignment).join(Subject)
-            .where(cond).order_by(User.display_name, Subject.name).tuples())
+            .where(roster.teaching_student(student)).order_by(User.display_name, Subject.name).tuples())
     for uid, name, subject in rows:
         entry = out.setdefault(uid, {"name": name, "roles": []})
         if subject not in entry["roles"]:

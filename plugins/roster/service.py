@@ -31,7 +31,7 @@ from .people import (children_of, children_of_guardians, create_guardian, create
 from .structure import (PERIOD_COUNTS, add_holiday, add_subject, assign_teaching, calendar_problems, create_school,
                         create_year, current_year, holiday_dates, holiday_problems, holidays, period_for, periods,
                         remove_holiday, remove_teaching, school_teachers, set_period_closed, taught_by,
-                        teachers_of_student, teaches, teaching_of, update_school)
+                        teachers_of_student, teaching_student, teaches, teaching_of, update_school)
 
 __all__ = [
     "StaleEdit",
@@ -39,7 +39,7 @@ __all__ = [
     "current_year", "periods", "period_for", "set_period_closed", "holidays", "holiday_dates", "PERIOD_COUNTS",
     "calendar_problems", "holiday_problems", "create_school", "update_school", "create_year", "add_holiday",
     "remove_holiday", "add_subject", "assign_teaching", "remove_teaching", "teaching_of", "teaches",
-    "teachers_of_student", "taught_by", "school_teachers",
+    "teachers_of_student", "teaching_student", "taught_by", "school_teachers",
     # classes
     "classes", "class_students", "classes_led_by", "student_counts", "parse_class_name", "class_by_name",
     "create_class", "set_class_teacher", "update_class",

@@ -200,26 +200,34 @@ def teaches(user, subject_id: int | None = None, class_id: int | None = None, gr
     return q.exists()
 
 
+def teaching_student(student: Student):
+    """Condition on :class:`TeachingAssignment`: the assignment teaches ``student`` — their whole class,
+    or a group (a split, a stream, an individual plan) they are in. A pupil without a class is taught
+    through their groups only. No query of its own: a query selecting teachers' names or subjects
+    takes it as it is."""
+    cond = TeachingAssignment.group.in_(GroupMember.select(GroupMember.group).where(GroupMember.student == student.id))
+    if student.school_class_id:
+        cond = (TeachingAssignment.school_class == student.school_class_id) | cond
+    return cond
+
+
 def teachers_of_student(student: Student) -> set[int]:
-    """Account ids of everyone teaching the student (their class or one of their groups)."""
-    group_ids = [g for (g,) in GroupMember.select(GroupMember.group).where(GroupMember.student == student.id).tuples()]
-    cond = TeachingAssignment.school_class == student.school_class_id
-    if group_ids:
-        cond = cond | TeachingAssignment.group.in_(group_ids)
-    return {t for (t,) in TeachingAssignment.select(TeachingAssignment.teacher).where(cond).tuples()}
+    """Account ids of everyone teaching the student (:func:`teaching_student`); one query."""
+    return {t for (t,) in TeachingAssignment.select(TeachingAssignment.teacher).where(teaching_student(student))
+            .distinct().tuples()}
 
 
 def taught_by(teacher):
     """Condition on :class:`Student`: ``teacher`` teaches the student — their whole class, or a group
-    (a split, a stream, an individual plan) they are in. The same rule as :func:`teachers_of_student`,
+    (a split, a stream, an individual plan) they are in. The same rule as :func:`teaching_student`,
     read the other way (whom a teacher teaches); no query of its own."""
     tid = getattr(teacher, "id", teacher)
+    mine = TeachingAssignment.teacher == tid
     return (Student.school_class.in_(TeachingAssignment.select(TeachingAssignment.school_class)
-                                     .where((TeachingAssignment.teacher == tid) &
-                                            TeachingAssignment.school_class.is_null(False))) |
+                                     .where(mine & TeachingAssignment.school_class.is_null(False))) |
             Student.id.in_(GroupMember.select(GroupMember.student)
                            .join(TeachingAssignment, on=(GroupMember.group == TeachingAssignment.group))
-                           .where(TeachingAssignment.teacher == tid)))
+                           .where(mine)))
 
 
 def school_teachers(school) -> list[User]:

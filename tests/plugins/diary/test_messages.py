@@ -198,3 +198,26 @@ def test_a_group_teacher_picks_among_the_group_only(ids, demo_app):
         members = {s.id for s in roster.group_students(grp.id)}
     _teacher_of(demo_app, "groupteacher", grp)
     assert _listed(login(demo_app, "groupteacher")) == members
+
+
+def test_a_group_teacher_may_not_write_about_a_pupil_without_a_class(ids, demo_app):
+    """A pupil without a class (not yet placed, or their class removed) is taught by nobody through a
+    class: a teacher of some group only may not write to their family, and the family is offered the
+    teachers of the pupil's own groups only (roster's rule, as the guardians' list says)."""
+    from zhurnal.plugins.diary.messages import staff_of
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import Student, StudyGroup
+    with demo_app.app_context():
+        stream = StudyGroup.get(StudyGroup.kind == "stream")
+        pupil = roster.create_student(stream.school_id, None, {"last_name": "Новиков", "first_name": "Пётр"})
+        assert roster.teachers_of_student(Student.get_by_id(pupil.id)) == set()
+    _teacher_of(demo_app, "streamteacher", stream)
+    c = login(demo_app, "streamteacher")
+    assert pupil.id not in _listed(c)
+    assert c.get(f"/diary/messages/new?student_id={pupil.id}").status_code == 403
+    with demo_app.app_context():
+        roster.set_group_members(stream, [s.id for s in roster.group_students(stream.id)] + [pupil.id])
+        st = Student.get_by_id(pupil.id)
+        teacher = roster.teachers_of_student(st)
+        assert teacher and set(staff_of(st)) == teacher
+    assert c.get(f"/diary/messages/new?student_id={pupil.id}").status_code == 200

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import (Blueprint, current_app, g, has_request_context, redirect, render_template, request,
-                   session, url_for)
+                   send_from_directory, session, url_for)
 from flask_babel import format_date, format_datetime, get_locale, gettext as _
 from markupsafe import Markup
 
@@ -93,6 +93,16 @@ class Widget:
 
 
 bp = Blueprint("ui", __name__)
+
+
+def serve_assets(bp: Blueprint, folder) -> None:
+    """Serve a plugin's scripts and styles from ``folder`` at ``<blueprint prefix>/static/<file>``
+    (endpoint ``<blueprint>.asset``), behind the login like the plugin's pages; the browser may
+    keep them an hour (:mod:`zhurnal.core.headers` leaves ``*.asset`` answers cacheable)."""
+    @bp.get("/static/<path:filename>", endpoint="asset")
+    @login_required
+    def asset(filename: str):
+        return send_from_directory(folder, filename, max_age=3600)
 
 
 def login_required(fn):

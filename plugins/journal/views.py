@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import send_from_directory
 from flask_babel import gettext as _
 
 from zhurnal.core import access, clock
-from zhurnal.core.ui import NavItem, Widget, login_required
+from zhurnal.core.ui import NavItem, Widget, serve_assets
 from zhurnal.plugins.roster import service as roster
 from zhurnal.plugins.roster.models import SchoolClass, Subject
 
@@ -46,11 +45,7 @@ def dashboard_widgets(user, school):
                    context={"lessons": day_of(user, clock.today(), school.id)}, priority=20)]
 
 
-@bp.get("/static/<path:filename>")
-@login_required
-def asset(filename: str):
-    """The journal's scripts and styles (behind the login, like every journal route)."""
-    return send_from_directory(STATIC, filename, max_age=3600)
+serve_assets(bp, STATIC)   # the journal's scripts and styles (journal.asset)
 
 
 # --- the student's card ---------------------------------------------------------------------------

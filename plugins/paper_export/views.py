@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_from_directory,
+from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 
 from zhurnal.core import access, clock
 from zhurnal.core.identity.models import User
 from zhurnal.core.api import PageArgs, load_args
-from zhurnal.core.ui import NavItem, Widget, login_required
+from zhurnal.core.ui import NavItem, Widget, login_required, serve_assets
 from zhurnal.plugins.roster import service as roster
 from zhurnal.plugins.roster.models import Guardian, SchoolClass, StudentGuardian
 
@@ -116,11 +116,7 @@ def _page(cls: SchoolClass, errors: dict | None = None, status: int = 200):
         can_slips=access.can(g.user, SLIPS, cls)), status
 
 
-@bp.get("/static/<path:filename>")
-@login_required
-def asset(filename: str):
-    """The page's script (behind the login like every route here)."""
-    return send_from_directory(STATIC, filename, max_age=3600)
+serve_assets(bp, STATIC)   # the pages' script (paper_export.asset)
 
 
 @bp.get("/classes/<int:class_id>")

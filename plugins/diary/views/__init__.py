@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from flask import Blueprint, abort, g, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 
 from zhurnal.core import access, clock
 from zhurnal.core.fields import bounded_date
-from zhurnal.core.ui import NavItem, Widget, login_required
+from zhurnal.core.ui import NavItem, Widget, login_required, serve_assets
 from zhurnal.plugins.roster import service as roster
 
 from ..access import kids_of
@@ -61,11 +61,7 @@ def index():
     return render_template("diary/index.html", classes=classes)
 
 
-@bp.get("/static/<path:filename>")
-@login_required
-def asset(filename: str):
-    """The diary's scripts (behind the login, like every diary page)."""
-    return send_from_directory(STATIC, filename, max_age=3600)
+serve_assets(bp, STATIC)   # the diary's scripts (diary.asset)
 
 
 # --- navigation and dashboard ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ import functools
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, gettext as _
 from babel.dates import format_date
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from zhurnal.core import clock
 from zhurnal.core.fields import bounded_int
@@ -93,8 +93,7 @@ def week_labels(locale: str) -> dict:
     """
     m = Markup
     return {
-        "attendance": {"absent": m(_("absent")), "ill": m(_("ill")), "valid": m(_("absent for a valid reason")),
-                       "late": m(_("late"))},
+        "attendance": {k: escape(v) for k, v in script_labels(locale)["attendance"].items()},
         "page": {"title": m(_("Diary")), "weeks": m(_("Weeks")), "previous": m(_("Previous")),
                  "this_week": m(_("this week")), "next": m(_("Next")),
                  "noscript": m(_("The week's lessons, marks and homework are shown with JavaScript on."))},

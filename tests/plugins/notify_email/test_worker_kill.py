@@ -111,7 +111,9 @@ def test_workers_killed_at_arbitrary_moments_lose_nothing(notify_app, smtp, tmp_
         _stop(proc, signal.SIGKILL)
     last = _worker(tmp_path, url, smtp)
     try:
-        deadline = time.monotonic() + 60
+        # under load a worker started after two kills was seen to stall one job for 60 s (on PostgreSQL,
+        # after the job's own code had finished; cause open): the wait outlasts that, nothing is asserted less
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline and len({r for rcpt, _m in smtp.messages for r in rcpt}) < N:
             time.sleep(0.2)
         time.sleep(1.0)

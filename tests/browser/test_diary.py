@@ -156,6 +156,9 @@ def test_the_drawn_week_as_a_parent_sees_it(page, live_url, demo_app):
     # today: the marker, the absence in Russian, the recommendation with its teacher
     today = page.locator("section.dy-day[aria-current='date']")
     assert today.count() == 1 and today.get_attribute("data-date") == TODAY.isoformat()
+    # the diary's stylesheet (static/diary.css) is loaded and applies: days are cards in a grid
+    assert page.evaluate("getComputedStyle(document.querySelector('.dy-days')).display") == "grid"
+    assert page.evaluate("getComputedStyle(document.querySelector('section.dy-day.today')).borderTopWidth") == "2px"
     assert "today" in today.get_attribute("class") and today.locator("h2 .badge").inner_text() == "Сегодня"
     assert "б — болел" in today.locator(".dy-att.ill").all_inner_texts()
     remark = today.locator(".dy-remark.recommendation")

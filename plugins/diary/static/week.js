@@ -6,7 +6,7 @@
  * reader's language, each day's title and the news box's dates as the server writes them.
  * The server draws the frame (head, week navigation, acknowledgement); this script draws
  * one <section class="dy-day"> per day into #dy-days and the news box before #ack, with the
- * markup the server drew before (the styles of _style.html rely on it).
+ * markup the server drew before (the styles of static/diary.css rely on it).
  *
  * Everything from the data is set as text (textContent, attributes): homework, comments,
  * remarks and names never become markup. A homework link becomes a link only when its

@@ -34,6 +34,7 @@ def _thread(app, login):
 
 CASES = [
     Case("diary.asset", "GET", "/diary/static/week.js", allow=EVERYONE, note="scripts need a login, nothing more"),
+    Case("diary.asset", "GET", "/diary/static/diary.css", allow=EVERYONE, note="so do the styles"),
     Case("diary.index", "GET", "/diary/", allow=("parent1", "parent2", "student1", "klass5a", "director", "deputy")),
     Case("diary.week", "GET", "/diary/students/{student1}", allow=READ_S1),
     Case("diary.week", "GET", "/diary/students/{sibling}", allow=READ_SIBLING),

@@ -330,3 +330,19 @@ def test_the_week_checks_access_once(ids, demo_app, monkeypatch):
                 if access.can(g.user, "diary.week.read", st):
                     assert diary_access.Reader(g.user, st).may_acknowledge == access.can(
                         g.user, "diary.acknowledge", st), (login_name, st.id)
+
+
+def test_diary_pages_take_their_styles_from_one_stylesheet_the_browser_keeps(demo_app, ids, as_user):
+    """The diary's styles are a file of their own (static/diary.css), linked from each page, not
+    repeated inside every page; it is served to a logged-in user with an hour of caching."""
+    c = as_user("parent1")
+    for path in (f"/diary/students/{ids['student1']}", f"/diary/students/{ids['student1']}/marks",
+                 f"/diary/students/{ids['student1']}/calendar", "/diary/messages", "/diary/help"):
+        html = c.get(path).get_data(as_text=True)
+        assert '<link rel="stylesheet" href="/diary/static/diary.css">' in html, path
+        assert ".dy-day {" not in html, path
+    r = c.get("/diary/static/diary.css")
+    assert r.status_code == 200 and r.mimetype == "text/css"
+    assert ".dy-day {" in r.get_data(as_text=True) and "max-age=3600" in r.headers["Cache-Control"]
+    anonymous = demo_app.test_client().get("/diary/static/diary.css")
+    assert anonymous.status_code in (302, 401)

@@ -2,14 +2,15 @@
 """
 from __future__ import annotations
 
+import functools
 import json
 
 import peewee as pw
 from flask import abort, g, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 
 from zhurnal.core import access, clock
-from zhurnal.core.ui import json_island, login_required
+from zhurnal.core.ui import href, json_island, login_required
 from zhurnal.plugins.roster import service as roster
 from zhurnal.plugins.roster.models import SchoolClass, StudyGroup, Subject, TeachingAssignment
 
@@ -71,25 +72,36 @@ def index():
 # --- the grid -------------------------------------------------------------------------------------
 
 def _grid_page(grid: grids.Grid, args: dict):
-    """The grid's frame drawn here; its cells drawn in the browser (static/grid_cells.js)
-    from the grid API's own answer, embedded in the page as a JSON data block."""
+    """The page around the grid; the grid itself is drawn in the browser (static/grid_table.js)
+    from the grid API's own answer, embedded in the page as a JSON data block, and from
+    ``config``: what the answer does not hold (the words, today, the lesson link, whether
+    period marks may be given here)."""
     scale = grid.scale
     config = {"scale": list(scale.values), "numeric": scale.numeric, "kinds": {k.code: k.weight for k in grid.kinds},
               "attendance": ATTENDANCE_KEYS, "period_id": getattr(grid.period, "id", None),
               "subject_id": getattr(grid.subject, "id", None),
-              "history_url": url_for("journal.history"),
-              "messages": {
-                  "saved": _("Saved."), "conflict": _("Someone else changed this mark: it is now %(value)s."),
-                  "conflict_gone": _("Someone else deleted this mark."), "error": _("Not saved: %(message)s"),
-                  "offline": _("Not saved: no connection."), "history": _("History"),
-                  "no_history": _("No changes recorded."), "full_history": _("Open the history page"),
-                  "not_a_mark": _("«%(value)s» is not a mark here: %(values)s"),
-                  "certificate": _("justified by a medical certificate"), "excused": _("excused"),
-              }}
+              "history_url": href("journal.history"), "today": clock.today().isoformat(),
+              "lesson_href": href("journal.lesson_page", lesson_id=0).removesuffix("0"),
+              "can_term_marks": bool(grid.period and grid.can_term_marks),
+              "messages": _grid_words(str(get_locale()))}
     data = json_island(grid.response().get_data())
     return render_template("journal/grid.html", grid=grid, args=args, config=json.dumps(config, ensure_ascii=False),
-                           data=data, today=clock.today(),
-                           lesson_href=url_for("journal.lesson_page", lesson_id=0).removesuffix("0"))
+                           data=data)
+
+
+@functools.lru_cache(maxsize=8)
+def _grid_words(locale: str) -> dict:
+    """The words the grid's scripts write, in ``locale`` (the current one: call it with that)."""
+    return {
+        "saved": _("Saved."), "conflict": _("Someone else changed this mark: it is now %(value)s."),
+        "conflict_gone": _("Someone else deleted this mark."), "error": _("Not saved: %(message)s"),
+        "offline": _("Not saved: no connection."), "history": _("History"),
+        "no_history": _("No changes recorded."), "full_history": _("Open the history page"),
+        "not_a_mark": _("«%(value)s» is not a mark here: %(values)s"),
+        "certificate": _("justified by a medical certificate"), "excused": _("excused"),
+        "student": _("Student"), "average": _("Average"), "control_work": _("Control work"),
+        "period_mark": _("Period mark"), "proposed": _("Proposed from the weighted average"),
+    }
 
 
 @bp.get("/class/<id:class_id>")

@@ -1,6 +1,8 @@
 """The journal grid in a real browser: keyboard entry by the teacher, read-only for the class teacher."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from zhurnal.plugins.journal.models import Attendance, Lesson, Mark
 from zhurnal.plugins.roster.models import SchoolClass, Student, Subject
 from tests.browser.conftest import ui_login
@@ -112,3 +114,69 @@ def test_a_value_that_is_no_mark_is_said_in_the_cell_and_the_names_stay_readable
                         [box["x"] + box["width"] - 4, box["y"] + box["height"] / 2])
     assert "jr-name" in top
     page.screenshot(path="/tmp/grid_scrolled.png")
+
+
+def test_the_grid_is_drawn_from_its_data_as_the_teacher_and_the_class_teacher_see_it(page, live_url, demo_app):
+    """The whole grid (lessons, names, averages, period marks) is drawn in the browser from the
+    API's answer the page embeds: every part of it as the data says, text as text, and the
+    period mark given through the drawn select."""
+    from tests.plugins.journal.helpers import journal_ids
+    ids = journal_ids(demo_app)
+    hostile = '<img src=x onerror="window.__hit=1">Дроби'
+    with demo_app.app_context():
+        Lesson.update(topic=hostile).where(Lesson.id == ids["lesson_math_5a"]).execute()
+    url = f"{live_url}/journal/class/{ids['class_5a']}?subject_id={ids['subject_math']}&period_id="
+    ui_login(page, live_url, "teacher")
+    page.goto(url + str(ids["period_q2"]))
+    data = page.evaluate("JSON.parse(document.getElementById('jr-data').textContent)")
+    assert data["students"] and data["lessons"] and data["period"]["name"]
+    heads = page.locator("#jr-grid thead th")
+    assert heads.first.inner_text() == "Ученик" and heads.count() == len(data["lessons"]) + 3
+    assert heads.nth(len(data["lessons"]) + 1).inner_text() == "Средний балл"
+    assert heads.last.inner_text() == data["period"]["name"]
+    drawn = page.evaluate("""() => [...document.querySelectorAll('#jr-grid th.jr-lesson')].map(th => ({
+        id: +th.dataset.lesson, cls: th.className, title: th.title, text: th.querySelector('a').textContent,
+        href: th.querySelector('a').getAttribute('href'), k: th.querySelector('.jr-k')?.title || null}))""")
+    for th, x in zip(drawn, data["lessons"], strict=True):
+        assert th["id"] == x["id"] and th["text"] == f"{x['date'][8:10]}.{x['date'][5:7]}"
+        assert th["href"] == f"/journal/lessons/{x['id']}"
+        assert th["title"] == (x["topic"] or "") + (f" — {x['control_title']}" if x["control_title"] else "")
+        assert ("jr-control" in th["cls"]) == x["is_control"] and ("jr-now" in th["cls"]) == (x["date"] == TODAY.isoformat())
+        assert th["k"] == ("Контрольная работа" if x["is_control"] else None)
+    assert any("jr-now" in th["cls"] for th in drawn)
+    # the hostile topic is a title, no element, and ran nothing
+    assert hostile in [th["title"] for th in drawn]
+    assert page.locator("#jr-grid img").count() == 0 and page.evaluate("window.__hit") is None
+    rows = page.evaluate("""() => [...document.querySelectorAll('#jr-grid tbody tr')].map(tr => ({
+        id: +tr.dataset.student, name: tr.querySelector('th.jr-name').textContent,
+        cells: tr.querySelectorAll('td.jr-cell, td.jr-na').length, avg: tr.querySelector('td.jr-avg').textContent,
+        label: tr.querySelector('select.jr-term-select')?.getAttribute('aria-label'),
+        chosen: tr.querySelector('select.jr-term-select')?.value, hint: tr.querySelector('td.jr-term .hint')?.textContent || null}))""")
+    for i, (row, s) in enumerate(zip(rows, data["students"], strict=True)):
+        assert row["id"] == s["id"] and row["name"] == f"{i + 1}. {s['name']}"
+        assert row["cells"] == len(data["lessons"])
+        assert row["avg"] == ("" if s["average"] is None else f"{s['average']:.2f}")
+        assert row["label"] == f"Отметка за период: {s['name']}"
+        t = data["term_marks"].get(str(s["id"]))
+        assert row["chosen"] == (t["value"] if t else "")
+        assert row["hint"] == (f"→ {s['proposed']}" if s["proposed"] and not t else None)
+    # the period mark given through the drawn select is saved, and drawn again after a reload
+    select = page.locator(f'select.jr-term-select[data-student="{ids["other_5a"]}"]')
+    select.select_option("5")
+    expect(page.locator("#jr-status")).to_have_text("Сохранено.")
+    page.reload()
+    assert page.locator(f'select.jr-term-select[data-student="{ids["other_5a"]}"]').input_value() == "5"
+    with demo_app.app_context():
+        from zhurnal.plugins.journal.models import TermMark
+        assert TermMark.get((TermMark.student == ids["other_5a"]) & (TermMark.subject == ids["subject_math"]) &
+                            (TermMark.period == ids["period_q2"])).value == "5"
+
+    # the class teacher reads the closed first quarter: period marks as text, nothing to choose
+    page.context.clear_cookies()
+    ui_login(page, live_url, "klass5a")
+    page.goto(url + str(ids["period_q1"]))
+    data = page.evaluate("JSON.parse(document.getElementById('jr-data').textContent)")
+    assert page.locator("#jr-grid select").count() == 0 and data["term_marks"]
+    terms = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#jr-grid tbody tr')]
+        .map(tr => [tr.dataset.student, tr.querySelector('td.jr-term').textContent]))""")
+    assert terms == {str(s["id"]): (data["term_marks"].get(str(s["id"])) or {}).get("value", "") for s in data["students"]}

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 
 from tests.conftest import TODAY
+from tests.utils import json_block
 
 #: Monday of the demo's current week (TODAY is a Thursday)
 THIS_WEEK = TODAY - dt.timedelta(days=TODAY.weekday())
@@ -70,9 +69,7 @@ def audit_actions(app, action: str, **where) -> list:
 def page_block(html: str, block: str = "dy-data") -> dict:
     """A JSON block the week page embeds for its script: ``dy-data`` (the week API's answer)
     or ``dy-words`` (labels, day titles, the news box's dates)."""
-    found = re.search(rf'<script type="application/json" id="{block}">(.*?)</script>', html, re.S)
-    assert found, f"the page has no {block} block"
-    return json.loads(found.group(1))
+    return json_block(html, block)
 
 
 def week_page(client, student_id: int, week: dt.date | None = None) -> tuple[dict, dict]:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from zhurnal.plugins.journal.models import Lesson, Mark, WorkKind
 from zhurnal.plugins.roster.models import Student
 from tests.conftest import TODAY, login
 from tests.utils import count_queries
+from tests.utils import grid_page_data
 
 
 def _queries(client, url) -> tuple[int, object]:
@@ -77,17 +77,13 @@ def test_grid_uses_a_constant_number_of_queries(demo_app, ids):
     assert p_q1 == p_q2 and p_q2 <= 25, (p_q1, p_q2)
 
 
-def _grid_data(html: str) -> dict:
-    """The grid's JSON the page embeds for static/grid_cells.js (which draws the cells:
-    tests/browser/test_journal.py sees them drawn)."""
-    start = html.index('<script type="application/json" id="jr-data">') + len('<script type="application/json" id="jr-data">')
-    return json.loads(html[start:html.index("</script>", start)])
+_grid_data = grid_page_data
 
 
 def test_grid_page_is_editable_only_for_the_teacher(as_user, ids):
     url = f"/journal/class/{ids['class_5a']}?subject_id={ids['subject_math']}"
     html = as_user("teacher").get(url).get_data(as_text=True)
-    assert "5А · Математика" in html and "grid_cells.js" in html and "journal.js" in html
+    assert "5А · Математика" in html and "grid_table.js" in html and "journal.js" in html
     data = _grid_data(html)
     assert any(x["editable"] for x in data["lessons"]) and data["marks"] and 'id="jr-kind"' in html
     api = as_user("teacher").get(f"/api/v1/classes/{ids['class_5a']}/journal?subject_id={ids['subject_math']}")

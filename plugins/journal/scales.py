@@ -72,16 +72,24 @@ def scales(school) -> list[Scale]:
 
 
 def scale_for(subject_id, school_id) -> Scale:
-    """The scale a subject is marked on: its own (``SubjectScale``), else the school's default. One query."""
-    rows = list(MarkScale.select(MarkScale, SubjectScale.subject.alias("for_subject"))
-                .join(SubjectScale, pw.JOIN.LEFT_OUTER,
-                      on=((SubjectScale.scale == MarkScale.id) & (SubjectScale.subject == _id(subject_id))))
-                .where((MarkScale.school == _id(school_id)) &
-                       ((MarkScale.is_default == True) | SubjectScale.subject.is_null(False)))  # noqa: E712
-                .objects())
-    own = [r for r in rows if getattr(r, "for_subject", None)]
+    """The scale a subject is marked on: its own (``SubjectScale``), else the school's default. One
+    statement, built once (every grid and every mark saved asks it)."""
+    rows = _SCALE_FOR.rows(subject=_id(subject_id), school=_id(school_id))
+    own = [r for r in rows if r[4] is not None]
     row = own[0] if own else (rows[0] if rows else None)
-    return _scale_from(row) if row is not None else _builtin()
+    if row is None:
+        return _builtin()
+    code, name, values, numeric, _for_subject = row
+    return Scale(code, name, tuple(json.loads(values)), json.loads(numeric or "{}"))
+
+
+_SCALE_FOR = Prepared(lambda: MarkScale.select(MarkScale.code, MarkScale.name, MarkScale.values, MarkScale.numeric,
+                                               SubjectScale.subject)
+                      .join(SubjectScale, pw.JOIN.LEFT_OUTER,
+                            on=((SubjectScale.scale == MarkScale.id) & (SubjectScale.subject == slot("subject"))))
+                      .where((MarkScale.school == slot("school")) &
+                             ((MarkScale.is_default == True) | SubjectScale.subject.is_null(False)))  # noqa: E712
+                      .order_by(MarkScale.id))
 
 
 def work_kinds(school) -> list[WorkKind]:

@@ -8,6 +8,7 @@ Templates extend ``core/base.html``.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -207,6 +208,27 @@ def json_island(data: bytes) -> Markup:
     (``current_app.json.encode(obj)``, the bytes ``jsonify`` answers).
     """
     return Markup(data.replace(b"<", b"\\u003c").decode("utf-8"))
+
+
+#: what stands for an island in the rendered page until its bytes are put there (a control
+#: character and a token of this process: nothing a template prints from data can contain it)
+_ISLAND = "\x1ezh-island:{name}:" + os.urandom(8).hex() + "\x1e"
+
+
+def render_with_islands(template: str, islands: dict[str, bytes], **context):
+    """``render_template(template, **context)`` as a response, where the template prints each
+    of ``islands`` (``{{ <name> }}`` inside ``<script type="application/json">``): JSON text
+    (UTF-8, usually an API's own answer) written as :func:`json_island` writes it, but put
+    into the page's bytes after rendering, so a large answer is not decoded, joined and
+    encoded again with the page around it (a journal grid's answer is 170 KB)."""
+    marks = {name: _ISLAND.format(name=name) for name in islands}
+    page = render_template(template, **context, **{n: Markup(m) for n, m in marks.items()}).encode("utf-8")
+    for name, data in islands.items():
+        before, found, after = page.partition(marks[name].encode("ascii"))
+        if not found or marks[name].encode("ascii") in after:
+            raise ValueError(f"{template} must print the island {name!r} exactly once")
+        page = b"".join((before, data.replace(b"<", b"\\u003c"), after))
+    return current_app.response_class(page, mimetype="text/html")
 
 
 def role_label(role: str) -> str:

@@ -10,7 +10,7 @@ from flask import abort, g, render_template, url_for
 from flask_babel import get_locale, gettext as _
 
 from zhurnal.core import access, clock
-from zhurnal.core.ui import href, json_island, login_required
+from zhurnal.core.ui import href, login_required, render_with_islands
 from zhurnal.plugins.roster import service as roster
 from zhurnal.plugins.roster.models import SchoolClass, StudyGroup, Subject, TeachingAssignment
 
@@ -84,9 +84,8 @@ def _grid_page(grid: grids.Grid, args: dict):
               "lesson_href": href("journal.lesson_page", lesson_id=0).removesuffix("0"),
               "can_term_marks": bool(grid.period and grid.can_term_marks),
               "messages": _grid_words(str(get_locale()))}
-    data = json_island(grid.response().get_data())
-    return render_template("journal/grid.html", grid=grid, args=args, config=json.dumps(config, ensure_ascii=False),
-                           data=data)
+    return render_with_islands("journal/grid.html", {"data": grid.response().get_data()}, grid=grid, args=args,
+                               config=json.dumps(config, ensure_ascii=False))
 
 
 @functools.lru_cache(maxsize=8)

@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from zhurnal.core import clock
 from zhurnal.core.fields import bounded_int
-from zhurnal.core.ui import json_island, login_required
+from zhurnal.core.ui import login_required, render_with_islands
 
 from .. import access, marks as marks_of
 from ..access import kids_of
@@ -33,10 +33,10 @@ def week(student_id: int):
     kids = kids_of(g.user) if reader.role == "guardian" else []
     locale = str(get_locale())
     encode = current_app.json.encode
-    return render_template("diary/week.html", d=data, st=reader.student, kids=kids, labels=week_labels(locale),
-                           day_title=functools.partial(day_title, locale=locale),
-                           week_data=json_island(encode(week_json(data))),
-                           words=json_island(encode(drawing_words(data, locale))))
+    return render_with_islands("diary/week.html", {"week_data": encode(week_json(data)),
+                                                   "words": encode(drawing_words(data, locale))},
+                               d=data, st=reader.student, kids=kids, labels=week_labels(locale),
+                               day_title=functools.partial(day_title, locale=locale))
 
 
 def consent_notice(reader: access.Reader, tab: str):

@@ -90,10 +90,11 @@ def students_of_staff(user) -> list[Kid]:
     whole class, or a group — a split, a stream, an individual plan — the pupil is in); one query."""
     led = SchoolClass.select(SchoolClass.id).where(SchoolClass.class_teacher == user.id)
     rows = (Student.select(Student.id, Student.last_name, Student.first_name, SchoolClass.parallel,
-                           SchoolClass.letter).join(SchoolClass)
+                           SchoolClass.letter).join(SchoolClass, pw.JOIN.LEFT_OUTER)
             .where((Student.school_class.in_(led) | roster.taught_by(user.id)) & Student.left_at.is_null())
-            .order_by(SchoolClass.parallel, SchoolClass.letter, Student.last_name, Student.first_name).tuples())
-    return [Kid(i, last, first, f"{par}{letter}") for i, last, first, par, letter in rows]
+            .order_by(SchoolClass.parallel.is_null(), SchoolClass.parallel, SchoolClass.letter, Student.last_name,
+                      Student.first_name).tuples())   # a pupil not (yet) in a class: last, without a class
+    return [Kid(i, last, first, f"{par}{letter}" if par is not None else None) for i, last, first, par, letter in rows]
 
 
 # --- reading threads ---------------------------------------------------------------------------

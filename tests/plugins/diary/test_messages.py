@@ -221,3 +221,6 @@ def test_a_group_teacher_may_not_write_about_a_pupil_without_a_class(ids, demo_a
         teacher = roster.teachers_of_student(st)
         assert teacher and set(staff_of(st)) == teacher
     assert c.get(f"/diary/messages/new?student_id={pupil.id}").status_code == 200
+    # and the pupil is among those the form offers, with no class after the name
+    assert pupil.id in _listed(c)
+    assert f'<option value="{pupil.id}">Новиков Пётр</option>' in c.get("/diary/messages").get_data(as_text=True)

@@ -15,7 +15,7 @@ from flask import abort, g
 from zhurnal.core import access
 from zhurnal.core.access import Permission
 from zhurnal.plugins.roster import service as roster
-from zhurnal.plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup, TeachingAssignment
+from zhurnal.plugins.roster.models import SchoolClass, Student, StudyGroup, TeachingAssignment
 
 ADMINISTRATION = ("director", "deputy")
 
@@ -56,12 +56,8 @@ def subjects_of_student(user, student: Student) -> set[int]:
     rows = teaching(user)
     class_id = student.school_class_id
     out = {s for s, c, _g in rows if c is not None and c == class_id}
-    groups = [gr for _s, _c, gr in rows if gr]
-    if groups:
-        mine = {gid for (gid,) in GroupMember.select(GroupMember.group)
-                .where((GroupMember.student == student.id) & GroupMember.group.in_(groups)).tuples()}
-        out |= {s for s, _c, gr in rows if gr in mine}
-    return out
+    mine = roster.groups_of_student(student.id, [gr for _s, _c, gr in rows if gr])
+    return out | {s for s, _c, gr in rows if gr in mine}
 
 
 def _teaches(user, obj, scope) -> bool:
@@ -125,10 +121,7 @@ def class_view(user, cls: SchoolClass) -> tuple[set[int] | None, set[int] | None
     rows = teaching(user)
     if any(c == cls.id for _s, c, _g in rows):
         return subjects, None
-    groups = [gr for _s, _c, gr in rows if gr]
-    students = {st for (st,) in GroupMember.select(GroupMember.student).join(Student)
-                .where(GroupMember.group.in_(groups or [0]) & (Student.school_class == cls.id)).tuples()}
-    return subjects, students
+    return subjects, roster.members_in_class([gr for _s, _c, gr in rows if gr], cls.id)
 
 
 def student_subjects(user, student: Student) -> set[int] | None:

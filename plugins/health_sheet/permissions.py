@@ -50,14 +50,11 @@ def pe_teaching(user) -> tuple[frozenset, frozenset]:
 
 def pe_student_ids(user, class_id: int) -> set[int] | None:
     """Students of ``class_id`` the user teaches PE to: ``None`` means the whole class."""
-    from zhurnal.plugins.roster.models import GroupMember, Student
+    from zhurnal.plugins.roster import service as roster
     classes, groups = pe_teaching(user)
     if class_id in classes:
         return None
-    if not groups:
-        return set()
-    return {s for (s,) in GroupMember.select(GroupMember.student).join(Student)
-            .where(GroupMember.group.in_(list(groups)) & (Student.school_class == class_id)).tuples()}
+    return roster.members_in_class(groups, class_id)
 
 
 def _student_of(obj):
@@ -72,7 +69,8 @@ def _student_of(obj):
 
 def teaches_pe(user, obj, scope: Scope) -> bool:
     """The check of the PE view: does ``user`` teach PE to this student (class or group) or class?"""
-    from zhurnal.plugins.roster.models import GroupMember, SchoolClass
+    from zhurnal.plugins.roster import service as roster
+    from zhurnal.plugins.roster.models import SchoolClass
     classes, groups = pe_teaching(user)
     if not classes and not groups:
         return False
@@ -80,8 +78,7 @@ def teaches_pe(user, obj, scope: Scope) -> bool:
     if student is not None:
         if student.school_class_id in classes:
             return True
-        return bool(groups) and GroupMember.select(GroupMember.id).where(
-            (GroupMember.student == student.id) & GroupMember.group.in_(list(groups))).exists()
+        return bool(roster.groups_of_student(student.id, groups))
     if isinstance(obj, SchoolClass):
         if obj.id in classes:
             return True

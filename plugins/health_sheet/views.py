@@ -64,11 +64,7 @@ def _visible_classes(user) -> list[tuple[SchoolClass, str]]:
     v = access.visible(user, READ)
     out = []
     pe_classes, pe_groups = pe_teaching(user) if access.can(user, PE_READ) else (frozenset(), frozenset())
-    pe_group_classes = set()
-    if pe_groups:
-        from zhurnal.plugins.roster.models import GroupMember
-        pe_group_classes = {c for (c,) in Student.select(Student.school_class).join(GroupMember)
-                            .where(GroupMember.group.in_(list(pe_groups))).distinct().tuples()}
+    pe_group_classes = roster.classes_of_members(pe_groups)
     for c in classes:
         if v.everything or c.school_id in v.schools or c.id in v.classes:
             out.append((c, "full"))

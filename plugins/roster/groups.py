@@ -41,8 +41,38 @@ def class_ids_of(class_id: int | None, group_id: int | None) -> set[int]:
 
 def member_class_ids(group_id: int) -> set[int]:
     """The classes the members of a group are in."""
-    return {r[0] for r in Student.select(Student.school_class).join(GroupMember)
-            .where(GroupMember.group == group_id).distinct().tuples() if r[0]}
+    return classes_of_members([group_id])
+
+
+# Which pupils are in which groups: a teacher's own assignment rows name the groups they teach, and
+# these answer the membership questions about them (one query each, none for no groups).
+
+def classes_of_members(group_ids: Iterable[int]) -> set[int]:
+    """The classes the members of any of these groups are in (an empty split group adds none)."""
+    ids = list(group_ids)
+    if not ids:
+        return set()
+    return {c for (c,) in Student.select(Student.school_class).join(GroupMember)
+            .where(GroupMember.group.in_(ids)).distinct().tuples() if c}
+
+
+def members_in_class(group_ids: Iterable[int], class_id: int) -> set[int]:
+    """Students of ``class_id`` who are in any of these groups (a split of the class, a stream
+    across classes, an individual plan)."""
+    ids = list(group_ids)
+    if not ids:
+        return set()
+    return {s for (s,) in GroupMember.select(GroupMember.student).join(Student)
+            .where(GroupMember.group.in_(ids) & (Student.school_class == class_id)).distinct().tuples()}
+
+
+def groups_of_student(student_id: int, group_ids: Iterable[int]) -> set[int]:
+    """Those of these groups the student is in."""
+    ids = list(group_ids)
+    if not ids:
+        return set()
+    return {gid for (gid,) in GroupMember.select(GroupMember.group)
+            .where((GroupMember.student == student_id) & GroupMember.group.in_(ids)).tuples()}
 
 
 def groups_class_ids(group_ids: Iterable[int]) -> dict[int, set[int]]:

@@ -22,8 +22,9 @@ from .accounts import (AccountStopped, IssuedAccount, activation_days, give_guar
 from .classes import (class_by_name, class_students, classes, classes_led_by, create_class, parse_class_name,
                       set_class_teacher, student_counts, update_class)
 from .edits import CLASS_FIELDS, GUARDIAN_FIELDS, SCHOOL_FIELDS, STUDENT_FIELDS, STUDENT_UPDATE_FIELDS
-from .groups import (class_ids_of, create_group, given_to_class, group_class_ids, group_in_classes, group_students,
-                     groups_class_ids, invalid_group_members, member_class_ids, set_group_members, update_group)
+from .groups import (class_ids_of, classes_of_members, create_group, given_to_class, group_class_ids, group_in_classes,
+                     group_students, groups_class_ids, groups_of_student, invalid_group_members, member_class_ids,
+                     members_in_class, set_group_members, update_group)
 from .import_write import GuardianPlan, StudentPlan, apply_import, record_export
 from .people import (children_of, children_of_guardians, create_guardian, create_student, guardian_user_ids,
                      guardians_of, link_guardian, personal_data, record_read, student_card, student_left,
@@ -49,7 +50,7 @@ __all__ = [
     "unlink_guardian", "record_read",
     # study groups
     "group_students", "group_class_ids", "groups_class_ids", "member_class_ids", "class_ids_of", "group_in_classes",
-    "given_to_class",
+    "given_to_class", "members_in_class", "groups_of_student", "classes_of_members",
     "invalid_group_members", "create_group", "update_group", "set_group_members",
     # accounts
     "AccountStopped", "IssuedAccount", "activation_days", "give_guardian_account", "give_student_account",

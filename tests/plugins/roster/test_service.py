@@ -159,6 +159,43 @@ def test_who_teaches_whom_is_one_rule_read_both_ways(demo_app):
             assert taught == {sid for sid, ts in by_student.items() if tid in ts}, tid
 
 
+def test_group_membership_is_answered_alike_for_splits_streams_empty_groups_and_classless_pupils(demo_app):
+    """``members_in_class``, ``groups_of_student`` and ``classes_of_members`` agree with the groups'
+    member lists on every group of the demo school (splits, the stream, individual plans), an empty
+    split group adds no class, and a pupil with no class is found through their groups only."""
+    from zhurnal.plugins.roster import service
+    from zhurnal.plugins.roster.models import GroupMember, SchoolClass, Student, StudyGroup
+    with demo_app.app_context():
+        groups = list(StudyGroup.select())
+        members = {grp.id: {s.id for s in service.group_students(grp.id)} for grp in groups}
+        class_of = dict(Student.select(Student.id, Student.school_class).tuples())
+        classes = [c.id for c in SchoolClass.select()]
+        stream = next(grp for grp in groups if grp.kind == "stream")
+        split = next(grp for grp in groups if grp.kind == "split")
+        for chosen in ([stream.id], [split.id], [stream.id, split.id], [grp.id for grp in groups]):
+            everyone = set().union(*(members[g] for g in chosen))
+            for cid in classes:
+                assert service.members_in_class(chosen, cid) == {s for s in everyone if class_of[s] == cid}
+            assert service.classes_of_members(chosen) == {class_of[s] for s in everyone if class_of[s]}
+            for sid in everyone | {next(iter(class_of))}:
+                assert service.groups_of_student(sid, chosen) == {g for g in chosen if sid in members[g]}
+        assert len(service.classes_of_members([stream.id])) == 2           # 6А and 6Б
+        assert service.classes_of_members([stream.id]) == service.member_class_ids(stream.id)
+        # nothing asked, nothing queried
+        assert service.members_in_class([], classes[0]) == set() == service.groups_of_student(1, [])
+        assert service.classes_of_members([]) == set()
+        # an empty split group: its class is not among its members' classes
+        empty = service.create_group(split.school_id, split.year_id, "Пустая группа", "split",
+                                     subject=split.subject_id, school_class=split.school_class_id)
+        assert service.classes_of_members([empty.id]) == set() and service.members_in_class([empty.id], split.school_class_id) == set()
+        # a pupil with no class, in the stream: found through the group, in no class's list
+        pupil = service.create_student(stream.school_id, None, {"last_name": "Новиков", "first_name": "Пётр"})
+        GroupMember.create(group=stream.id, student=pupil.id)
+        assert service.groups_of_student(pupil.id, [stream.id, split.id]) == {stream.id}
+        assert all(pupil.id not in service.members_in_class([stream.id], cid) for cid in classes)
+        assert service.classes_of_members([stream.id]) == service.member_class_ids(stream.id)
+
+
 def test_the_class_foreign_key_is_school_class_id_in_the_column_class_id(demo_app):
     """``school_class`` keeps its column ``class_id``; its id is read and set as ``school_class_id``."""
     from zhurnal.plugins.analytics.models import SentReport

@@ -269,9 +269,9 @@ def _crontab(**kw):
 @task(periodic=_crontab(minute="30", hour="2"), system=True)
 def audit_verify_job() -> dict:
     """Walk the audit chain and record the outcome as ``core.audit.verified`` (nightly and on demand)."""
-    from . import audit
+    from . import audit, audit_check
     from .db import database
-    problems = audit.verify()
+    problems = audit_check.verify()
     n = audit.AuditEntry.select().count()
     result = {"ok": not problems, "entries": n, "problems": [str(p) for p in problems[:50]],
               "problem_count": len(problems)}

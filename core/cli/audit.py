@@ -21,14 +21,14 @@ def audit_cmd():
 def audit_verify(anchors):
     """Check the hash chain; list every altered, deleted or inserted entry."""
     import json
-    from .. import audit
-    problems = audit.verify()
+    from .. import audit, audit_check
+    problems = audit_check.verify()
     for path in anchors:
         try:
             saved = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise click.ClickException(f"{path}: not a digest ({e})")
-        problems += audit.check_anchor(saved)
+        problems += audit_check.check_anchor(saved)
     n = audit.AuditEntry.select().count()
     if problems:
         for p in problems:
@@ -45,8 +45,8 @@ def audit_digest():
     print it) and pass it to 'zhurnal audit verify --anchor' later; truncating the chain or
     rewriting it from any earlier point is then found even by someone holding the key."""
     import json
-    from .. import audit
-    click.echo(json.dumps(audit.digest(), ensure_ascii=False))
+    from .. import audit_check
+    click.echo(json.dumps(audit_check.digest(), ensure_ascii=False))
 
 
 @audit_cmd.command("list")

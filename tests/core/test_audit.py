@@ -188,3 +188,16 @@ def test_others_may_not_browse(demo_app):
         assert c.get("/api/v1/audit").status_code == 403, who
         assert c.get("/admin/audit").status_code == 403, who
     assert demo_app.test_client().get("/api/v1/audit").status_code == 401
+
+
+def test_the_checks_are_their_own_module_and_still_answer_from_core_audit():
+    """Writing the chain (core.audit) and checking it (core.audit_check) are two modules; the
+    checks' names stay importable from core.audit for the code that uses them there."""
+    from zhurnal.core import audit, audit_check
+    from zhurnal.core.audit import Problem, check_anchor, digest, verify
+    assert (verify, digest, check_anchor, Problem) == (audit_check.verify, audit_check.digest,
+                                                       audit_check.check_anchor, audit_check.Problem)
+    assert audit.verify is audit_check.verify
+    import pytest
+    with pytest.raises(AttributeError):
+        audit.no_such_name

@@ -683,7 +683,7 @@ def zhurnal_notification_current(event, student_id, data):
 def zhurnal_security_alert(alert):
     """Deliver an urgent security notice to staff through a channel (email, SMS, messenger).
 
-    Called by the kernel's background job :func:`zhurnal.core.queue.notify_compromise_job`
+    Called by the kernel's background job :func:`zhurnal.core.jobs.notify_compromise_job`
     when an account's credentials are reported compromised (``kind``
     ``"credentials_compromised"``), for the plugins enabled for the account's school,
     inside the transaction that marks the head of school and support as told in-app.

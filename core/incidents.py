@@ -27,7 +27,8 @@ from . import audit
 from .db import database, utcnow
 from .i18n import N_
 from .identity.models import CompromiseReport, User
-from .queue import SecurityAlert, _crontab, task
+from .jobs import SecurityAlert
+from .queue import _crontab, task
 
 log = logging.getLogger("zhurnal.incidents")
 
@@ -176,7 +177,7 @@ def resolve(report: CompromiseReport, *, by: User, note: str = "") -> None:
 @task(periodic=_crontab(minute="*/10"))
 def flag_overdue_incidents_job() -> list[int]:
     """Tell the school's directors (in-app and through the channels) about incidents past their deadline."""
-    from .queue import compromise_recipients
+    from .jobs import compromise_recipients
     now = utcnow()
     due = list(CompromiseReport.select(CompromiseReport, User).join(User, on=(CompromiseReport.user == User.id))
                .where(CompromiseReport.resolved_at.is_null() & CompromiseReport.overdue_flagged_at.is_null()

@@ -24,9 +24,8 @@ as the system (no logged-in user), so :func:`zhurnal.core.audit.record` attribut
 entries to nobody. Arguments must be picklable: pass ids, not model instances.
 Delivery is at least once: a job may run twice, so it must be idempotent.
 
-The kernel's own jobs are at the end of this module: :func:`audit_verify_job`
-and :func:`notify_compromise_job` (queued when credentials are reported
-compromised; it tells the head of school and support).
+The kernel's own jobs are :mod:`zhurnal.core.jobs` (the nightly audit check, backup and
+clean-ups; the notice of compromised credentials to the head of school and support).
 """
 from __future__ import annotations
 
@@ -34,9 +33,8 @@ import contextlib
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 from urllib.parse import urlparse
 
 from flask import current_app, g, has_app_context
@@ -52,14 +50,16 @@ EXT_KEY = "zhurnal.queue"
 class Job:
     """A function that may run in the background worker (made by :func:`task`)."""
 
-    def __init__(self, fn: Callable, retries: int, retry_delay: int, periodic=None, system: bool = False) -> None:
+    def __init__(self, fn: Callable, retries: int, retry_delay: int, periodic=None, system: bool = False,
+                 stored_as: str | None = None) -> None:
         self.fn = fn
         #: acts for nobody: runs even when the account whose request queued it is stopped since
         self.system = system
         self.name = fn.__name__
         # what the queue stores is "<module>.<function>": the module is named as before the packages moved
-        # under zhurnal ("core.queue.<function>"), so jobs queued by an earlier version still find their function
-        self.module = fn.__module__.removeprefix("zhurnal.")
+        # under zhurnal ("core.queue.<function>"), so jobs queued by an earlier version still find their function;
+        # a job moved to another module keeps the name it was stored under (``stored_as``)
+        self.module = stored_as or fn.__module__.removeprefix("zhurnal.")
         self.retries = retries
         self.retry_delay = retry_delay
         #: a huey ``crontab(...)`` test: the worker also runs the job on this schedule
@@ -93,7 +93,8 @@ class Job:
         return f"<Job {self.key}>"
 
 
-def task(retries: int = 0, retry_delay: int = 0, periodic=None, system: bool = False) -> Callable[[Callable], Job]:
+def task(retries: int = 0, retry_delay: int = 0, periodic=None, system: bool = False,
+         stored_as: str | None = None) -> Callable[[Callable], Job]:
     """Declare a background job (use at module level).
 
     A job queued during a logged-in user's request remembers the account; when it runs and
@@ -106,9 +107,11 @@ def task(retries: int = 0, retry_delay: int = 0, periodic=None, system: bool = F
         that schedule (UTC) with no arguments
     :param system: the job acts for nobody (e.g. telling support about a compromised account):
         it runs whoever's request queued it
+    :param stored_as: the module the queue knows the job by, for a job moved from that module
+        (jobs waiting in a queue when the new version starts still find their function)
     """
     def deco(fn: Callable) -> Job:
-        job = Job(fn, retries, retry_delay, periodic, system)
+        job = Job(fn, retries, retry_delay, periodic, system, stored_as)
         _JOBS[job.key] = job
         return job
     return deco
@@ -247,156 +250,27 @@ def job_context(app):
 
 
 def install(app) -> None:
-    """Connect the kernel's receivers that enqueue jobs (called by :func:`zhurnal.core.app.create_app`)."""
-    from . import signals
-    signals.connect(signals.credentials_compromised, _on_credentials_compromised, app=app, owner="core")
+    """Declare the kernel's jobs and connect the receivers that enqueue them (called by
+    :func:`zhurnal.core.app.create_app`)."""
+    from . import jobs as kernel_jobs, signals
+    signals.connect(signals.credentials_compromised, kernel_jobs.on_credentials_compromised, app=app, owner="core")
 
 
-def _on_credentials_compromised(sender, report_id, **kwargs):
-    try:
-        notify_compromise_job(report_id)
-    except Exception:  # the report is recorded; the periodic sweep retries the notice
-        log.exception("could not enqueue the notice of compromise report %s", report_id)
-
-
-# --- kernel jobs ---------------------------------------------------------------------------------------
+# --- the kernel's jobs -----------------------------------------------------------------------------
 
 def _crontab(**kw):
     from huey import crontab
     return crontab(**kw)
 
 
-@task(periodic=_crontab(minute="30", hour="2"), system=True)
-def audit_verify_job() -> dict:
-    """Walk the audit chain and record the outcome as ``core.audit.verified`` (nightly and on demand)."""
-    from . import audit, audit_check
-    from .db import database
-    problems = audit_check.verify()
-    n = audit.AuditEntry.select().count()
-    result = {"ok": not problems, "entries": n, "problems": [str(p) for p in problems[:50]],
-              "problem_count": len(problems)}
-    with database.atomic():
-        audit.record("core.audit.verified", object_type="core_audit", data=result, ip="job")
-    if problems:
-        log.error("audit log: %d problem(s), first: %s", len(problems), problems[0])
-    return result
+#: the kernel's jobs and what they use, in :mod:`zhurnal.core.jobs` since 0.9, still read from here
+_MOVED = frozenset({"audit_verify_job", "backup_job", "forget_login_failures_job", "forget_idempotency_keys_job",
+                    "refresh_statistics_job", "SecurityAlert", "compromise_recipients", "notify_compromise_job",
+                    "notify_pending_compromises_job"})
 
 
-@task(periodic=_crontab(minute="40", hour="1"))
-def backup_job() -> str | None:
-    """Nightly backup into ``backup_dir``, then drop backups older than ``backup_keep_days``."""
-    from . import backup
-    settings = current_app.extensions["zhurnal"].settings
-    if not settings.backup_keep_days:
-        return None
-    info = backup.make_backup(settings, settings.backup_dir)
-    backup.prune(settings.backup_dir, settings.backup_keep_days)
-    log.info("backup written: %s (%d bytes)", info.path, info.size)
-    return str(info.path)
-
-
-@task(periodic=_crontab(minute="20", hour="3"))
-def forget_login_failures_job() -> int:
-    """Drop the failure counters of unknown logins quiet for a day (nightly)."""
-    from .identity.service import forget_login_failures
-    return forget_login_failures()
-
-
-@task(periodic=_crontab(minute="50", hour="3"))
-def forget_idempotency_keys_job() -> int:
-    """Drop the stored answers of expired Idempotency-Keys (nightly)."""
-    from .idempotency import forget_expired
-    return forget_expired()
-
-
-@task(periodic=_crontab(minute="10", hour="3"))
-def refresh_statistics_job() -> None:
-    """Refresh the query planner's statistics (nightly): tables grow all year."""
-    from .db import refresh_statistics
-    refresh_statistics()
-
-
-@dataclass
-class SecurityAlert:
-    """What :func:`zhurnal.core.hookspecs.zhurnal_security_alert` receives.
-
-    :ivar kind: what happened (``"credentials_compromised"``)
-    :ivar key: idempotency key: deliver each key at most once per recipient
-    :ivar school_id: the school of the affected account (None: deployment staff)
-    :ivar account: the affected :class:`~zhurnal.core.identity.models.User`
-    :ivar at: when it was reported (UTC)
-    :ivar recipients: the users to tell (head of school, support)
-    :ivar data: details (``report_id``, ``note``, ``ip``)
-    """
-    kind: str
-    key: str
-    school_id: int | None
-    account: Any
-    at: dt.datetime
-    recipients: list = field(default_factory=list)
-    data: dict = field(default_factory=dict)
-
-
-def compromise_recipients(school_id: int | None) -> list:
-    """Who is told about compromised credentials: the school's director(s) and tech support."""
-    from .identity.models import RoleAssignment, User
-    cond = RoleAssignment.role == "support"
-    if school_id is not None:
-        cond = cond | ((RoleAssignment.role == "director") & (RoleAssignment.school == school_id))
-    return list(User.select().join(RoleAssignment, on=(RoleAssignment.user == User.id))
-                .where(cond & (User.is_active == True)).distinct().order_by(User.login))  # noqa: E712
-
-
-@task(retries=5, retry_delay=60, system=True)
-def notify_compromise_job(report_id: int) -> list[str] | None:
-    """Tell the head of school and support that an account's credentials are compromised.
-
-    In-app: the report counts as told (``notified_at``) and shows on their incidents
-    page and dashboard; channel plugins (email, SMS...) get it through
-    ``zhurnal_security_alert`` in the same transaction. Idempotent: a report already
-    told is skipped. Returns the logins told.
-    """
-    from . import audit
-    from .db import database, utcnow
-    from .identity.models import CompromiseReport, User
-    report = CompromiseReport.get_or_none(CompromiseReport.id == report_id)
-    if report is None or report.notified_at is not None:
-        return None
-    account = User.get_by_id(report.user_id)
-    recipients = compromise_recipients(account.school_id)
-    ext = current_app.extensions["zhurnal"]
-    school = ext.school_by_id(account.school_id)
-    alert = SecurityAlert(kind="credentials_compromised", key=f"core.compromise.{report.id}",
-                          school_id=account.school_id, account=account, at=report.reported_at,
-                          recipients=recipients, data={"report_id": report.id, "note": report.note, "ip": report.ip})
-    with database.atomic():
-        claimed = CompromiseReport.update(notified_at=utcnow()).where(
-            (CompromiseReport.id == report.id) & CompromiseReport.notified_at.is_null()).execute()
-        if not claimed:  # another worker got there first
-            return None
-        # the notification outbox delivers it through every channel (no consent: not a student's data)
-        from .notify import channels_for
-        from .notify.outbox import notify
-        notify("security_alert", key=alert.key, school_id=account.school_id, recipients=[u.id for u in recipients],
-               data={"account": account.login, "at": report.reported_at.strftime("%Y-%m-%d %H:%M UTC"),
-                     "note": report.note or "", "_link": "/admin/incidents"})
-        outbox = ["outbox"] if channels_for(school) else []
-        channels = ext.plugins.hook_for(school).zhurnal_security_alert(alert=alert) + outbox
-        told = [u.login for u in recipients]
-        audit.record("core.compromise.notified", report, school_id=account.school_id, ip="job",
-                     data={"account": account.login, "recipients": told,
-                           "channels": ["in-app"] + sorted(set(channels))})
-    return told
-
-
-@task(periodic=_crontab(minute="*/10"))
-def notify_pending_compromises_job() -> int:
-    """Queue the notice again for reports not told yet (an enqueue failed or a worker died)."""
-    from .db import utcnow
-    from .identity.models import CompromiseReport
-    stale = utcnow() - dt.timedelta(minutes=5)
-    ids = [r for (r,) in CompromiseReport.select(CompromiseReport.id).where(
-        CompromiseReport.notified_at.is_null() & (CompromiseReport.reported_at < stale)).tuples()]
-    for rid in ids:
-        notify_compromise_job(rid)
-    return len(ids)
+def __getattr__(name: str):
+    if name in _MOVED:
+        from . import jobs as kernel_jobs
+        return getattr(kernel_jobs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -151,7 +151,7 @@ def send_unlock_code(login: str, *, ip: str | None = None) -> bool:
 
 
 def _send_unlock_code(user: User, ext, now: dt.datetime, ip: str | None) -> bool:
-    from ..queue import SecurityAlert
+    from ..jobs import SecurityAlert
     with database.atomic():
         code = throttle.issue_unlock_code(user, by_id=None)
         alert = SecurityAlert(kind="unlock_code", key=f"core.unlock.{user.id}.{now.isoformat()}",

@@ -73,7 +73,7 @@ def start(user: User, *, via: str = "web", ip: str | None = None) -> UserSession
 
 def _alert_new_device(user: User, row: UserSession) -> None:
     """Tell the owner through the channels (email, messenger...) that take security notices."""
-    from ..queue import SecurityAlert
+    from ..jobs import SecurityAlert
     ext = current_app.extensions["zhurnal"]
     alert = SecurityAlert(kind="new_device_login", key=f"core.new_device.{row.id}", school_id=user.school_id,
                           account=user, at=row.created_at, recipients=[user],

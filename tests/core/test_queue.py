@@ -221,3 +221,28 @@ def test_worker_runs_queued_jobs_from_the_default_sqlite_queue(make_app, tmp_pat
             _out, err = proc.communicate()
     assert "zhurnal worker: 1 thread(s) on the sqlite queue" in err
     assert queue.get_queue(app).pending_count() == 0
+
+
+def test_the_kernels_jobs_moved_to_core_jobs_keep_the_names_the_queue_stored(make_app, tmp_path):
+    """The kernel's jobs are declared in core.jobs; the queue knows them as before ("core.queue.<name>"),
+    so a job an earlier version left waiting runs after the upgrade, and core.queue still answers the names."""
+    from huey.registry import Message
+    from zhurnal.core import jobs as kernel_jobs
+    app = make_app(plugins=(), queue_url=f"sqlite:///{tmp_path}/q.db")
+    for name in ("audit_verify_job", "backup_job", "forget_login_failures_job", "forget_idempotency_keys_job",
+                 "refresh_statistics_job", "notify_compromise_job", "notify_pending_compromises_job"):
+        job = getattr(kernel_jobs, name)
+        assert job.key == f"core.queue.{name}" and queue.jobs()[job.key] is job
+        assert getattr(queue, name) is job
+    assert queue.SecurityAlert is kernel_jobs.SecurityAlert
+    with pytest.raises(AttributeError):
+        queue.no_such_job
+    with app.app_context():
+        q = queue.get_queue(app)
+        # what a worker of the earlier version enqueued, as it stored it
+        q.storage.enqueue(q.serializer.serialize(Message(
+            id="0b6f3c1e-0000-4000-8000-000000000001", name="core.queue.forget_login_failures_job", retries=0,
+            retry_delay=0, args=(), kwargs={})))
+        task = q.dequeue()
+        assert type(task).__name__ == "forget_login_failures_job"
+        assert q.execute(task) == 0   # found its function and ran: nothing to forget

@@ -263,7 +263,7 @@ def _crontab(**kw):
     return crontab(**kw)
 
 
-#: the kernel's jobs and what they use, in :mod:`zhurnal.core.jobs` since 0.9, still read from here
+#: the kernel's jobs and what they use: declared in :mod:`zhurnal.core.jobs` now, still read from here
 _MOVED = frozenset({"audit_verify_job", "backup_job", "forget_login_failures_job", "forget_idempotency_keys_job",
                     "refresh_statistics_job", "SecurityAlert", "compromise_recipients", "notify_compromise_job",
                     "notify_pending_compromises_job"})

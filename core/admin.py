@@ -392,8 +392,8 @@ def audit_api(args):
 def audit_verify_api():
     if not access.can(g.user, "core.audit.verify"):
         raise ApiError(403, "forbidden", _("You are not allowed to do this."))
-    from . import queue
-    result = queue.audit_verify_job()
+    from . import jobs, queue
+    result = jobs.audit_verify_job()
     out = {"job_id": getattr(result, "id", None), "status": "queued"}
     if queue.get_queue(current_app).immediate and result is not None:
         out.update(status="done", result=result.get())

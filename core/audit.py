@@ -36,6 +36,7 @@ import sqlite3
 import peewee as pw
 from flask import g, has_app_context, has_request_context
 
+from .compat import forward
 from .db import BaseModel, database, is_postgres, utcnow
 from .prepared import Prepared, slot
 
@@ -288,14 +289,5 @@ def query(*, user_id=None, action=None, object_type=None, object_id=None, school
     return q
 
 
-# The chain's checks (``verify``, ``digest``, ``check_anchor``, ``Problem``) live in
-# :mod:`zhurnal.core.audit_check`; their names are read from here as well (the CLI, the queue's
-# nightly job and plugins use ``audit.verify()``).
-_CHECKS = frozenset({"Problem", "verify", "digest", "check_anchor"})
-
-
-def __getattr__(name: str):
-    if name in _CHECKS:
-        from . import audit_check
-        return getattr(audit_check, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The chain's checks live in :mod:`zhurnal.core.audit_check`; ``audit.verify()`` etc. still answer.
+__getattr__ = forward(__name__, {"Problem", "verify", "digest", "check_anchor"}, "zhurnal.core.audit_check")

@@ -694,7 +694,7 @@ def zhurnal_security_alert(alert):
     ``"audit_digest"`` (daily, to support and directors: ``data`` is the signed digest of
     the audit chain's head, to keep outside the database; ``account`` is ``None``). Write the message to your outbox here (do not send
     synchronously); raising rolls the notice back and the job is retried.
-    ``alert`` is a :class:`zhurnal.core.queue.SecurityAlert` (``kind``, ``key`` for
+    ``alert`` is a :class:`zhurnal.core.jobs.SecurityAlert` (``kind``, ``key`` for
     idempotency, ``school_id``, ``account``, ``at``, ``recipients``, ``data``).
 
     The kernel also writes the notice to its notification outbox (event

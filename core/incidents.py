@@ -211,12 +211,13 @@ def _is_director(user: User, school_id) -> bool:
 
 @task(periodic=_crontab(minute="40", hour="2"), system=True)
 def audit_digest_job() -> dict:
-    """Send the signed digest of the audit chain's head (:func:`zhurnal.core.audit.digest`) to support and
+    """Send the signed digest of the audit chain's head (:func:`zhurnal.core.audit_check.digest`) to support and
     every school's directors, daily, through the channels that take security notices (kind
     ``audit_digest``): kept outside the database, in their mailboxes, it pins the chain up to that
     day (``zhurnal audit verify --anchor``). Also recorded in the audit itself."""
+    from .audit_check import digest
     from .identity.models import RoleAssignment
-    d = audit.digest()
+    d = digest()
     recipients = list(User.select().join(RoleAssignment, on=(RoleAssignment.user == User.id))
                       .where(RoleAssignment.role.in_(["support", "director"]) & (User.is_active == True))  # noqa: E712
                       .distinct().order_by(User.login))

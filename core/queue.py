@@ -39,6 +39,8 @@ from urllib.parse import urlparse
 
 from flask import current_app, g, has_app_context
 
+from .compat import forward
+
 log = logging.getLogger("zhurnal.queue")
 
 #: every job declared with :func:`task`, by its registry key (module.function)
@@ -256,21 +258,15 @@ def install(app) -> None:
     signals.connect(signals.credentials_compromised, kernel_jobs.on_credentials_compromised, app=app, owner="core")
 
 
-# --- the kernel's jobs -----------------------------------------------------------------------------
+# --- schedules, and the names that moved ---------------------------------------------------------
 
 def _crontab(**kw):
     from huey import crontab
     return crontab(**kw)
 
 
-#: the kernel's jobs and what they use: declared in :mod:`zhurnal.core.jobs` now, still read from here
-_MOVED = frozenset({"audit_verify_job", "backup_job", "forget_login_failures_job", "forget_idempotency_keys_job",
-                    "refresh_statistics_job", "SecurityAlert", "compromise_recipients", "notify_compromise_job",
-                    "notify_pending_compromises_job"})
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        from . import jobs as kernel_jobs
-        return getattr(kernel_jobs, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: the kernel's jobs and what they use are declared in :mod:`zhurnal.core.jobs`; still read from here
+__getattr__ = forward(__name__, {"audit_verify_job", "backup_job", "forget_login_failures_job",
+                                 "forget_idempotency_keys_job", "refresh_statistics_job", "SecurityAlert",
+                                 "compromise_recipients", "notify_compromise_job", "notify_pending_compromises_job"},
+                      "zhurnal.core.jobs")

@@ -58,7 +58,12 @@ class Scale:
 
 
 def _scale_from(row: MarkScale) -> Scale:
-    return Scale(row.code, row.name, tuple(json.loads(row.values)), json.loads(row.numeric or "{}"))
+    return _scale(row.code, row.name, row.values, row.numeric)
+
+
+def _scale(code: str, name: str, values: str, numeric: str | None) -> Scale:
+    """A school's scale from its stored columns (``values`` and ``numeric`` are JSON)."""
+    return Scale(code, name, tuple(json.loads(values)), json.loads(numeric or "{}"))
 
 
 def _builtin(code: str = DEFAULT_SCALE) -> Scale:
@@ -73,14 +78,11 @@ def scales(school) -> list[Scale]:
 
 def scale_for(subject_id, school_id) -> Scale:
     """The scale a subject is marked on: its own (``SubjectScale``), else the school's default. One
-    statement, built once (every grid and every mark saved asks it)."""
+    statement, built once (every grid, lesson page and period mark asks it)."""
     rows = _SCALE_FOR.rows(subject=_id(subject_id), school=_id(school_id))
     own = [r for r in rows if r[4] is not None]
     row = own[0] if own else (rows[0] if rows else None)
-    if row is None:
-        return _builtin()
-    code, name, values, numeric, _for_subject = row
-    return Scale(code, name, tuple(json.loads(values)), json.loads(numeric or "{}"))
+    return _scale(*row[:4]) if row is not None else _builtin()
 
 
 _SCALE_FOR = Prepared(lambda: MarkScale.select(MarkScale.code, MarkScale.name, MarkScale.values, MarkScale.numeric,
